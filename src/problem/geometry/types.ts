@@ -1,0 +1,46 @@
+import type { Expr } from '../../expr/ir.js';
+
+/**
+ * Produces n quasi- or pseudo-random points in the unit cube [0,1)^dim,
+ * row-major (n * dim numbers). Implementations: uniform, lhs, halton, sobol, grid.
+ */
+export type UnitSampler = (n: number, dim: number) => Float64Array;
+
+/** Which part of a boundary a condition applies to. */
+export type BoundarySelector =
+  | { kind: 'all' }
+  /** A named side (left/right/bottom/top/front/back) or a node's `name:`. */
+  | { kind: 'name'; name: string }
+  /** Points where the predicate holds (an expression selector like "x == 1"). */
+  | { kind: 'predicate'; test: (point: ArrayLike<number>) => boolean };
+
+export interface BoundarySample {
+  /** n * dim coordinates. */
+  points: Float64Array;
+  /** n * dim outward unit normals. */
+  normals: Float64Array;
+  /** Estimated measure (length/area) of the selected part. */
+  measure: number;
+}
+
+export interface Geometry {
+  readonly dim: 1 | 2 | 3;
+  readonly bbox: { min: number[]; max: number[] };
+  /** Names selectable with `on:` (sides and node names), for messages and "did you mean". */
+  readonly partNames: string[];
+  /** Interior or boundary point (closed set) test. */
+  contains(point: ArrayLike<number>): boolean;
+  /** n interior points (n * dim), mapped from the sampler's unit-cube points. */
+  sampleInterior(n: number, sampler: UnitSampler): Float64Array;
+  /** n points on the selected boundary part, in proportion to boundary measure. */
+  sampleBoundary(n: number, sampler: UnitSampler, select: BoundarySelector): BoundarySample;
+  /** Total volume (length/area/volume) of the domain, estimated if need be. */
+  volume(): number;
+  /**
+   * Approximate distance function as an expression of the variables x, y, z:
+   * zero on the boundary, positive inside, smooth inside, gradient of unit length on the boundary.
+   */
+  distance(): Expr;
+  /** Distance function that vanishes only on the selected part (for partial Dirichlet parts). */
+  partDistance(select: BoundarySelector): Expr | undefined;
+}

@@ -1,0 +1,134 @@
+/**
+ * The validated problem spec: what `spec/load` produces from the YAML a user
+ * writes. Expression strings keep their source location so later stages
+ * (expression compiling, problem building) can report errors at the right
+ * file:line:column.
+ */
+
+/** A position in a spec file, 1-based. */
+export interface SourceLoc { file: string; line: number; col: number }
+
+/** An expression string (or number) as written, with where it was written. */
+export interface SourceExpr { text: string; loc: SourceLoc }
+
+export type ShapeSpec = { name?: string; loc: SourceLoc } & (
+  | { kind: 'interval'; min: number; max: number }
+  | { kind: 'rectangle'; min: number[]; max: number[] }
+  | { kind: 'box'; min: number[]; max: number[] }
+  | { kind: 'disk'; center: number[]; radius: number }
+  | { kind: 'sphere'; center: number[]; radius: number }
+  | { kind: 'polygon'; vertices: number[][] }
+  | { kind: 'union' | 'intersection' | 'difference'; children: ShapeSpec[] }
+);
+
+export type TemplateName =
+  | 'poisson' | 'helmholtz' | 'heat' | 'wave' | 'burgers' | 'electrostatic' | 'magnetostatic'
+  | 'maxwell-tm' | 'maxwell-te' | 'maxwell-3d' | 'maxwell-harmonic';
+
+export interface TemplateSpec {
+  name: TemplateName;
+  /** Parameters as written (numbers, expressions or booleans). */
+  params: Record<string, SourceExpr | boolean>;
+  /** Optional renaming of the template's default field names. */
+  fields?: string[];
+  loc: SourceLoc;
+}
+
+/** Where a condition applies. */
+export type ConditionTarget =
+  | { kind: 'boundary' }
+  | { kind: 'part'; name: string }
+  | { kind: 'selector'; expr: SourceExpr }
+  | { kind: 'initial' }
+  | { kind: 'data' };
+
+export type StrategyName = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'hard' | 'barrier' | 'reparam';
+export const STRATEGIES: StrategyName[] = ['penalty', 'adaptive', 'augmented-lagrangian', 'hard', 'barrier', 'reparam'];
+
+export type ConditionSpec = {
+  on: ConditionTarget;
+  /** Per-condition strategy override. */
+  strategy?: StrategyName;
+  /** Per-condition weight override. */
+  weight?: number;
+  loc: SourceLoc;
+} & (
+  | { kind: 'dirichlet'; values: Record<string, SourceExpr> }
+  | { kind: 'neumann'; values: Record<string, SourceExpr> }
+  | { kind: 'robin'; values: Record<string, { a: SourceExpr; b: SourceExpr; value: SourceExpr }> }
+  | { kind: 'periodic'; axis: string }
+  | { kind: 'pec' }
+  | { kind: 'conductor'; potential: SourceExpr }
+  | { kind: 'equation'; equations: SourceExpr[] }
+  | { kind: 'initial'; value: Record<string, SourceExpr>; rate: Record<string, SourceExpr> }
+  | { kind: 'data'; file: string; fileLoc: SourceLoc }
+);
+
+export interface InequalitySpec {
+  constraint: SourceExpr;
+  on: ConditionTarget | { kind: 'domain' };
+  strategy?: StrategyName;
+  weight?: number;
+  loc: SourceLoc;
+}
+
+export type SamplingName = 'uniform' | 'lhs' | 'halton' | 'sobol' | 'grid';
+export const SAMPLINGS: SamplingName[] = ['uniform', 'lhs', 'halton', 'sobol', 'grid'];
+export type ActivationName = 'tanh' | 'sin' | 'silu' | 'sigmoid' | 'gelu' | 'relu';
+export const ACTIVATIONS: ActivationName[] = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'];
+
+export interface StageSpec {
+  optimizer: 'adam' | 'lbfgs';
+  iterations: number;
+  lr: number;
+  loc: SourceLoc;
+}
+
+export interface ConstantSpec {
+  name: string;
+  /** A known value (expression of earlier constants) or a trainable unknown with its start. */
+  value: SourceExpr;
+  unknown: boolean;
+  loc: SourceLoc;
+}
+
+export interface Spec {
+  file: string;
+  name: string;
+  description?: string;
+  geometry: ShapeSpec;
+  time?: { min: number; max: number; loc: SourceLoc };
+  fields: string[];
+  constants: ConstantSpec[];
+  equations: SourceExpr[];
+  templates: TemplateSpec[];
+  conditions: ConditionSpec[];
+  inequalities: InequalitySpec[];
+  exact: Record<string, SourceExpr>;
+  constraints: {
+    strategy: StrategyName;
+    weights: { equations: number; conditions: number; inequalities: number; data: number };
+    positivity: 'square' | 'softplus' | 'exp';
+    /** Strategy tuning knobs (documented per strategy in docs/strategies.md). */
+    options: Record<string, number>;
+  };
+  network: {
+    hidden: number[];
+    activation: ActivationName;
+    fourierFeatures?: { count: number; scale: number };
+  };
+  training: {
+    points: { domain: number; boundary: number; initial: number };
+    sampling: SamplingName;
+    resampleEvery: number;
+    seed: number;
+    causal: boolean;
+    logEvery: number;
+    stages: StageSpec[];
+  };
+  output: {
+    grid: number[];
+    times: number[];
+    formats: string[];
+  };
+}
