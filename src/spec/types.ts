@@ -9,7 +9,12 @@
 export interface SourceLoc { file: string; line: number; col: number }
 
 /** An expression string (or number) as written, with where it was written. */
-export interface SourceExpr { text: string; loc: SourceLoc }
+export interface SourceExpr {
+  text: string;
+  loc: SourceLoc;
+  /** Where the key naming it was written (e.g. the field in {u: 0}). */
+  keyLoc?: SourceLoc;
+}
 
 export type ShapeSpec = { name?: string; loc: SourceLoc } & (
   | { kind: 'interval'; min: number; max: number }

@@ -1,0 +1,42 @@
+/** Located spec errors: every problem in a spec, each as FILE:LINE:COL: message. */
+import type { SourceLoc } from './types.js';
+
+export interface Diagnostic { loc: SourceLoc; message: string }
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.loc.file}:${d.loc.line}:${d.loc.col}: ${d.message}`;
+}
+
+/** Thrown when a spec (or a file it names) has errors; the CLI prints them and exits 2. */
+export class SpecError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'SpecError';
+  }
+}
+
+/** Collects diagnostics while a stage keeps checking the rest of the spec. */
+export class Diagnostics {
+  readonly list: Diagnostic[] = [];
+
+  error(loc: SourceLoc, message: string): void {
+    if (!this.list.some((d) => d.loc.line === loc.line && d.loc.col === loc.col && d.message === message)) {
+      this.list.push({ loc, message });
+    }
+  }
+
+  get ok(): boolean { return this.list.length === 0; }
+
+  /** Throws a SpecError holding every diagnostic, sorted by position, if there is any. */
+  throwIfAny(): void {
+    if (this.ok) return;
+    const sorted = [...this.list].sort((a, b) =>
+      a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col);
+    throw new SpecError(sorted);
+  }
+}
+
+/** A location `offset` characters into an expression that starts at `loc` (same line). */
+export function offsetLoc(loc: SourceLoc, offset: number): SourceLoc {
+  return { ...loc, col: loc.col + offset };
+}
