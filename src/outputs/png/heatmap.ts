@@ -1,0 +1,120 @@
+import { createFigure, drawAxes, FONT_SCALE, LABEL_HEIGHT, layoutFigure, linearTicks, tickCapacity, type PlotArea } from './axes.js';
+import { blendPixel, DARK_GREY, encodePng, fillRect, MASK_GREY, strokeRect, type Canvas } from './canvas.js';
+import { drawText, textWidth } from './font.js';
+import { viridis } from './viridis.js';
+
+export interface HeatmapInput {
+  /** One value per grid node, x fastest; values at nodes outside the domain are ignored. */
+  values: ArrayLike<number>;
+  /** Grid nodes along x and y. */
+  counts: readonly [number, number];
+  /** The colour scale: `min` maps to viridis' dark end, `max` to its bright end. */
+  min: number;
+  max: number;
+  /** Non-zero where grid node k lies inside the domain. */
+  inside: ArrayLike<number>;
+  title: string;
+  /** Axis names, x then y. */
+  axes: readonly [string, string];
+  /** The grid's physical extent: [[x0, x1], [y0, y1]]. */
+  range: readonly [readonly [number, number], readonly [number, number]];
+}
+
+const LONG_SIDE = 440;
+/** Thin domains are stretched to at most this aspect ratio so that they stay visible. */
+const MAX_ASPECT = 3;
+const BAR_GAP = 24;
+const BAR_WIDTH = 18;
+
+/** A heat map of a 2D field on its grid with a viridis colour bar; nodes outside the domain show as light grey. */
+export function renderHeatmap(input: HeatmapInput): Buffer {
+  const [lo, hi] = colourScale(input.min, input.max);
+  const [plotWidth, plotHeight] = plotSize(input.range);
+  const barTicks = linearTicks(lo, hi, plotHeight, 0, tickCapacity(plotHeight, LABEL_HEIGHT));
+  const barLabelWidth = Math.max(0, ...barTicks.map((t) => textWidth(t.label, FONT_SCALE)));
+  const [[x0, x1], [y0, y1]] = input.range;
+  const yTicks = linearTicks(y0, y1, plotHeight, 0, tickCapacity(plotHeight, LABEL_HEIGHT));
+  const layout = layoutFigure(plotWidth, plotHeight, yTicks.map((t) => t.label), input.axes[1], BAR_GAP + BAR_WIDTH + 10 + barLabelWidth + 16, input.title);
+  const { area } = layout;
+  const xLabelWidth = Math.max(textWidth(formatEnd(x0), FONT_SCALE), textWidth(formatEnd(x1), FONT_SCALE));
+  const xTicks = linearTicks(x0, x1, area.left, area.left + plotWidth, tickCapacity(plotWidth, xLabelWidth));
+  const canvas = createFigure(layout.width, layout.height, input.title);
+  paintField(canvas, area, input, lo, hi);
+  drawAxes(canvas, area, xTicks, shift(yTicks, area.top), input.axes);
+  drawColourBar(canvas, { left: area.left + plotWidth + BAR_GAP, top: area.top, width: BAR_WIDTH, height: plotHeight }, shift(barTicks, area.top));
+  return encodePng(canvas);
+}
+
+/** A usable colour scale even when the field is constant or empty. */
+function colourScale(min: number, max: number): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  if (max > min) return [min, max];
+  const pad = Math.abs(min) * 0.05 || 1;
+  return [min - pad, min + pad];
+}
+
+function plotSize(range: HeatmapInput['range']): [number, number] {
+  const spanX = range[0][1] - range[0][0];
+  const spanY = range[1][1] - range[1][0];
+  const aspect = spanX > 0 && spanY > 0 ? Math.min(MAX_ASPECT, Math.max(1 / MAX_ASPECT, spanX / spanY)) : 1;
+  return aspect >= 1 ? [LONG_SIDE, Math.round(LONG_SIDE / aspect)] : [Math.round(LONG_SIDE * aspect), LONG_SIDE];
+}
+
+function formatEnd(v: number): string {
+  return String(Number(v.toPrecision(3)));
+}
+
+function shift(ticks: { pos: number; label: string }[], by: number): { pos: number; label: string }[] {
+  return ticks.map((t) => ({ pos: t.pos + by, label: t.label }));
+}
+
+/** Each pixel samples the grid: bilinear inside a cell whose corners are all inside, else the nearest node. */
+function paintField(canvas: Canvas, area: PlotArea, input: HeatmapInput, lo: number, hi: number): void {
+  const [nx, ny] = input.counts;
+  for (let py = 0; py < area.height; py++) {
+    const gy = (1 - (py + 0.5) / area.height) * (ny - 1);
+    for (let px = 0; px < area.width; px++) {
+      const gx = ((px + 0.5) / area.width) * (nx - 1);
+      const value = sampleGrid(input, gx, gy);
+      const colour = Number.isNaN(value) ? MASK_GREY : viridis((value - lo) / (hi - lo));
+      blendPixel(canvas, area.left + px, area.top + py, colour);
+    }
+  }
+}
+
+/** The value at fractional grid position (gx, gy), or NaN where the domain does not reach. */
+function sampleGrid(input: Pick<HeatmapInput, 'values' | 'counts' | 'inside'>, gx: number, gy: number): number {
+  const [nx, ny] = input.counts;
+  const valueAt = (i: number, j: number): number => {
+    const k = i + nx * j;
+    return input.inside[k] ? input.values[k]! : NaN;
+  };
+  const [i0, i1, fx] = cellAlong(gx, nx);
+  const [j0, j1, fy] = cellAlong(gy, ny);
+  const corners = [valueAt(i0, j0), valueAt(i1, j0), valueAt(i0, j1), valueAt(i1, j1)];
+  if (corners.every(Number.isFinite)) {
+    const [a, b, c, d] = corners as [number, number, number, number];
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+  }
+  const nearest = valueAt(Math.round(i0 + fx), Math.round(j0 + fy));
+  return Number.isFinite(nearest) ? nearest : NaN;
+}
+
+/** The grid cell [i0, i1] holding fractional index g along an axis of n nodes, and g's offset in it. */
+function cellAlong(g: number, n: number): [number, number, number] {
+  if (n < 2) return [0, 0, 0];
+  const i0 = Math.min(n - 2, Math.max(0, Math.floor(g)));
+  return [i0, i0 + 1, Math.min(1, Math.max(0, g - i0))];
+}
+
+/** A vertical viridis gradient (low at the bottom) with its tick values on the right. */
+function drawColourBar(canvas: Canvas, bar: PlotArea, ticks: { pos: number; label: string }[]): void {
+  for (let py = 0; py < bar.height; py++) {
+    fillRect(canvas, bar.left, bar.top + py, bar.width, 1, viridis(1 - (py + 0.5) / bar.height));
+  }
+  strokeRect(canvas, bar.left, bar.top, bar.width, bar.height, DARK_GREY);
+  for (const t of ticks) {
+    fillRect(canvas, bar.left + bar.width + 1, Math.round(t.pos), 5, 1, DARK_GREY);
+    drawText(canvas, t.label, bar.left + bar.width + 10, t.pos - LABEL_HEIGHT / 2, { color: DARK_GREY, scale: FONT_SCALE });
+  }
+}
