@@ -67,7 +67,8 @@ function lossSection(loss: unknown, history: LossHistory | undefined): string {
   const rows: string[] = [];
   if (isRecord(loss)) {
     if ('total' in loss) rows.push(`<td>total</td>${cell(loss.total)}`);
-    if (isRecord(loss.parts)) for (const [part, value] of Object.entries(loss.parts)) rows.push(`<td>${escapeHtml(part)}</td>${cell(value)}`);
+    const parts = isRecord(loss.parts) ? Object.entries(loss.parts) : [];
+    for (const [part, value] of parts) rows.push(`<td>${escapeHtml(part)}</td>${cell(value)}`);
   }
   const records = history?.iterations.length ?? 0;
   const historyNote =

@@ -28,7 +28,7 @@ export interface Tick {
  * Up to `maxCount` round numbers (1, 2 or 5 times a power of ten apart)
  * inside [min, max], and their spacing.
  */
-export function niceTicks(min: number, max: number, maxCount: number): { values: number[]; step: number } {
+function niceTicks(min: number, max: number, maxCount: number): { values: number[]; step: number } {
   const span = max - min;
   if (!(span > 0) || !Number.isFinite(span)) return { values: Number.isFinite(min) ? [min] : [], step: Math.abs(min) || 1 };
   let step = 0;
@@ -50,7 +50,7 @@ export function niceTicks(min: number, max: number, maxCount: number): { values:
  * Labels for evenly spaced ticks: fixed point with just enough decimals for
  * the step, or `2.5e-4` style when the numbers are very large or very small.
  */
-export function formatTicks(values: number[], step: number): string[] {
+function formatTicks(values: number[], step: number): string[] {
   const largest = Math.max(...values.map(Math.abs));
   const stepPower = Math.floor(Math.log10(step) + 1e-9);
   const exponential = largest >= 1e5 || (largest > 0 && largest < 1e-2);
@@ -156,6 +156,12 @@ export function linearTicks(lo: number, hi: number, from: number, to: number, ma
   const labels = formatTicks(values, step);
   const scale = hi > lo ? (to - from) / (hi - lo) : 0;
   return values.map((v, k) => ({ pos: hi > lo ? from + (v - lo) * scale : (from + to) / 2, label: labels[k]! }));
+}
+
+/** Ticks along the bottom of the plot area, as many as fit side by side. */
+export function xTicksFor(lo: number, hi: number, area: PlotArea): Tick[] {
+  const probeWidth = Math.max(0, ...linearTicks(lo, hi, 0, 1, 6).map((t) => textWidth(t.label, FONT_SCALE)));
+  return linearTicks(lo, hi, area.left, area.left + area.width, tickCapacity(area.width, probeWidth));
 }
 
 /** How many ticks of about `labelWidth` pixels fit along `length` pixels without crowding. */

@@ -1,4 +1,15 @@
-import { createFigure, drawAxes, FONT_SCALE, LABEL_HEIGHT, layoutFigure, linearTicks, tickCapacity, type PlotArea } from './axes.js';
+import {
+  createFigure,
+  drawAxes,
+  FONT_SCALE,
+  LABEL_HEIGHT,
+  layoutFigure,
+  linearTicks,
+  tickCapacity,
+  xTicksFor,
+  type PlotArea,
+  type Tick,
+} from './axes.js';
 import { blendPixel, DARK_GREY, encodePng, fillRect, MASK_GREY, strokeRect, type Canvas } from './canvas.js';
 import { drawText, textWidth } from './font.js';
 import { viridis } from './viridis.js';
@@ -34,14 +45,15 @@ export function renderHeatmap(input: HeatmapInput): Buffer {
   const barLabelWidth = Math.max(0, ...barTicks.map((t) => textWidth(t.label, FONT_SCALE)));
   const [[x0, x1], [y0, y1]] = input.range;
   const yTicks = linearTicks(y0, y1, plotHeight, 0, tickCapacity(plotHeight, LABEL_HEIGHT));
-  const layout = layoutFigure(plotWidth, plotHeight, yTicks.map((t) => t.label), input.axes[1], BAR_GAP + BAR_WIDTH + 10 + barLabelWidth + 16, input.title);
+  const barRoom = BAR_GAP + BAR_WIDTH + 10 + barLabelWidth + 16;
+  const layout = layoutFigure(plotWidth, plotHeight, yTicks.map((t) => t.label), input.axes[1], barRoom, input.title);
   const { area } = layout;
-  const xLabelWidth = Math.max(textWidth(formatEnd(x0), FONT_SCALE), textWidth(formatEnd(x1), FONT_SCALE));
-  const xTicks = linearTicks(x0, x1, area.left, area.left + plotWidth, tickCapacity(plotWidth, xLabelWidth));
+  const xTicks = xTicksFor(x0, x1, area);
   const canvas = createFigure(layout.width, layout.height, input.title);
   paintField(canvas, area, input, lo, hi);
   drawAxes(canvas, area, xTicks, shift(yTicks, area.top), input.axes);
-  drawColourBar(canvas, { left: area.left + plotWidth + BAR_GAP, top: area.top, width: BAR_WIDTH, height: plotHeight }, shift(barTicks, area.top));
+  const bar = { left: area.left + plotWidth + BAR_GAP, top: area.top, width: BAR_WIDTH, height: plotHeight };
+  drawColourBar(canvas, bar, shift(barTicks, area.top));
   return encodePng(canvas);
 }
 
@@ -60,11 +72,7 @@ function plotSize(range: HeatmapInput['range']): [number, number] {
   return aspect >= 1 ? [LONG_SIDE, Math.round(LONG_SIDE / aspect)] : [Math.round(LONG_SIDE * aspect), LONG_SIDE];
 }
 
-function formatEnd(v: number): string {
-  return String(Number(v.toPrecision(3)));
-}
-
-function shift(ticks: { pos: number; label: string }[], by: number): { pos: number; label: string }[] {
+function shift(ticks: Tick[], by: number): Tick[] {
   return ticks.map((t) => ({ pos: t.pos + by, label: t.label }));
 }
 
@@ -108,7 +116,7 @@ function cellAlong(g: number, n: number): [number, number, number] {
 }
 
 /** A vertical viridis gradient (low at the bottom) with its tick values on the right. */
-function drawColourBar(canvas: Canvas, bar: PlotArea, ticks: { pos: number; label: string }[]): void {
+function drawColourBar(canvas: Canvas, bar: PlotArea, ticks: Tick[]): void {
   for (let py = 0; py < bar.height; py++) {
     fillRect(canvas, bar.left, bar.top + py, bar.width, 1, viridis(1 - (py + 0.5) / bar.height));
   }

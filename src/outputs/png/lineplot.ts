@@ -8,6 +8,7 @@ import {
   layoutFigure,
   linearTicks,
   tickCapacity,
+  xTicksFor,
   type PlotArea,
   type Tick,
 } from './axes.js';
@@ -22,6 +23,8 @@ export interface LineSeries {
   color?: Rgb;
   dashed?: boolean;
   width?: number;
+  /** False leaves the series out of the legend. */
+  inLegend?: boolean;
 }
 
 export interface LinePlotInput {
@@ -62,13 +65,14 @@ export function renderLinePlot(input: LinePlotInput): Buffer {
   const yTicks = input.logY
     ? decadeTicks(yLo, yHi, PLOT_HEIGHT, 0, tickCapacity(PLOT_HEIGHT, LABEL_HEIGHT))
     : linearTicks(yLo, yHi, PLOT_HEIGHT, 0, tickCapacity(PLOT_HEIGHT, LABEL_HEIGHT));
-  const legendWidth = LEGEND_GAP + LEGEND_SWATCH + 8 + Math.max(0, ...input.series.map((s) => textWidth(s.name, FONT_SCALE))) + 16;
+  const legendSeries = input.series.filter((s) => s.inLegend !== false);
+  const longestName = Math.max(0, ...legendSeries.map((s) => textWidth(s.name, FONT_SCALE)));
+  const legendWidth = LEGEND_GAP + LEGEND_SWATCH + 8 + longestName + 16;
   const layout = layoutFigure(PLOT_WIDTH, PLOT_HEIGHT, yTicks.map((t) => t.label), input.ylabel ?? '', legendWidth, input.title);
   const { area } = layout;
-  const legendHeight = area.top + input.series.length * LEGEND_ROW + 16;
+  const legendHeight = area.top + legendSeries.length * LEGEND_ROW + 16;
   const canvas = createFigure(layout.width, Math.max(layout.height, legendHeight), input.title);
-  const probe = linearTicks(xLo, xHi, 0, 1, 6).map((t) => textWidth(t.label, FONT_SCALE));
-  const xTicks = linearTicks(xLo, xHi, area.left, area.left + area.width, tickCapacity(area.width, Math.max(0, ...probe)));
+  const xTicks = xTicksFor(xLo, xHi, area);
   const shiftedY = yTicks.map((t) => ({ pos: t.pos + area.top, label: t.label }));
   drawGridLines(canvas, area, xTicks, shiftedY);
   const styled = input.series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length]! }));
@@ -78,7 +82,7 @@ export function renderLinePlot(input: LinePlotInput): Buffer {
     strokePolyline(canvas, px, py, lineStyle(s));
   });
   drawAxes(canvas, area, xTicks, shiftedY, [input.xlabel, input.ylabel ?? '']);
-  drawLegend(canvas, area, styled);
+  drawLegend(canvas, area, styled.filter((s) => s.inLegend !== false));
   return encodePng(canvas);
 }
 

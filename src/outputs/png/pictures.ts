@@ -1,6 +1,7 @@
 import type { FieldTable, LossHistory } from '../table.js';
 import { isRegularGrid, rowsPerTime } from '../vtk.js';
 import { formatNumber } from './axes.js';
+import { DARK_GREY } from './canvas.js';
 import { renderHeatmap } from './heatmap.js';
 import { PALETTE, renderLinePlot, renderLossCurve, type LineSeries } from './lineplot.js';
 
@@ -119,12 +120,14 @@ function lineProfiles(table: FieldTable): Picture[] {
     const hasExact = exactColumn !== undefined && table.columns.includes(exactColumn);
     const series = slices.flatMap((s): LineSeries[] => {
       const color = PALETTE[s.index % PALETTE.length]!;
-      const name = s.label || column;
-      const computed = { name, values: nodeValues(table, column, s.index), color };
+      const computed = { name: s.label || column, values: nodeValues(table, column, s.index), color };
       if (!hasExact) return [computed];
-      const exact = { name: s.label ? `${s.label} exact` : 'exact', values: nodeValues(table, exactColumn, s.index), color, dashed: true };
-      return [computed, exact];
+      // The exact curve shares its time's colour; one legend entry says what dashes mean.
+      const exact = nodeValues(table, exactColumn, s.index);
+      return [computed, { name: 'exact', values: exact, color, dashed: true, inLegend: slices.length === 1 }];
     });
-    return { name: `${column}.png`, content: renderLinePlot({ x, series, title: column, xlabel, ylabel: column }) };
+    const exactKey: LineSeries[] = hasExact && slices.length > 1 ? [{ name: 'exact', values: [], color: DARK_GREY, dashed: true }] : [];
+    const content = renderLinePlot({ x, series: [...series, ...exactKey], title: column, xlabel, ylabel: column });
+    return { name: `${column}.png`, content };
   });
 }

@@ -1,0 +1,129 @@
+/**
+ * Backend choice at run time: tfjs-node-gpu (TensorFlow C library, CUDA), then
+ * WebGPU through Dawn, then wasm (XNNPACK, SIMD), then the plain-JS cpu
+ * backend. Optional packages that are missing or cannot start are reported
+ * with the reason, never fatal unless asked for by name.
+ */
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { registerFastGradients } from './gradients.js';
+
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  /** Why it is unavailable, or what it runs on. */
+  detail: string;
+}
+
+const PACKAGES: Record<BackendName, string> = {
+  tensorflow: '@tensorflow/tfjs-node-gpu',
+  webgpu: '@tensorflow/tfjs-backend-webgpu + webgpu',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** Dynamic import that reports a missing package plainly. */
+async function load(spec: string): Promise<unknown> {
+  return import(spec);
+}
+
+function reason(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'package not installed';
+  return (e?.message ?? String(err)).split('\n')[0]!;
+}
+
+let webgpuAdapterInfo: string | undefined;
+
+async function prepare(name: BackendName): Promise<string> {
+  switch (name) {
+    case 'tensorflow': {
+      await load('@tensorflow/tfjs-node-gpu');
+      if (!tf.findBackend('tensorflow')) throw new Error('package loaded but registered no backend');
+      return 'TensorFlow C library (CUDA)';
+    }
+    case 'webgpu': {
+      if (!webgpuAdapterInfo) {
+        // Dawn prints a warning of its own when it finds no Vulkan loader; check first.
+        if (!vulkanLoaderPresent()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
+        const dawn = (await load('webgpu')) as { create: (opts: string[]) => unknown; globals: Record<string, unknown> };
+        const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
+        Object.assign(globalThis, dawn.globals);
+        const gpu = dawn.create([]) as { requestAdapter: () => Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> };
+        const adapter = await gpu.requestAdapter();
+        if (!adapter) throw new Error('no WebGPU adapter (no GPU, or no Vulkan driver)');
+        if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+        (g.navigator as { gpu?: unknown }).gpu = gpu;
+        const info = adapter.info;
+        webgpuAdapterInfo = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'adapter found';
+        await load('@tensorflow/tfjs-backend-webgpu');
+      }
+      if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register');
+      return webgpuAdapterInfo;
+    }
+    case 'wasm': {
+      await load('@tensorflow/tfjs-backend-wasm');
+      return 'WebAssembly (XNNPACK, SIMD)';
+    }
+    case 'cpu':
+      return 'plain JavaScript';
+  }
+}
+
+/** Tries each backend: can it load and run a small product? */
+export async function listBackends(): Promise<BackendStatus[]> {
+  const out: BackendStatus[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      const detail = await prepare(name);
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new Error('backend failed to initialise');
+      tf.tidy(() => tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).dataSync());
+      out.push({ name, available: true, detail });
+    } catch (err) {
+      out.push({ name, available: false, detail: `${PACKAGES[name]}: ${reason(err)}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Sets the backend: the requested one (an error if it cannot start) or the
+ * first available in order. Returns its name and detail.
+ */
+export async function selectBackend(requested?: string): Promise<BackendStatus> {
+  tf.enableProdMode();
+  registerFastGradients();
+  const order = requested ? [requested as BackendName] : [...BACKEND_NAMES];
+  if (requested && !BACKEND_NAMES.includes(requested as BackendName)) {
+    throw new BackendError(`unknown backend '${requested}'; expected one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  const failures: string[] = [];
+  for (const name of order) {
+    try {
+      const detail = await prepare(name);
+      if (!(await tf.setBackend(name))) throw new Error('backend failed to initialise');
+      await tf.ready();
+      return { name, available: true, detail };
+    } catch (err) {
+      failures.push(`${name}: ${reason(err)}`);
+    }
+  }
+  throw new BackendError(`backend ${requested ?? 'selection'} failed: ${failures.join('; ')}`);
+}
+
+export class BackendError extends Error {}
+
+/** Whether the Vulkan loader library that Dawn opens can be found. */
+function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/aarch64-linux-gnu',
+    '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib',
+  ];
+  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+}

@@ -1,0 +1,110 @@
+/** The `pinn` command line: a thin layer over the run and spec modules. */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import chalk from 'chalk';
+import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
+import { BackendError, listBackends, selectBackend } from '../backend/backends.js';
+import { solve, PINN_VERSION, type Summary } from '../run/solve.js';
+import { progressSink, formatSeconds, type OutputMode } from './progress.js';
+import { validateCommand } from './validate.js';
+
+class UsageError extends Error {}
+
+const positiveInt = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0`);
+  return n;
+};
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+export async function main(argv: string[]): Promise<number> {
+  const useColor = process.stdout.isTTY && !process.env['NO_COLOR'];
+  if (!useColor) chalk.level = 0;
+  let exitCode = 0;
+  const program = new Command('pinn')
+    .description('Physics-informed neural network PDE solver with first-class constraint handling')
+    .version(PINN_VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('solve')
+    .description('train a PINN on a problem spec and write its fields')
+    .argument('<spec>', 'problem spec (YAML)')
+    .option('--out <dir>', 'run folder (default runs/<name>)')
+    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: first available)')
+    .option('--strategy <name>', 'constraint strategy, overrides constraints.strategy')
+    .option('--iterations <n>', 'cap on total iterations, taken from the stages in order', positiveInt('--iterations'))
+    .option('--seed <n>', 'random seed, overrides training.seed', positiveInt('--seed'))
+    .option('--set <key.path=value>', 'override a spec value (repeatable)', collect, [])
+    .option('--json', 'progress and summary as JSON lines on stdout, nothing else')
+    .option('--quiet', 'print only the result line and errors')
+    .action(async (specFile: string, o: { out?: string; backend?: string; strategy?: string; iterations?: number; seed?: number; set: string[]; json?: boolean; quiet?: boolean }) => {
+      const mode: OutputMode = o.json ? 'json' : o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
+      const say = (s: string) => { if (mode === 'tty' || mode === 'plain') process.stderr.write(`${s}\n`); };
+      const backend = await selectBackend(o.backend);
+      const sink = progressSink(mode, process.stderr);
+      const summary = solve({
+        specFile, outDir: o.out, sets: o.set, strategy: o.strategy, iterations: o.iterations, seed: o.seed,
+        backend: { name: backend.name, detail: backend.detail },
+        onStart: (info) => {
+          say(`${chalk.bold('pinn')} ${info.problem.name}: backend ${chalk.green(backend.name)} (${backend.detail}), strategy ${info.problem.spec.constraints.strategy}, ` +
+            `${info.parameters} parameters, points ${Object.entries(info.points).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          for (const n of info.notes) say(`  ${n}`);
+          if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'start', name: info.problem.name, backend: backend.name, out: info.outDir })}\n`);
+        },
+        onProgress: (p) => sink.update(p),
+      });
+      sink.finish();
+      if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+      else printSummary(summary, o.out ?? `runs/${summary.name}`, mode);
+    });
+
+  program.command('validate')
+    .description('check specs and print the resolved problems without training')
+    .argument('<specs...>', 'problem specs (YAML)')
+    .option('--set <key.path=value>', 'override a spec value (repeatable)', collect, [])
+    .action((specs: string[], o: { set: string[] }) => { exitCode = validateCommand(specs, o.set); });
+
+  program.command('backends')
+    .description('list compute backends and whether each is available here')
+    .action(async () => {
+      for (const b of await listBackends()) {
+        process.stdout.write(`${b.available ? chalk.green('available  ') : chalk.yellow('unavailable')} ${b.name.padEnd(10)} ${b.detail}\n`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+  }
+  if (err instanceof SpecError) {
+    for (const d of err.diagnostics) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
+    return 2;
+  }
+  if (err instanceof BackendError || err instanceof UsageError) {
+    process.stderr.write(`${chalk.red('error')} ${err.message}\n`);
+    return 2;
+  }
+  const e = err as Error;
+  process.stderr.write(`${chalk.red('pinn failed')}: ${e?.message ?? String(err)}\n`);
+  if (process.env['PINN_DEBUG']) process.stderr.write(`${e?.stack}\n`);
+  return 1;
+}
+
+function printSummary(s: Summary, outDir: string, mode: OutputMode): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const errs = Object.entries(s.errors).map(([f, e]) => `${f} L2 rel ${e.l2_relative.toExponential(2)} (max ${e.max_abs.toExponential(2)})`).join(', ');
+  out(`${chalk.bold('done')} ${s.name}: ${s.iterations} iterations in ${formatSeconds(s.train_seconds)} (${s.ms_per_iteration.toFixed(1)} ms/it, ${s.backend}), loss ${s.loss.total.toExponential(3)}${errs ? `, ${errs}` : ''}`);
+  if (mode !== 'quiet') {
+    for (const v of s.violations) out(`  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`);
+    for (const [k, v] of Object.entries(s.unknowns)) out(`  unknown ${k} = ${v.toPrecision(6)}`);
+    out(`  outputs in ${outDir}/`);
+  }
+}

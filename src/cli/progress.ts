@@ -1,0 +1,60 @@
+/**
+ * Training progress: a live line on a terminal, a plain line every so often
+ * otherwise (CI logs), or JSON lines with --json.
+ */
+import chalk from 'chalk';
+import type { Progress } from '../trainer/train.js';
+
+export interface ProgressSink {
+  update(p: Progress): void;
+  finish(): void;
+}
+
+export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function line(p: Progress): string {
+  const parts = Object.entries(p.parts).map(([k, v]) => `${k} ${v.toExponential(2)}`).join('  ');
+  const width = String(p.totalIterations).length;
+  return `${p.optimizer.padEnd(5)} ${String(p.iteration).padStart(width)}/${p.totalIterations}  loss ${p.loss.toExponential(3)}  ${parts}  ${p.iterationsPerSecond.toFixed(1)} it/s  ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
+export function progressSink(mode: OutputMode, stream: NodeJS.WriteStream): ProgressSink {
+  switch (mode) {
+    case 'quiet': return { update: () => {}, finish: () => {} };
+    case 'json':
+      return { update: (p) => { process.stdout.write(`${JSON.stringify({ type: 'progress', ...p })}\n`); }, finish: () => {} };
+    case 'tty': {
+      let last = 0;
+      let shown = false;
+      return {
+        update: (p) => {
+          const now = Date.now();
+          if (now - last < 100 && p.iteration < p.totalIterations) return;
+          last = now;
+          shown = true;
+          stream.write(`\r\x1b[2K${chalk.cyan(line(p))}`);
+        },
+        finish: () => { if (shown) stream.write('\n'); },
+      };
+    }
+    case 'plain': {
+      let last = 0;
+      return {
+        update: (p) => {
+          const now = Date.now();
+          if (now - last < 5000 && p.iteration < p.totalIterations) return;
+          last = now;
+          stream.write(`${line(p)}\n`);
+        },
+        finish: () => {},
+      };
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/** `pinn validate SPEC...`: check each spec and print its resolved problem. */
+import chalk from 'chalk';
+import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
+import { buildProblem } from '../problem/problem.js';
+import { describeProblem } from '../problem/describe.js';
+import { loadWithOverrides } from '../run/solve.js';
+
+export function validateCommand(specs: string[], sets: string[]): number {
+  let failed = false;
+  for (const file of specs) {
+    try {
+      const problem = buildProblem(loadWithOverrides(file, sets, {}));
+      process.stdout.write(`${chalk.green('ok')} ${file}\n${describeProblem(problem)}\n\n`);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      failed = true;
+      for (const d of err.diagnostics) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
+    }
+  }
+  return failed ? 2 : 0;
+}

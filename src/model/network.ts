@@ -1,0 +1,89 @@
+/**
+ * The multilayer perceptron: parameters as tf.Variables, initialised from the
+ * run's seeded generator, and its forward pass in jet algebra so every
+ * derivative channel the equations need comes out exactly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as J from '../derivatives/jet.js';
+import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../derivatives/functions.js';
+import type { ActivationName } from '../spec/types.js';
+import type { Rng } from '../problem/sampling/random.js';
+
+export interface NetworkShape {
+  inputs: number;
+  hidden: number[];
+  outputs: number;
+  activation: ActivationName;
+  fourierFeatures?: { count: number; scale: number };
+}
+
+export interface NetworkParams {
+  shape: NetworkShape;
+  weights: tf.Variable[];
+  biases: tf.Variable[];
+  /** Fixed random Fourier feature matrix [inputs, count], not trained. */
+  fourier?: tf.Tensor2D;
+}
+
+let instanceCounter = 0;
+
+/** Standard normal samples by Box-Muller from the seeded generator. */
+export function normalSamples(rng: Rng, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = Math.max(rng.next(), 1e-300);
+    const u2 = rng.next();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
+}
+
+/** Glorot-normal weights, zero biases. */
+export function createNetwork(shape: NetworkShape, rng: Rng): NetworkParams {
+  const tag = `pinn${instanceCounter++}`;
+  let fourier: tf.Tensor2D | undefined;
+  let width = shape.inputs;
+  if (shape.fourierFeatures) {
+    const { count, scale } = shape.fourierFeatures;
+    const b = normalSamples(rng, shape.inputs * count).map((v) => v * scale);
+    fourier = tf.keep(tf.tensor2d(b, [shape.inputs, count]));
+    width = 2 * count;
+  }
+  const sizes = [width, ...shape.hidden, shape.outputs];
+  const weights: tf.Variable[] = [];
+  const biases: tf.Variable[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const fanIn = sizes[l]!;
+    const fanOut = sizes[l + 1]!;
+    const std = Math.sqrt(2 / (fanIn + fanOut));
+    const w = normalSamples(rng, fanIn * fanOut).map((v) => v * std);
+    weights.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${tag}/w${l}`));
+    biases.push(tf.variable(tf.zeros([1, fanOut]), true, `${tag}/b${l}`));
+  }
+  return { shape, weights, biases, fourier };
+}
+
+/** Forward pass of an input jet [n, inputs] to an output jet [n, outputs]. */
+export function forward(ch: J.Channels, net: NetworkParams, input: J.Jet): J.Jet {
+  const act = ACTIVATION_DERIVS[net.shape.activation];
+  let h = input;
+  if (net.fourier) {
+    const z = J.scale(ch, J.dense(ch, input, net.fourier), 2 * Math.PI);
+    h = J.concat(ch, [J.chain(ch, z, UNARY_DERIVS.sin), J.chain(ch, z, UNARY_DERIVS.cos)]);
+  }
+  const last = net.weights.length - 1;
+  for (let l = 0; l < last; l++) h = J.chain(ch, J.dense(ch, h, net.weights[l]!, net.biases[l]!), act);
+  return J.dense(ch, h, net.weights[last]!, net.biases[last]!);
+}
+
+export function parameterCount(net: NetworkParams): number {
+  return [...net.weights, ...net.biases].reduce((s, v) => s + v.size, 0);
+}
+
+export function disposeNetwork(net: NetworkParams): void {
+  net.weights.forEach((v) => v.dispose());
+  net.biases.forEach((v) => v.dispose());
+  net.fourier?.dispose();
+}

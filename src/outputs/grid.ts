@@ -1,0 +1,141 @@
+/**
+ * The evaluation grid over the geometry's bounding box (masked to the domain)
+ * at each output time, and the model evaluated on it as a FieldTable with the
+ * exact solution and pointwise error where `exact` is given.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as J from '../derivatives/jet.js';
+import { evalNumeric } from '../expr/numeric.js';
+import type { Problem } from '../problem/problem.js';
+import { fieldJets, makeBatch, disposeBatch, type Model } from '../model/model.js';
+import type { FieldTable } from './table.js';
+
+const CHUNK = 16384;
+
+export function gridNodes(problem: Problem, counts: number[]): { coords: Float64Array; inside: Uint8Array; nodes: number } {
+  const { min, max } = problem.geometry.bbox;
+  const dim = problem.dim;
+  const nodes = counts.reduce((a, b) => a * b, 1);
+  const coords = new Float64Array(nodes * dim);
+  const inside = new Uint8Array(nodes);
+  const p = new Array<number>(dim).fill(0);
+  for (let k = 0; k < nodes; k++) {
+    let rest = k;
+    for (let a = 0; a < dim; a++) {
+      const c = counts[a]!;
+      const i = rest % c;
+      rest = Math.floor(rest / c);
+      p[a] = min[a]! + ((max[a]! - min[a]!) * i) / (c - 1);
+      coords[k * dim + a] = p[a]!;
+    }
+    inside[k] = problem.geometry.contains(p) ? 1 : 0;
+  }
+  return { coords, inside, nodes };
+}
+
+/** Model field values at points (n * nVars), value only, evaluated in chunks. */
+export function evaluateFields(problem: Problem, model: Model, points: Float64Array): Float64Array {
+  const nVars = problem.variables.length;
+  const n = points.length / nVars;
+  const nf = problem.fields.length;
+  const out = new Float64Array(n * nf);
+  const ch = J.valueOnly(nVars);
+  for (let start = 0; start < n; start += CHUNK) {
+    const count = Math.min(CHUNK, n - start);
+    const batch = makeBatch(points.subarray(start * nVars, (start + count) * nVars), nVars);
+    tf.tidy(() => {
+      const jets = fieldJets(problem, model, batch, ch);
+      problem.fields.forEach((f, k) => {
+        const v = tf.broadcastTo(jets.get(f)!.v, [count, 1]).dataSync();
+        for (let i = 0; i < count; i++) out[(start + i) * nf + k] = v[i]!;
+      });
+    });
+    disposeBatch(batch);
+  }
+  return out;
+}
+
+/** Exact solution values for `field` at points, in float64. */
+export function exactValues(problem: Problem, field: string, points: Float64Array): Float64Array {
+  const e = problem.exact.get(field)!;
+  const nVars = problem.variables.length;
+  const n = points.length / nVars;
+  const out = new Float64Array(n);
+  const index = new Map(problem.variables.map((v, i) => [v, i]));
+  for (let i = 0; i < n; i++) {
+    out[i] = evalNumeric(e, {
+      tolerance: 0,
+      value: (name) => {
+        const k = index.get(name);
+        return k !== undefined ? points[i * nVars + k]! : problem.constants.get(name) ?? NaN;
+      },
+    });
+  }
+  return out;
+}
+
+export function fieldTable(problem: Problem, model: Model): FieldTable {
+  const spec = problem.spec;
+  const counts = spec.output.grid;
+  const { coords, inside, nodes } = gridNodes(problem, counts);
+  const times = problem.time ? spec.output.times : [];
+  const nVars = problem.variables.length;
+  const dim = problem.dim;
+  const insideCount = inside.reduce((s, v) => s + v, 0);
+  const timeList = times.length ? times : [undefined];
+  const rows = insideCount * timeList.length;
+  const points = new Float64Array(rows * nVars);
+  let r = 0;
+  for (const t of timeList) {
+    for (let k = 0; k < nodes; k++) {
+      if (!inside[k]) continue;
+      for (let a = 0; a < dim; a++) points[r * nVars + a] = coords[k * dim + a]!;
+      if (t !== undefined) points[r * nVars + dim] = t;
+      r++;
+    }
+  }
+  const values = evaluateFields(problem, model, points);
+  const exactFields = problem.fields.filter((f) => problem.exact.has(f));
+  const exact = new Map(exactFields.map((f) => [f, exactValues(problem, f, points)]));
+  const columns = [...problem.variables, ...problem.fields, ...exactFields.flatMap((f) => [`${f}_exact`, `${f}_error`])];
+  const c = columns.length;
+  const nf = problem.fields.length;
+  const data = new Float64Array(rows * c);
+  for (let i = 0; i < rows; i++) {
+    for (let a = 0; a < nVars; a++) data[i * c + a] = points[i * nVars + a]!;
+    for (let k = 0; k < nf; k++) data[i * c + nVars + k] = values[i * nf + k]!;
+    exactFields.forEach((f, j) => {
+      const ex = exact.get(f)![i]!;
+      const val = values[i * nf + problem.fields.indexOf(f)]!;
+      data[i * c + nVars + nf + 2 * j] = ex;
+      data[i * c + nVars + nf + 2 * j + 1] = val - ex;
+    });
+  }
+  return {
+    variables: problem.variables, fields: problem.fields, columns, data, rows,
+    grid: { counts, min: problem.geometry.bbox.min, max: problem.geometry.bbox.max, inside },
+    times,
+  };
+}
+
+/** L2 relative and max absolute error per field with an exact solution. */
+export function fieldErrors(table: FieldTable): Record<string, { l2_relative: number; max_abs: number }> {
+  const out: Record<string, { l2_relative: number; max_abs: number }> = {};
+  const c = table.columns.length;
+  for (const f of table.fields) {
+    const ei = table.columns.indexOf(`${f}_exact`);
+    if (ei < 0) continue;
+    let num = 0;
+    let den = 0;
+    let maxAbs = 0;
+    for (let r = 0; r < table.rows; r++) {
+      const err = table.data[r * c + ei + 1]!;
+      const ex = table.data[r * c + ei]!;
+      num += err * err;
+      den += ex * ex;
+      maxAbs = Math.max(maxAbs, Math.abs(err));
+    }
+    out[f] = { l2_relative: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num / Math.max(table.rows, 1)), max_abs: maxAbs };
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+/**
+ * A constraint strategy turns each term's residuals into the training loss,
+ * may impose some conditions exactly through output transforms, and may adapt
+ * its own state (weights, multipliers) as training goes.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Expr } from '../expr/ir.js';
+import type { Term, TermKind } from '../problem/problem.js';
+import type { StrategyName } from '../spec/types.js';
+
+/** Residual tensors [n, 1] of one term, one per residual expression. */
+export interface TermResiduals { term: Term; values: tf.Tensor[] }
+
+export interface LossParts {
+  total: tf.Scalar;
+  /** Unweighted mean-square loss per group (equations, conditions, inequalities, data). */
+  parts: Map<string, tf.Scalar>;
+}
+
+export interface Strategy {
+  name: StrategyName;
+  /** Output transform per field, in terms of the raw network output and the variables. */
+  transforms: Map<string, Expr>;
+  /** Terms satisfied by construction: left out of the loss (still measured). */
+  exactTerms: Set<Term>;
+  /** Human-readable notes on what was imposed how (printed and in summary.json). */
+  notes: string[];
+  loss(residuals: TermResiduals[]): LossParts;
+  /** Numbers to log per record in loss.csv (weights, multipliers' scale, mu). */
+  logValues(): Record<string, number>;
+}
+
+export const GROUPS: Record<TermKind, string> = {
+  equation: 'equations', condition: 'conditions', inequality: 'inequalities', data: 'data',
+};

@@ -1,0 +1,77 @@
+/**
+ * Collocation points for every term's point set, sampled from the geometry
+ * (and time) with the spec's sampler, grouped so that terms sharing a point
+ * set share one batch and one forward pass.
+ */
+import type { Problem, PointSet, Term } from '../problem/problem.js';
+import type { UnitSampler } from '../problem/geometry/types.js';
+
+/** Points (n * nVars, variable order) and, on boundaries, outward normals (n * dim). */
+export interface PointGroup {
+  set: PointSet;
+  terms: Term[];
+  points: Float64Array;
+  normals?: Float64Array;
+}
+
+export interface PointCounts { domain: number; boundary: number; initial: number }
+
+/** Groups terms by point set (the same object means the same points). */
+export function groupTerms(terms: Term[]): { set: PointSet; terms: Term[] }[] {
+  const groups = new Map<PointSet, Term[]>();
+  const domainKey = terms.find((t) => t.set.kind === 'domain')?.set;
+  const initialKey = terms.find((t) => t.set.kind === 'initial')?.set;
+  for (const t of terms) {
+    const key = t.set.kind === 'domain' ? domainKey! : t.set.kind === 'initial' ? initialKey! : t.set;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  return [...groups].map(([set, ts]) => ({ set, terms: ts }));
+}
+
+/**
+ * Samples every group. Boundary groups share the boundary budget in
+ * proportion to their measure (at least `minPerPart` each).
+ */
+export function samplePoints(problem: Problem, groups: { set: PointSet; terms: Term[] }[], counts: PointCounts, sampler: UnitSampler, timeSampler: UnitSampler): PointGroup[] {
+  const g = problem.geometry;
+  const dim = problem.dim;
+  const nVars = problem.variables.length;
+  const boundaryGroups = groups.filter((x) => x.set.kind === 'boundary');
+  const measures = boundaryGroups.map((x) => g.sampleBoundary(64, sampler, (x.set as Extract<PointSet, { kind: 'boundary' }>).selector).measure);
+  const totalMeasure = measures.reduce((a, b) => a + b, 0) || 1;
+  const minPerPart = Math.min(32, counts.boundary);
+  return groups.map(({ set, terms }) => {
+    switch (set.kind) {
+      case 'domain': {
+        const space = g.sampleInterior(counts.domain, sampler);
+        return { set, terms, points: withTime(space, dim, nVars, problem, counts.domain, timeSampler) };
+      }
+      case 'initial': {
+        const space = g.sampleInterior(counts.initial, sampler);
+        return { set, terms, points: withTime(space, dim, nVars, problem, counts.initial, () => new Float64Array(0), problem.time!.min) };
+      }
+      case 'boundary': {
+        const k = boundaryGroups.findIndex((x) => x.set === set);
+        const n = Math.max(minPerPart, Math.round(counts.boundary * measures[k]! / totalMeasure));
+        const b = g.sampleBoundary(n, sampler, set.selector);
+        return { set, terms, points: withTime(b.points, dim, nVars, problem, n, timeSampler), normals: b.normals };
+      }
+      case 'data':
+        return { set, terms, points: set.points };
+    }
+  });
+}
+
+/** Appends a time column (sampled, or fixed at `fixedTime`) to spatial points. */
+function withTime(space: Float64Array, dim: number, nVars: number, problem: Problem, n: number, timeSampler: UnitSampler, fixedTime?: number): Float64Array {
+  if (!problem.time) return space;
+  const out = new Float64Array(n * nVars);
+  const { min, max } = problem.time;
+  // The time column comes from the last coordinate of a (dim+1)-dimensional draw, so it is not the same low-discrepancy coordinate as x.
+  const t = fixedTime === undefined ? timeSampler(n, dim + 1) : undefined;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < dim; k++) out[i * nVars + k] = space[i * dim + k]!;
+    out[i * nVars + dim] = t ? min + (max - min) * t[i * (dim + 1) + dim]! : fixedTime!;
+  }
+  return out;
+}

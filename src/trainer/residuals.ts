@@ -1,0 +1,58 @@
+/**
+ * Residuals of every term on its batch: one forward jet pass per point set
+ * with exactly the derivative channels its terms read.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as J from '../derivatives/jet.js';
+import { evaluateValue } from '../derivatives/evaluate.js';
+import { collectNeeds, emptyNeeds } from '../expr/analyze.js';
+import type { Problem, Term } from '../problem/problem.js';
+import { batchEnv, fieldJets, makeBatch, disposeBatch, type Batch, type Model } from '../model/model.js';
+import type { TermResiduals } from '../strategies/strategy.js';
+import type { PointGroup } from './points.js';
+
+export interface TrainingBatch {
+  group: PointGroup;
+  batch: Batch;
+  ch: J.Channels;
+}
+
+/** The channels needed to evaluate these expressions. */
+export function channelsFor(problem: Problem, exprs: Parameters<typeof collectNeeds>[0][]): J.Channels {
+  const needs = emptyNeeds();
+  for (const e of exprs) collectNeeds(e, problem.variables, problem.spatialIndex, needs);
+  const first = problem.variables.map((_, i) => needs.first.has(i));
+  return { first, second: [...needs.second].sort(), lap: needs.lap ? problem.spatialIndex : null };
+}
+
+export function prepareBatches(problem: Problem, groups: PointGroup[]): TrainingBatch[] {
+  return groups.map((group) => {
+    const batch = makeBatch(group.points, problem.variables.length, group.normals, problem.dim);
+    if (group.set.kind === 'data') {
+      const { values, columns } = group.set;
+      columns.forEach((f, k) => {
+        const col = new Float32Array(batch.n);
+        for (let i = 0; i < batch.n; i++) col[i] = values[i * columns.length + k]!;
+        batch.extra.set(`__data_${f}`, tf.keep(tf.tensor2d(col, [batch.n, 1])));
+      });
+    }
+    return { group, batch, ch: channelsFor(problem, group.terms.flatMap((t) => t.residuals)) };
+  });
+}
+
+export function disposeBatches(batches: TrainingBatch[]): void {
+  batches.forEach((b) => disposeBatch(b.batch));
+}
+
+/** Residual tensors of the given terms (all terms of each batch unless filtered). */
+export function computeResiduals(problem: Problem, model: Model, batches: TrainingBatch[], include: (t: Term) => boolean = () => true): TermResiduals[] {
+  const out: TermResiduals[] = [];
+  for (const { group, batch, ch } of batches) {
+    const terms = group.terms.filter(include);
+    if (terms.length === 0) continue;
+    const fields = fieldJets(problem, model, batch, ch);
+    const env = batchEnv(problem, model, batch, ch, fields);
+    for (const term of terms) out.push({ term, values: term.residuals.map((r) => evaluateValue(r, env)) });
+  }
+  return out;
+}
