@@ -75,6 +75,7 @@ async function prepare(name: BackendName): Promise<string> {
 
 /** Tries each backend: can it load and run a small product? */
 export async function listBackends(): Promise<BackendStatus[]> {
+  tf.enableProdMode();
   const out: BackendStatus[] = [];
   for (const name of BACKEND_NAMES) {
     try {
