@@ -404,3 +404,44 @@ test('buildGeometry: spec nodes, names, located errors', () => {
     /empty/,
   );
 });
+
+/** A random simple polygon: random points, crossing edges undone by 2-opt reversals. */
+function randomSimplePolygon(rng, n, snap) {
+  const turn = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const crosses = (a, b, c, d) => turn(a, b, c) * turn(a, b, d) < 0 && turn(c, d, a) * turn(c, d, b) < 0;
+  const p = Array.from({ length: n }, () => (snap ? [Math.floor(rng.next() * 8), Math.floor(rng.next() * 8)] : [rng.next() * 4, rng.next() * 4]));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 0; i < n && !changed; i++) {
+      for (let j = i + 2; j < n && !changed; j++) {
+        if (i === 0 && j === n - 1) continue;
+        if (crosses(p[i], p[i + 1], p[j], p[(j + 1) % n])) {
+          p.splice(i + 1, j - i, ...p.slice(i + 1, j + 1).reverse());
+          changed = true;
+        }
+      }
+    }
+  }
+  return p;
+}
+
+test('polygon distance on random simple polygons (some with collinear and touching vertices)', () => {
+  const rng = createRng(7);
+  let built = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const vertices = randomSimplePolygon(rng, 5 + Math.floor(rng.next() * 12), trial % 2 === 0);
+    let p;
+    try {
+      p = G.polygon(vertices);
+    } catch {
+      continue; // degenerate draws (repeated or touching vertices) are rejected by design
+    }
+    built++;
+    const s = size(p);
+    const outside = rows(makeSampler('uniform', createRng(trial))(300, 2), 2)
+      .map((u) => u.map((v, a) => p.bbox.min[a] - 0.5 + v * (s + 1)))
+      .filter((q) => !p.contains(q));
+    checkDistance(p, { corners: vertices, cornerRadius: 0.02, outside });
+  }
+  assert.ok(built >= 20, `${built} polygons built`);
+});

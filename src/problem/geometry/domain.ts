@@ -46,6 +46,7 @@ const ESTIMATE_SEED = 20240601;
 /** Draw limits before a selection is declared empty (or too small to sample). */
 const DRAWS_BEFORE_EMPTY = 100_000;
 const DRAWS_PER_POINT = 1000;
+const MAX_BATCH = 1 << 16;
 
 function nodeInside(node: ShapeNode, p: ArrayLike<number>, tol: number): boolean {
   switch (node.kind) {
@@ -153,6 +154,9 @@ function pickPiece(candidates: Candidate[], cumulative: Float64Array, unit: Floa
   return { index: lo, u };
 }
 
+/** Unit points to draw for `missing` more acceptances at the observed rate (bounded, to bound memory). */
+const rejectionBatch = (missing: number, rate: number): number => Math.min(Math.ceil((missing / rate) * 1.1) + 16, MAX_BATCH);
+
 const estimateSampler = (): UnitSampler => makeSampler('sobol', createRng(ESTIMATE_SEED));
 
 export class Domain implements Geometry {
@@ -209,11 +213,11 @@ export class Domain implements Geometry {
     const point = new Float64Array(dim);
     while (accepted < n) {
       this.checkDrawLimit(drawn, accepted, n, 'the domain interior');
-      const batch = fullBox ? n - accepted : Math.ceil(((n - accepted) / rate) * 1.1) + 16;
+      const batch = fullBox ? n - accepted : rejectionBatch(n - accepted, rate);
       const unit = sampler(batch, dim);
       for (let i = 0; i < batch && accepted < n; i++) {
         drawn++;
-        for (let a = 0; a < dim; a++) point[a] = this.bbox.min[a]! + unit[i * dim + a]! * (this.bbox.max[a]! - this.bbox.min[a]!);
+        this.toBbox(unit, i, point);
         if (!nodeInside(this.root, point, 0)) continue;
         out.set(point, accepted * dim);
         accepted++;
@@ -247,12 +251,18 @@ export class Domain implements Geometry {
     return this.bbox.min.reduce((v, lo, a) => v * (this.bbox.max[a]! - lo), 1);
   }
 
+  /** Maps the i-th unit-cube point of `unit` into the bounding box. */
+  private toBbox(unit: Float64Array, i: number, point: Float64Array): void {
+    const { dim, bbox } = this;
+    for (let a = 0; a < dim; a++) point[a] = bbox.min[a]! + unit[i * dim + a]! * (bbox.max[a]! - bbox.min[a]!);
+  }
+
   private countInside(unit: Float64Array): number {
     const { dim } = this;
     const point = new Float64Array(dim);
     let count = 0;
     for (let i = 0; i < unit.length / dim; i++) {
-      for (let a = 0; a < dim; a++) point[a] = this.bbox.min[a]! + unit[i * dim + a]! * (this.bbox.max[a]! - this.bbox.min[a]!);
+      this.toBbox(unit, i, point);
       if (nodeInside(this.root, point, 0)) count++;
     }
     return count;
@@ -335,7 +345,7 @@ export class Domain implements Geometry {
     let drawn = 0;
     while (accepted < n) {
       this.checkDrawLimit(drawn, accepted, n, label);
-      const batch = filtered ? Math.ceil(((n - accepted) / rate) * 1.1) + 16 : n - accepted;
+      const batch = filtered ? rejectionBatch(n - accepted, rate) : n - accepted;
       const unit = sampler(batch, dim - 1);
       for (let i = 0; i < batch && accepted < n; i++) {
         drawn++;
