@@ -31,9 +31,21 @@ export interface EvalEnv {
   normals?: Tensor;
 }
 
-export function evaluate(e: Expr, env: EvalEnv): J.Jet {
+/**
+ * Jets of shared subtrees are computed once: geometry distance functions are
+ * graphs whose R-function nodes use each input twice, exponential as trees.
+ */
+export function evaluate(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet> = new Map()): J.Jet {
+  const hit = memo.get(e);
+  if (hit) return hit;
+  const jet = evaluateNode(e, env, memo);
+  memo.set(e, jet);
+  return jet;
+}
+
+function evaluateNode(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {
   const { ch } = env;
-  const rec = (x: Expr) => evaluate(x, env);
+  const rec = (x: Expr) => evaluate(x, env, memo);
   switch (e.kind) {
     case 'num': return J.constant(ch, tf.scalar(e.value));
     case 'var': {
@@ -60,7 +72,7 @@ export function evaluate(e: Expr, env: EvalEnv): J.Jet {
       return J.constant(ch, tf.slice(env.normals, [0, e.axis], [env.n, 1]));
     }
     case 'neg': return J.neg(ch, rec(e.arg));
-    case 'binary': return binary(e.op, e.left, e.right, env);
+    case 'binary': return binary(e.op, e.left, e.right, env, memo);
     case 'call': {
       if (e.fn === 'min' || e.fn === 'max') {
         const a = rec(e.args[0]!);
@@ -71,14 +83,17 @@ export function evaluate(e: Expr, env: EvalEnv): J.Jet {
       return J.chain(ch, rec(e.args[0]!), UNARY_DERIVS[e.fn]);
     }
     case 'compare': case 'logic': case 'not':
-      return J.constant(ch, tf.cast(truth(e, env), 'float32'));
-    case 'cond': return select(env, truth(e.test, env), rec(e.then), rec(e.else));
+      return J.constant(ch, tf.cast(truth(e, env, memo), 'float32'));
+    case 'cond': return select(env, truth(e.test, env, memo), rec(e.then), rec(e.else));
   }
 }
 
 /** Evaluates a boolean expression to a bool tensor. */
-export function truth(e: Expr, env: EvalEnv): Tensor {
-  const value = (x: Expr) => evaluate(x, { ...env, ch: J.valueOnly(env.ch.first.length) }).v;
+export function truth(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet> = new Map()): Tensor {
+  // Comparisons read values only; with channels in play they get their own memo.
+  const valueEnv = { ...env, ch: J.valueOnly(env.ch.first.length) };
+  const valueMemo = env.ch.first.some(Boolean) ? new Map<Expr, J.Jet>() : memo;
+  const value = (x: Expr) => evaluate(x, valueEnv, valueMemo).v;
   switch (e.kind) {
     case 'compare': {
       const a = value(e.left);
@@ -95,21 +110,21 @@ export function truth(e: Expr, env: EvalEnv): Tensor {
     }
     case 'logic':
       return e.op === 'and'
-        ? tf.logicalAnd(truth(e.left, env), truth(e.right, env))
-        : tf.logicalOr(truth(e.left, env), truth(e.right, env));
-    case 'not': return tf.logicalNot(truth(e.arg, env));
+        ? tf.logicalAnd(truth(e.left, env, memo), truth(e.right, env, memo))
+        : tf.logicalOr(truth(e.left, env, memo), truth(e.right, env, memo));
+    case 'not': return tf.logicalNot(truth(e.arg, env, memo));
     default: return tf.notEqual(value(e), 0);
   }
   throw new Error('unreachable');
 }
 
-function binary(op: string, left: Expr, right: Expr, env: EvalEnv): J.Jet {
+function binary(op: string, left: Expr, right: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {
   const { ch } = env;
-  if (op === '^' && right.kind === 'num') return J.powConst(ch, evaluate(left, env), right.value);
-  const a = evaluate(left, env);
+  if (op === '^' && right.kind === 'num') return J.powConst(ch, evaluate(left, env, memo), right.value);
+  const a = evaluate(left, env, memo);
   if (op === '*' && right.kind === 'num') return J.scale(ch, a, right.value);
   if (op === '/' && right.kind === 'num') return J.scale(ch, a, 1 / right.value);
-  const b = evaluate(right, env);
+  const b = evaluate(right, env, memo);
   switch (op) {
     case '+': return J.add(ch, a, b);
     case '-': return J.sub(ch, a, b);

@@ -113,7 +113,7 @@ class Converter {
         const params = (n['params'] as MathNode[]).map((p) => this.convert(p));
         let result: Expr | undefined;
         for (let i = 0; i < ops.length; i++) {
-          const cmp: Expr = { kind: 'compare', op: COMPARE[ops[i]!] ?? this.fail(`unsupported comparison '${ops[i]}'`), left: params[i]!, right: params[i + 1]! };
+          const cmp: Expr = { kind: 'compare', op: (Object.hasOwn(COMPARE, ops[i]!) ? COMPARE[ops[i]!] : undefined) ?? this.fail(`unsupported comparison '${ops[i]}'`), left: params[i]!, right: params[i + 1]! };
           result = result ? { kind: 'logic', op: 'and', left: result, right: cmp } : cmp;
         }
         return result!;
@@ -130,7 +130,7 @@ class Converter {
     if (s.variables.includes(name)) return { kind: 'var', name, pos: this.where(name) };
     if (s.fields.includes(name)) return { kind: 'field', field: name, derivs: '', pos: this.where(name) };
     if (s.constants.includes(name)) return { kind: 'const', name, pos: this.where(name) };
-    if (name in BUILTIN_NUMBERS) return { kind: 'num', value: BUILTIN_NUMBERS[name]! };
+    if (Object.hasOwn(BUILTIN_NUMBERS, name)) return { kind: 'num', value: BUILTIN_NUMBERS[name]! };
     const under = name.indexOf('_');
     if (under > 0) {
       const base = name.slice(0, under);
@@ -172,7 +172,7 @@ class Converter {
       case 'and': case 'or': return { kind: 'logic', op: fn, left: a[0]!, right: a[1]! };
       case 'not': return { kind: 'not', arg: a[0]! };
       default: {
-        const cmp = COMPARE[fn];
+        const cmp = Object.hasOwn(COMPARE, fn) ? COMPARE[fn] : undefined;
         if (cmp) return { kind: 'compare', op: cmp, left: a[0]!, right: a[1]! };
         return this.fail(`operator '${op}' is not supported; expected + - * / ^, comparisons (< <= > >= == !=), and, or, not`);
       }
@@ -183,7 +183,7 @@ class Converter {
     const name = fnNode.type === 'SymbolNode' ? (fnNode as unknown as { name: string }).name : undefined;
     if (!name) this.fail('only named functions can be called');
     if (name === 'lap' || name === 'dn') return this.fieldOperator(name, args);
-    if (!(name in FUNCTIONS)) {
+    if (!Object.hasOwn(FUNCTIONS, name)) {
       this.fail(`unknown function '${name}'${didYouMean(name, [...Object.keys(FUNCTIONS), 'lap', 'dn'])}; expected one of ${Object.keys(FUNCTIONS).join(', ')}, lap, dn`, name);
     }
     const arity = FUNCTIONS[name as FunctionName];

@@ -73,8 +73,11 @@ export function disposeBatch(b: Batch): void {
   b.extra.forEach((t) => t.dispose());
 }
 
+/** The parts of a problem that evaluating a model needs (a reloaded model has only these). */
+export type ModelProblem = Pick<Problem, 'variables' | 'fields' | 'constants' | 'spatialIndex'>;
+
 /** Environment for evaluating expressions on a batch, given field jets. */
-export function batchEnv(problem: Problem, model: Model, batch: Batch, ch: J.Channels, fields: Map<string, J.Jet>): EvalEnv {
+export function batchEnv(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels, fields: Map<string, J.Jet>): EvalEnv {
   const varIndex = new Map(problem.variables.map((v, i) => [v, i]));
   const vars = new Map<string, J.Jet>(problem.variables.map((v, i) => [v, J.inputVariable(ch, i, batch.columns[i]!)]));
   for (const [name, t] of batch.extra) vars.set(name, J.constant(ch, t));
@@ -84,7 +87,7 @@ export function batchEnv(problem: Problem, model: Model, batch: Batch, ch: J.Cha
 }
 
 /** Field jets on a batch with the given channels, output transforms applied. */
-export function fieldJets(problem: Problem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
+export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
   const input = J.inputMatrix(ch, batch.x, model.shift, model.scale);
   const out = forward(ch, model.net, input);
   const raw = new Map(problem.fields.map((f, k) => [f, problem.fields.length === 1 ? out : J.column(ch, out, k)]));
@@ -94,9 +97,10 @@ export function fieldJets(problem: Problem, model: Model, batch: Batch, ch: J.Ch
   for (const [f, jet] of raw) vars.set(rawName(f), jet);
   const tenv: EvalEnv = { ...env, vars };
   const result = new Map<string, J.Jet>();
+  const memo = new Map();
   for (const f of problem.fields) {
     const t = model.transforms.get(f);
-    result.set(f, t ? evaluate(t, tenv) : raw.get(f)!);
+    result.set(f, t ? evaluate(t, tenv, memo) : raw.get(f)!);
   }
   return result;
 }
