@@ -17,13 +17,20 @@ import { mapExpr, show, sub, mul, add, field as fieldRef, type Expr } from '../e
 import { buildGeometry } from './geometry/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 import { NO_SECOND_DERIVATIVE } from '../derivatives/functions.js';
+import { periodicProblem } from './periodic.js';
 
 /** Where a term's collocation points come from. */
 export type PointSet =
   | { kind: 'domain' }
   | { kind: 'boundary'; selector: BoundarySelector; label: string }
   | { kind: 'initial' }
-  | { kind: 'data'; points: Float64Array; values: Float64Array; columns: string[] };
+  | { kind: 'data'; points: Float64Array; values: Float64Array; columns: string[] }
+  /**
+   * Point pairs on the sides axis = min and axis = max (see periodic.ts): the
+   * batch holds n low-side rows then n high-side rows, and each residual
+   * expression is a quantity whose low-side value minus high-side value must vanish.
+   */
+  | { kind: 'periodic'; axis: number; label: string };
 
 export type TermKind = 'equation' | 'condition' | 'inequality' | 'data';
 
@@ -232,9 +239,18 @@ export function buildProblem(spec: Spec): Problem {
         }
         break;
       }
-      case 'periodic':
-        diags.error(c.loc, 'periodic conditions are not supported yet; impose them with equation conditions on both sides or wait for the next release');
+      case 'periodic': {
+        const axis = spatial.indexOf(c.axis);
+        if (axis < 0) { diags.error(c.axisLoc ?? c.loc, `periodic ${c.axis}: '${c.axis}' is not a spatial variable of this ${dim}D problem; expected one of ${spatial.join(', ')}`); break; }
+        if (!geometry) break;
+        const why = periodicProblem(geometry, axis, c.axis);
+        if (why) { diags.error(c.axisLoc ?? c.loc, why); break; }
+        const pset: PointSet = { kind: 'periodic', axis, label: `${c.axis} = ${geometry.bbox.min[axis]} and ${c.axis} = ${geometry.bbox.max[axis]}` };
+        for (const f of fields) {
+          terms.push({ ...base, set: pset, name: `periodic ${f} in ${c.axis}`, type: 'periodic', residuals: [fieldRef(f), fieldRef(f, c.axis)] });
+        }
         break;
+      }
     }
   }
 

@@ -420,8 +420,9 @@ function readConditions(r: YamlReader, node: YNode): ConditionSpec[] {
         break;
       }
       case 'periodic': {
+        if (m.has('on')) { r.error(m.get('on')!.key, `a periodic condition applies to the two sides at the axis min and max; remove 'on' (write just '- periodic: ${r.resolve(body) && isScalar(r.resolve(body)) ? String((r.resolve(body) as { value: unknown }).value) : 'x'}')`); break; }
         const axis = r.oneOf(body, 'periodic axis', ['x', 'y', 'z']);
-        if (axis) out.push({ ...base, kind: 'periodic', axis });
+        if (axis) out.push({ ...base, kind: 'periodic', axis, axisLoc: r.loc(r.resolve(body)) });
         break;
       }
       case 'pec': {

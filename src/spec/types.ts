@@ -61,7 +61,7 @@ export type ConditionSpec = {
   | { kind: 'dirichlet'; values: Record<string, SourceExpr> }
   | { kind: 'neumann'; values: Record<string, SourceExpr> }
   | { kind: 'robin'; values: Record<string, { a: SourceExpr; b: SourceExpr; value: SourceExpr }> }
-  | { kind: 'periodic'; axis: string }
+  | { kind: 'periodic'; axis: string; axisLoc?: SourceLoc }
   | { kind: 'pec' }
   | { kind: 'conductor'; potential: SourceExpr }
   | { kind: 'equation'; equations: SourceExpr[] }

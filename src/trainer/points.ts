@@ -5,6 +5,7 @@
  */
 import type { Problem, PointSet, Term } from '../problem/problem.js';
 import type { UnitSampler } from '../problem/geometry/types.js';
+import { periodicFace, samplePeriodicPairs } from '../problem/periodic.js';
 
 /** Points (n * nVars, variable order) and, on boundaries, outward normals (n * dim). */
 export interface PointGroup {
@@ -36,8 +37,10 @@ export function samplePoints(problem: Problem, groups: { set: PointSet; terms: T
   const g = problem.geometry;
   const dim = problem.dim;
   const nVars = problem.variables.length;
-  const boundaryGroups = groups.filter((x) => x.set.kind === 'boundary');
-  const measures = boundaryGroups.map((x) => g.sampleBoundary(64, sampler, (x.set as Extract<PointSet, { kind: 'boundary' }>).selector).measure);
+  const boundaryGroups = groups.filter((x) => x.set.kind === 'boundary' || x.set.kind === 'periodic');
+  // A periodic group's measure is both of its sides; it gets half its share as pairs.
+  const measures = boundaryGroups.map((x) => (x.set.kind === 'periodic' ? 2 * periodicFace(g, x.set.axis).measure
+    : g.sampleBoundary(64, sampler, (x.set as Extract<PointSet, { kind: 'boundary' }>).selector).measure));
   const totalMeasure = measures.reduce((a, b) => a + b, 0) || 1;
   const minPerPart = Math.min(32, counts.boundary);
   return groups.map(({ set, terms }) => {
@@ -55,6 +58,11 @@ export function samplePoints(problem: Problem, groups: { set: PointSet; terms: T
         const n = Math.max(minPerPart, Math.round(counts.boundary * measures[k]! / totalMeasure));
         const b = g.sampleBoundary(n, sampler, set.selector);
         return { set, terms, points: withTime(b.points, dim, nVars, problem, n, timeSampler), normals: b.normals };
+      }
+      case 'periodic': {
+        const k = boundaryGroups.findIndex((x) => x.set === set);
+        const pairs = Math.max(minPerPart, Math.round(counts.boundary * measures[k]! / totalMeasure / 2));
+        return { set, terms, points: samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time) };
       }
       case 'data':
         return { set, terms, points: set.points };
