@@ -52,7 +52,10 @@ export function computeResiduals(problem: Problem, model: Model, batches: Traini
     if (terms.length === 0) continue;
     const fields = fieldJets(problem, model, batch, ch);
     const env = batchEnv(problem, model, batch, ch, fields);
-    for (const term of terms) out.push({ term, values: term.residuals.map((r) => evaluateValue(r, env)) });
+    // Periodic batches hold n low-side rows then n high-side rows: residual = low - high.
+    const h = batch.n / 2;
+    const pair = (v: tf.Tensor) => (group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v);
+    for (const term of terms) out.push({ term, values: term.residuals.map((r) => pair(evaluateValue(r, env))) });
   }
   return out;
 }
