@@ -18,7 +18,7 @@ export interface TrainingBatch {
 }
 
 /** The channels needed to evaluate these expressions. */
-export function channelsFor(problem: Problem, exprs: Parameters<typeof collectNeeds>[0][]): J.Channels {
+export function channelsFor(problem: Pick<Problem, 'variables' | 'spatialIndex'>, exprs: Parameters<typeof collectNeeds>[0][]): J.Channels {
   const needs = emptyNeeds();
   for (const e of exprs) collectNeeds(e, problem.variables, problem.spatialIndex, needs);
   const first = problem.variables.map((_, i) => needs.first.has(i));
