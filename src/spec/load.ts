@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { LineCounter, parseDocument, parse as parseYamlValue, isMap, isScalar, type Document, type Node } from 'yaml';
 import { Diagnostics, SpecError } from './diagnostics.js';
-import { YamlReader, type YNode } from './yaml-reader.js';
+import { YamlReader, keyText, type YNode } from './yaml-reader.js';
 import {
   ACTIVATIONS, SAMPLINGS, STRATEGIES,
   type ConditionSpec, type ConditionTarget, type ConstantSpec, type InequalitySpec, type ShapeSpec,
@@ -70,22 +70,41 @@ export function loadSpecText(source: string, file: string, overrides: Override[]
   const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const diags = new Diagnostics();
   for (const err of [...doc.errors]) {
-    const pos = err.linePos?.[0];
-    diags.error({ file, line: pos?.line ?? 1, col: pos?.col ?? 1 }, `YAML syntax error: ${err.message.split('\n')[0]}`);
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos?.[0] ?? 0);
+    diags.error({ file, line: pos.line, col: pos.col }, yamlErrorMessage(err.code, err.message, source, err.pos?.[0] ?? 0));
   }
   diags.throwIfAny();
   try {
     doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    diags.error({ file, line: 1, col: 1 }, `the YAML cannot be expanded: ${(err as Error).message}; expected a plain spec (aliases may expand to at most 100 nodes)`);
+    const msg = (err as Error).message;
+    diags.error({ file, line: 1, col: 1 }, /alias/i.test(msg)
+      ? 'the YAML aliases (*name) expand to too many nodes (a "billion laughs" pattern); expected a plain spec, with each alias used a few times at most'
+      : `the YAML cannot be expanded: ${msg}; expected a plain spec`);
     diags.throwIfAny();
   }
   const overrideNodes = applyOverrides(doc, overrides, diags);
   diags.throwIfAny();
-  const r = new YamlReader(file, lines, doc, overrideNodes);
+  const r = new YamlReader(file, lines, doc, overrideNodes, source);
   const spec = readSpec(r, doc, file);
   r.diags.throwIfAny();
   return spec!;
+}
+
+/** A YAML parser error as something the user can act on. */
+function yamlErrorMessage(code: string, message: string, source: string, offset: number): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  switch (code) {
+    case 'DUPLICATE_KEY': {
+      const key = /^[^\s:]+/.exec(source.slice(offset))?.[0] ?? '';
+      return `the key${key ? ` '${key}'` : ''} appears twice in this mapping; expected each key once (merge the two entries)`;
+    }
+    case 'TAB_AS_INDENT': return 'a tab is used for indentation; expected spaces (YAML does not allow tabs for indentation)';
+    case 'BAD_INDENT': case 'MISSING_CHAR': case 'UNEXPECTED_TOKEN':
+      return `YAML syntax error: ${first}; check the indentation and brackets of this line`;
+    case 'MULTIPLE_DOCS': return 'the file holds several YAML documents (---); expected one spec per file';
+    default: return `YAML syntax error: ${first}`;
+  }
 }
 
 function applyOverrides(doc: Document, overrides: Override[], diags: Diagnostics): WeakMap<object, string> {
@@ -171,6 +190,13 @@ function readSpec(r: YamlReader, doc: Document, file: string): Spec | undefined 
     output: { grid: [], times: [], formats: ['csv', 'vtk', 'npy', 'png', 'json'] },
   };
   spec.output = readOutput(r, get('output'), spec);
+  const locs: Record<string, SourceLoc> = {};
+  for (const path of ['geometry', 'fields', 'network', 'network.activation', 'network.hidden', 'training', 'training.points',
+    'training.points.domain', 'training.points.boundary', 'training.points.initial', 'constraints.strategy', 'equations']) {
+    const n = doc.getIn(path.split('.'), true) as Node | undefined;
+    if (n && typeof n === 'object') locs[path] = r.loc(n);
+  }
+  spec.locs = locs;
   return spec;
 }
 
@@ -319,7 +345,7 @@ function readConstants(r: YamlReader, node: YNode): ConstantSpec[] {
   const out: ConstantSpec[] = [];
   for (const pair of n.items) {
     const key = pair.key as Node;
-    const name = isScalar(key) ? String(key.value) : '';
+    const name = keyText(key) ?? '';
     if (!IDENT.test(name)) { r.error(key, `constant name '${name}' must be letters and digits starting with a letter`); continue; }
     if (RESERVED.has(name)) { r.error(key, `constant name '${name}' is reserved (variables x y z t, pi, e, lap, dn, n)`); continue; }
     const v = r.resolve(pair.value as YNode);
@@ -356,7 +382,9 @@ function readExprMap(r: YamlReader, node: YNode, what: string): Record<string, S
   const out: Record<string, SourceExpr> = {};
   for (const pair of n.items) {
     const key = pair.key as Node;
-    const name = isScalar(key) ? String(key.value) : '';
+    const name = keyText(key) ?? '';
+    if (!IDENT.test(name)) { r.error(key, `'${name}' in ${what} is not a field name; expected a field such as u`); continue; }
+    if (Object.hasOwn(out, name)) { r.error(key, `field '${name}' is given twice in ${what}`); continue; }
     const e = r.expr(pair.value as YNode, `${what}.${name}`);
     if (e) out[name] = { ...e, keyLoc: r.loc(key) };
   }
@@ -409,7 +437,8 @@ function readConditions(r: YamlReader, node: YNode): ConditionSpec[] {
         if (!bn || !isMap(bn)) { r.error(bn, `${what}.robin must map fields to {a, b, value}`); break; }
         const values: Record<string, { a: SourceExpr; b: SourceExpr; value: SourceExpr }> = {};
         for (const pair of bn.items) {
-          const f = isScalar(pair.key) ? String((pair.key as { value: unknown }).value) : '';
+          const f = keyText(pair.key) ?? '';
+          if (!IDENT.test(f)) { r.error(pair.key as Node, `'${f}' in ${what}.robin is not a field name; expected a field such as u`); continue; }
           const abv = r.map(pair.value as YNode, `${what}.robin.${f}`, ['a', 'b', 'value'], ['a', 'b', 'value']);
           const a = abv?.get('a') && r.expr(abv.get('a')!.value, `robin.${f}.a`);
           const b = abv?.get('b') && r.expr(abv.get('b')!.value, `robin.${f}.b`);

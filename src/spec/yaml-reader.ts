@@ -18,6 +18,8 @@ export class YamlReader {
     private readonly doc: Document,
     /** Nodes written by --set, with the override text to point at. */
     private readonly overrides: WeakMap<object, string> = new WeakMap(),
+    /** The YAML text, for locating characters inside multi-line or escaped scalars. */
+    private readonly source?: string,
   ) {}
 
   /** Follows aliases (*anchor) to the node they stand for. */
@@ -52,7 +54,7 @@ export class YamlReader {
     }
     for (const pair of n.items) {
       const keyNode = pair.key as Node;
-      const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+      const key = keyText(keyNode);
       if (key === undefined) { this.error(keyNode, `${what} has a key that is not a plain name`); continue; }
       if (!known.includes(key)) {
         this.error(keyNode, `unknown key '${key}' in ${what}${didYouMean(key, known)}; expected one of ${known.join(', ')}`);
@@ -74,7 +76,7 @@ export class YamlReader {
       return undefined;
     }
     const pair = n.items[0]!;
-    const key = isScalar(pair.key) ? String((pair.key as Scalar).value) : '';
+    const key = keyText(pair.key) ?? '';
     if (!known.includes(key)) {
       this.error(pair.key as Node, `unknown ${what} '${key}'${didYouMean(key, known)}; expected one of ${known.join(', ')}`);
       return undefined;
@@ -144,6 +146,26 @@ export class YamlReader {
     return out.every((x) => x !== undefined) ? (out as string[]) : undefined;
   }
 
+  /** Per-character positions of a string scalar that is not written verbatim on one line. */
+  private charPositions(n: Scalar, text: string): Array<[number, number]> | undefined {
+    const range = n.range;
+    if (!this.source || !range) return undefined;
+    let written = this.source.slice(range[0], range[1]);
+    let start = range[0];
+    if (n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE) { written = written.slice(1, -1); start += 1; }
+    if (written === text) return undefined;
+    if (n.type === Scalar.BLOCK_FOLDED || n.type === Scalar.BLOCK_LITERAL) {
+      const nl = written.indexOf('\n');
+      if (nl < 0) return undefined;
+      written = written.slice(nl + 1);
+      start += nl + 1;
+    }
+    return alignScalar(written, text, start).map((off) => {
+      const p = this.lines.linePos(off);
+      return [p.line, p.col];
+    });
+  }
+
   /** An expression written as text or as a number, located at its first character. */
   expr(node: YNode, what: string): SourceExpr | undefined {
     const n = this.resolve(node);
@@ -155,11 +177,43 @@ export class YamlReader {
       const loc = this.loc(n);
       const quoted = n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE;
       const source = typeof n.value === 'number' ? (n.source ?? String(n.value)) : n.value;
-      return { text: typeof n.value === 'number' ? String(n.value) : source, loc: quoted ? { ...loc, col: loc.col + 1 } : loc };
+      const text = typeof n.value === 'number' ? String(n.value) : source;
+      const out: SourceExpr = { text, loc: quoted ? { ...loc, col: loc.col + 1 } : loc };
+      const at = typeof n.value === 'string' && !this.overrides.has(n) ? this.charPositions(n, text) : undefined;
+      if (at) out.at = at;
+      return out;
     }
     this.error(n, `${what} must be an expression (text such as "sin(pi*x)") or a number, found ${describe(n)}`);
     return undefined;
   }
+}
+
+/**
+ * Line and column of every character of a scalar's value when the value is not
+ * a verbatim slice of one source line (block scalars, folded lines, escapes):
+ * the value is aligned greedily with the written text.
+ */
+function alignScalar(written: string, value: string, start: number): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    let k = j;
+    let skipped = 0;
+    while (k < written.length && written[k] !== ch) {
+      if (!/\s/.test(written[k]!) && ++skipped > 9) break;
+      k++;
+    }
+    if (k < written.length && written[k] === ch) { out.push(start + k); j = k + 1; } else out.push(start + Math.min(j, Math.max(0, written.length - 1)));
+  }
+  return out;
+}
+
+/** A mapping key as text: a scalar node, or a plain string (keys created by --set). */
+export function keyText(key: unknown): string | undefined {
+  if (typeof key === 'string' || typeof key === 'number') return String(key);
+  if (key && isScalar(key as Node)) return String((key as Scalar).value);
+  return undefined;
 }
 
 export function describe(node: YNode): string {
