@@ -6,6 +6,7 @@ import { BackendError, listBackends, selectBackend } from '../backend/backends.j
 import { solve, PINN_VERSION, type Summary } from '../run/solve.js';
 import { progressSink, formatSeconds, type OutputMode } from './progress.js';
 import { validateCommand } from './validate.js';
+import { registerSweep } from './sweep.js';
 
 class UsageError extends Error {}
 
@@ -71,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${b.available ? chalk.green('available  ') : chalk.yellow('unavailable')} ${b.name.padEnd(10)} ${b.detail}\n`);
       }
     });
+
+  registerSweep(program, (code) => { exitCode = code; });
 
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,123 @@
+/** `pinn sweep`, `pinn sweep plan` and `pinn sweep collect`: flags and printing around src/sweep. */
+import { basename, extname, join, relative } from 'node:path';
+import chalk from 'chalk';
+import { InvalidArgumentError, type Command } from 'commander';
+import { planSweep, readSweepFile, showValue } from '../sweep/file.js';
+import { parseShard, shardFromEnv, shardMatrix, ShardError, type Shard } from '../sweep/shard.js';
+import { runSweep } from '../sweep/run.js';
+import { LOG_FILE, countsLine, logTail, markdownTable, type Results } from '../sweep/results.js';
+import { plainStatus, ttyStatus } from '../sweep/status.js';
+import { collectResults, CollectError } from '../sweep/collect.js';
+
+const wholeNumber = (what: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
+  return n;
+};
+
+function usage(message: string): number {
+  process.stderr.write(`${chalk.red('error')} ${message}\n`);
+  return 2;
+}
+
+const shortPath = (p: string) => { const r = relative(process.cwd(), p); return r.startsWith('..') ? p : r; };
+
+function printTable(res: Results): void {
+  process.stdout.write(`${markdownTable(res)}\n\n${countsLine(res)}\n`);
+}
+
+interface SweepFlags {
+  out?: string; shard?: string; shardCount?: number; parallel?: number; iterations?: number; backend?: string; force?: boolean;
+}
+
+export function registerSweep(program: Command, setExit: (code: number) => void): void {
+  const sweep = program.command('sweep')
+    .description('run a batch of variants of a problem (see docs/sweeps.md); also: sweep plan, sweep collect')
+    .argument('<sweep>', 'sweep file (YAML)')
+    .option('--out <dir>', 'sweep folder, one subfolder per case (default runs/<sweep name>)')
+    .option('--shard <i/n>', 'run only the i-th of n disjoint parts of the sweep')
+    .option('--shard-count <n>', 'n parts, this being part JOB_COMPLETION_INDEX+1 (Kubernetes Indexed Jobs)', wholeNumber('--shard-count', 1))
+    .option('--parallel <n>', 'cases run at once on this machine (overrides parallel:)', wholeNumber('--parallel', 1))
+    .option('--iterations <n>', 'cap on each case\'s total iterations (overrides iterations:)', wholeNumber('--iterations', 0))
+    .option('--backend <name>', 'backend for every case (overrides backend:)')
+    .option('--force', 'rerun cases even when they finished with the same spec')
+    .action(async (file: string, o: SweepFlags) => { setExit(await sweepCommand(file, o)); });
+
+  sweep.command('plan')
+    .description('print a CI matrix (JSON) splitting the sweep into shards')
+    .argument('<sweep>', 'sweep file (YAML)')
+    .requiredOption('--shards <n>', 'number of shards', wholeNumber('--shards', 1))
+    .action((file: string, o: { shards: number }) => {
+      const plan = planSweep(readSweepFile(file));
+      process.stdout.write(`${JSON.stringify(shardMatrix(plan.cases, o.shards))}\n`);
+    });
+
+  sweep.command('collect')
+    .description('merge the case folders of a sweep\'s shards under DIR into one results table')
+    .argument('<dir>', 'folder holding the shards\' output (their --out folders, or downloaded artifacts)')
+    .action((dir: string) => {
+      try {
+        const { results } = collectResults(dir);
+        printTable(results);
+        const missing = results.rows.filter((r) => r.status === 'missing' || r.status === 'stale' || r.status === 'running');
+        const failed = results.rows.filter((r) => r.status === 'failed');
+        for (const r of failed) process.stderr.write(`${chalk.red('failed')} ${r.id}: ${r.record?.error ?? ''} (${join(dir, r.folder ?? '', LOG_FILE)})\n`);
+        for (const r of missing) {
+          const p = Object.entries(r.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ');
+          process.stderr.write(`${chalk.yellow(r.status === 'missing' ? 'missing' : r.status)} ${r.id} ${p}\n`);
+        }
+        process.stderr.write(`results in ${join(dir, 'results.csv')} and results.md\n`);
+        setExit(failed.length || missing.length ? 1 : 0);
+      } catch (err) {
+        if (err instanceof CollectError) { setExit(usage(err.message)); return; }
+        throw err;
+      }
+    });
+}
+
+async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
+  let shard: Shard | undefined;
+  try {
+    if (o.shard !== undefined && o.shardCount !== undefined) return usage('give either --shard i/n or --shard-count n (with JOB_COMPLETION_INDEX), not both');
+    if (o.shard !== undefined) shard = parseShard(o.shard);
+    if (o.shardCount !== undefined) shard = shardFromEnv(o.shardCount);
+  } catch (err) {
+    if (err instanceof ShardError) return usage(err.message);
+    throw err;
+  }
+  const def = readSweepFile(file);
+  const plan = planSweep(def, { iterations: o.iterations, backend: o.backend });
+  const outDir = o.out ?? join('runs', def.name || basename(file, extname(file)));
+  const tty = !!process.stderr.isTTY;
+  const view = tty ? ttyStatus(process.stderr, outDir, def.name) : plainStatus(process.stderr, outDir);
+  if (!tty) {
+    const mine = shard ? `shard ${shard.index}/${shard.count}: ` : '';
+    process.stderr.write(`sweep ${def.name}: ${plan.cases.length} cases, ${mine}running into ${outDir}\n`);
+  }
+  const abort = new AbortController();
+  const onSigint = () => { abort.abort(); };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  let run;
+  try {
+    run = await runSweep({ plan, outDir, shard, parallel: o.parallel, iterations: o.iterations, backend: o.backend, force: o.force, onEvent: (e) => view.event(e), signal: abort.signal });
+  } finally {
+    view.finish();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  printTable(run.results);
+  const failed = run.cases.filter((c) => c.state === 'failed');
+  for (const c of failed) {
+    process.stderr.write(`\n${chalk.red('failed')} ${c.case.id} ${Object.entries(c.case.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ')}: ` +
+      `${c.record?.signal ? `signal ${c.record.signal}` : `exit ${c.record?.exit_code}`}, log ${shortPath(join(c.folder, LOG_FILE))}\n`);
+    for (const l of logTail(join(c.folder, LOG_FILE), 10)) process.stderr.write(`  | ${l}\n`);
+  }
+  process.stderr.write(`results in ${join(outDir, 'results.csv')} and results.md\n`);
+  if (abort.signal.aborted) return 130;
+  if (failed.length) {
+    process.stderr.write(`${chalk.red(`${failed.length} of ${run.cases.length} case${run.cases.length === 1 ? '' : 's'} failed`)}: ${failed.map((c) => c.case.id).join(', ')}\n`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,171 @@
+/**
+ * Running a sweep on this machine: each case is its own `pinn solve` process
+ * (one crash cannot take the rest down), `parallel` at a time, in its own
+ * folder. A case that finished with the same spec hash is reused.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../outputs/atomic.js';
+import type { SweepCase, SweepPlan } from './file.js';
+import {
+  CASE_FILE, LOG_FILE, PLAN_FILE, buildResults, logTail, planFile, readCase, writeResults,
+  type CaseRecord, type Results,
+} from './results.js';
+import { shardCases, type Shard } from './shard.js';
+
+export const CLI_PATH = fileURLToPath(new URL('../../bin/pinn.js', import.meta.url));
+
+export type CaseState = 'queued' | 'running' | 'ok' | 'failed' | 'reused';
+
+export interface CaseEvent {
+  case: SweepCase;
+  state: CaseState;
+  record?: CaseRecord;
+  /** Position among this run's cases, 1-based, and their number. */
+  n: number;
+  of: number;
+}
+
+export interface RunOptions {
+  plan: SweepPlan;
+  outDir: string;
+  shard?: Shard;
+  parallel?: number;
+  iterations?: number;
+  backend?: string;
+  /** Rerun cases even when a finished one with the same spec hash is there. */
+  force?: boolean;
+  /** `node` and the CLI script to run for each case (tests may swap the script). */
+  cli?: string;
+  onEvent?: (e: CaseEvent) => void;
+  /** Stops starting new cases and ends the running ones when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** This run's cases (the shard's), with how each ended. */
+  cases: { case: SweepCase; state: CaseState; record?: CaseRecord; folder: string }[];
+  results: Results;
+}
+
+export function planHash(plan: SweepPlan): string {
+  return createHash('sha256').update(plan.cases.map((c) => `${c.id}:${c.specHash}`).join('\n')).digest('hex').slice(0, 16);
+}
+
+/** A finished, successful case folder with this spec hash can be reused. */
+export function isReusable(folder: string, specHash: string): boolean {
+  const { record } = readCase(folder);
+  return !!record && record.status === 'ok' && record.spec_hash === specHash && existsSync(join(folder, 'summary.json'));
+}
+
+export async function runSweep(opts: RunOptions): Promise<RunResult> {
+  const { plan } = opts;
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const pf = planFile(plan, planHash(plan));
+  writeFileAtomic(join(outDir, PLAN_FILE), `${JSON.stringify(pf, null, 2)}\n`);
+
+  const mine = shardCases(plan.cases, opts.shard);
+  const parallel = Math.max(1, opts.parallel ?? plan.def.parallel);
+  const iterations = opts.iterations ?? plan.def.iterations;
+  const backend = opts.backend ?? plan.def.backend;
+  const out: RunResult['cases'] = mine.map((c) => ({ case: c, state: 'queued' as CaseState, folder: join(outDir, c.id) }));
+  const emit = (k: number) => opts.onEvent?.({ case: out[k]!.case, state: out[k]!.state, record: out[k]!.record, n: k + 1, of: out.length });
+
+  const todo: number[] = [];
+  out.forEach((o, k) => {
+    if (!opts.force && isReusable(o.folder, o.case.specHash)) {
+      o.state = 'reused';
+      o.record = readCase(o.folder).record;
+    } else {
+      todo.push(k);
+    }
+    emit(k);
+  });
+
+  const runOne = async (k: number) => {
+    const o = out[k]!;
+    o.state = 'running';
+    o.record = await runCase(o.case, o.folder, {
+      cli: opts.cli ?? CLI_PATH, iterations, backend, timeout: plan.def.timeout, signal: opts.signal,
+      shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined, spec: plan.def.spec,
+      onStart: () => emit(k),
+    });
+    o.state = o.record.status === 'ok' ? 'ok' : 'failed';
+    emit(k);
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !opts.signal?.aborted) await runOne(todo[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, worker));
+
+  const results = buildResults(outDir, pf);
+  writeResults(outDir, results);
+  return { cases: out, results };
+}
+
+interface CaseSettings {
+  cli: string;
+  spec: string;
+  iterations?: number;
+  backend?: string;
+  timeout?: number;
+  shard?: string;
+  signal?: AbortSignal;
+  onStart?: () => void;
+}
+
+/** Runs one case in a fresh folder and records how it ended in its case.json. */
+export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Promise<CaseRecord> {
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const args = [s.cli, 'solve', s.spec, '--out', folder, '--quiet'];
+  for (const o of c.overrides) args.push('--set', o.text);
+  if (s.iterations !== undefined) args.push('--iterations', String(s.iterations));
+  if (s.backend !== undefined) args.push('--backend', s.backend);
+  const record: CaseRecord = {
+    id: c.id, index: c.index, params: c.params, overrides: c.overrides.map((o) => o.text), spec_hash: c.specHash,
+    status: 'running', exit_code: null, signal: null, seconds: 0, started_at: new Date().toISOString(),
+    ...(s.shard ? { shard: s.shard } : {}), command: ['pinn', ...args.slice(1)],
+  };
+  const save = () => writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  save();
+  s.onStart?.();
+  const t0 = performance.now();
+  const log = createWriteStream(join(folder, LOG_FILE));
+  let timedOut = false;
+  let interrupted = false;
+  const ended = await new Promise<{ code: number | null; signal: string | null; spawnError?: string }>((done) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', PINN_SWEEP_CASE: c.id } });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const timer = s.timeout ? setTimeout(() => { timedOut = true; child.kill('SIGTERM'); }, s.timeout * 1000) : undefined;
+    const onAbort = () => { interrupted = true; child.kill('SIGTERM'); };
+    s.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (err) => { clearTimeout(timer); s.signal?.removeEventListener('abort', onAbort); done({ code: null, signal: null, spawnError: err.message }); });
+    child.on('close', (code, signal) => { clearTimeout(timer); s.signal?.removeEventListener('abort', onAbort); done({ code, signal }); });
+  });
+  await new Promise<void>((r) => log.end(r));
+  record.seconds = (performance.now() - t0) / 1000;
+  record.finished_at = new Date().toISOString();
+  record.exit_code = ended.code;
+  record.signal = ended.signal;
+  const ok = ended.code === 0 && !timedOut && !interrupted && existsSync(join(folder, 'summary.json'));
+  record.status = ok ? 'ok' : 'failed';
+  if (!ok) {
+    const tail = logTail(join(folder, LOG_FILE), 40);
+    const last = [...tail].reverse().find((l) => /error|failed|Error/.test(l)) ?? tail[tail.length - 1];
+    record.error = ended.spawnError ? `could not start: ${ended.spawnError}`
+      : timedOut ? `timed out after ${s.timeout}s`
+        : interrupted ? 'interrupted'
+          : ended.signal ? `killed by ${ended.signal}${last ? `: ${last}` : ''}`
+            : ended.code === 0 ? 'exited 0 but wrote no summary.json'
+              : last ?? `exit ${ended.code} with no output`;
+  }
+  save();
+  return record;
+}
