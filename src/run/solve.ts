@@ -4,7 +4,7 @@
  * renders progress around this.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadSpec, parseOverride, type Override } from '../spec/load.js';
 import type { Spec } from '../spec/types.js';
@@ -12,7 +12,9 @@ import { resolvedSpecYaml } from '../spec/resolved.js';
 import { buildProblem, type Problem } from '../problem/problem.js';
 import { createRng } from '../problem/sampling/random.js';
 import { makeSampler } from '../problem/sampling/samplers.js';
+import { shuffledRows } from '../problem/sampling/shuffle.js';
 import { createStrategy } from '../strategies/index.js';
+import type { Strategy } from '../strategies/strategy.js';
 import { createModel, type Model } from '../model/model.js';
 import { parameterCount } from '../model/network.js';
 import { groupTerms, samplePoints } from '../trainer/points.js';
@@ -21,6 +23,11 @@ import { train, type Progress, type TrainResult } from '../trainer/train.js';
 import { fieldErrors, fieldTable } from '../outputs/grid.js';
 import { fieldsCsv, lossCsv } from '../outputs/csv.js';
 import { writeFileAtomic } from '../outputs/atomic.js';
+import { vtkFilesFor } from '../outputs/vtk.js';
+import { toNpy } from '../outputs/npy.js';
+import { picturesFor, type Picture } from '../outputs/png/index.js';
+import { renderReport } from '../outputs/report.js';
+import { MODEL_DIR, modelFiles } from '../model/format.js';
 import { measureViolations, type Violation } from '../outputs/violations.js';
 import type { FieldTable } from '../outputs/table.js';
 import { SpecError } from '../spec/diagnostics.js';
@@ -67,6 +74,8 @@ export interface Summary {
   fields: string[];
   variables: string[];
   files: string[];
+  /** The spec file the run was started from (absolute), for reloading data files. */
+  spec_file: string;
   pinn_version: string;
 }
 
@@ -101,7 +110,8 @@ export function solve(opts: SolveOptions): Summary {
   const seed = spec.training.seed;
   const rng = createRng(seed);
   const sampler = makeSampler(spec.training.sampling, rng);
-  const timeSampler = makeSampler(spec.training.sampling, createRng(seed + 0x9e3779b9));
+  const timeRng = createRng(seed + 0x9e3779b9);
+  const timeSampler = shuffledRows(makeSampler(spec.training.sampling, timeRng), timeRng);
   const strategy = createStrategy(spec.constraints.strategy, problem);
   const model = createModel(problem, rng, strategy.transforms);
   const trained = problem.terms.filter((t) => !strategy.exactTerms.has(t));
@@ -130,10 +140,12 @@ export function solve(opts: SolveOptions): Summary {
   const freshCounts = { domain: 4096, boundary: 2048, initial: 2048 };
   const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
   const violations = measureViolations(problem, model, makeSampler('uniform', verifyRng), makeSampler('uniform', verifyRng), freshCounts,
-    (name) => (exactNames.has(name) ? 'exact' : spec.constraints.strategy));
+    (name) => (exactNames.has(name) ? 'exact' : imposedAs(problem, strategy, name) ?? spec.constraints.strategy));
 
   const unknowns = Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!]));
-  const files = writeOutputs(outDir, spec, problem, table, result, model);
+  const outputs = writeOutputs(outDir, spec, problem, table, result, model);
+  const files = outputs.written;
+  const report = spec.output.formats.includes('html') ? ['report.html'] : [];
   const summary: Summary = {
     name: spec.name,
     backend: opts.backend.name,
@@ -154,21 +166,44 @@ export function solve(opts: SolveOptions): Summary {
     notes: strategy.notes,
     fields: problem.fields,
     variables: problem.variables,
-    files: [...files, 'summary.json'],
+    files: [...files, ...report, 'summary.json'],
+    spec_file: resolve(spec.file),
     pinn_version: PINN_VERSION,
   };
+  // The report shows the final summary; summary.json comes last, marking the run complete.
+  if (report.length) {
+    writeFileAtomic(join(outDir, 'report.html'), renderReport({ summary: summary as unknown as Record<string, unknown>, pictures: outputs.pictures, history: result.history }));
+  }
   writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   disposeModel(model);
   return summary;
 }
 
-function writeOutputs(outDir: string, spec: Spec, problem: Problem, table: FieldTable, result: TrainResult, _model: Model): string[] {
+/**
+ * Every output file but report.html and summary.json, each written atomically
+ * (whole or not at all); only the files named here are touched in the folder.
+ */
+function imposedAs(problem: Problem, strategy: Strategy, name: string): string | undefined {
+  const term = problem.terms.find((t) => t.name === name);
+  return term && strategy.imposed?.(term);
+}
+
+function writeOutputs(outDir: string, spec: Spec, problem: Problem, table: FieldTable, result: TrainResult, model: Model): { written: string[]; pictures: Picture[] } {
+  const formats = new Set(spec.output.formats);
   const written: string[] = [];
   const put = (name: string, content: string | Uint8Array) => { writeFileAtomic(join(outDir, name), content); written.push(name); };
-  put('spec.resolved.yaml', resolvedSpecYaml(spec, problem.fields));
-  put('loss.csv', lossCsv(result.history));
-  if (spec.output.formats.includes('csv')) put('fields.csv', fieldsCsv(table));
-  return written;
+  const specYaml = resolvedSpecYaml(spec, problem.fields);
+  put('spec.resolved.yaml', specYaml);
+  put('loss.csv', lossCsv(result.history, result.extra));
+  if (formats.has('csv')) put('fields.csv', fieldsCsv(table));
+  if (formats.has('vtk')) for (const f of vtkFilesFor(table)) put(f.name, f.content);
+  if (formats.has('npy')) put('fields.npy', toNpy(table));
+  // Pictures are rendered for the report too, even when not written as files.
+  const pictures = formats.has('png') || formats.has('html') ? picturesFor(table, result.history) : [];
+  if (formats.has('png')) for (const p of pictures) put(p.name, p.content);
+  // The manifest goes last: a model folder with pinn.json is complete.
+  for (const f of modelFiles(problem, model, specYaml, PINN_VERSION)) put(`${MODEL_DIR}/${f.name}`, f.content);
+  return { written, pictures };
 }
 
 function disposeModel(model: Model): void {

@@ -75,11 +75,11 @@ function withTime(space: Float64Array, dim: number, nVars: number, problem: Prob
   if (!problem.time) return space;
   const out = new Float64Array(n * nVars);
   const { min, max } = problem.time;
-  // The time column comes from the last coordinate of a (dim+1)-dimensional draw, so it is not the same low-discrepancy coordinate as x.
-  const t = fixedTime === undefined ? timeSampler(n, dim + 1) : undefined;
+  // timeSampler is row-shuffled (see sampling/shuffle.ts) so times are not correlated with the spatial stream.
+  const t = fixedTime === undefined ? timeSampler(n, 1) : undefined;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < dim; k++) out[i * nVars + k] = space[i * dim + k]!;
-    out[i * nVars + dim] = t ? min + (max - min) * t[i * (dim + 1) + dim]! : fixedTime!;
+    out[i * nVars + dim] = t ? min + (max - min) * t[i]! : fixedTime!;
   }
   return out;
 }
