@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
 import { buildProblem } from '../problem/problem.js';
 import { describeProblem } from '../problem/describe.js';
+import { everyDiagnostic } from '../problem/complete.js';
 import { loadWithOverrides } from '../run/solve.js';
 
 export function validateCommand(specs: string[], sets: string[]): number {
@@ -14,7 +15,7 @@ export function validateCommand(specs: string[], sets: string[]): number {
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       failed = true;
-      for (const d of err.diagnostics) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
+      for (const d of everyDiagnostic(err)) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
     }
   }
   return failed ? 2 : 0;

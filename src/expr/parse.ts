@@ -27,6 +27,9 @@ export class ExprError extends Error {
 
 const BUILTIN_NUMBERS: Record<string, number> = { pi: Math.PI, e: Math.E };
 const MAX_LENGTH = 10_000;
+/** Deepest expression tree accepted (every later stage walks the tree recursively). */
+const MAX_DEPTH = 200;
+const TOO_DEEP = `the expression is nested more than ${MAX_DEPTH} levels deep; expected a shorter expression (name parts of it as constants)`;
 
 const COMPARE: Record<string, CompareOp> = {
   larger: '>', smaller: '<', largerEq: '>=', smallerEq: '<=', equal: '==', unequal: '!=',
@@ -41,10 +44,16 @@ export function parseExpr(text: string, scope: NameScope, baseOffset = 0): Expr 
     node = mathParse(text);
   } catch (err) {
     const e = err as Error & { char?: number };
+    if (err instanceof RangeError) throw new ExprError(TOO_DEEP, baseOffset);
     const at = typeof e.char === 'number' ? Math.max(0, Math.min(text.length, e.char - 1)) : 0;
     throw new ExprError(`cannot parse expression: ${e.message.replace(/ \(char \d+\)$/, '')}`, baseOffset + at);
   }
-  return new Converter(text, scope, baseOffset).convert(node);
+  try {
+    return new Converter(text, scope, baseOffset).convert(node);
+  } catch (err) {
+    if (err instanceof RangeError) throw new ExprError(TOO_DEEP, baseOffset);
+    throw err;
+  }
 }
 
 /**
@@ -85,13 +94,24 @@ class Converter {
     throw new ExprError(message, name ? this.where(name) : this.base);
   }
 
+  private depth = 0;
+
   convert(node: MathNode): Expr {
+    if (++this.depth > MAX_DEPTH) this.fail(TOO_DEEP);
+    try {
+      return this.convertNode(node);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private convertNode(node: MathNode): Expr {
     const n = node as MathNode & Record<string, unknown>;
     switch (node.type) {
       case 'ConstantNode': {
         const value = n['value'];
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          this.fail(`only finite numbers are allowed as literals, found ${JSON.stringify(value)}`);
+          this.fail(`only finite numbers are allowed as literals, found ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
         }
         return { kind: 'num', value };
       }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { Diagnostics, offsetLoc } from '../spec/diagnostics.js';
+import { Diagnostics, exprLoc } from '../spec/diagnostics.js';
 import type { ConditionTarget, SourceExpr, SourceLoc, Spec, StrategyName } from '../spec/types.js';
 import { TEMPLATE_PARAMS } from '../spec/templates.js';
 import { shapeDim } from '../spec/load.js';
@@ -18,6 +18,7 @@ import { buildGeometry } from './geometry/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 import { NO_SECOND_DERIVATIVE } from '../derivatives/functions.js';
 import { periodicProblem } from './periodic.js';
+import { checkResources } from './limits.js';
 
 /** Where a term's collocation points come from. */
 export type PointSet =
@@ -155,9 +156,6 @@ export function buildProblem(spec: Spec): Problem {
       equationText.push(`${show(finish(e))} = 0`);
     }
   }
-  if (spec.network.activation && NO_SECOND_DERIVATIVE.has(spec.network.activation) && terms.some((t) => t.residuals.some((r) => derivativeOrder(r) >= 2))) {
-    diags.error({ file: spec.file, line: 1, col: 1 }, `activation '${spec.network.activation}' has no second derivative, which these equations need; expected tanh, sin, silu, sigmoid or gelu`);
-  }
 
   // Conditions.
   const dir = dirname(resolvePath(spec.file));
@@ -273,14 +271,24 @@ export function buildProblem(spec: Spec): Problem {
     if (e) exact.set(f, finish(e));
   }
 
-  if (!terms.some((t) => t.kind === 'equation') && terms.length === 0) {
-    diags.error({ file: spec.file, line: 1, col: 1 }, 'the problem has nothing to train on');
+  // An activation without a second derivative cannot train second-order residuals.
+  const secondOrder = terms.find((t) => t.residuals.some((r) => derivativeOrder(r) >= 2));
+  if (spec.network.activation && NO_SECOND_DERIVATIVE.has(spec.network.activation) && secondOrder) {
+    diags.error(spec.locs?.['network.activation'] ?? { file: spec.file, line: 1, col: 1 },
+      `activation '${spec.network.activation}' has no second derivative, which '${secondOrder.name}' needs; expected tanh, sin, silu, sigmoid or gelu`);
+  }
+
+  if (terms.length === 0 && diags.ok) {
+    diags.error(spec.locs?.['equations'] ?? { file: spec.file, line: 1, col: 1 }, 'the problem has nothing to train on; expected at least one equation');
   }
   diags.throwIfAny();
-  return {
+  const problem: Problem = {
     spec, name: spec.name, variables, spatialIndex, dim, time: spec.time && { min: spec.time.min, max: spec.time.max },
     fields, constants, unknowns, geometry: geometry!, terms, exact, equationText,
   };
+  checkResources(problem, diags);
+  diags.throwIfAny();
+  return problem;
 }
 
 function compile(src: SourceExpr, scope: NameScope, diags: Diagnostics, equation: boolean): Expr | undefined {
@@ -288,7 +296,7 @@ function compile(src: SourceExpr, scope: NameScope, diags: Diagnostics, equation
     return equation ? parseEquation(src.text, scope) : parseExpr(src.text, scope);
   } catch (err) {
     if (err instanceof ExprError) {
-      diags.error(offsetLoc(src.loc, err.offset), err.message);
+      diags.error(exprLoc(src, err.offset), err.message);
       return undefined;
     }
     throw err;
@@ -319,7 +327,7 @@ function pointSetFor(
     case 'data': return undefined;
     case 'part': {
       if (!geometry.partNames.includes(target.name)) {
-        diags.error(loc, `unknown boundary part '${target.name}'${didYouMean(target.name, [...geometry.partNames, 'boundary', 'initial'])}; expected boundary, initial, data${geometry.partNames.length ? `, ${geometry.partNames.join(', ')}` : ''} or an expression like "x == 1"`);
+        diags.error(target.loc ?? loc, `unknown boundary part '${target.name}'${didYouMean(target.name, [...geometry.partNames, 'boundary', 'initial'])}; expected boundary, initial, data${geometry.partNames.length ? `, ${geometry.partNames.join(', ')}` : ''} or an expression like "x == 1"`);
         return undefined;
       }
       return { kind: 'boundary', selector: { kind: 'name', name: target.name }, label: target.name };
@@ -330,7 +338,7 @@ function pointSetFor(
       try {
         e = parseExpr(target.expr.text, { variables: spatial, fields: [], constants, spatial, derivatives: false, boundary: false });
       } catch (err) {
-        if (err instanceof ExprError) diags.error(offsetLoc(target.expr.loc, err.offset), err.message);
+        if (err instanceof ExprError) diags.error(exprLoc(target.expr, err.offset), err.message);
         return undefined;
       }
       const test = selectorPredicate(e, spatial, geometry, known);

@@ -9,7 +9,11 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Thrown when a spec (or a file it names) has errors; the CLI prints them and exits 2. */
 export class SpecError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
+  /**
+   * @param partial the spec as far as it could be read, when its names (geometry,
+   *   fields, constants, equations) are sound, so later checks can still run on it.
+   */
+  constructor(readonly diagnostics: Diagnostic[], readonly partial?: unknown) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.name = 'SpecError';
   }
@@ -28,15 +32,26 @@ export class Diagnostics {
   get ok(): boolean { return this.list.length === 0; }
 
   /** Throws a SpecError holding every diagnostic, sorted by position, if there is any. */
-  throwIfAny(): void {
+  throwIfAny(partial?: unknown): void {
     if (this.ok) return;
-    const sorted = [...this.list].sort((a, b) =>
-      a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col);
-    throw new SpecError(sorted);
+    throw new SpecError(sortDiagnostics(this.list), partial);
   }
+}
+
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) => a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col);
 }
 
 /** A location `offset` characters into an expression that starts at `loc` (same line). */
 export function offsetLoc(loc: SourceLoc, offset: number): SourceLoc {
   return { ...loc, col: loc.col + offset };
+}
+
+/** The location of character `offset` of an expression as written (any scalar style). */
+export function exprLoc(src: { loc: SourceLoc; at?: Array<[number, number]> }, offset: number): SourceLoc {
+  if (src.at && src.at.length > 0) {
+    const p = src.at[Math.max(0, Math.min(src.at.length - 1, offset))]!;
+    return { ...src.loc, line: p[0], col: p[1] };
+  }
+  return offsetLoc(src.loc, offset);
 }

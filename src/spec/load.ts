@@ -67,15 +67,23 @@ function readSource(file: string): string {
 
 export function loadSpecText(source: string, file: string, overrides: Override[] = []): Spec {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const diags = new Diagnostics();
+  let doc: Document;
+  try {
+    doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    diags.error({ file, line: 1, col: 1 }, 'the YAML is nested too deeply to read; expected a plain spec');
+    diags.throwIfAny();
+    throw err;
+  }
   for (const err of [...doc.errors]) {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos?.[0] ?? 0);
     diags.error({ file, line: pos.line, col: pos.col }, yamlErrorMessage(err.code, err.message, source, err.pos?.[0] ?? 0));
   }
   diags.throwIfAny();
   try {
-    doc.toJS({ maxAliasCount: 100 });
+    doc.toJS({ maxAliasCount: 100, mapAsMap: true });
   } catch (err) {
     const msg = (err as Error).message;
     diags.error({ file, line: 1, col: 1 }, /alias/i.test(msg)
@@ -87,13 +95,14 @@ export function loadSpecText(source: string, file: string, overrides: Override[]
   diags.throwIfAny();
   const r = new YamlReader(file, lines, doc, overrideNodes, source);
   const spec = readSpec(r, doc, file);
-  r.diags.throwIfAny();
+  r.diags.throwIfAny(spec && namesSound(r, spec) ? spec : undefined);
   return spec!;
 }
 
 /** A YAML parser error as something the user can act on. */
 function yamlErrorMessage(code: string, message: string, source: string, offset: number): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (/call stack/i.test(first)) return 'the YAML is nested too deeply to read; expected a plain spec';
   switch (code) {
     case 'DUPLICATE_KEY': {
       const key = /^[^\s:]+/.exec(source.slice(offset))?.[0] ?? '';
@@ -135,6 +144,14 @@ function markTree(node: Node, text: string, marks: WeakMap<object, string>): voi
   }
 }
 
+/** Specs whose name-defining parts (geometry, time, equations, fields, constants) read without error. */
+const soundNames = new WeakSet<Spec>();
+
+/** Whether the rest of a spec with errors can still be checked (names and geometry are sound). */
+function namesSound(_r: YamlReader, spec: Spec): boolean {
+  return soundNames.has(spec) && !!spec.geometry;
+}
+
 function readSpec(r: YamlReader, doc: Document, file: string): Spec | undefined {
   const top = r.map(doc.contents as YNode, 'the spec', TOP_KEYS, ['geometry']);
   if (!top) return undefined;
@@ -148,6 +165,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): Spec | undefined 
   if (/[/\\]|^\.\.?$/.test(name)) r.error(get('name'), `name '${name}' cannot be used as a folder name; expected letters, digits, '-' or '_'`);
   const description = has('description') ? r.string(get('description'), 'description') : undefined;
 
+  const errorsBefore = r.diags.list.length;
   const geometry = has('geometry') ? readShape(r, get('geometry'), 'geometry', 0) : undefined;
   const time = has('time') ? readTime(r, get('time')) : undefined;
   const templates: TemplateSpec[] = [];
@@ -166,6 +184,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): Spec | undefined 
     }
   }
   const constants = has('constants') ? readConstants(r, get('constants')) : [];
+  const namesOk = r.diags.list.length === errorsBefore;
   const conditions = has('conditions') ? readConditions(r, get('conditions')) : [];
   const inequalities = has('inequalities') ? readInequalities(r, get('inequalities')) : [];
   const exact = has('exact') ? readExprMap(r, get('exact'), 'exact') : {};
@@ -197,6 +216,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): Spec | undefined 
     if (n && typeof n === 'object') locs[path] = r.loc(n);
   }
   spec.locs = locs;
+  if (namesOk) soundNames.add(spec);
   return spec;
 }
 
@@ -209,6 +229,7 @@ function readShape(r: YamlReader, node: YNode, what: string, depth: number): Sha
   const entries = r.map(n, what, [...SHAPES, 'name']);
   if (!entries) return undefined;
   const kinds = [...entries.keys()].filter((k) => k !== 'name');
+  if (kinds.length === 0 && n.items.length > entries.size) return undefined; // the unknown key was reported
   if (kinds.length !== 1) {
     r.error(n, `${what} must name exactly one shape, found ${kinds.length ? kinds.join(', ') : 'none'}; expected one of ${SHAPES.join(', ')}`);
     return undefined;
@@ -372,7 +393,7 @@ function readTarget(r: YamlReader, node: YNode, what: string): ConditionTarget |
   if (text === 'boundary') return { kind: 'boundary' };
   if (text === 'initial') return { kind: 'initial' };
   if (text === 'data') return { kind: 'data' };
-  if (/^[A-Za-z][A-Za-z0-9_-]*$/.test(text)) return { kind: 'part', name: text };
+  if (/^[A-Za-z][A-Za-z0-9_-]*$/.test(text)) return { kind: 'part', name: text, loc: r.loc(r.resolve(node)) };
   return { kind: 'selector', expr: r.expr(node, `${what}.on`)! };
 }
 

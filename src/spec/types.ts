@@ -14,6 +14,11 @@ export interface SourceExpr {
   loc: SourceLoc;
   /** Where the key naming it was written (e.g. the field in {u: 0}). */
   keyLoc?: SourceLoc;
+  /**
+   * Line and column of each character of `text`, when it does not sit on one
+   * line as written (block scalars, folded lines, escapes); else `loc` + offset.
+   */
+  at?: Array<[line: number, col: number]>;
 }
 
 export type ShapeSpec = { name?: string; loc: SourceLoc } & (
@@ -42,7 +47,7 @@ export interface TemplateSpec {
 /** Where a condition applies. */
 export type ConditionTarget =
   | { kind: 'boundary' }
-  | { kind: 'part'; name: string }
+  | { kind: 'part'; name: string; loc?: SourceLoc }
   | { kind: 'selector'; expr: SourceExpr }
   | { kind: 'initial' }
   | { kind: 'data' };
@@ -99,6 +104,8 @@ export interface ConstantSpec {
 
 export interface Spec {
   file: string;
+  /** Where some values were written, by dotted key path (for errors found after loading). */
+  locs?: Record<string, SourceLoc>;
   name: string;
   description?: string;
   geometry: ShapeSpec;
