@@ -6,6 +6,9 @@ import { BackendError, listBackends, selectBackend } from '../backend/backends.j
 import { solve, PINN_VERSION, type Summary } from '../run/solve.js';
 import { progressSink, formatSeconds, type OutputMode } from './progress.js';
 import { validateCommand } from './validate.js';
+import { everyDiagnostic } from '../problem/complete.js';
+import { registerCompare } from './compare.js';
+import { registerEval } from './eval-command.js';
 import { registerSweep } from './sweep.js';
 
 class UsageError extends Error {}
@@ -88,7 +91,7 @@ function reportError(err: unknown): number {
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
   }
   if (err instanceof SpecError) {
-    for (const d of err.diagnostics) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
+    for (const d of everyDiagnostic(err)) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
     return 2;
   }
   if (err instanceof BackendError || err instanceof UsageError) {
