@@ -77,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerSweep(program, (code) => { exitCode = code; });
+  registerCompare(program, (code) => { exitCode = code; });
 
   try {
     await program.parseAsync(argv);
