@@ -28,6 +28,23 @@ export interface Strategy {
   loss(residuals: TermResiduals[]): LossParts;
   /** Numbers to log per record in loss.csv (weights, multipliers' scale, mu). */
   logValues(): Record<string, number>;
+  /**
+   * Called by the trainer after each Adam iteration (L-BFGS stages keep the
+   * strategy's state fixed, since a changing objective breaks its line search).
+   */
+  afterIteration?(ctx: IterationContext): void;
+  /** How a term ends up imposed ("exact", "penalty", "barrier", ...), for the violations report. */
+  imposed?(term: Term): string;
+}
+
+/** What a strategy may look at between iterations. */
+export interface IterationContext {
+  /** Iterations completed so far (over all stages). */
+  iteration: number;
+  /** Trainable variables, for gradient statistics. */
+  vars: tf.Variable[];
+  /** Residuals of the trained terms on the current batches at the current parameters (call inside tf.tidy). */
+  residuals(): TermResiduals[];
 }
 
 export const GROUPS: Record<TermKind, string> = {

@@ -50,6 +50,8 @@ export interface TrainResult {
   history: LossHistory;
   stages: StageReport[];
   finalLoss: { total: number; parts: Record<string, number> };
+  /** Strategy values (weights, mu, rounds) at each record, as extra loss.csv columns. */
+  extra: { names: string[]; values: number[][] };
 }
 
 /** Trains `model` in place; `batches` may be replaced on resampling (returned in result order of use). */
@@ -64,6 +66,7 @@ export function train(problem: Problem, model: Model, strategy: Strategy, initia
   let done = 0;
   let lastParts: Record<string, number> = {};
   let lastTotal = NaN;
+  const logged: Record<string, number>[] = [];
 
   /** Loss and gradients; parts read back only when `readParts`. */
   const lossAndGrads = (readParts: boolean) => {
@@ -80,6 +83,7 @@ export function train(problem: Problem, model: Model, strategy: Strategy, initia
     history.iterations.push(iteration);
     history.total.push(total);
     partNames.forEach((p, k) => history.values[k]!.push(parts[p] ?? NaN));
+    logged.push(strategy.logValues());
   };
 
   const report = (stage: number, optimizer: 'adam' | 'lbfgs') => {
@@ -111,6 +115,7 @@ export function train(problem: Problem, model: Model, strategy: Strategy, initia
           if (parts) { lastParts = parts; record(done, lastTotal, parts); }
         });
         done++;
+        strategy.afterIteration?.({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) });
         if (recordNow) report(si, 'adam');
       }
       disposeAdamState(state);
@@ -158,8 +163,14 @@ export function train(problem: Problem, model: Model, strategy: Strategy, initia
     history,
     stages,
     finalLoss: { total: lastTotal, parts: lastParts },
+    extra: extraColumns(logged),
     batches,
   };
+}
+
+function extraColumns(logged: Record<string, number>[]): TrainResult['extra'] {
+  const names = [...new Set(logged.flatMap((r) => Object.keys(r)))];
+  return { names, values: names.map((n) => logged.map((r) => r[n] ?? NaN)) };
 }
 
 function stageReport(optimizer: 'adam' | 'lbfgs', iterations: number, t0: number): StageReport {

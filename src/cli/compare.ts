@@ -1,0 +1,204 @@
+/**
+ * `pinn compare SPEC --strategies a,b,c`: the same problem (same spec, seed
+ * and sampling) under each constraint strategy, one run folder each, then a
+ * side-by-side table (compare.md, compare.csv) and one picture overlaying
+ * their loss curves (compare-loss.png).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { selectBackend } from '../backend/backends.js';
+import { loadWithOverrides, solve, type Summary } from '../run/solve.js';
+import { STRATEGIES, type StrategyName } from '../spec/types.js';
+import { writeFileAtomic } from '../outputs/atomic.js';
+import { renderLinePlot } from '../outputs/png/index.js';
+import { progressSink, formatSeconds, type OutputMode } from './progress.js';
+
+export interface CompareRow {
+  strategy: string;
+  summary?: Summary;
+  error?: string;
+}
+
+export interface CompareOptions {
+  specFile: string;
+  strategies: StrategyName[];
+  outDir?: string;
+  iterations?: number;
+  seed?: number;
+  sets: string[];
+  backend: { name: string; detail: string };
+  mode?: OutputMode;
+  log?: (line: string) => void;
+}
+
+export function parseStrategies(v: string): StrategyName[] {
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new InvalidArgumentError('expected a comma-separated list of strategies');
+  for (const s of list) {
+    if (!STRATEGIES.includes(s as StrategyName)) throw new InvalidArgumentError(`unknown strategy '${s}'; expected ${STRATEGIES.join(', ')}`);
+  }
+  return [...new Set(list)] as StrategyName[];
+}
+
+/** Runs every strategy in turn and writes the comparison files; returns the rows. */
+export function compareStrategies(opts: CompareOptions): { rows: CompareRow[]; outDir: string; files: string[] } {
+  const spec = loadWithOverrides(opts.specFile, opts.sets, { seed: opts.seed });
+  const outDir = opts.outDir ?? join('runs', `${spec.name}-compare`);
+  mkdirSync(outDir, { recursive: true });
+  const log = opts.log ?? (() => {});
+  const rows: CompareRow[] = [];
+  for (const strategy of opts.strategies) {
+    log(`${strategy}:`);
+    const sink = progressSink(opts.mode ?? 'quiet', process.stderr);
+    try {
+      const summary = solve({
+        specFile: opts.specFile, outDir: join(outDir, strategy), sets: opts.sets, strategy, iterations: opts.iterations,
+        seed: opts.seed, backend: opts.backend, onProgress: (p) => sink.update(p),
+        onStart: (info) => { for (const n of info.notes) log(`  ${n}`); },
+      });
+      sink.finish();
+      rows.push({ strategy, summary });
+      const errs = Object.entries(summary.errors).map(([f, e]) => `${f} L2 rel ${e.l2_relative.toExponential(2)}`).join(', ');
+      log(`  ${summary.iterations} iterations in ${formatSeconds(summary.train_seconds)}${errs ? `, ${errs}` : ''}`);
+    } catch (err) {
+      sink.finish();
+      rows.push({ strategy, error: (err as Error).message ?? String(err) });
+      log(`  failed: ${(err as Error).message}`);
+    }
+  }
+  const files = writeComparison(outDir, spec.name, rows);
+  return { rows, outDir, files };
+}
+
+interface Column { name: string; value: (s: Summary) => number | string | undefined }
+
+function columnsFor(rows: CompareRow[]): Column[] {
+  const done = rows.filter((r) => r.summary).map((r) => r.summary!);
+  const fields = [...new Set(done.flatMap((s) => Object.keys(s.errors)))];
+  const violations = [...new Set(done.flatMap((s) => s.violations.map((v) => v.name)))];
+  const cols: Column[] = [];
+  for (const f of fields) {
+    cols.push({ name: `${f} L2 rel`, value: (s) => s.errors[f]?.l2_relative });
+    cols.push({ name: `${f} max abs`, value: (s) => s.errors[f]?.max_abs });
+  }
+  for (const v of violations) {
+    cols.push({ name: `${v} rms`, value: (s) => s.violations.find((x) => x.name === v)?.rms });
+    cols.push({ name: `${v} max`, value: (s) => s.violations.find((x) => x.name === v)?.max });
+    cols.push({ name: `${v} imposed`, value: (s) => s.violations.find((x) => x.name === v)?.imposed });
+  }
+  cols.push({ name: 'final loss', value: (s) => s.loss.total });
+  cols.push({ name: 'iterations', value: (s) => s.iterations });
+  cols.push({ name: 'train s', value: (s) => s.train_seconds });
+  cols.push({ name: 'ms/it', value: (s) => s.ms_per_iteration });
+  return cols;
+}
+
+const fmt = (v: number | string | undefined, digits = 2): string =>
+  v === undefined ? '' : typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : v.toExponential(digits);
+
+const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** compare.md, compare.csv and compare-loss.png in `outDir`. */
+export function writeComparison(outDir: string, name: string, rows: CompareRow[]): string[] {
+  const cols = columnsFor(rows);
+  const csv = [['strategy', ...cols.map((c) => c.name), 'error'].map(csvCell).join(',')];
+  for (const r of rows) {
+    const cells = cols.map((c) => (r.summary ? String(c.value(r.summary) ?? '') : ''));
+    csv.push([r.strategy, ...cells, r.error ?? ''].map(csvCell).join(','));
+  }
+  writeFileAtomic(join(outDir, 'compare.csv'), `${csv.join('\n')}\n`);
+
+  const md: string[] = [`# ${name}: constraint strategies compared`, ''];
+  const first = rows.find((r) => r.summary)?.summary;
+  if (first) md.push(`Backend ${first.backend}, seed ${first.seed}, network ${first.network.hidden.join('x')} ${first.network.activation}, points ${Object.entries(first.points).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  const mdCols = cols.filter((c) => !c.name.endsWith(' imposed'));
+  md.push(`| strategy | ${mdCols.map((c) => c.name.replace(/\|/g, '\\|')).join(' | ')} |`);
+  md.push(`|---|${mdCols.map(() => '---:').join('|')}|`);
+  for (const r of rows) {
+    if (!r.summary) { md.push(`| ${r.strategy} | failed: ${(r.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`); continue; }
+    md.push(`| ${r.strategy} | ${mdCols.map((c) => {
+      const v = c.value(r.summary!);
+      return c.name === 'train s' || c.name === 'ms/it' ? (typeof v === 'number' ? v.toFixed(1) : '') : fmt(v);
+    }).join(' | ')} |`);
+  }
+  md.push('', 'How each condition and inequality was imposed:', '');
+  for (const r of rows) {
+    if (!r.summary) continue;
+    md.push(`- ${r.strategy}: ${r.summary.violations.map((v) => `${v.name}: ${v.imposed ?? '?'}`).join('; ') || 'nothing to impose'}`);
+  }
+  md.push('', 'Loss curves: compare-loss.png. Each run\'s own files are in the subfolder named after its strategy.', '');
+  writeFileAtomic(join(outDir, 'compare.md'), md.join('\n'));
+
+  const files = ['compare.md', 'compare.csv'];
+  const curves = rows.filter((r) => r.summary).map((r) => ({ name: r.strategy, curve: readLossCurve(join(outDir, r.strategy, 'loss.csv')) }))
+    .filter((c) => c.curve.iterations.length > 0);
+  if (curves.length > 0) {
+    writeFileAtomic(join(outDir, 'compare-loss.png'), renderLossOverlay(curves));
+    files.push('compare-loss.png');
+  }
+  return files;
+}
+
+/** The total-loss column of a run's loss.csv. */
+export function readLossCurve(file: string): { iterations: number[]; total: number[] } {
+  if (!existsSync(file)) return { iterations: [], total: [] };
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const header = lines[0]!.split(',');
+  const it = header.indexOf('iteration');
+  const tot = header.indexOf('total');
+  const out = { iterations: [] as number[], total: [] as number[] };
+  for (const line of lines.slice(1)) {
+    const cells = line.split(',');
+    out.iterations.push(Number(cells[it]));
+    out.total.push(cells[tot] === 'nan' ? NaN : Number(cells[tot]));
+  }
+  return out;
+}
+
+/** One x axis (the union of recorded iterations); each curve holds its last value between its records and ends where it ends. */
+export function renderLossOverlay(curves: { name: string; curve: { iterations: number[]; total: number[] } }[]): Buffer {
+  const xs = [...new Set(curves.flatMap((c) => c.curve.iterations))].sort((a, b) => a - b);
+  const series = curves.map(({ name, curve }) => {
+    let k = 0;
+    const last = curve.iterations[curve.iterations.length - 1]!;
+    const values = xs.map((x) => {
+      if (x < curve.iterations[0]! || x > last) return NaN;
+      while (k + 1 < curve.iterations.length && curve.iterations[k + 1]! <= x) k++;
+      return curve.total[k]!;
+    });
+    return { name, values };
+  });
+  return renderLinePlot({ x: xs, series, title: 'training loss by strategy', xlabel: 'iteration', ylabel: 'total loss', logY: true });
+}
+
+const wholeNumber = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0`);
+  return n;
+};
+
+export function registerCompare(program: Command, setExit: (code: number) => void): void {
+  program.command('compare')
+    .description('solve one problem under several constraint strategies and compare them side by side')
+    .argument('<spec>', 'problem spec (YAML)')
+    .requiredOption('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(', ')})`, parseStrategies)
+    .option('--out <dir>', 'comparison folder, one subfolder per strategy (default runs/<name>-compare)')
+    .option('--iterations <n>', 'cap on each run\'s total iterations', wholeNumber('--iterations'))
+    .option('--seed <n>', 'random seed for every run, overrides training.seed', wholeNumber('--seed'))
+    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: first available)')
+    .option('--set <key.path=value>', 'override a spec value (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--quiet', 'print only the table')
+    .action(async (specFile: string, o: { strategies: StrategyName[]; out?: string; iterations?: number; seed?: number; backend?: string; set: string[]; quiet?: boolean }) => {
+      const backend = await selectBackend(o.backend);
+      const mode: OutputMode = o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
+      const { rows, outDir } = compareStrategies({
+        specFile, strategies: o.strategies, outDir: o.out, iterations: o.iterations, seed: o.seed, sets: o.set,
+        backend: { name: backend.name, detail: backend.detail }, mode,
+        log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(readFileSync(join(outDir, 'compare.md'), 'utf8'));
+      process.stdout.write(`outputs in ${outDir}/\n`);
+      setExit(rows.every((r) => r.summary) ? 0 : 1);
+    });
+}

@@ -1,0 +1,56 @@
+/**
+ * Learning-rate annealing (Wang, Teng & Perdikaris 2021): every few
+ * iterations each constraint term's weight moves toward
+ * max |grad of the equation loss| / mean |grad of the term's loss|, smoothed
+ * as w <- (1 - a) w + a w_hat. Options: update_every (10), smoothing a (0.9).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Problem, Term } from '../problem/problem.js';
+import { termMeanSquare, termWeight } from './penalty.js';
+import type { IterationContext, TermResiduals } from './strategy.js';
+import { columnName, type LossHandler } from './compose.js';
+
+/** max and mean |gradient| of a scalar over the variables. */
+export function gradientStats(f: () => tf.Scalar, vars: tf.Variable[]): { max: number; mean: number } {
+  return tf.tidy(() => {
+    const { grads } = tf.variableGrads(f, vars);
+    const flat = Object.values(grads).filter((g) => g !== undefined).map((g) => tf.reshape(tf.abs(g), [-1]));
+    const all = tf.concat(flat);
+    return { max: tf.max(all).dataSync()[0]!, mean: tf.mean(all).dataSync()[0]! };
+  });
+}
+
+/** The annealing rule: the smoothed new weight from the gradient statistics. */
+export function annealedWeight(old: number, maxEquation: number, meanTerm: number, smoothing: number): number {
+  if (!(meanTerm > 1e-30) || !Number.isFinite(maxEquation)) return old;
+  return (1 - smoothing) * old + smoothing * (maxEquation / meanTerm);
+}
+
+export function adaptiveWeights(problem: Problem, opts: Record<string, number>): LossHandler {
+  const every = Math.max(1, Math.round(opts['update_every'] ?? 10));
+  const smoothing = opts['smoothing'] ?? 0.9;
+  const weights = new Map<Term, number>();
+  const weightOf = (t: Term) => weights.get(t) ?? termWeight(t, problem.spec);
+  const named = new Map<Term, string>();
+  return {
+    loss: (r: TermResiduals) => {
+      if (!named.has(r.term)) named.set(r.term, columnName('w', r.term));
+      return tf.mul(termMeanSquare(r), weightOf(r.term));
+    },
+    afterIteration(ctx: IterationContext, terms: Term[]) {
+      if (ctx.iteration % every !== 0 || terms.length === 0) return;
+      const spec = problem.spec;
+      const equationLoss = () => {
+        const rs = ctx.residuals().filter((r) => r.term.kind === 'equation');
+        return tf.addN(rs.map((r) => tf.mul(termMeanSquare(r), termWeight(r.term, spec)))) as tf.Scalar;
+      };
+      if (!problem.terms.some((t) => t.kind === 'equation')) return;
+      const ref = gradientStats(equationLoss, ctx.vars);
+      for (const t of terms) {
+        const term = gradientStats(() => termMeanSquare(ctx.residuals().find((r) => r.term === t)!), ctx.vars);
+        weights.set(t, annealedWeight(weightOf(t), ref.max, term.mean, smoothing));
+      }
+    },
+    logValues: () => Object.fromEntries([...named].map(([t, n]) => [n, weightOf(t)])),
+  };
+}

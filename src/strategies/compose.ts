@@ -1,0 +1,149 @@
+/**
+ * Builds the strategy of a run. Each term is handled by its own `strategy:`
+ * or the run's: hard and reparam become output transforms (the terms they
+ * satisfy leave the loss); penalty, adaptive, augmented-lagrangian and barrier
+ * shape the term's loss. Whatever a strategy cannot do for a term falls back
+ * to penalty, and `notes` say so.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Problem, Term } from '../problem/problem.js';
+import type { StrategyName } from '../spec/types.js';
+import type { Expr } from '../expr/ir.js';
+import { termMeanSquare, termWeight } from './penalty.js';
+import { GROUPS, type IterationContext, type LossParts, type Strategy, type TermResiduals } from './strategy.js';
+import { constantValue, hardTransform, planHard, raw } from './hard.js';
+import { boundOf, boundTransform, planBounds } from './reparam.js';
+import { adaptiveWeights } from './adaptive.js';
+import { lagrangian } from './lagrangian.js';
+import { barrier } from './barrier.js';
+
+/** How a term's loss is formed once transforms are settled. */
+export type LossMode = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'barrier';
+
+/** Per-term loss handler of a strategy: weighted loss contribution and between-iteration updates. */
+export interface LossHandler {
+  loss(r: TermResiduals): tf.Scalar;
+  afterIteration?(ctx: IterationContext, terms: Term[]): void;
+  logValues?(): Record<string, number>;
+}
+
+export function composeStrategy(name: StrategyName, problem: Problem): Strategy {
+  const spec = problem.spec;
+  const notes: string[] = [];
+  const want = (t: Term): StrategyName => t.strategy ?? name;
+
+  // Exact value conditions.
+  const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && want(t) === 'hard');
+  const hard = planHard(problem, hardCandidates);
+  for (const t of hard.exact) notes.push(`${t.name}: exact (u = g + phi * N)`);
+  for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
+
+  // Sign and bound transforms.
+  const reparamCandidates = problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'reparam');
+  const { bounds, handled, rest } = planBounds(reparamCandidates);
+  const exactTerms = new Set<Term>(hard.exact);
+  const transforms = new Map<string, Expr>();
+  const positivity = spec.constraints.positivity;
+  for (const f of problem.fields) {
+    const parts = hard.parts.get(f);
+    const b = bounds.get(f);
+    const boundTerms = handled.filter((t) => t.residuals.some((r) => boundOf(r)?.field === f));
+    if (!parts) {
+      if (b) {
+        transforms.set(f, boundTransform(b, positivity, raw(f)));
+        for (const t of boundTerms) { exactTerms.add(t); notes.push(`${t.name}: exact (${describeBound(b, positivity)})`); }
+      }
+      continue;
+    }
+    // u = G + phi * P(N) keeps u >= G (or <= G): exact when G is a constant inside the bounds.
+    const g = constantValue(parts);
+    const oneSided = b && (b.lower === undefined) !== (b.upper === undefined);
+    if (b && oneSided && g !== undefined && (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper)) {
+      const inner = b.lower !== undefined ? boundTransform({ lower: 0 }, positivity, raw(f)) : boundTransform({ upper: 0 }, positivity, raw(f));
+      transforms.set(f, hardTransform(parts, inner));
+      for (const t of boundTerms) { exactTerms.add(t); notes.push(`${t.name}: exact (u = g + phi * ${positivity}(N))`); }
+    } else {
+      transforms.set(f, hardTransform(parts, raw(f)));
+      for (const t of boundTerms) notes.push(`${t.name}: penalty, not exact: ${f} also has exact boundary data that is not a constant on the bound's side`);
+    }
+  }
+  for (const t of rest) notes.push(`${t.name}: penalty, not exact: reparam handles only bounds like "u >= 0" or "a <= u <= b" on a plain field`);
+
+  // Loss handlers for the remaining terms.
+  const opts = spec.constraints.options;
+  const handlers = new Map<LossMode, LossHandler>();
+  const handlerFor = (mode: LossMode): LossHandler => {
+    let h = handlers.get(mode);
+    if (!h) {
+      switch (mode) {
+        case 'penalty': h = { loss: (r) => tf.mul(termMeanSquare(r), termWeight(r.term, spec)) }; break;
+        case 'adaptive': h = adaptiveWeights(problem, opts); break;
+        case 'augmented-lagrangian': h = lagrangian(problem, opts); break;
+        case 'barrier': h = barrier(opts); break;
+      }
+      handlers.set(mode, h);
+    }
+    return h;
+  };
+  const modeOf = new Map<Term, LossMode>();
+  for (const t of problem.terms) {
+    if (exactTerms.has(t)) continue;
+    const s = want(t);
+    let mode: LossMode = 'penalty';
+    if (t.kind === 'equation') mode = 'penalty';
+    else if (s === 'adaptive' || s === 'augmented-lagrangian') mode = s;
+    else if (s === 'barrier') {
+      if (t.kind === 'inequality') mode = 'barrier';
+      else if (t.strategy === 'barrier') notes.push(`${t.name}: penalty (a barrier applies only to inequalities)`);
+    }
+    modeOf.set(t, mode);
+  }
+  const inLoss = [...modeOf.keys()];
+  for (const mode of new Set(modeOf.values())) handlerFor(mode);
+  const explained = new Set<Term>([...hard.fallback.map((f) => f.term), ...rest]);
+  const plain = [...modeOf].filter(([t, m]) => t.kind !== 'equation' && m === 'penalty' && !t.strategy && !explained.has(t)).map(([t]) => t.name);
+  if (name !== 'penalty' && plain.length > 0) notes.push(`${plain.join('; ')}: penalty (${name} does not apply to ${plain.length === 1 ? 'it' : 'them'})`);
+  if (spec.training.resampleEvery > 0 && handlers.has('augmented-lagrangian')) {
+    notes.push('augmented-lagrangian: multipliers are pointwise on the training points; resampling keeps them by point index');
+  }
+
+  return {
+    name,
+    transforms,
+    exactTerms,
+    notes,
+    loss(residuals: TermResiduals[]): LossParts {
+      const parts = new Map<string, tf.Scalar>();
+      const totals: tf.Scalar[] = [];
+      for (const r of residuals) {
+        const group = GROUPS[r.term.kind];
+        const ms = termMeanSquare(r);
+        parts.set(group, parts.has(group) ? tf.add(parts.get(group)!, ms) : ms);
+        const mode = modeOf.get(r.term) ?? 'penalty';
+        totals.push(mode === 'penalty' ? tf.mul(ms, termWeight(r.term, spec)) : handlerFor(mode).loss(r));
+      }
+      const total = (totals.length === 0 ? tf.scalar(0) : totals.length === 1 ? totals[0]! : tf.addN(totals)) as tf.Scalar;
+      return { total, parts };
+    },
+    imposed: (t: Term) => (exactTerms.has(t) ? 'exact' : modeOf.get(t) ?? 'penalty'),
+    logValues(): Record<string, number> {
+      return Object.assign({}, ...[...handlers.values()].map((h) => h.logValues?.() ?? {}));
+    },
+    afterIteration(ctx: IterationContext): void {
+      for (const [mode, h] of handlers) {
+        if (h.afterIteration) h.afterIteration(ctx, inLoss.filter((t) => modeOf.get(t) === mode));
+      }
+    },
+  };
+}
+
+function describeBound(b: { lower?: number; upper?: number }, positivity: string): string {
+  if (b.lower !== undefined && b.upper !== undefined) return `u = ${b.lower} + ${b.upper - b.lower} * sigmoid(N)`;
+  if (b.lower !== undefined) return `u = ${b.lower === 0 ? '' : `${b.lower} + `}${positivity}(N)`;
+  return `u = ${b.upper} - ${positivity}(N)`;
+}
+
+/** A column-safe name for a term in loss.csv. */
+export function columnName(prefix: string, term: Term): string {
+  return `${prefix}_${term.name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}`;
+}

@@ -1,0 +1,72 @@
+/**
+ * Augmented Lagrangian with pointwise multipliers on each condition and
+ * inequality's collocation points. Per point, an equality c = 0 adds
+ * lambda c + mu/2 c^2 and an inequality g <= 0 adds
+ * (max(0, lambda + mu g)^2 - lambda^2) / (2 mu) (the Powell-Hestenes-Rockafellar
+ * form); both are averaged over the points. Every `round_every` iterations the
+ * multipliers move (lambda += mu c; lambda = max(0, lambda + mu g)) and mu
+ * grows by `mu_growth` up to `mu_max`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Term } from '../problem/problem.js';
+import type { IterationContext, TermResiduals } from './strategy.js';
+import type { LossHandler } from './compose.js';
+
+export const AL_DEFAULTS = { mu: 10, mu_growth: 1.5, mu_max: 1e4, round_every: 250 };
+
+/** Pointwise loss of one residual tensor given its multipliers (undefined: zero). */
+export function alTermLoss(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number, inequality: boolean): tf.Scalar {
+  if (inequality) {
+    if (!lambda) return tf.mul(tf.mean(tf.square(tf.relu(c))), mu / 2);
+    return tf.div(tf.mean(tf.sub(tf.square(tf.relu(tf.add(lambda, tf.mul(c, mu)))), tf.square(lambda))), 2 * mu);
+  }
+  const quad = tf.mul(tf.mean(tf.square(c)), mu / 2) as tf.Scalar;
+  return lambda ? tf.add(tf.mean(tf.mul(lambda, c)), quad) : quad;
+}
+
+/** The multiplier update of one round. */
+export function alUpdate(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number, inequality: boolean): tf.Tensor {
+  const next = lambda ? tf.add(lambda, tf.mul(c, mu)) : tf.mul(c, mu);
+  return inequality ? tf.relu(next) : next;
+}
+
+export function lagrangian(_problem: unknown, opts: Record<string, number>): LossHandler & { state(): { mu: number; rounds: number; multipliers: Map<Term, tf.Tensor[]> } } {
+  let mu = opts['mu'] ?? AL_DEFAULTS.mu;
+  const growth = opts['mu_growth'] ?? AL_DEFAULTS.mu_growth;
+  const muMax = opts['mu_max'] ?? AL_DEFAULTS.mu_max;
+  const every = Math.max(1, Math.round(opts['round_every'] ?? AL_DEFAULTS.round_every));
+  let rounds = 0;
+  let lambdaRms = 0;
+  const multipliers = new Map<Term, tf.Tensor[]>();
+  const lambdaFor = (t: Term, i: number, c: tf.Tensor) => {
+    const l = multipliers.get(t)?.[i];
+    return l && l.shape[0] === c.shape[0] ? l : undefined;
+  };
+  return {
+    loss: (r: TermResiduals) => {
+      const ineq = r.term.kind === 'inequality';
+      const ls = r.values.map((c, i) => alTermLoss(c, lambdaFor(r.term, i, c), mu, ineq));
+      return (ls.length === 1 ? ls[0]! : tf.addN(ls)) as tf.Scalar;
+    },
+    afterIteration(ctx: IterationContext, terms: Term[]) {
+      if (ctx.iteration % every !== 0 || terms.length === 0) return;
+      let sumSq = 0;
+      let n = 0;
+      tf.tidy(() => {
+        for (const r of ctx.residuals()) {
+          if (!terms.includes(r.term)) continue;
+          const ineq = r.term.kind === 'inequality';
+          const next = r.values.map((c, i) => tf.keep(alUpdate(c, lambdaFor(r.term, i, c), mu, ineq)));
+          multipliers.get(r.term)?.forEach((l) => l.dispose());
+          multipliers.set(r.term, next);
+          for (const l of next) { sumSq += tf.sum(tf.square(l)).dataSync()[0]!; n += l.size; }
+        }
+      });
+      lambdaRms = Math.sqrt(sumSq / Math.max(n, 1));
+      rounds++;
+      mu = Math.min(mu * growth, muMax);
+    },
+    logValues: () => ({ al_round: rounds, al_mu: mu, al_lambda_rms: lambdaRms }),
+    state: () => ({ mu, rounds, multipliers }),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Sign and bound constraints through output transforms: `u >= a` becomes
+ * u = a + P(N) with P one of square, softplus, exp; `u <= b` becomes
+ * u = b - P(N); `a <= u <= b` becomes u = a + (b - a) sigmoid(N).
+ * Only inequalities that compare a field (no derivatives) with a constant
+ * qualify; anything else falls back to a loss term.
+ */
+import { add, call, mul, num, sub, type Expr, type FunctionName } from '../expr/ir.js';
+import type { Term } from '../problem/problem.js';
+
+export type Positivity = 'square' | 'softplus' | 'exp';
+
+export interface Bounds { lower?: number; upper?: number }
+
+/** A residual g (g <= 0 required) as a bound on a plain field, if it is one. */
+export function boundOf(g: Expr): { field: string; lower?: number; upper?: number } | undefined {
+  const plain = (e: Expr) => (e.kind === 'field' && e.derivs === '' ? e.field : undefined);
+  if (plain(g)) return { field: plain(g)!, upper: 0 };
+  if (g.kind === 'neg' && plain(g.arg)) return { field: plain(g.arg)!, lower: 0 };
+  if (g.kind === 'binary' && g.op === '-') {
+    if (g.left.kind === 'num' && plain(g.right)) return { field: plain(g.right)!, lower: g.left.value };
+    if (g.right.kind === 'num' && plain(g.left)) return { field: plain(g.left)!, upper: g.right.value };
+  }
+  return undefined;
+}
+
+/** Bounds per field from the inequality terms that are pure field bounds; the rest are returned as not handled. */
+export function planBounds(terms: Term[]): { bounds: Map<string, Bounds>; handled: Term[]; rest: Term[] } {
+  const bounds = new Map<string, Bounds>();
+  const handled: Term[] = [];
+  const rest: Term[] = [];
+  for (const term of terms) {
+    const parts = term.kind === 'inequality' ? term.residuals.map(boundOf) : [undefined];
+    if (parts.some((p) => p === undefined)) { rest.push(term); continue; }
+    for (const p of parts) {
+      const b = bounds.get(p!.field) ?? {};
+      if (p!.lower !== undefined) b.lower = Math.max(b.lower ?? -Infinity, p!.lower);
+      if (p!.upper !== undefined) b.upper = Math.min(b.upper ?? Infinity, p!.upper);
+      bounds.set(p!.field, b);
+    }
+    handled.push(term);
+  }
+  return { bounds, handled, rest };
+}
+
+/** softplus and sigmoid are jet functions but not user-expression functions. */
+const fn = (name: 'softplus' | 'sigmoid', arg: Expr): Expr => call(name as unknown as FunctionName, arg);
+
+/** P(N) >= 0. */
+export function positive(kind: Positivity, n: Expr): Expr {
+  switch (kind) {
+    case 'square': return mul(n, n);
+    case 'softplus': return fn('softplus', n);
+    case 'exp': return call('exp', n);
+  }
+}
+
+/** The transform of raw output `n` that keeps the field within `b`. */
+export function boundTransform(b: Bounds, kind: Positivity, n: Expr): Expr {
+  if (b.lower !== undefined && b.upper !== undefined) {
+    return add(num(b.lower), mul(num(b.upper - b.lower), fn('sigmoid', n)));
+  }
+  if (b.lower !== undefined) return b.lower === 0 ? positive(kind, n) : add(num(b.lower), positive(kind, n));
+  if (b.upper !== undefined) return sub(num(b.upper), positive(kind, n));
+  return n;
+}

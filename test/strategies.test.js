@@ -1,0 +1,250 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../dist/backend/backends.js';
+import { solve, loadWithOverrides } from '../dist/run/solve.js';
+import { buildProblem } from '../dist/problem/problem.js';
+import { createStrategy } from '../dist/strategies/index.js';
+import { extendedLogBarrier, barrier } from '../dist/strategies/barrier.js';
+import { alTermLoss, alUpdate, lagrangian } from '../dist/strategies/lagrangian.js';
+import { annealedWeight, gradientStats } from '../dist/strategies/adaptive.js';
+import { boundOf } from '../dist/strategies/reparam.js';
+import { compareStrategies, readLossCurve } from '../dist/cli/compare.js';
+
+let backend;
+const dir = mkdtempSync(join(tmpdir(), 'pinn-strategies-'));
+before(async () => {
+  const b = await selectBackend();
+  backend = { name: b.name, detail: b.detail };
+});
+
+function specFile(name, text) {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const TINY = `network: {hidden: [8, 8], activation: tanh}
+training:
+  points: {domain: 64, boundary: 32, initial: 32}
+  sampling: sobol
+  seed: 1
+  stages:
+    - {optimizer: adam, iterations: 20, lr: 1.0e-3}
+output:
+  grid: [11, 11]
+  formats: [csv]
+`;
+
+/** Two sides with different data and a third with its own: transfinite blending must hit each exactly. */
+const MIXED = specFile('mixed', `name: mixed
+geometry:
+  rectangle: {min: [0, 0], max: [2, 1]}
+fields: [u]
+equations:
+  - -lap(u) = 1
+conditions:
+  - on: left
+    dirichlet: {u: "1 + y^2"}
+  - on: right
+    dirichlet: {u: "sin(3*y)"}
+  - on: top
+    dirichlet: {u: "x/2"}
+  - on: bottom
+    neumann: {u: 0}
+${TINY}`);
+
+const HEAT = specFile('heat', `name: heat
+geometry:
+  interval: [0, 1]
+time: [0, 2]
+fields: [u]
+equations:
+  - u_t = 0.1*u_xx
+conditions:
+  - on: left
+    dirichlet: {u: "t"}
+  - on: right
+    dirichlet: {u: 0}
+  - on: initial
+    value: {u: "sin(pi*x)"}
+${TINY.replace('grid: [11, 11]', 'grid: [11]\n  times: [0, 1, 2]')}`);
+
+const POSITIVE = specFile('positive', `name: positive
+geometry:
+  rectangle: {min: [0, 0], max: [1, 1]}
+fields: [u]
+equations:
+  - -lap(u) = 2*pi^2*sin(pi*x)*sin(pi*y)
+conditions:
+  - on: boundary
+    dirichlet: {u: 0}
+inequalities:
+  - u >= 0
+exact: {u: "sin(pi*x)*sin(pi*y)"}
+constraints:
+  weights: {equations: 1, conditions: 10, inequalities: 10}
+  options: {round_every: 5, update_every: 5}
+${TINY}`);
+
+const run = (file, strategy, iterations, extra = {}) =>
+  solve({ specFile: file, outDir: join(dir, `${strategy}-${iterations}-${Math.random().toString(36).slice(2, 8)}`), sets: extra.sets ?? [], strategy, iterations, backend });
+
+test('hard: Dirichlet data on several parts (transfinite blend) holds exactly, untrained', () => {
+  const s = run(MIXED, 'hard', 0);
+  const v = Object.fromEntries(s.violations.map((x) => [x.name, x]));
+  for (const side of ['left', 'right', 'top']) {
+    const x = v[`dirichlet u on ${side}`];
+    assert.equal(x.imposed, 'exact');
+    assert.ok(x.max <= 1e-5, `${side}: max violation ${x.max}`);
+  }
+  assert.equal(v['neumann u on bottom'].imposed, 'penalty');
+  assert.ok(s.notes.some((n) => n.startsWith('neumann u on bottom: penalty')), s.notes.join('\n'));
+});
+
+test('hard: initial value and time-dependent boundary data together hold exactly', () => {
+  const s = run(HEAT, 'hard', 0);
+  assert.equal(s.violations.length, 3);
+  for (const x of s.violations) {
+    assert.equal(x.imposed, 'exact');
+    assert.ok(x.max <= 1e-5, `${x.name}: max violation ${x.max}`);
+  }
+  // Still exact after training moved the network.
+  const t = run(HEAT, 'hard', 20);
+  for (const x of t.violations) assert.ok(x.max <= 1e-5, `${x.name} after training: ${x.max}`);
+});
+
+test('per-condition override: strategy: hard on one condition under a penalty run', () => {
+  const file = specFile('override', readFileSync(MIXED, 'utf8').replace('  - on: right\n', '  - on: right\n    strategy: hard\n'));
+  const s = run(file, 'penalty', 0);
+  const v = Object.fromEntries(s.violations.map((x) => [x.name, x]));
+  assert.equal(v['dirichlet u on right'].imposed, 'exact');
+  assert.ok(v['dirichlet u on right'].max <= 1e-5);
+  assert.equal(v['dirichlet u on left'].imposed, 'penalty');
+});
+
+test('reparam: bounds are recognized and the field stays within them on the grid', () => {
+  const p = buildProblem(loadWithOverrides(POSITIVE, [], {}));
+  const ineq = p.terms.find((t) => t.kind === 'inequality');
+  assert.deepEqual(boundOf(ineq.residuals[0]), { field: 'u', lower: 0 });
+  for (const positivity of ['square', 'softplus', 'exp']) {
+    const s = solve({ specFile: POSITIVE, outDir: join(dir, `reparam-${positivity}`), sets: [`constraints.positivity=${positivity}`], strategy: 'reparam', iterations: 10, backend });
+    assert.equal(s.violations.find((x) => x.kind === 'inequality').imposed, 'exact');
+    const rows = readFileSync(join(dir, `reparam-${positivity}`, 'fields.csv'), 'utf8').trim().split('\n').slice(1);
+    const col = 2;
+    const min = Math.min(...rows.map((r) => Number(r.split(',')[col])));
+    assert.ok(min >= 0, `${positivity}: min ${min}`);
+  }
+  // Two-sided bounds through a scaled sigmoid.
+  const file = specFile('bounded', readFileSync(POSITIVE, 'utf8').replace('  - u >= 0', '  - -1 <= u <= 2'));
+  const s = solve({ specFile: file, outDir: join(dir, 'bounded'), sets: [], strategy: 'reparam', iterations: 0, backend });
+  assert.ok(s.notes.some((n) => n.includes('sigmoid')), s.notes.join('\n'));
+});
+
+test('barrier: finite loss and gradients on infeasible points; continuous at the threshold', () => {
+  const d = 1e-3;
+  const s = tf.tensor1d([-10, -1, -1e-3, 0, 1e-4, d, 2 * d, 1]);
+  const f = extendedLogBarrier(s, d).arraySync();
+  const g = tf.grad((x) => tf.sum(extendedLogBarrier(x, d)))(s).arraySync();
+  for (const v of [...f, ...g]) assert.ok(Number.isFinite(v), `non-finite ${v}`);
+  // Decreasing in the slack: infeasible points are pushed toward feasibility.
+  for (const v of g) assert.ok(v < 0);
+  const left = extendedLogBarrier(tf.tensor1d([d * (1 - 1e-4)]), d).arraySync()[0];
+  assert.ok(Math.abs(left - -Math.log(d)) < 1e-3);
+  // The weight shrinks on schedule down to its floor.
+  const b = barrier({ barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 });
+  for (let i = 1; i <= 10; i++) b.afterIteration({ iteration: i, vars: [], residuals: () => [] });
+  assert.equal(b.weight(), 1e-3);
+});
+
+test('augmented Lagrangian: multiplier update rule and PHR loss', () => {
+  const c = tf.tensor2d([[0.5], [-0.25]]);
+  assert.deepEqual(alUpdate(c, undefined, 2, false).arraySync(), [[1], [-0.5]]);
+  const lam = tf.tensor2d([[1], [1]]);
+  assert.deepEqual(alUpdate(c, lam, 2, false).arraySync(), [[2], [0.5]]);
+  // Inequalities: lambda = max(0, lambda + mu g).
+  assert.deepEqual(alUpdate(tf.tensor2d([[0.5], [-1]]), lam, 2, true).arraySync(), [[2], [0]]);
+  // Equality loss: mean(lambda c) + mu/2 mean(c^2).
+  const eq = alTermLoss(c, lam, 2, false).arraySync();
+  assert.ok(Math.abs(eq - ((0.5 - 0.25) / 2 + (0.25 + 0.0625) / 2)) < 1e-6);
+  // Inequality with zero multipliers and satisfied constraint: zero.
+  assert.equal(alTermLoss(tf.tensor2d([[-1], [-2]]), tf.zeros([2, 1]), 3, true).arraySync(), 0);
+  // Rounds grow mu geometrically up to the cap.
+  const h = lagrangian(undefined, { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 });
+  h.afterIteration({ iteration: 1, vars: [], residuals: () => [] }, []);
+  const term = { kind: 'condition', name: 'c' };
+  const ctx = { iteration: 1, vars: [], residuals: () => [{ term, values: [tf.tensor2d([[1], [2]])] }] };
+  h.afterIteration(ctx, [term]);
+  h.afterIteration({ ...ctx, iteration: 2 }, [term]);
+  const st = h.state();
+  assert.equal(st.rounds, 2);
+  assert.equal(st.mu, 50);
+  assert.deepEqual(st.multipliers.get(term)[0].arraySync(), [[11], [22]]);
+});
+
+test('adaptive: annealing rule and gradient statistics', () => {
+  assert.equal(annealedWeight(1, 10, 2, 0.9), 0.1 + 0.9 * 5);
+  assert.equal(annealedWeight(3, 10, 0, 0.9), 3);
+  const v = tf.variable(tf.tensor1d([1, -2, 3]));
+  const st = gradientStats(() => tf.sum(tf.mul(v, tf.tensor1d([1, -4, 1]))), [v]);
+  assert.equal(st.max, 4);
+  assert.equal(st.mean, 2);
+  v.dispose();
+});
+
+test('strategy loss: penalty weights; AL and barrier terms; hard leaves exact terms out', () => {
+  const p = buildProblem(loadWithOverrides(POSITIVE, [], {}));
+  const eq = p.terms.find((t) => t.kind === 'equation');
+  const bc = p.terms.find((t) => t.kind === 'condition');
+  const iq = p.terms.find((t) => t.kind === 'inequality');
+  const r = [
+    { term: eq, values: [tf.tensor2d([[1], [3]])] },
+    { term: bc, values: [tf.tensor2d([[2], [0]])] },
+    { term: iq, values: [tf.tensor2d([[-1], [0.5]])] },
+  ];
+  const pen = createStrategy('penalty', p).loss(r);
+  assert.ok(Math.abs(pen.total.arraySync() - (5 + 10 * 2 + 10 * 0.125)) < 1e-5);
+  assert.ok(Math.abs(pen.parts.get('inequalities').arraySync() - 0.125) < 1e-6);
+  const al = createStrategy('augmented-lagrangian', p);
+  // No multipliers yet: equations + mu/2 mean(c^2) + mu/2 mean(relu(g)^2), mu = 10 by default.
+  assert.ok(Math.abs(al.loss(r).total.arraySync() - (5 + 5 * 2 + 5 * 0.125)) < 1e-4);
+  const bar = createStrategy('barrier', p);
+  assert.ok(Number.isFinite(bar.loss(r).total.arraySync()));
+  assert.ok('barrier_weight' in bar.logValues());
+  const hard = createStrategy('hard', p);
+  assert.ok(hard.exactTerms.has(bc) && !hard.exactTerms.has(iq));
+  assert.ok(hard.transforms.has('u'));
+});
+
+test('end to end: every strategy trains a few iterations and logs its values in loss.csv', () => {
+  const expect = { adaptive: 'w_dirichlet_u_on_boundary', 'augmented-lagrangian': 'al_mu', barrier: 'barrier_weight' };
+  for (const strategy of ['penalty', 'adaptive', 'augmented-lagrangian', 'hard', 'barrier', 'reparam']) {
+    const out = join(dir, `e2e-${strategy}`);
+    const s = solve({ specFile: POSITIVE, outDir: out, sets: [], strategy, iterations: 12, backend });
+    assert.equal(s.iterations, 12);
+    assert.equal(s.strategy, strategy);
+    assert.ok(Number.isFinite(s.loss.total), `${strategy}: loss ${s.loss.total}`);
+    const header = readFileSync(join(out, 'loss.csv'), 'utf8').split('\n')[0].split(',');
+    if (expect[strategy]) assert.ok(header.includes(expect[strategy]), `${strategy}: ${header}`);
+  }
+});
+
+test('compare: table, CSV and loss overlay for two strategies', () => {
+  const out = join(dir, 'compare');
+  const { rows, files } = compareStrategies({ specFile: POSITIVE, strategies: ['penalty', 'hard'], outDir: out, iterations: 6, sets: [], backend });
+  assert.equal(rows.length, 2);
+  assert.ok(rows.every((r) => r.summary));
+  assert.deepEqual(files, ['compare.md', 'compare.csv', 'compare-loss.png']);
+  const md = readFileSync(join(out, 'compare.md'), 'utf8');
+  assert.match(md, /\| penalty \|/);
+  assert.match(md, /\| hard \|/);
+  const csv = readFileSync(join(out, 'compare.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 3);
+  assert.ok(csv[0].startsWith('strategy,u L2 rel,u max abs'));
+  assert.equal(readLossCurve(join(out, 'hard', 'loss.csv')).iterations.length > 0, true);
+  const png = readFileSync(join(out, 'compare-loss.png'));
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+});
