@@ -14,7 +14,7 @@ export interface StatusView {
   finish(): void;
 }
 
-const params = (e: CaseEvent) => Object.entries(e.case.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ');
+const params = (e: CaseEvent) => Object.entries(e.case.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ') || '(no swept values)';
 
 function outcome(e: CaseEvent, outDir: string): string {
   const r = e.record;
