@@ -21,7 +21,8 @@ const positiveInt = (what: string) => (v: string) => {
 const collect = (v: string, acc: string[]) => [...acc, v];
 
 export async function main(argv: string[]): Promise<number> {
-  const useColor = process.stdout.isTTY && !process.env['NO_COLOR'];
+  // Colour only when both streams are terminals (progress goes to stderr), never with NO_COLOR.
+  const useColor = process.stdout.isTTY && process.stderr.isTTY && !process.env['NO_COLOR'];
   if (!useColor) chalk.level = 0;
   let exitCode = 0;
   const program = new Command('pinn')
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--quiet', 'print only the result line and errors')
     .action(async (specFile: string, o: { out?: string; backend?: string; strategy?: string; iterations?: number; seed?: number; set: string[]; json?: boolean; quiet?: boolean }) => {
       const mode: OutputMode = o.json ? 'json' : o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
+      // With --json, stdout carries JSON lines only: library chatter on console goes to stderr.
+      if (mode === 'json') for (const k of ['log', 'info', 'debug'] as const) console[k] = (...a: unknown[]) => console.error(...a);
       const say = (s: string) => { if (mode === 'tty' || mode === 'plain') process.stderr.write(`${s}\n`); };
       const backend = await selectBackend(o.backend);
       const sink = progressSink(mode, process.stderr);
@@ -67,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<specs...>', 'problem specs (YAML)')
     .option('--set <key.path=value>', 'override a spec value (repeatable)', collect, [])
     .action((specs: string[], o: { set: string[] }) => { exitCode = validateCommand(specs, o.set); });
+
+  registerEval(program);
 
   program.command('backends')
     .description('list compute backends and whether each is available here')

@@ -28,8 +28,21 @@ function line(p: Progress): string {
 export function progressSink(mode: OutputMode, stream: NodeJS.WriteStream): ProgressSink {
   switch (mode) {
     case 'quiet': return { update: () => {}, finish: () => {} };
-    case 'json':
-      return { update: (p) => { process.stdout.write(`${JSON.stringify({ type: 'progress', ...p })}\n`); }, finish: () => {} };
+    case 'json': {
+      // One line per stage change and per 200 ms at most, and always the last iteration.
+      let last = 0;
+      let stage = -1;
+      return {
+        update: (p) => {
+          const now = Date.now();
+          if (p.stage === stage && now - last < 200 && p.iteration < p.totalIterations) return;
+          last = now;
+          stage = p.stage;
+          process.stdout.write(`${JSON.stringify({ type: 'progress', ...p })}\n`);
+        },
+        finish: () => {},
+      };
+    }
     case 'tty': {
       let last = 0;
       let shown = false;
