@@ -91,7 +91,7 @@ class Converter {
   }
 
   private fail(message: string, name?: string): never {
-    throw new ExprError(message, name ? this.where(name) : this.base);
+    throw new ExprError(message, name ? this.where(name) : this.base + (this.text.length - this.text.trimStart().length));
   }
 
   private depth = 0;
@@ -201,7 +201,7 @@ class Converter {
 
   private func(fnNode: MathNode, args: MathNode[]): Expr {
     const name = fnNode.type === 'SymbolNode' ? (fnNode as unknown as { name: string }).name : undefined;
-    if (!name) this.fail('only named functions can be called');
+    if (!name) this.fail(`only the functions ${Object.keys(FUNCTIONS).join(', ')}, lap and dn can be called; property access and method calls are not allowed`);
     if (name === 'lap' || name === 'dn') return this.fieldOperator(name, args);
     if (!Object.hasOwn(FUNCTIONS, name)) {
       this.fail(`unknown function '${name}'${didYouMean(name, [...Object.keys(FUNCTIONS), 'lap', 'dn'])}; expected one of ${Object.keys(FUNCTIONS).join(', ')}, lap, dn`, name);

@@ -177,7 +177,8 @@ export class YamlReader {
       const loc = this.loc(n);
       const quoted = n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE;
       const source = typeof n.value === 'number' ? (n.source ?? String(n.value)) : n.value;
-      const text = typeof n.value === 'number' ? String(n.value) : source;
+      // Line breaks kept by block scalars are plain spaces in an expression (same length, so positions hold).
+      const text = typeof n.value === 'number' ? String(n.value) : source.replace(/[\r\n]/g, ' ');
       const out: SourceExpr = { text, loc: quoted ? { ...loc, col: loc.col + 1 } : loc };
       const at = typeof n.value === 'string' && !this.overrides.has(n) ? this.charPositions(n, text) : undefined;
       if (at) out.at = at;
