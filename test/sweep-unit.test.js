@@ -198,6 +198,30 @@ test('runner: crashes and failures stay in their case, reruns skip finished case
   }
 });
 
+test('runner: a value added to the grid renumbers cases; their finished runs move, not rerun', async () => {
+  const dir = tmp();
+  const cli = fakeCli(dir);
+  const count = join(dir, 'count.txt');
+  process.env.FAKE_COUNT = count;
+  try {
+    const out = join(dir, 'out');
+    const p1 = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 2, 4]\n'), join(dir, 's.yaml')));
+    await runSweep({ plan: p1, outDir: out, cli });
+    const p2 = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 2, 3, 4]\n'), join(dir, 's.yaml')));
+    assert.notEqual(p2.cases[3].id, p1.cases[2].id);
+    const r = await runSweep({ plan: p2, outDir: out, cli });
+    assert.deepEqual(r.cases.map((c) => c.state), ['reused', 'reused', 'ok', 'reused']);
+    assert.deepEqual(readFileSync(count, 'utf8').trim().split('\n').map(Number), [1, 2, 4, 3]);
+    const moved = JSON.parse(readFileSync(join(out, p2.cases[3].id, 'case.json'), 'utf8'));
+    assert.equal(moved.id, p2.cases[3].id);
+    assert.equal(moved.index, 3);
+    assert.equal(JSON.parse(readFileSync(join(out, p2.cases[3].id, 'summary.json'), 'utf8')).loss.total, 4);
+    assert.deepEqual(r.results.rows.map((x) => x.status), ['ok', 'ok', 'ok', 'ok']);
+  } finally {
+    delete process.env.FAKE_COUNT;
+  }
+});
+
 test('collect: merges shard artifacts from subfolders, names missing cases, refuses mixed sweeps', async () => {
   const dir = tmp();
   const cli = fakeCli(dir);

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../outputs/atomic.js';
@@ -75,6 +75,7 @@ export async function runSweep(opts: RunOptions): Promise<RunResult> {
   const out: RunResult['cases'] = mine.map((c) => ({ case: c, state: 'queued' as CaseState, folder: join(outDir, c.id) }));
   const emit = (k: number) => opts.onEvent?.({ case: out[k]!.case, state: out[k]!.state, record: out[k]!.record, n: k + 1, of: out.length });
 
+  if (!opts.force) relocate(outDir, plan, out.filter((o) => !isReusable(o.folder, o.case.specHash)).map((o) => o.case));
   const todo: number[] = [];
   out.forEach((o, k) => {
     if (!opts.force && isReusable(o.folder, o.case.specHash)) {
@@ -106,6 +107,47 @@ export async function runSweep(opts: RunOptions): Promise<RunResult> {
   const results = buildResults(outDir, pf);
   writeResults(outDir, results);
   return { cases: out, results };
+}
+
+/**
+ * Finished runs whose case moved (a value added to the grid renumbers the
+ * cases after it) move to their case's new folder, so they are reused rather
+ * than rerun. Moves go through temporary names first: a folder may sit where
+ * another moved case belongs.
+ */
+function relocate(outDir: string, plan: SweepPlan, wanted: SweepCase[]): void {
+  if (wanted.length === 0) return;
+  const planned = new Map(plan.cases.map((c) => [c.id, c.specHash]));
+  const byHash = new Map<string, string>();
+  let names: string[];
+  try { names = readdirSync(outDir); } catch { return; }
+  for (const name of names) {
+    const folder = join(outDir, name);
+    if (name.startsWith('.') || !existsSync(join(folder, CASE_FILE))) continue;
+    const { record } = readCase(folder);
+    if (!record || record.status !== 'ok' || !existsSync(join(folder, 'summary.json'))) continue;
+    if (planned.get(name) === record.spec_hash) continue; // in its place
+    if (!byHash.has(record.spec_hash)) byHash.set(record.spec_hash, folder);
+  }
+  const moving: { c: SweepCase; tmp: string }[] = [];
+  for (const c of wanted) {
+    const from = byHash.get(c.specHash);
+    if (!from) continue;
+    byHash.delete(c.specHash);
+    const tmp = join(outDir, `.moving-${c.id}-${process.pid}`);
+    try { renameSync(from, tmp); moving.push({ c, tmp }); } catch { /* taken by another shard */ }
+  }
+  for (const { c, tmp } of moving) {
+    const folder = join(outDir, c.id);
+    try {
+      rmSync(folder, { recursive: true, force: true });
+      renameSync(tmp, folder);
+      const { record } = readCase(folder);
+      if (record) writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify({ ...record, id: c.id, index: c.index, params: c.params }, null, 2)}\n`);
+    } catch {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
 }
 
 interface CaseSettings {
