@@ -10,6 +10,7 @@ import { everyDiagnostic } from '../problem/complete.js';
 import { registerCompare } from './compare.js';
 import { registerEval } from './eval-command.js';
 import { registerSweep } from './sweep.js';
+import { registerVerify } from './verify.js';
 
 class UsageError extends Error {}
 
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerSweep(program, (code) => { exitCode = code; });
+  registerVerify(program, (code) => { exitCode = code; });
   registerCompare(program, (code) => { exitCode = code; });
 
   try {

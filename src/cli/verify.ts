@@ -1,0 +1,99 @@
+/** `pinn verify RUN [--tolerance T] [--budget SECONDS]`: certified constraint bounds, verify.json and a table. */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import chalk from 'chalk';
+import { writeFileAtomic } from '../outputs/atomic.js';
+import { disposeLoadedModel, loadRun } from '../run/load-run.js';
+import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
+
+const positiveNumber = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number >= 0`);
+  return n;
+};
+
+export const DEFAULT_TOLERANCE = 1e-5;
+export const DEFAULT_BUDGET = 60;
+
+export interface VerifyReport {
+  run: string;
+  tolerance: number;
+  budget_seconds: number;
+  seconds: number;
+  arithmetic: string;
+  exit_code: number;
+  constraints: ConstraintResult[];
+}
+
+export function registerVerify(program: Command, setExit: (code: number) => void): void {
+  program.command('verify')
+    .description('certify bounds on constraint violations of a trained run (interval branch and bound)')
+    .argument('<run>', 'run folder written by `pinn solve`')
+    .option('--tolerance <t>', `largest violation accepted (default ${DEFAULT_TOLERANCE})`, positiveNumber('--tolerance'))
+    .option('--budget <seconds>', `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`, positiveNumber('--budget'))
+    .option('--exact-arithmetic', 'bound the real-arithmetic model only, without the float32 evaluation margin')
+    .option('--json', 'print verify.json to stdout instead of the table')
+    .action((run: string, o: { tolerance?: number; budget?: number; exactArithmetic?: boolean; json?: boolean }) => {
+      const report = verifyRun(run, { tolerance: o.tolerance, budget: o.budget, f32: !o.exactArithmetic });
+      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(formatTable(report));
+      setExit(report.exit_code);
+    });
+}
+
+/** Verifies a run folder and writes RUN/verify.json. */
+export function verifyRun(run: string, o: { tolerance?: number; budget?: number; f32?: boolean } = {}): VerifyReport {
+  const t0 = performance.now();
+  const tolerance = o.tolerance ?? DEFAULT_TOLERANCE;
+  const budget = o.budget ?? DEFAULT_BUDGET;
+  const loaded = loadRun(run);
+  try {
+    const vm = verifyModel(loaded.view, loaded.model);
+    const constraints = verifyProblem(loaded.problem, vm, { tolerance, budget, f32: o.f32 ?? true });
+    const report: VerifyReport = {
+      run,
+      tolerance,
+      budget_seconds: budget,
+      seconds: (performance.now() - t0) / 1000,
+      arithmetic: o.f32 ?? true ? 'float32 deployment (exact bounds widened by the float32 error model, docs/verify.md)' : 'exact real arithmetic on the float32 weights',
+      exit_code: exitCodeOf(constraints),
+      constraints,
+    };
+    writeFileAtomic(join(run, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  } finally {
+    disposeLoadedModel(loaded);
+  }
+}
+
+const fmt = (x: number | null): string => (x === null ? 'unbounded' : x === 0 ? '0' : x.toExponential(2));
+
+export function formatTable(r: VerifyReport): string {
+  const color = (s: string): string => {
+    switch (s) {
+      case 'certified': return chalk.green(s);
+      case 'violated': return chalk.red(s);
+      case 'inconclusive': return chalk.yellow(s);
+      default: return s;
+    }
+  };
+  const rows = r.constraints.map((c) => [c.kind, c.name, c.status, fmt(c.bound), fmt(c.sampled_max), String(c.boxes_evaluated), c.seconds.toFixed(1)]);
+  const head = ['kind', 'constraint', 'status', 'bound', 'seen', 'boxes', 's'];
+  const widths = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k]!.length)));
+  const line = (cells: string[], paint = false) => cells.map((cell, k) => {
+    const pad = cell.padEnd(widths[k]!);
+    return paint && k === 2 ? color(cell) + pad.slice(cell.length) : pad;
+  }).join('  ').trimEnd();
+  const out = [line(head), ...rows.map((row) => line(row, true))];
+  for (const c of r.constraints) {
+    if (c.counterexample) {
+      const p = Object.entries(c.counterexample.point).map(([k, v]) => `${k}=${v.toPrecision(6)}`).join(', ');
+      out.push(`  counterexample for ${c.name}: at ${p} the residual is ${c.counterexample.value.toExponential(3)} (violation >= ${c.counterexample.violation.toExponential(3)})`);
+    }
+    if (c.note && c.status !== 'certified') out.push(`  ${c.name}: ${c.note}`);
+  }
+  const verdict = r.exit_code === 0 ? chalk.green('all constraints certified') : r.exit_code === 1 ? chalk.red('a violation was found') : chalk.yellow('inconclusive');
+  out.push(`${verdict} at tolerance ${r.tolerance} (${r.seconds.toFixed(1)} s); bound: certified upper bound, seen: worst violation at concrete points; written ${join(r.run, 'verify.json')}`);
+  return `${out.join('\n')}\n`;
+}

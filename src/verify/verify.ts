@@ -1,0 +1,265 @@
+/**
+ * Branch and bound over box covers: for each condition and inequality, a
+ * certified upper bound on its violation over its whole set, a concrete
+ * counterexample, or (when the budget runs out) the best bound so far; and a
+ * certified bound on each PDE residual over the domain, for the record.
+ */
+import type { Expr } from '../expr/ir.js';
+import type { Problem, Term } from '../problem/problem.js';
+import type { I } from './interval.js';
+import * as A from './interval.js';
+import { residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';
+import { buildRegion, sampleNormals, type RBox, type Region, type Sample } from './regions.js';
+
+export type VerifyStatus = 'certified' | 'violated' | 'inconclusive' | 'reported' | 'skipped';
+
+export interface Counterexample {
+  point: Record<string, number>;
+  /** Residual value at the point (midpoint of its enclosure). */
+  value: number;
+  /** Certified lower bound on the violation at the point. */
+  violation: number;
+}
+
+export interface ConstraintResult {
+  name: string;
+  kind: 'condition' | 'inequality' | 'equation';
+  set: string;
+  status: VerifyStatus;
+  tolerance: number | null;
+  /** Certified upper bound on the violation (|r| for conditions and equations, max(0, g) for inequalities) over the set. */
+  bound: number | null;
+  /** Largest certified violation found at concrete points (a lower bound on the true worst). */
+  sampled_max: number;
+  boxes_evaluated: number;
+  boxes_open: number;
+  seconds: number;
+  counterexample?: Counterexample;
+  note?: string;
+}
+
+export interface VerifyOptions {
+  tolerance: number;
+  /** Total wall-clock budget in seconds. */
+  budget: number;
+  /** Share of the budget for the PDE residual bounds (default 0.25 when there are constraints). */
+  equationShare?: number;
+  /** Largest number of open boxes kept per constraint. */
+  maxBoxes?: number;
+  f32?: boolean;
+  meanValue?: boolean;
+  /** Boxes per axis of the initial cover (default: about 64 boxes in all). */
+  initialPerAxis?: number;
+}
+
+interface Node { box: RBox; ub: number }
+
+/** Max-heap on ub. */
+class Heap {
+  private a: Node[] = [];
+  get size(): number { return this.a.length; }
+  peek(): Node | undefined { return this.a[0]; }
+  push(n: Node): void {
+    const a = this.a;
+    a.push(n);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]!.ub >= a[i]!.ub) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): Node | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]!.ub > a[m]!.ub) m = l;
+        if (r < a.length && a[r]!.ub > a[m]!.ub) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+type Measure = 'abs' | 'pos';
+
+const violationUpper = (rs: I[], m: Measure): number =>
+  Math.max(...rs.map((r) => (m === 'abs' ? A.mag(r) : Math.max(0, r.hi))));
+const violationLower = (rs: I[], m: Measure): number =>
+  Math.max(...rs.map((r) => (m === 'abs' ? A.mig(r) : Math.max(0, r.lo))));
+
+/** Splits along the axis widest relative to the domain's extent on that axis. */
+function split(box: RBox, extent: number[]): [RBox, RBox] | undefined {
+  let axis = -1;
+  let best = 0;
+  box.lo.forEach((l, i) => {
+    const w = (box.hi[i]! - l) / (extent[i]! || 1);
+    if (w > best) { best = w; axis = i; }
+  });
+  if (axis < 0) return undefined;
+  const mid = 0.5 * box.lo[axis]! + 0.5 * box.hi[axis]!;
+  if (!(mid > box.lo[axis]! && mid < box.hi[axis]!)) return undefined;
+  const a: RBox = { ...box, lo: [...box.lo], hi: [...box.hi] };
+  const b: RBox = { ...box, lo: [...box.lo], hi: [...box.hi] };
+  a.hi[axis] = mid;
+  b.lo[axis] = mid;
+  return [a, b];
+}
+
+export interface BnbInput {
+  vm: VerifyModel;
+  residuals: Expr[];
+  measure: Measure;
+  region: Region;
+  /** Stop certified at or below this; NaN: never stop early (report mode). */
+  tolerance: number;
+  deadline: number;
+  maxBoxes: number;
+  bound: BoundOptions;
+  extent: number[];
+}
+
+export interface BnbResult {
+  status: 'certified' | 'violated' | 'inconclusive';
+  bound: number;
+  sampledMax: number;
+  evaluated: number;
+  open: number;
+  counterexample?: { p: number[]; value: number; violation: number };
+  note?: string;
+}
+
+/** Branch and bound of one violation measure over a region. */
+export function branchAndBound(inp: BnbInput): BnbResult {
+  const { vm, residuals, measure, region, tolerance } = inp;
+  const report = Number.isNaN(tolerance);
+  const needNormals = residuals.some(usesNormals);
+  let evaluated = 0;
+  let sampledMax = 0;
+  let counter: BnbResult['counterexample'];
+  const bounds = (box: RBox) => {
+    evaluated++;
+    return residualBounds(vm, residuals, box, { ...inp.bound, eqTol: region.eqTol }, needNormals ? region.normals?.(box) : undefined);
+  };
+  const tryPoint = (s: Sample): boolean => {
+    const rs = residualBounds(vm, residuals, { lo: s.p, hi: s.p }, { ...inp.bound, eqTol: region.eqTol }, needNormals ? sampleNormals(s) : undefined);
+    const lb = violationLower(rs, measure);
+    if (lb > sampledMax) sampledMax = lb;
+    if (!report && lb > tolerance && (!counter || lb > counter.violation)) {
+      const worst = rs.reduce((w, r) => ((measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w));
+      counter = { p: s.p, value: 0.5 * worst.lo + 0.5 * worst.hi, violation: lb };
+      return true;
+    }
+    return false;
+  };
+
+  // Quick search on concrete points of the set first.
+  for (const s of region.samples) tryPoint(s);
+  const heap = new Heap();
+  for (const box of region.boxes) {
+    if (!region.keep(box)) continue;
+    heap.push({ box, ub: violationUpper(bounds(box), measure) });
+  }
+  // Boxes at the floating-point resolution that still do not certify: set aside, they keep the bound.
+  let stuck = 0;
+  let stuckCount = 0;
+  const finish = (status: BnbResult['status'], note?: string): BnbResult => ({
+    status, bound: Math.max(heap.peek()?.ub ?? 0, stuck), sampledMax, evaluated, open: heap.size + stuckCount, counterexample: counter, note,
+  });
+  if (counter) return finish('violated');
+  for (;;) {
+    const top = heap.peek();
+    if (!top || (!report && top.ub <= tolerance)) {
+      if (stuckCount > 0) return finish('inconclusive', `${stuckCount} boxes at floating-point resolution do not certify`);
+      return finish('certified', top ? undefined : 'the set is empty');
+    }
+    if (!Number.isFinite(top.ub) && evaluated > inp.maxBoxes * 4) return finish('inconclusive', 'the bound stays unbounded');
+    if (performance.now() > inp.deadline) return finish('inconclusive', 'budget spent');
+    if (heap.size >= inp.maxBoxes) return finish('inconclusive', 'box limit reached');
+    heap.pop();
+    const s = region.pointIn(top.box);
+    if (s && tryPoint(s)) { heap.push(top); return finish('violated'); }
+    const parts = split(top.box, inp.extent);
+    if (!parts) {
+      stuck = Math.max(stuck, top.ub);
+      stuckCount++;
+      continue;
+    }
+    for (const child of parts) {
+      if (!region.keep(child)) continue;
+      heap.push({ box: child, ub: violationUpper(bounds(child), measure) });
+    }
+  }
+}
+
+/** Verifies every condition and inequality of a problem, and bounds its PDE residuals. */
+export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOptions): ConstraintResult[] {
+  const start = performance.now();
+  const budgetMs = opts.budget * 1000;
+  const constraints = problem.terms.filter((t) => t.kind === 'condition' || t.kind === 'inequality');
+  const equations = problem.terms.filter((t) => t.kind === 'equation');
+  const eqShare = constraints.length === 0 ? 1 : equations.length === 0 ? 0 : (opts.equationShare ?? 0.25);
+  const extent = problem.geometry.bbox.min.map((lo, a) => problem.geometry.bbox.max[a]! - lo);
+  if (problem.time) extent.push(problem.time.max - problem.time.min);
+  const bound: BoundOptions = { f32: opts.f32 ?? true, meanValue: opts.meanValue ?? true };
+  const maxBoxes = opts.maxBoxes ?? 200_000;
+  const results: ConstraintResult[] = [];
+
+  const run = (terms: Term[], shareMs: number, report: boolean) => {
+    const t0 = performance.now();
+    terms.forEach((term, k) => {
+      const left = shareMs - (performance.now() - t0);
+      const deadline = performance.now() + left / (terms.length - k);
+      const kind = term.kind === 'inequality' ? 'inequality' : term.kind === 'equation' ? 'equation' : 'condition';
+      const base = { name: term.name, kind, tolerance: report ? null : opts.tolerance } as const;
+      const region = buildRegion(problem, term.set, opts.initialPerAxis);
+      if (!region) {
+        results.push({ ...base, set: term.set.kind, status: 'skipped', bound: null, sampled_max: 0, boxes_evaluated: 0, boxes_open: 0, seconds: 0, note: `${term.set.kind} sets are not verified` });
+        return;
+      }
+      const t1 = performance.now();
+      const r = branchAndBound({
+        vm, residuals: term.residuals, measure: term.kind === 'inequality' ? 'pos' : 'abs', region,
+        tolerance: report ? NaN : opts.tolerance, deadline, maxBoxes, bound, extent,
+      });
+      results.push({
+        ...base, set: region.label,
+        status: report ? 'reported' : r.status,
+        bound: Number.isFinite(r.bound) ? r.bound : null,
+        sampled_max: r.sampledMax,
+        boxes_evaluated: r.evaluated,
+        boxes_open: r.open,
+        seconds: (performance.now() - t1) / 1000,
+        ...(r.counterexample ? {
+          counterexample: {
+            point: Object.fromEntries(problem.variables.map((v, i) => [v, r.counterexample!.p[i]!])),
+            value: r.counterexample.value, violation: r.counterexample.violation,
+          },
+        } : {}),
+        ...(r.note && !report ? { note: r.note } : {}),
+      });
+    });
+  };
+  run(constraints, budgetMs * (1 - eqShare), false);
+  run(equations, Math.max(0, budgetMs - (performance.now() - start)), true);
+  return results;
+}
+
+/** 0 all certified, 1 a violation found, 3 inconclusive. */
+export function exitCodeOf(results: ConstraintResult[]): number {
+  const checked = results.filter((r) => r.kind !== 'equation');
+  if (checked.some((r) => r.status === 'violated')) return 1;
+  if (checked.some((r) => r.status === 'inconclusive')) return 3;
+  return 0;
+}
