@@ -262,7 +262,7 @@ test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (squar
   if (hard.r.status !== 0 && /hard/.test(hard.r.stderr)) { t.skip('the hard strategy is not available'); return; }
   assert.equal(hard.r.status, 0, hard.r.stderr);
   // Stops once certified (about a second unloaded); the budget is a ceiling for busy machines.
-  spawnSync(process.execPath, ['bin/pinn.js', 'verify', hard.run, '--budget', '20']);
+  spawnSync(process.execPath, ['bin/pinn.js', 'verify', hard.run, '--budget', '10']);
   const rh = JSON.parse(readFileSync(join(hard.run, 'verify.json'), 'utf8'));
   const dir = rh.constraints.find((c) => c.name.startsWith('dirichlet'));
   assert.equal(dir.status, 'certified', JSON.stringify(dir));
