@@ -1,0 +1,206 @@
+/**
+ * `npm run bench`: training-step speed per backend and engine, measured in one
+ * run so the numbers are comparable as ratios. Not a test: it asserts nothing
+ * and prints a table plus JSON (bench-results.json, or --out FILE).
+ *
+ * For each problem (poisson-2d, a 3D Poisson, the 1D heat equation):
+ * ms per Adam iteration (median after warm-up) for the forward jet engine and
+ * for nested reverse mode on the same network, matmul FLOPs per iteration and
+ * the achieved GFLOP/s, peak bytes of one step, tensors before/after (leaks),
+ * and L-BFGS cost (evaluations per iteration).
+ */
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { listBackends, selectBackend } from '../backend/backends.js';
+import { loadSpec, loadSpecText } from '../spec/load.js';
+import { buildProblem, type Problem } from '../problem/problem.js';
+import { createRng } from '../problem/sampling/random.js';
+import { makeSampler } from '../problem/sampling/samplers.js';
+import { createModel, trainableVariables, batchEnv, type Model } from '../model/model.js';
+import { groupTerms, samplePoints } from '../trainer/points.js';
+import { computeResiduals, prepareBatches, disposeBatches, type TrainingBatch } from '../trainer/residuals.js';
+import { penaltyStrategy } from '../strategies/penalty.js';
+import type { TermResiduals } from '../strategies/strategy.js';
+import { evaluateValue } from '../derivatives/evaluate.js';
+import * as J from '../derivatives/jet.js';
+import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../trainer/adam.js';
+import { lbfgs } from '../trainer/lbfgs.js';
+import { getFlat, setFlat } from '../trainer/train.js';
+import { estimateCost } from '../problem/describe.js';
+
+const POISSON_3D = `
+name: poisson-3d
+geometry: {box: {min: [0, 0, 0], max: [1, 1, 1]}}
+fields: [u]
+equations: ["-lap(u) = 3*pi^2*sin(pi*x)*sin(pi*y)*sin(pi*z)"]
+conditions: [{on: boundary, dirichlet: {u: 0}}]
+exact: {u: "sin(pi*x)*sin(pi*y)*sin(pi*z)"}
+network: {hidden: [50, 50, 50], activation: tanh}
+training: {points: {domain: 2000, boundary: 600}}
+`;
+
+interface Row {
+  problem: string;
+  backend: string;
+  engine: 'forward' | 'nested-reverse';
+  ms_per_iteration: number;
+  mflop_per_iteration: number;
+  gflops: number;
+  peak_bytes: number;
+  tensors_before: number;
+  tensors_after: number;
+  kernels_per_iteration: number;
+}
+
+interface LbfgsRow { problem: string; backend: string; iterations: number; evaluations: number; evaluations_per_iteration: number; ms_per_iteration: number }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Residuals with derivatives from nested reverse mode (tf.grad of tf.grad) instead of jets. */
+function nestedReverseResiduals(problem: Problem, model: Model, batches: TrainingBatch[]): TermResiduals[] {
+  const out: TermResiduals[] = [];
+  for (const { group, batch, ch } of batches) {
+    const u = (x: tf.Tensor) => modelValues(problem, model, x as tf.Tensor2D);
+    const fields = new Map<string, J.Jet>();
+    problem.fields.forEach((f, k) => {
+      const scalarOut = (x: tf.Tensor) => tf.sum(tf.slice(u(x), [0, k], [-1, 1]));
+      const needFirst = ch.first.some(Boolean);
+      const g = needFirst ? tf.grad(scalarOut)(batch.x) : undefined;
+      const d = ch.first.map((want, i) => (want && g ? tf.slice(g, [0, i], [-1, 1]) : undefined));
+      const dd = new Map<string, tf.Tensor>();
+      const secondOf = (i: number) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(tf.grad(scalarOut)(x), [0, i], [-1, 1])))(batch.x);
+      const needed = new Set<number>([...ch.second.map((key) => J.parsePair(key)[0]), ...(ch.lap ?? [])]);
+      const hess = new Map([...needed].map((i) => [i, secondOf(i)]));
+      for (const key of ch.second) {
+        const [i, j] = J.parsePair(key);
+        dd.set(key, tf.slice(hess.get(i)!, [0, j], [-1, 1]));
+      }
+      const lap = ch.lap ? ch.lap.map((i) => tf.slice(hess.get(i)!, [0, i], [-1, 1])).reduce((a, b) => tf.add(a, b)) : undefined;
+      fields.set(f, { v: tf.slice(u(batch.x), [0, k], [-1, 1]), d, dd, lap });
+    });
+    const env = batchEnv(problem, model, batch, ch, fields);
+    for (const term of group.terms) out.push({ term, values: term.residuals.map((r) => evaluateValue(r, env)) });
+  }
+  return out;
+}
+
+/** Plain MLP forward (tf.tanh etc.) on raw inputs, for the reverse-mode reference. */
+function modelValues(problem: Problem, model: Model, x: tf.Tensor2D): tf.Tensor {
+  let h: tf.Tensor = tf.mul(tf.sub(x, tf.tensor2d([model.shift])), tf.tensor2d([model.scale]));
+  const act = problem.spec.network.activation;
+  const L = model.net.weights.length;
+  for (let l = 0; l < L; l++) {
+    h = tf.add(tf.matMul(h as tf.Tensor2D, model.net.weights[l] as tf.Tensor2D), model.net.biases[l]!);
+    if (l < L - 1) h = act === 'sin' ? tf.sin(h) : act === 'sigmoid' ? tf.sigmoid(h) : tf.tanh(h);
+  }
+  return h;
+}
+
+async function benchProblem(problem: Problem, backend: string, iterations: number, warmup: number): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow }> {
+  const spec = problem.spec;
+  const rng = createRng(0);
+  const sampler = makeSampler('sobol', rng);
+  const strategy = penaltyStrategy(spec);
+  const model = createModel(problem, rng, new Map());
+  const vars = trainableVariables(model);
+  const batches = prepareBatches(problem, samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler));
+  const rows: Row[] = [];
+  const cost = estimateCost(problem);
+  for (const engine of ['forward', 'nested-reverse'] as const) {
+    const residuals = () => (engine === 'forward' ? computeResiduals(problem, model, batches) : nestedReverseResiduals(problem, model, batches));
+    const adam = createAdamState(vars);
+    const step = () => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => strategy.loss(residuals()).total, vars);
+      value.dataSync();
+      adamUpdate(adam, vars, vars.map((v) => grads[v.name]!), { lr: 1e-4, ...ADAM_DEFAULTS });
+    });
+    for (let i = 0; i < warmup; i++) step();
+    const before = tf.memory().numTensors;
+    const times: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      step();
+      times.push(performance.now() - t0);
+    }
+    const after = tf.memory().numTensors;
+    const profile = await tf.profile(() => { step(); });
+    const ms = median(times);
+    // The jet engine's FLOPs are the estimate's; nested reverse does more work, so its GFLOP/s is the same count over its time (an effective rate).
+    rows.push({
+      problem: problem.name, backend, engine, ms_per_iteration: ms,
+      mflop_per_iteration: cost.flopsPerIteration / 1e6, gflops: cost.flopsPerIteration / (ms * 1e6),
+      peak_bytes: profile.peakBytes, tensors_before: before, tensors_after: after, kernels_per_iteration: profile.kernels.length,
+    });
+    adam.m.forEach((t) => t.dispose());
+    adam.v.forEach((t) => t.dispose());
+  }
+  const sizes = vars.map((v) => v.size);
+  const objective = (theta: Float64Array) => {
+    setFlat(vars, theta, sizes);
+    let f = NaN;
+    let g: Float64Array = new Float64Array(0);
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => strategy.loss(computeResiduals(problem, model, batches)).total, vars);
+      f = value.dataSync()[0]!;
+      const flat = new Float64Array(sizes.reduce((a, b) => a + b, 0));
+      let o = 0;
+      for (const v of vars) { flat.set(grads[v.name]!.dataSync() as Float32Array, o); o += v.size; }
+      g = flat;
+    });
+    return { f, g };
+  };
+  const t0 = performance.now();
+  const r = lbfgs(objective, getFlat(vars), { iterations, history: 50, lr: 1 });
+  const lbfgsRow: LbfgsRow = {
+    problem: problem.name, backend, iterations: r.iterations, evaluations: r.evaluations,
+    evaluations_per_iteration: r.evaluations / Math.max(1, r.iterations), ms_per_iteration: (performance.now() - t0) / Math.max(1, r.iterations),
+  };
+  disposeBatches(batches);
+  vars.forEach((v) => v.dispose());
+  return { rows, lbfgsRow };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const outIndex = args.indexOf('--out');
+  const outFile = outIndex >= 0 ? args[outIndex + 1]! : 'bench-results.json';
+  const quick = args.includes('--quick');
+  const iterations = quick ? 10 : 40;
+  const warmup = quick ? 3 : 10;
+  const available = (await listBackends()).filter((b) => b.available);
+  const problems = () => [
+    buildProblem(loadSpec('problems/poisson-2d.yaml')),
+    buildProblem(loadSpecText(POISSON_3D, 'poisson-3d (built in)')),
+    buildProblem(loadSpec('problems/heat-1d.yaml')),
+  ];
+  const rows: Row[] = [];
+  const lbfgsRows: LbfgsRow[] = [];
+  for (const b of available) {
+    await selectBackend(b.name);
+    // The cpu backend is 15-25x slower; fewer iterations keep the run short.
+    const n = b.name === 'cpu' ? Math.max(3, Math.round(iterations / 8)) : iterations;
+    for (const p of problems()) {
+      const r = await benchProblem(p, b.name, n, b.name === 'cpu' ? 2 : warmup);
+      rows.push(...r.rows);
+      lbfgsRows.push(r.lbfgsRow);
+      for (const row of r.rows) {
+        process.stdout.write(`${row.problem.padEnd(12)} ${row.backend.padEnd(6)} ${row.engine.padEnd(15)} ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${row.mflop_per_iteration.toFixed(0).padStart(5)} MFLOP  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  peak ${(row.peak_bytes / 2 ** 20).toFixed(1)} MiB  tensors ${row.tensors_before}->${row.tensors_after}  ${row.kernels_per_iteration} kernels\n`);
+      }
+      const l = r.lbfgsRow;
+      process.stdout.write(`${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`);
+    }
+  }
+  const ratios = rows.filter((r) => r.engine === 'forward').map((f) => {
+    const rev = rows.find((r) => r.engine === 'nested-reverse' && r.problem === f.problem && r.backend === f.backend);
+    return { problem: f.problem, backend: f.backend, reverse_over_forward: rev ? rev.ms_per_iteration / f.ms_per_iteration : NaN };
+  });
+  for (const r of ratios) process.stdout.write(`ratio nested-reverse / forward  ${r.problem.padEnd(12)} ${r.backend.padEnd(6)} ${r.reverse_over_forward.toFixed(2)}x\n`);
+  const result = { date: new Date().toISOString(), node: process.version, backends: available, steps: rows, lbfgs: lbfgsRows, ratios };
+  writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`results written to ${outFile}\n`);
+}
+
+await main();
