@@ -71,6 +71,9 @@ const cases = [
   ['misspelt key with --set', [...square, 'equations: [-lap(u) = 1]'], [1, 1, "unknown key 'hiden' in network", "did you mean 'hidden'?"],
     ['network.hiden=[8]']],
 
+  ['expression error in a --set value', [...square, 'equations: [-lap(u) = 1]'], [1, 16, "unknown name 'q'", "did you mean 'x'?"],
+    ['exact.u=sin(pi*q)']],
+
   // Expression errors point inside the expression, whatever the YAML style.
   ['expression error in a flow mapping', [...square, 'equations: [-lap(u) = 1]', 'exact: {u: "sin(pi*q)"}'],
     [5, 20, "unknown name 'q'"]],
@@ -214,5 +217,5 @@ test('CLI solve: a bad spec exits 2 and writes nothing', () => {
 test('CLI validate: a bad --set value is located at the override', () => {
   const file = join(dir, 'ok.yaml');
   writeFileSync(file, [...square, 'equations: [-lap(u) = 1]'].join('\n') + '\n');
-  cliRefuses(['validate', file, '--set', 'training.points.domain=many'], ['--set training.points.domain=many:1:1: training.points.domain must be a number']);
+  cliRefuses(['validate', file, '--set', 'training.points.domain=many'], ['--set training.points.domain=many:1:24: training.points.domain must be a number']);
 });

@@ -121,7 +121,10 @@ function applyOverrides(doc: Document, overrides: Override[], diags: Diagnostics
   for (const o of overrides) {
     if (!isMap(doc.contents)) break;
     try {
-      doc.setIn(o.path, doc.createNode(o.value));
+      // Parsed from the value's text when possible, so errors can point inside the value.
+      const valueDoc = parseDocument(o.text.slice(o.text.indexOf('=') + 1), { prettyErrors: false });
+      const parsed = valueDoc.errors.length === 0 && valueDoc.contents && !/[&*]/.test(o.text) ? valueDoc.contents : undefined;
+      doc.setIn(o.path, parsed ?? doc.createNode(o.value));
       const node = doc.getIn(o.path, true) as Node | undefined;
       if (node && typeof node === 'object') markTree(node, o.text, marks);
     } catch (err) {
@@ -544,7 +547,7 @@ function readConstraints(r: YamlReader, node: YNode): Spec['constraints'] {
     }
   }
   if (m.has('options')) {
-    const known = ['mu', 'mu_growth', 'mu_max', 'round_every', 'smoothing', 'update_every', 'barrier_start', 'barrier_decay', 'barrier_min', 'barrier_threshold'];
+    const known = ['mu', 'mu_growth', 'mu_max', 'round_every', 'smoothing', 'update_every', 'weight_max', 'barrier_start', 'barrier_decay', 'barrier_min', 'barrier_threshold'];
     const o = r.map(m.get('options')!.value, 'constraints.options', known);
     for (const [k, { value }] of o ?? []) {
       const v = r.number(value, `constraints.options.${k}`, { min: 0 });

@@ -30,7 +30,11 @@ export class YamlReader {
   }
 
   loc(node: YNode, fallback?: SourceLoc): SourceLoc {
-    if (node && this.overrides.has(node)) return { file: `--set ${this.overrides.get(node)}`, line: 1, col: 1 };
+    if (node && this.overrides.has(node)) {
+      // Nodes parsed from the override's value have ranges within the value text; others start it.
+      const text = this.overrides.get(node)!;
+      return { file: `--set ${text}`, line: 1, col: text.indexOf('=') + 2 + (node.range?.[0] ?? 0) };
+    }
     const offset = node?.range?.[0];
     if (offset === undefined) return fallback ?? { file: this.file, line: 1, col: 1 };
     const { line, col } = this.lines.linePos(offset);
