@@ -144,7 +144,8 @@ function binary(op: string, left: Expr, right: Expr, env: IEnv): IJet {
   const { c } = env;
   if (op === '^' && right.kind === 'num') return JI.chain(c, ievaluate(left, env), JI.powRule(right.value));
   const a = ievaluate(left, env);
-  const b = ievaluate(right, env);
+  // e * e written out twice (as transforms do): evaluate once, so the product is a square.
+  const b = op === '*' && sameExpr(left, right) ? a : ievaluate(right, env);
   switch (op) {
     case '+': return JI.add(c, a, b);
     case '-': return JI.sub(c, a, b);
@@ -153,6 +154,32 @@ function binary(op: string, left: Expr, right: Expr, env: IEnv): IJet {
     case '^': return JI.chain(c, JI.mul(c, b, JI.chain(c, a, JI.RULES['log']!)), JI.RULES['exp']!);
   }
   throw new Error(`unknown operator ${op}`);
+}
+
+/** Structural equality of two expressions (positions ignored). */
+export function sameExpr(a: Expr, b: Expr): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'num': return a.value === (b as typeof a).value;
+    case 'var': case 'const': return a.name === (b as typeof a).name;
+    case 'field': return a.field === (b as typeof a).field && a.derivs === (b as typeof a).derivs;
+    case 'lap': case 'dn': return a.field === (b as typeof a).field;
+    case 'normal': return a.axis === (b as typeof a).axis;
+    case 'neg': case 'not': return sameExpr(a.arg, (b as typeof a).arg);
+    case 'binary': case 'compare': case 'logic': {
+      const o = b as typeof a;
+      return a.op === o.op && sameExpr(a.left, o.left) && sameExpr(a.right, o.right);
+    }
+    case 'call': {
+      const o = b as typeof a;
+      return a.fn === o.fn && a.args.length === o.args.length && a.args.every((x, i) => sameExpr(x, o.args[i]!));
+    }
+    case 'cond': {
+      const o = b as typeof a;
+      return sameExpr(a.test, o.test) && sameExpr(a.then, o.then) && sameExpr(a.else, o.else);
+    }
+  }
 }
 
 /**
