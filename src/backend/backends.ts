@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerFastGradients } from './gradients.js';
+import { installSyncReads } from './webgpu-sync.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -47,19 +48,28 @@ async function prepare(name: BackendName): Promise<string> {
     }
     case 'webgpu': {
       if (!webgpuAdapterInfo) {
+        // Dawn options (create([...]) in the webgpu README), whitespace-separated, e.g.
+        // 'adapter=NAME', or 'backend=null' to exercise the API path with no GPU (results are garbage).
+        const options = (process.env['PINN_DAWN_OPTIONS'] ?? '').split(/\s+/).filter(Boolean);
+        const dawnBackend = options.find((o) => o.startsWith('backend='))?.slice('backend='.length);
         // Dawn prints a warning of its own when it finds no Vulkan loader; check first.
-        if (!vulkanLoaderPresent()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
+        if ((!dawnBackend || dawnBackend === 'vulkan') && !vulkanLoaderPresent()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
         const dawn = (await load('webgpu')) as { create: (opts: string[]) => unknown; globals: Record<string, unknown> };
         const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
         Object.assign(globalThis, dawn.globals);
-        const gpu = dawn.create([]) as { requestAdapter: () => Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> };
-        const adapter = await gpu.requestAdapter();
+        type Adapter = { info?: { vendor?: string; architecture?: string; device?: string; description?: string } };
+        const gpu = dawn.create(options) as { requestAdapter: (o?: object) => Promise<Adapter | null> };
+        // tfjs-backend-webgpu asks for its own adapter with this preference when the backend starts.
+        const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
         if (!adapter) throw new Error('no WebGPU adapter (no GPU, or no Vulkan driver)');
+        // The backend registers itself at import only if navigator.gpu exists (Node 20 has no navigator).
         if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
         (g.navigator as { gpu?: unknown }).gpu = gpu;
         const info = adapter.info;
-        webgpuAdapterInfo = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'adapter found';
-        await load('@tensorflow/tfjs-backend-webgpu');
+        const webgpu = (await load('@tensorflow/tfjs-backend-webgpu')) as Parameters<typeof installSyncReads>[0];
+        installSyncReads(webgpu);
+        webgpuAdapterInfo = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'adapter found';
+        if (dawnBackend && dawnBackend !== 'vulkan') webgpuAdapterInfo += ` (Dawn backend=${dawnBackend})`;
       }
       if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register');
       return webgpuAdapterInfo;
@@ -82,7 +92,9 @@ export async function listBackends(): Promise<BackendStatus[]> {
       const detail = await prepare(name);
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error('backend failed to initialise');
-      tf.tidy(() => tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).dataSync());
+      // 64x64: large enough that webgpu runs it on the GPU (it forwards tensors under 1000 elements to the CPU) and reads it back.
+      const v = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0]);
+      if (v !== 64) throw new Error(`a test product gave ${v}, expected 64`);
       out.push({ name, available: true, detail });
     } catch (err) {
       out.push({ name, available: false, detail: `${PACKAGES[name]}: ${reason(err)}` });
