@@ -3,6 +3,7 @@
  * iteration would exhaust the machine is refused with the estimate, at the
  * keys that drive it.
  */
+import { totalmem } from 'node:os';
 import type { Diagnostics } from '../spec/diagnostics.js';
 import type { SourceLoc } from '../spec/types.js';
 import { estimateCost } from './describe.js';
@@ -15,6 +16,18 @@ import type { Problem } from './problem.js';
  */
 export const MAX_ITERATION_BYTES = 8 * 2 ** 30;
 
+/**
+ * The memory one iteration may use on this machine: the smaller of
+ * MAX_ITERATION_BYTES and half of its memory (os.totalmem()), or, when
+ * PINN_MEMORY_FRACTION is set (a number in (0, 1]), that fraction of its memory.
+ */
+export function iterationByteLimit(): number {
+  const env = process.env['PINN_MEMORY_FRACTION'];
+  const fraction = env === undefined || env === '' ? NaN : Number(env);
+  if (Number.isFinite(fraction) && fraction > 0 && fraction <= 1) return fraction * totalmem();
+  return Math.min(MAX_ITERATION_BYTES, 0.5 * totalmem());
+}
+
 /** Bytes held for the parameters: weights, gradients, two Adam moments and L-BFGS history. */
 export function parameterBytes(problem: Problem): number {
   const widths = [problem.variables.length, ...problem.spec.network.hidden, problem.fields.length];
@@ -23,6 +36,8 @@ export function parameterBytes(problem: Problem): number {
   return params * 4 * 24;
 }
 
+const memoryRule = () => (process.env['PINN_MEMORY_FRACTION'] ? `PINN_MEMORY_FRACTION=${process.env['PINN_MEMORY_FRACTION']} of ${gib(totalmem())} GiB` : `the smaller of 8 GiB and half of ${gib(totalmem())} GiB; set PINN_MEMORY_FRACTION to change`);
+
 const gib = (b: number) => (b / 2 ** 30).toFixed(b >= 10 * 2 ** 30 ? 0 : 1);
 
 export function checkResources(problem: Problem, diags: Diagnostics): void {
@@ -30,7 +45,8 @@ export function checkResources(problem: Problem, diags: Diagnostics): void {
   const est = estimateCost(problem);
   const params = parameterBytes(problem);
   const total = est.bytesPerIteration + params;
-  if (total <= MAX_ITERATION_BYTES) return;
+  const limit = iterationByteLimit();
+  if (total <= limit) return;
   const p = spec.training.points;
   const pointsDriven = est.bytesPerIteration >= params;
   const locs = spec.locs ?? {};
@@ -39,6 +55,6 @@ export function checkResources(problem: Problem, diags: Diagnostics): void {
     : locs['network.hidden'] ?? locs['network']) ?? { file: spec.file, line: 1, col: 1 };
   diags.error(at, `training would need about ${gib(total)} GiB of memory per iteration (estimate: ${est.points} points ` +
     `(domain ${p.domain}, boundary ${p.boundary}${problem.time ? `, initial ${p.initial}` : ''}) through a ${spec.network.hidden.join('x')} network` +
-    `${params > 2 ** 30 ? ` with ${gib(params)} GiB of parameters and optimizer state` : ''}); at most ${gib(MAX_ITERATION_BYTES)} GiB is allowed; ` +
+    `${params > 2 ** 30 ? ` with ${gib(params)} GiB of parameters and optimizer state` : ''}); at most ${gib(limit)} GiB is allowed here (${memoryRule()}); ` +
     `expected fewer ${pointsDriven ? 'training.points' : 'or narrower network.hidden layers'} (use resample_every to see more points over time)`);
 }

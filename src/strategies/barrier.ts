@@ -36,5 +36,7 @@ export function barrier(opts: Record<string, number>): LossHandler & { weight():
     },
     logValues: () => ({ barrier_weight: beta }),
     weight: () => beta,
+    getState: () => ({ beta }),
+    setState: (state: unknown) => { beta = (state as { beta: number }).beta; },
   };
 }

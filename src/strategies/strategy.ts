@@ -33,6 +33,12 @@ export interface Strategy {
    * strategy's state fixed, since a changing objective breaks its line search).
    */
   afterIteration?(ctx: IterationContext): void;
+  /**
+   * The strategy's changing state (weights, multipliers, schedules) as plain
+   * JSON-able data, for checkpoints and divergence rollbacks; setState restores it.
+   */
+  getState?(): unknown;
+  setState?(state: unknown): void;
   /** How a term ends up imposed ("exact", "penalty", "barrier", ...), for the violations report. */
   imposed?(term: Term): string;
 }

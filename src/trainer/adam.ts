@@ -12,11 +12,12 @@ export interface AdamConfig { lr: number; beta1: number; beta2: number; epsilon:
 export const ADAM_DEFAULTS: Omit<AdamConfig, 'lr'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 export function createAdamState(params: tf.Variable[]): AdamState {
-  return {
+  // The zero tensors are released by tidy; the variables keep their data.
+  return tf.tidy(() => ({
     step: 0,
     m: params.map((p) => tf.variable(tf.zerosLike(p), false)),
     v: params.map((p) => tf.variable(tf.zerosLike(p), false)),
-  };
+  })) as unknown as AdamState;
 }
 
 /** One update of `params` given their gradients (same order). */

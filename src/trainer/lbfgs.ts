@@ -40,16 +40,52 @@ const dot = (a: Float64Array, b: Float64Array) => {
   return s;
 };
 
+/** Everything L-BFGS carries between iterations (for checkpoints: resuming from it continues exactly). */
+export interface LbfgsState {
+  theta: Float64Array;
+  f: number;
+  g: Float64Array;
+  S: Float64Array[];
+  Y: Float64Array[];
+  RHO: number[];
+  /** Accepted iterations so far. */
+  iteration: number;
+  evaluations: number;
+}
+
 export function lbfgs(objective: Objective, theta0: Float64Array, opts: LbfgsOptions): LbfgsResult {
-  let theta: Float64Array<ArrayBufferLike> = Float64Array.from(theta0);
-  let { f, g } = objective(theta);
-  let evaluations = 1;
-  if (!Number.isFinite(f)) return { theta, f, iterations: 0, evaluations, stopReason: 'loss is not finite at the start' };
+  const steps = lbfgsSteps(objective, theta0, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * L-BFGS as a generator: yields its state after each accepted iteration (after
+ * onIteration), so a caller can checkpoint or pause between iterations, and
+ * returns the result. With `resume`, continues from a yielded state.
+ */
+export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: LbfgsOptions, resume?: LbfgsState): Generator<LbfgsState, LbfgsResult, void> {
+  let theta: Float64Array<ArrayBufferLike>;
+  let f: number;
+  let g: Float64Array<ArrayBufferLike>;
+  let evaluations: number;
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   const RHO: number[] = [];
-  let stopReason = 'iteration limit';
   let it = 0;
+  if (resume) {
+    theta = Float64Array.from(resume.theta); f = resume.f; g = Float64Array.from(resume.g);
+    evaluations = resume.evaluations; it = resume.iteration;
+    S.push(...resume.S.map((x) => Float64Array.from(x))); Y.push(...resume.Y.map((x) => Float64Array.from(x))); RHO.push(...resume.RHO);
+  } else {
+    theta = Float64Array.from(theta0);
+    ({ f, g } = objective(theta));
+    evaluations = 1;
+    if (!Number.isFinite(f)) return { theta, f, iterations: 0, evaluations, stopReason: 'loss is not finite at the start' };
+  }
+  let stopReason = 'iteration limit';
   for (; it < opts.iterations; it++) {
     const gnorm = Math.sqrt(dot(g, g));
     if (gnorm === 0 || !Number.isFinite(gnorm)) { stopReason = 'gradient vanished'; break; }
@@ -81,6 +117,7 @@ export function lbfgs(objective: Objective, theta0: Float64Array, opts: LbfgsOpt
     }
     theta = ls.theta; f = ls.f; g = ls.g;
     if (opts.onIteration?.({ iteration: it + 1, f, evaluations, theta }) === false) { it++; stopReason = 'stopped'; break; }
+    if (it + 1 < opts.iterations) yield { theta, f, g, S, Y, RHO, iteration: it + 1, evaluations };
   }
   return { theta, f, iterations: it, evaluations, stopReason };
 }
