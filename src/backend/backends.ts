@@ -28,7 +28,9 @@ const PACKAGES: Record<BackendName, string> = {
 
 /** Dynamic import that reports a missing package plainly. */
 async function load(spec: string): Promise<unknown> {
-  return import(spec);
+  // The GPU bundle (scripts/gpu-bundle.sh) provides the packages it bundles here, loaded lazily.
+  const bundled = (globalThis as { __pinnBundled?: Record<string, () => unknown> }).__pinnBundled?.[spec];
+  return bundled ? bundled() : import(spec);
 }
 
 function reason(err: unknown): string {
