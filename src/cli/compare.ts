@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend } from '../backend/backends.js';
-import { loadWithOverrides, solve, type Summary } from '../run/solve.js';
+import { solve, type Summary } from '../run/solve.js';
+import { loadSpecWithFlags } from '../spec/load.js';
 import { STRATEGIES, type StrategyName } from '../spec/types.js';
 import { writeFileAtomic } from '../outputs/atomic.js';
 import { renderLinePlot } from '../outputs/png/index.js';
@@ -43,7 +44,7 @@ export function parseStrategies(v: string): StrategyName[] {
 
 /** Runs every strategy in turn and writes the comparison files; returns the rows. */
 export function compareStrategies(opts: CompareOptions): { rows: CompareRow[]; outDir: string; files: string[] } {
-  const spec = loadWithOverrides(opts.specFile, opts.sets, { seed: opts.seed });
+  const spec = loadSpecWithFlags(opts.specFile, opts.sets, { seed: opts.seed });
   const outDir = opts.outDir ?? join('runs', `${spec.name}-compare`);
   mkdirSync(outDir, { recursive: true });
   const log = opts.log ?? (() => {});

@@ -3,7 +3,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
 import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
 import { BackendError, listBackends, selectBackend } from '../backend/backends.js';
-import { solve, PINN_VERSION, type Summary } from '../run/solve.js';
+import { InterruptedError, solveAsync, PINN_VERSION, type Summary } from '../run/solve.js';
+import { ResumeError } from '../run/checkpoint.js';
 import { progressSink, formatSeconds, type OutputMode } from './progress.js';
 import { validateCommand } from './validate.js';
 import { everyDiagnostic } from '../problem/complete.js';
@@ -40,27 +41,59 @@ export async function main(argv: string[]): Promise<number> {
     .option('--strategy <name>', 'constraint strategy, overrides constraints.strategy')
     .option('--iterations <n>', 'cap on total iterations, taken from the stages in order', positiveInt('--iterations'))
     .option('--seed <n>', 'random seed, overrides training.seed', positiveInt('--seed'))
+    .option('--workers <n>', 'threads per loss evaluation (1 or 2), overrides training.workers', positiveInt('--workers'))
     .option('--set <key.path=value>', 'override a spec value (repeatable)', collect, [])
     .option('--json', 'progress and summary as JSON lines on stdout, nothing else')
     .option('--quiet', 'print only the result line and errors')
-    .action(async (specFile: string, o: { out?: string; backend?: string; strategy?: string; iterations?: number; seed?: number; set: string[]; json?: boolean; quiet?: boolean }) => {
+    .option('--resume', 'continue from the checkpoint in the run folder (same spec and options)')
+    .action(async (specFile: string, o: { out?: string; backend?: string; strategy?: string; iterations?: number; seed?: number; workers?: number; set: string[]; json?: boolean; quiet?: boolean; resume?: boolean }) => {
       const mode: OutputMode = o.json ? 'json' : o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
       // With --json, stdout carries JSON lines only: library chatter on console goes to stderr.
       if (mode === 'json') for (const k of ['log', 'info', 'debug'] as const) console[k] = (...a: unknown[]) => console.error(...a);
       const say = (s: string) => { if (mode === 'tty' || mode === 'plain') process.stderr.write(`${s}\n`); };
-      const backend = await selectBackend(o.backend);
+      // Ctrl-C / SIGTERM: stop at the next iteration boundary with a checkpoint; a second signal exits at once.
+      const stop: { signal?: string } = {};
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stop.signal) process.exit(signal === 'SIGTERM' ? 143 : 130);
+        stop.signal = signal;
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const sink = progressSink(mode, process.stderr);
-      const summary = solve({
-        specFile, outDir: o.out, sets: o.set, strategy: o.strategy, iterations: o.iterations, seed: o.seed,
-        backend: { name: backend.name, detail: backend.detail },
-        onStart: (info) => {
-          say(`${chalk.bold('pinn')} ${info.problem.name}: backend ${chalk.green(backend.name)} (${backend.detail}), strategy ${info.problem.spec.constraints.strategy}, ` +
-            `${info.parameters} parameters, points ${Object.entries(info.points).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-          for (const n of info.notes) say(`  ${n}`);
-          if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'start', name: info.problem.name, backend: backend.name, out: info.outDir })}\n`);
-        },
-        onProgress: (p) => sink.update(p),
-      });
+      let summary: Summary;
+      try {
+        const backend = await selectBackend(o.backend);
+        summary = await solveAsync({
+          specFile, outDir: o.out, sets: o.set, strategy: o.strategy, iterations: o.iterations, seed: o.seed, workers: o.workers, resume: o.resume,
+          backend: { name: backend.name, detail: backend.detail },
+          onRollback: (r) => say(`${chalk.yellow('diverging')}: ${r.reason}; rolled back to iteration ${r.toIteration}, lr now ${r.lr.toPrecision(3)}`),
+          onStart: (info) => {
+            say(`${chalk.bold('pinn')} ${info.problem.name}: backend ${chalk.green(backend.name)} (${backend.detail}), strategy ${info.problem.spec.constraints.strategy}, ` +
+              `${info.parameters} parameters, points ${Object.entries(info.points).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+            for (const n of info.notes) say(`  ${n}`);
+            if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'start', name: info.problem.name, backend: backend.name, out: info.outDir })}\n`);
+          },
+          onProgress: (p) => sink.update(p),
+        }, stop);
+      } catch (err) {
+        sink.finish();
+        if (!(err instanceof InterruptedError)) throw err;
+        const flags = [
+          ...o.set.map((s) => `--set ${shellQuote(s)}`),
+          ...(o.strategy ? [`--strategy ${o.strategy}`] : []),
+          ...(o.iterations !== undefined ? [`--iterations ${o.iterations}`] : []),
+          ...(o.seed !== undefined ? [`--seed ${o.seed}`] : []),
+          ...(o.backend ? [`--backend ${o.backend}`] : []),
+        ];
+        process.stderr.write(`${chalk.yellow('interrupted')} (${err.signal}) at iteration ${err.iteration} of ${err.totalIterations}; checkpoint saved to ${err.checkpoint}\n` +
+          `resume with: pinn solve ${shellQuote(specFile)} --out ${shellQuote(err.outDir)}${flags.length ? ` ${flags.join(' ')}` : ''} --resume\n`);
+        if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'interrupted', signal: err.signal, iteration: err.iteration, checkpoint: err.checkpoint })}\n`);
+        exitCode = err.signal === 'SIGTERM' ? 143 : 130;
+        return;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
       sink.finish();
       if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
       else printSummary(summary, o.out ?? `runs/${summary.name}`, mode);
@@ -102,7 +135,7 @@ function reportError(err: unknown): number {
     for (const d of everyDiagnostic(err)) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);
     return 2;
   }
-  if (err instanceof BackendError || err instanceof UsageError) {
+  if (err instanceof BackendError || err instanceof UsageError || err instanceof ResumeError) {
     process.stderr.write(`${chalk.red('error')} ${err.message}\n`);
     return 2;
   }
@@ -110,6 +143,11 @@ function reportError(err: unknown): number {
   process.stderr.write(`${chalk.red('pinn failed')}: ${e?.message ?? String(err)}\n`);
   if (process.env['PINN_DEBUG']) process.stderr.write(`${e?.stack}\n`);
   return 1;
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function printSummary(s: Summary, outDir: string, mode: OutputMode): void {

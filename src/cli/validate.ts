@@ -4,13 +4,13 @@ import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
 import { buildProblem } from '../problem/problem.js';
 import { describeProblem } from '../problem/describe.js';
 import { everyDiagnostic } from '../problem/complete.js';
-import { loadWithOverrides } from '../run/solve.js';
+import { loadSpecWithFlags } from '../spec/load.js';
 
 export function validateCommand(specs: string[], sets: string[]): number {
   let failed = false;
   for (const file of specs) {
     try {
-      const problem = buildProblem(loadWithOverrides(file, sets, {}));
+      const problem = buildProblem(loadSpecWithFlags(file, sets, {}));
       process.stdout.write(`${chalk.green('ok')} ${file}\n${describeProblem(problem)}\n\n`);
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;

@@ -3,10 +3,11 @@
  * evaluation -> files in the run folder. The CLI only parses flags and
  * renders progress around this.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadSpec, parseOverride, type Override } from '../spec/load.js';
+import { loadSpecWithFlags } from '../spec/load.js';
 import type { Spec } from '../spec/types.js';
 import { resolvedSpecYaml } from '../spec/resolved.js';
 import { buildProblem, type Problem } from '../problem/problem.js';
@@ -15,11 +16,14 @@ import { makeSampler } from '../problem/sampling/samplers.js';
 import { shuffledRows } from '../problem/sampling/shuffle.js';
 import { createStrategy } from '../strategies/index.js';
 import type { Strategy } from '../strategies/strategy.js';
-import { createModel, type Model } from '../model/model.js';
+import { createModel, trainableVariables, type Model } from '../model/model.js';
 import { parameterCount } from '../model/network.js';
-import { groupTerms, samplePoints } from '../trainer/points.js';
-import { disposeBatches, prepareBatches } from '../trainer/residuals.js';
-import { train, type Progress, type TrainResult } from '../trainer/train.js';
+import { groupTerms, samplePoints, type PointGroup } from '../trainer/points.js';
+import { ShardWorker, parallelPlan, splitGroups } from '../trainer/parallel.js';
+import { GROUPS } from '../strategies/strategy.js';
+import { disposeBatches, prepareBatches, type TrainingBatch } from '../trainer/residuals.js';
+import { DivergenceError, trainSteps, type Progress, type TrainOutput, type TrainResult } from '../trainer/train.js';
+import { CHECKPOINT_FORMAT, ResumeError, checkpointPath, readCheckpoint, removeCheckpoint, specHash, writeCheckpoint } from './checkpoint.js';
 import { fieldErrors, fieldTable } from '../outputs/grid.js';
 import { fieldsCsv, lossCsv } from '../outputs/csv.js';
 import { writeFileAtomic } from '../outputs/atomic.js';
@@ -41,6 +45,14 @@ export interface SolveOptions {
   seed?: number;
   backend: { name: string; detail: string };
   onProgress?: (p: Progress) => void;
+  /** Continue from RUN/checkpoint (refused when the spec changed or there is none). */
+  resume?: boolean;
+  /** Checkpoint every this many iterations (default: training.checkpoint_every; 0: only when stopped). */
+  checkpointEvery?: number;
+  /** Told of each divergence rollback. */
+  onRollback?: (info: { reason: string; toIteration: number; lr: number; rollbacks: number }) => void;
+  /** Threads sharing each loss evaluation (default: training.workers). */
+  workers?: number;
   /** Called once the problem is built, before training (for a header line). */
   onStart?: (info: StartInfo) => void;
 }
@@ -81,13 +93,6 @@ export interface Summary {
 
 export const PINN_VERSION = '0.1.0';
 
-/** Spec file plus CLI overrides (flags become --set paths, checked like the file). */
-export function loadWithOverrides(file: string, sets: string[], flags: { strategy?: string; seed?: number }): Spec {
-  const overrides: Override[] = sets.map(parseOverride);
-  if (flags.strategy !== undefined) overrides.push(parseOverride(`constraints.strategy=${flags.strategy}`));
-  if (flags.seed !== undefined) overrides.push(parseOverride(`training.seed=${flags.seed}`));
-  return loadSpec(file, overrides);
-}
 
 /** Caps the total iterations at `cap`, taking stages in order. */
 export function capStages(spec: Spec, cap: number): void {
@@ -97,15 +102,70 @@ export function capStages(spec: Spec, cap: number): void {
     .filter((s) => s.iterations > 0);
 }
 
+/** A point between iterations where a driver may stop the run (after saving a checkpoint). */
+export interface SolvePoint {
+  done: number;
+  totalIterations: number;
+  outDir: string;
+  /** Writes RUN/checkpoint/checkpoint.json now; returns its path. */
+  save(): string;
+}
+
+/** Training was stopped at an iteration boundary (signal) after a checkpoint was saved. */
+export class InterruptedError extends Error {
+  constructor(readonly outDir: string, readonly iteration: number, readonly totalIterations: number, readonly checkpoint: string, readonly signal: string) {
+    super(`interrupted by ${signal} at iteration ${iteration} of ${totalIterations}; checkpoint saved to ${checkpoint}`);
+  }
+}
+
+/** Trains and writes the run synchronously (periodic checkpoints still written). */
 export function solve(opts: SolveOptions): Summary {
+  const steps = solveSteps(opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Trains and writes the run, giving the event loop a turn between iterations
+ * (every ~20 ms) so signals are seen; when `stop.signal` is set, saves a
+ * checkpoint at the next iteration boundary and throws InterruptedError.
+ */
+export async function solveAsync(opts: SolveOptions, stop: { signal?: string }): Promise<Summary> {
+  const steps = solveSteps(opts);
+  let turn = performance.now();
+  try {
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (performance.now() - turn > 20) {
+        await new Promise((res) => setImmediate(res));
+        turn = performance.now();
+      }
+      if (stop.signal) {
+        const p = r.value;
+        const path = p.save();
+        throw new InterruptedError(p.outDir, p.done, p.totalIterations, path, stop.signal);
+      }
+    }
+  } finally {
+    steps.return(undefined as never);
+  }
+}
+
+/** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
+export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
-  const spec = loadWithOverrides(opts.specFile, opts.sets, { strategy: opts.strategy, seed: opts.seed });
+  const spec = loadSpecWithFlags(opts.specFile, opts.sets, { strategy: opts.strategy, seed: opts.seed });
   if (opts.iterations !== undefined) capStages(spec, opts.iterations);
   const problem = buildProblem(spec);
   const outDir = opts.outDir ?? join('runs', spec.name);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     throw new SpecError([{ loc: { file: outDir, line: 1, col: 1 }, message: 'the output path exists and is not a folder; expected a folder for the run' }]);
   }
+  const hash = specHash(spec, problem);
+  const resumed = opts.resume ? readCheckpoint(outDir, hash, opts.specFile) : undefined;
 
   const seed = spec.training.seed;
   const rng = createRng(seed);
@@ -116,67 +176,147 @@ export function solve(opts: SolveOptions): Summary {
   const model = createModel(problem, rng, strategy.transforms);
   const trained = problem.terms.filter((t) => !strategy.exactTerms.has(t));
   const sample = () => samplePoints(problem, groupTerms(trained), spec.training.points, sampler, timeSampler);
-  let batches = prepareBatches(problem, sample());
+  // A resumed run replays the point draws from the seed (the samplers' positions follow), then checks the generators.
+  let drawn = sample();
+  for (let i = 0; i < (resumed?.train.resamples ?? 0); i++) drawn = sample();
+  if (resumed && (String(rng.getState()) !== String(resumed.rng) || String(timeRng.getState()) !== String(resumed.time_rng))) {
+    disposeModel(model);
+    throw new ResumeError(`the checkpoint in ${outDir} does not match this run's random streams after replaying its ${resumed.train.resamples} point draws ` +
+      '(was it written by another pinn version?); run without --resume to start afresh');
+  }
   const points: Record<string, number> = {};
-  for (const b of batches) points[b.group.set.kind] = (points[b.group.set.kind] ?? 0) + b.batch.n;
+  for (const g of drawn) points[g.set.kind] = (points[g.set.kind] ?? 0) + g.points.length / problem.variables.length;
+  const plan = parallelPlan(opts.workers ?? spec.training.workers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : []))],
+    opts.backend.name, drawn, problem.variables.length, availableParallelism());
+  let worker: ShardWorker | undefined;
+  /** Training batches of freshly drawn points: all of them, or this thread's half with the other half sent to the worker. */
+  const toBatches = (groups: PointGroup[]): TrainingBatch[] => {
+    if (plan.workers === 1) return prepareBatches(problem, groups);
+    const [mine, theirs] = splitGroups(groups, problem.variables.length, problem.dim);
+    if (worker) worker.setPoints(theirs);
+    else {
+      worker = new ShardWorker({
+        specFile: opts.specFile, sets: opts.sets, strategy: opts.strategy, seed: opts.seed, backend: opts.backend.name,
+        parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
+        parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
+      }, theirs);
+    }
+    return prepareBatches(problem, mine.map((s) => s.group)).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
+  };
+  let batches = toBatches(drawn);
   const parameters = parameterCount(model.net);
   mkdirSync(outDir, { recursive: true });
-  opts.onStart?.({ problem, outDir, parameters, points, notes: strategy.notes });
+  const notes = [...strategy.notes, ...(plan.reason && opts.workers === 2 ? [plan.reason] : []), ...(plan.workers === 2 ? ['training on two threads (each evaluates half of every point set)'] : [])];
+  if (resumed) {
+    notes.push(`resumed from the checkpoint at iteration ${resumed.iteration} of ${resumed.total_iterations}` +
+      (resumed.backend !== opts.backend.name ? ` (taken on backend ${resumed.backend}; results may differ in the last bits from an uninterrupted run)` : ''));
+  }
+  opts.onStart?.({ problem, outDir, parameters, points, notes });
 
   const totalIterations = spec.training.stages.reduce((s, st) => s + st.iterations, 0);
-  const result = train(problem, model, strategy, batches, {
+  const every = opts.checkpointEvery ?? spec.training.checkpointEvery;
+  let result: TrainOutput | undefined;
+  const steps = trainSteps(problem, model, strategy, batches, {
     stages: spec.training.stages,
     recordEvery: spec.training.logEvery > 0 ? spec.training.logEvery : Math.max(1, Math.round(totalIterations / 500)),
     resampleEvery: spec.training.resampleEvery,
-    resample: () => { disposeBatches(batches); batches = prepareBatches(problem, sample()); return batches; },
+    resample: () => { disposeBatches(batches); batches = toBatches(sample()); return batches; },
+    parallel: worker,
     onProgress: opts.onProgress,
+    resume: resumed?.train,
+    onRollback: (info) => { notes.push(`rolled back to iteration ${info.toIteration} after ${info.reason}; lr now ${info.lr.toPrecision(3)}`); opts.onRollback?.(info); },
   });
+  try {
+    let lastSaved = resumed?.iteration ?? 0;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) { result = r.value; break; }
+      const b = r.value;
+      const save = () => {
+        writeCheckpoint(outDir, {
+          format: CHECKPOINT_FORMAT, pinn_version: PINN_VERSION, spec_hash: hash, backend: opts.backend.name, seed,
+          iteration: b.done, total_iterations: totalIterations, rng: rng.getState(), time_rng: timeRng.getState(), train: b.capture(),
+        });
+        lastSaved = b.done;
+        return checkpointPath(outDir);
+      };
+      if (every > 0 && b.done > lastSaved && b.done % every === 0) save();
+      yield { done: b.done, totalIterations, outDir, save };
+    }
+  } finally {
+    // Stopped, diverged or failed: release what the run holds (an interrupted run has saved its checkpoint).
+    worker?.close();
+    if (!result) { steps.return(undefined as never); disposeBatches(batches); disposeModel(model); }
+  }
   batches = result.batches;
   disposeBatches(batches);
+  try {
+    const table = fieldTable(problem, model);
+    const bad = nonFinite(table);
+    if (bad || !Number.isFinite(result.finalLoss.total)) {
+      throw new DivergenceError(`the trained model is not finite (${bad ?? `final loss ${result.finalLoss.total}`}); no fields were written. ` +
+        'Try a smaller learning rate (training.stages[].lr), fewer L-BFGS iterations, or check that the equations and their coefficients are well scaled.');
+    }
+    const errors = fieldErrors(table);
+    const verifyRng = createRng(seed + 0x51ed27);
+    const freshCounts = { domain: 4096, boundary: 2048, initial: 2048 };
+    const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
+    const violations = measureViolations(problem, model, makeSampler('uniform', verifyRng), makeSampler('uniform', verifyRng), freshCounts,
+      (name) => (exactNames.has(name) ? 'exact' : imposedAs(problem, strategy, name) ?? spec.constraints.strategy));
 
-  const table = fieldTable(problem, model);
-  const errors = fieldErrors(table);
-  const verifyRng = createRng(seed + 0x51ed27);
-  const freshCounts = { domain: 4096, boundary: 2048, initial: 2048 };
-  const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
-  const violations = measureViolations(problem, model, makeSampler('uniform', verifyRng), makeSampler('uniform', verifyRng), freshCounts,
-    (name) => (exactNames.has(name) ? 'exact' : imposedAs(problem, strategy, name) ?? spec.constraints.strategy));
-
-  const unknowns = Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!]));
-  const outputs = writeOutputs(outDir, spec, problem, table, result, model);
-  const files = outputs.written;
-  const report = spec.output.formats.includes('html') ? ['report.html'] : [];
-  const summary: Summary = {
-    name: spec.name,
-    backend: opts.backend.name,
-    backend_detail: opts.backend.detail,
-    strategy: spec.constraints.strategy,
-    seed,
-    iterations: result.iterations,
-    wall_seconds: (performance.now() - t0) / 1000,
-    train_seconds: result.seconds,
-    ms_per_iteration: result.iterations > 0 ? (result.seconds * 1000) / result.iterations : 0,
-    loss: result.finalLoss,
-    errors,
-    violations,
-    unknowns,
-    stages: result.stages,
-    network: { hidden: spec.network.hidden, activation: spec.network.activation, parameters },
-    points,
-    notes: strategy.notes,
-    fields: problem.fields,
-    variables: problem.variables,
-    files: [...files, ...report, 'summary.json'],
-    spec_file: resolve(spec.file),
-    pinn_version: PINN_VERSION,
-  };
-  // The report shows the final summary; summary.json comes last, marking the run complete.
-  if (report.length) {
-    writeFileAtomic(join(outDir, 'report.html'), renderReport({ summary: summary as unknown as Record<string, unknown>, pictures: outputs.pictures, history: result.history }));
+    const unknowns = Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!]));
+    // A folder without summary.json is incomplete: drop this run's old one before replacing any output.
+    rmSync(join(outDir, 'summary.json'), { force: true });
+    const outputs = writeOutputs(outDir, spec, problem, table, result, model);
+    const files = outputs.written;
+    const report = spec.output.formats.includes('html') ? ['report.html'] : [];
+    const summary: Summary = {
+      name: spec.name,
+      backend: opts.backend.name,
+      backend_detail: opts.backend.detail,
+      strategy: spec.constraints.strategy,
+      seed,
+      iterations: result.iterations,
+      wall_seconds: (performance.now() - t0) / 1000,
+      train_seconds: result.seconds,
+      ms_per_iteration: result.iterations > 0 ? (result.seconds * 1000) / result.iterations : 0,
+      loss: result.finalLoss,
+      errors,
+      violations,
+      unknowns,
+      stages: result.stages,
+      network: { hidden: spec.network.hidden, activation: spec.network.activation, parameters },
+      points,
+      notes,
+      fields: problem.fields,
+      variables: problem.variables,
+      files: [...files, ...report, 'summary.json'],
+      spec_file: resolve(spec.file),
+      pinn_version: PINN_VERSION,
+    };
+    // The report shows the final summary; summary.json comes last, marking the run complete.
+    if (report.length) {
+      writeFileAtomic(join(outDir, 'report.html'), renderReport({ summary: summary as unknown as Record<string, unknown>, pictures: outputs.pictures, history: result.history }));
+    }
+    writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    removeCheckpoint(outDir);
+    return summary;
+  } finally {
+    disposeModel(model);
   }
-  writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  disposeModel(model);
-  return summary;
+}
+
+/** The first non-finite field value of a table, described, or undefined. */
+function nonFinite(table: FieldTable): string | undefined {
+  const cols = table.columns.length;
+  const fieldCols = table.fields.map((f) => table.columns.indexOf(f));
+  for (let r = 0; r < table.rows; r++) {
+    for (const c of fieldCols) {
+      const v = table.data[r * cols + c]!;
+      if (!Number.isFinite(v)) return `${table.columns[c]} = ${v} at ${table.variables.map((name, i) => `${name} = ${table.data[r * cols + i]}`).join(', ')}`;
+    }
+  }
+  return undefined;
 }
 
 /**

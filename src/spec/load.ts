@@ -40,6 +40,14 @@ export function parseOverride(text: string): Override {
   return { path: path.map((p) => (/^\d+$/.test(p) ? Number(p) : p)) as string[], value, text };
 }
 
+/** A spec file plus CLI overrides (flags become --set paths, checked like the file). */
+export function loadSpecWithFlags(file: string, sets: string[], flags: { strategy?: string; seed?: number }): Spec {
+  const overrides: Override[] = sets.map(parseOverride);
+  if (flags.strategy !== undefined) overrides.push(parseOverride(`constraints.strategy=${flags.strategy}`));
+  if (flags.seed !== undefined) overrides.push(parseOverride(`training.seed=${flags.seed}`));
+  return loadSpec(file, overrides);
+}
+
 /** Reads and checks a spec file; throws SpecError listing every problem found. */
 export function loadSpec(file: string, overrides: Override[] = []): Spec {
   const source = readSource(file);
@@ -591,13 +599,15 @@ function readTraining(r: YamlReader, node: YNode): Spec['training'] {
     seed: 0,
     causal: false,
     logEvery: 0,
+    checkpointEvery: 500,
+    workers: 'auto',
     stages: [
       { optimizer: 'adam', iterations: 5000, lr: 1e-3, loc: { file: '', line: 0, col: 0 } },
       { optimizer: 'lbfgs', iterations: 2000, lr: 1, loc: { file: '', line: 0, col: 0 } },
     ],
   };
   if (node === undefined) return out;
-  const m = r.map(node, 'training', ['points', 'sampling', 'resample_every', 'seed', 'stages', 'causal', 'log_every']);
+  const m = r.map(node, 'training', ['points', 'sampling', 'resample_every', 'seed', 'stages', 'causal', 'log_every', 'checkpoint_every', 'workers']);
   if (!m) return out;
   if (m.has('points')) {
     const p = r.map(m.get('points')!.value, 'training.points', ['domain', 'boundary', 'initial']);
@@ -611,6 +621,15 @@ function readTraining(r: YamlReader, node: YNode): Spec['training'] {
   if (m.has('seed')) out.seed = r.number(m.get('seed')!.value, 'training.seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 0;
   if (m.has('causal')) out.causal = r.boolean(m.get('causal')!.value, 'training.causal') ?? false;
   if (m.has('log_every')) out.logEvery = r.number(m.get('log_every')!.value, 'training.log_every', { integer: true, min: 0 }) ?? 0;
+  if (m.has('workers')) {
+    const w = r.resolve(m.get('workers')!.value);
+    if (w && isScalar(w) && w.value === 'auto') out.workers = 'auto';
+    else {
+      const n = r.number(w, "training.workers (a count, or 'auto')", { integer: true, min: 1, max: 2 });
+      if (n !== undefined) out.workers = n;
+    }
+  }
+  if (m.has('checkpoint_every')) out.checkpointEvery = r.number(m.get('checkpoint_every')!.value, 'training.checkpoint_every', { integer: true, min: 0 }) ?? 500;
   if (m.has('stages')) {
     const items = r.seq(m.get('stages')!.value, 'training.stages') ?? [];
     const stages: StageSpec[] = [];

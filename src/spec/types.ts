@@ -136,6 +136,10 @@ export interface Spec {
     seed: number;
     causal: boolean;
     logEvery: number;
+    /** Save RUN/checkpoint every this many iterations (0: only when interrupted). */
+    checkpointEvery: number;
+    /** Threads that share each loss evaluation: 1, 2, or 'auto' (2 where it pays). */
+    workers: number | 'auto';
     stages: StageSpec[];
   };
   output: {

@@ -15,6 +15,8 @@ export interface TrainingBatch {
   group: PointGroup;
   batch: Batch;
   ch: J.Channels;
+  /** Residual scale of a data-parallel shard (see trainer/parallel.ts); 1 when absent. */
+  scale?: number;
 }
 
 /** The channels needed to evaluate these expressions. */
@@ -47,7 +49,7 @@ export function disposeBatches(batches: TrainingBatch[]): void {
 /** Residual tensors of the given terms (all terms of each batch unless filtered). */
 export function computeResiduals(problem: Problem, model: Model, batches: TrainingBatch[], include: (t: Term) => boolean = () => true): TermResiduals[] {
   const out: TermResiduals[] = [];
-  for (const { group, batch, ch } of batches) {
+  for (const { group, batch, ch, scale } of batches) {
     const terms = group.terms.filter(include);
     if (terms.length === 0) continue;
     const fields = fieldJets(problem, model, batch, ch);
@@ -55,7 +57,8 @@ export function computeResiduals(problem: Problem, model: Model, batches: Traini
     // Periodic batches hold n low-side rows then n high-side rows: residual = low - high.
     const h = batch.n / 2;
     const pair = (v: tf.Tensor) => (group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v);
-    for (const term of terms) out.push({ term, values: term.residuals.map((r) => pair(evaluateValue(r, env))) });
+    const scaled = (v: tf.Tensor) => (scale === undefined || scale === 1 ? v : tf.mul(v, scale));
+    for (const term of terms) out.push({ term, values: term.residuals.map((r) => scaled(pair(evaluateValue(r, env)))) });
   }
   return out;
 }

@@ -9,8 +9,9 @@ import { GROUPS, type Strategy } from '../strategies/strategy.js';
 import type { StageSpec } from '../spec/types.js';
 import type { LossHistory } from '../outputs/table.js';
 import { computeResiduals, type TrainingBatch } from './residuals.js';
-import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState } from './adam.js';
-import { lbfgs } from './lbfgs.js';
+import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState, type AdamState } from './adam.js';
+import type { ShardWorker } from './parallel.js';
+import { lbfgsSteps, type LbfgsResult, type LbfgsState } from './lbfgs.js';
 
 export interface Progress {
   stage: number;
@@ -31,7 +32,15 @@ export interface TrainOptions {
   /** Draw new collocation points every this many iterations (0: never). */
   resampleEvery: number;
   resample?: () => TrainingBatch[];
+  /** Second-core worker evaluating the other half of every point set (trainer/parallel.ts). */
+  parallel?: ShardWorker;
   onProgress?: (p: Progress) => void;
+  /** Continue from a checkpoint (batches must be the ones in use when it was taken). */
+  resume?: TrainCheckpoint;
+  /** Divergence guard settings (see GUARD_DEFAULTS). */
+  guard?: Partial<typeof GUARD_DEFAULTS>;
+  /** Told of each rollback after a divergence. */
+  onRollback?: (info: { reason: string; toIteration: number; lr: number; rollbacks: number }) => void;
 }
 
 export interface StageReport {
@@ -54,118 +63,357 @@ export interface TrainResult {
   extra: { names: string[]; values: number[][] };
 }
 
+/**
+ * Everything the training loop carries at an iteration boundary besides the
+ * loss history (which only grows; a state records how much of it was there).
+ * Plain data, so it serializes into a checkpoint and restores exactly.
+ */
+export interface TrainState {
+  /** Iterations completed over all stages. */
+  done: number;
+  /** Current stage, and iterations completed within it. */
+  stage: number;
+  k: number;
+  /** Trainable variables' current values, in trainableVariables order. */
+  weights: Float32Array[];
+  /** Adam moments of the current stage (absent between stages and in L-BFGS stages). */
+  adam?: { step: number; m: Float32Array[]; v: Float32Array[] };
+  /** L-BFGS state inside an L-BFGS stage. */
+  lbfgs?: LbfgsState;
+  strategy?: unknown;
+  lastTotal: number;
+  lastParts: Record<string, number>;
+  /** Recent accepted losses (blow-up detection). */
+  recent: number[];
+  historyLength: number;
+  loggedLength: number;
+  stagesLength: number;
+  /** Training seconds before this stage and within it (reporting only). */
+  seconds: number;
+  stageSeconds: number;
+}
+
+/** What a checkpoint holds of the trainer: the state, the rollback target and the loss history. */
+export interface TrainCheckpoint {
+  state: TrainState;
+  /** Last known-good snapshot (the rollback target), if any. */
+  good?: TrainState;
+  history: LossHistory;
+  logged: Record<string, number>[];
+  stages: StageReport[];
+  /** Calls to opts.resample so far (a resumed run replays the sampler this many times). */
+  resamples: number;
+  lrScale: number;
+  rollbacks: number;
+  firstLoss: number;
+}
+
+/** An iteration boundary: where a driver may checkpoint, pause or stop. */
+export interface Boundary {
+  done: number;
+  totalIterations: number;
+  capture(): TrainCheckpoint;
+}
+
+/** Training diverged beyond what rolling back could fix, or the result is not finite. */
+export class DivergenceError extends Error {}
+
+export const GUARD_DEFAULTS = { snapshotEvery: 100, maxRollbacks: 5, blowUp: 1e3, window: 100 };
+
+export type TrainOutput = TrainResult & { batches: TrainingBatch[]; resamples: number };
+
 /** Trains `model` in place; `batches` may be replaced on resampling (returned in result order of use). */
-export function train(problem: Problem, model: Model, strategy: Strategy, initial: TrainingBatch[], opts: TrainOptions): TrainResult & { batches: TrainingBatch[] } {
+export function train(problem: Problem, model: Model, strategy: Strategy, initial: TrainingBatch[], opts: TrainOptions): TrainOutput {
+  const steps = trainSteps(problem, model, strategy, initial, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The training loop as a generator: yields a Boundary before each iteration
+ * (Adam) and after each accepted iteration (L-BFGS), so a driver can save a
+ * checkpoint or stop there; nothing it does at a boundary changes the result.
+ *
+ * Divergence guard (Adam): a loss that is not finite, or that exceeds
+ * `blowUp` times the smallest of the recent losses (and the first loss), rolls
+ * the state back to the last snapshot (taken every `snapshotEvery` iterations
+ * and at stage starts, kept once the next loss is fine), halves the learning
+ * rate for the rest of the run, at most `maxRollbacks` times; then it throws.
+ */
+export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, initial: TrainingBatch[], opts: TrainOptions): Generator<Boundary, TrainOutput, void> {
   let batches = initial;
   const vars = trainableVariables(model);
   const include = (t: Term) => !strategy.exactTerms.has(t);
   const partNames = [...new Set(problem.terms.filter(include).map((t) => GROUPS[t.kind]))];
-  const history: LossHistory = { parts: partNames, iterations: [], total: [], values: partNames.map(() => []) };
   const totalIterations = opts.stages.reduce((s, st) => s + st.iterations, 0);
-  const started = performance.now();
+  const guard = { ...GUARD_DEFAULTS, ...opts.guard };
+  const r = opts.resume;
+  const history: LossHistory = r ? r.history : { parts: partNames, iterations: [], total: [], values: partNames.map(() => []) };
+  const logged: Record<string, number>[] = r ? r.logged : [];
+  const stages: StageReport[] = r ? r.stages : [];
+  let resamples = r?.resamples ?? 0;
+  let lrScale = r?.lrScale ?? 1;
+  let rollbacks = r?.rollbacks ?? 0;
+  let firstLoss = r?.firstLoss ?? NaN;
+  let good: TrainState | undefined = r?.good;
+  let candidate: TrainState | undefined;
+
   let done = 0;
+  let stage = 0;
+  let k = 0;
+  let adam: AdamState | undefined;
+  let lbState: LbfgsState | undefined;
+  let lbRun: Generator<LbfgsState, LbfgsResult, void> | undefined;
   let lastParts: Record<string, number> = {};
   let lastTotal = NaN;
-  const logged: Record<string, number>[] = [];
+  let recent: number[] = [];
+  let secondsBefore = 0;
+  let stageSecondsBefore = 0;
+  let started = performance.now();
+  let stageStarted = started;
+  let doneAtStart = 0;
 
-  /** Loss and gradients; parts read back only when `readParts`. */
+  /** Loss and gradients; parts read back only when `readParts`. With a shard worker, the average of both halves. */
   const lossAndGrads = (readParts: boolean) => {
+    const worker = opts.parallel;
+    if (worker) worker.start(currentParameters(vars), readParts);
     let parts: Record<string, number> | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const lp = strategy.loss(computeResiduals(problem, model, batches, include));
-      if (readParts) parts = Object.fromEntries([...lp.parts].map(([k, v]) => [k, v.dataSync()[0]!]));
+      if (readParts) parts = Object.fromEntries([...lp.parts].map(([key, v]) => [key, v.dataSync()[0]!]));
       return lp.total;
     }, vars);
-    return { value, grads: vars.map((v) => grads[v.name]!), parts };
+    const local = vars.map((v) => grads[v.name]!);
+    if (!worker) return { value, grads: local, parts };
+    const other = worker.wait();
+    let offset = 0;
+    const averaged = local.map((g) => {
+      const theirs = tf.tensor(other.grads.subarray(offset, offset + g.size), g.shape);
+      offset += g.size;
+      return tf.mul(tf.add(g, theirs), 0.5);
+    });
+    const avgParts = parts && Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, (v + (other.parts[k] ?? 0)) / 2]));
+    return { value: tf.mul(tf.add(value, other.f), 0.5) as tf.Scalar, grads: averaged, parts: avgParts };
   };
 
   const record = (iteration: number, total: number, parts: Record<string, number>) => {
     history.iterations.push(iteration);
     history.total.push(total);
-    partNames.forEach((p, k) => history.values[k]!.push(parts[p] ?? NaN));
+    partNames.forEach((p, i) => history.values[i]!.push(parts[p] ?? NaN));
     logged.push(strategy.logValues());
   };
 
-  const report = (stage: number, optimizer: 'adam' | 'lbfgs') => {
+  const report = (si: number, optimizer: 'adam' | 'lbfgs') => {
     const elapsed = (performance.now() - started) / 1000;
-    const rate = done / Math.max(elapsed, 1e-9);
+    const rate = (done - doneAtStart) / Math.max(elapsed, 1e-9);
     opts.onProgress?.({
-      stage, stages: opts.stages.length, optimizer, iteration: done, totalIterations,
+      stage: si, stages: opts.stages.length, optimizer, iteration: done, totalIterations,
       loss: lastTotal, parts: lastParts, iterationsPerSecond: rate, etaSeconds: (totalIterations - done) / Math.max(rate, 1e-9),
     });
   };
 
-  const maybeResample = () => {
-    if (opts.resampleEvery > 0 && opts.resample && done > 0 && done % opts.resampleEvery === 0) batches = opts.resample();
+  const snapshot = (withLbfgs: boolean): TrainState => ({
+    done, stage, k,
+    weights: vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
+    adam: adam ? { step: adam.step, m: adam.m.map((t) => Float32Array.from(t.dataSync() as Float32Array)), v: adam.v.map((t) => Float32Array.from(t.dataSync() as Float32Array)) } : undefined,
+    lbfgs: withLbfgs && lbState ? copyLbfgs(lbState) : undefined,
+    strategy: strategy.getState?.(),
+    lastTotal, lastParts: { ...lastParts }, recent: [...recent],
+    historyLength: history.total.length, loggedLength: logged.length, stagesLength: stages.length,
+    seconds: secondsBefore + (performance.now() - started) / 1000,
+    stageSeconds: stageSecondsBefore + (performance.now() - stageStarted) / 1000,
+  });
+
+  const restore = (s: TrainState) => {
+    done = s.done; stage = s.stage; k = s.k;
+    vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(s.weights[i]!, v.shape))));
+    if (adam) { disposeAdamState(adam); adam = undefined; }
+    if (s.adam) {
+      adam = createAdamState(vars);
+      adam.step = s.adam.step;
+      adam.m.forEach((t, i) => tf.tidy(() => t.assign(tf.tensor(s.adam!.m[i]!, t.shape))));
+      adam.v.forEach((t, i) => tf.tidy(() => t.assign(tf.tensor(s.adam!.v[i]!, t.shape))));
+    }
+    lbState = s.lbfgs ? copyLbfgs(s.lbfgs) : undefined;
+    lbRun = undefined;
+    if (s.strategy !== undefined) strategy.setState?.(s.strategy);
+    lastTotal = s.lastTotal; lastParts = { ...s.lastParts }; recent = [...s.recent];
+    history.iterations.length = s.historyLength;
+    history.total.length = s.historyLength;
+    history.values.forEach((v) => { v.length = s.historyLength; });
+    logged.length = s.loggedLength;
+    stages.length = s.stagesLength;
   };
 
-  const stages: StageReport[] = [];
-  opts.stages.forEach((stage, si) => {
-    const t0 = performance.now();
-    const startDone = done;
-    if (stage.optimizer === 'adam') {
-      const state = createAdamState(vars);
-      for (let k = 0; k < stage.iterations; k++) {
-        maybeResample();
-        const recordNow = done % opts.recordEvery === 0 || k === stage.iterations - 1;
-        tf.tidy(() => {
-          const { value, grads, parts } = lossAndGrads(recordNow);
-          lastTotal = value.dataSync()[0]!;
-          adamUpdate(state, vars, grads, { lr: stage.lr, ...ADAM_DEFAULTS });
-          if (parts) { lastParts = parts; record(done, lastTotal, parts); }
-        });
-        done++;
-        strategy.afterIteration?.({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) });
-        if (recordNow) report(si, 'adam');
-      }
-      disposeAdamState(state);
-      stages.push(stageReport('adam', done - startDone, t0));
-    } else {
-      const sizes = vars.map((v) => v.size);
-      const objective = (theta: Float64Array) => {
-        setFlat(vars, theta, sizes);
-        let f = NaN;
-        let g: Float64Array<ArrayBufferLike> = new Float64Array(0);
-        tf.tidy(() => {
-          const { value, grads } = lossAndGrads(false);
-          f = value.dataSync()[0]!;
-          g = flatten(grads);
-        });
-        return { f, g };
-      };
-      const result = lbfgs(objective, getFlat(vars), {
-        iterations: stage.iterations,
-        history: 50,
-        lr: stage.lr,
-        onIteration: ({ f }) => {
-          lastTotal = f;
-          done++;
-          if (done % opts.recordEvery === 0) {
-            tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
-            record(done, f, lastParts);
-            report(si, 'lbfgs');
-          }
-        },
-      });
-      setFlat(vars, result.theta, sizes);
-      lastTotal = result.f;
-      // L-BFGS may stop early; the remaining budget is not spent elsewhere.
-      const rep = stageReport('lbfgs', result.iterations, t0);
-      stages.push({ ...rep, evaluations: result.evaluations, stopReason: result.stopReason });
-      tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
-      record(done, lastTotal, lastParts);
-      report(si, 'lbfgs');
-    }
+  if (r) {
+    restore(r.state);
+    secondsBefore = r.state.seconds - r.state.stageSeconds;
+    stageSecondsBefore = r.state.stageSeconds;
+    doneAtStart = done;
+  }
+
+  const boundary = (): Boundary => ({
+    done, totalIterations,
+    capture: () => ({
+      state: snapshot(true), good, history: copyHistory(history), logged: logged.map((x) => ({ ...x })), stages: stages.map((x) => ({ ...x })),
+      resamples, lrScale, rollbacks, firstLoss,
+    }),
   });
+
+  const maybeResample = () => {
+    if (opts.resampleEvery > 0 && opts.resample && done > 0 && done % opts.resampleEvery === 0) { batches = opts.resample(); resamples++; }
+  };
+
+  const endStage = (rep: StageReport) => {
+    stages.push({ ...rep, seconds: stageSecondsBefore + rep.seconds, msPerIteration: rep.iterations > 0 ? ((stageSecondsBefore + rep.seconds) * 1000) / rep.iterations : 0 });
+    stageSecondsBefore = 0;
+    stageStarted = performance.now();
+    stage++;
+    k = 0;
+  };
+
+  /** A loss that calls for a rollback: why, or undefined when fine. */
+  const badLoss = (f: number): string | undefined => {
+    if (!Number.isFinite(f)) return `the loss became ${f}`;
+    if (recent.length === 0) return undefined;
+    const best = Math.min(...recent);
+    if (f > guard.blowUp * best && !(f <= firstLoss)) return `the loss blew up to ${f.toExponential(3)} (best recent ${best.toExponential(3)})`;
+    return undefined;
+  };
+
+  try {
+    while (stage < opts.stages.length) {
+      const st = opts.stages[stage]!;
+      if (st.optimizer === 'adam') {
+        if (k >= st.iterations) {
+          if (adam) { disposeAdamState(adam); adam = undefined; }
+          endStage(stageReport('adam', k, stageStarted));
+          continue;
+        }
+        yield boundary();
+        if (k === 0 && !adam) adam = createAdamState(vars);
+        if (k === 0 || done % guard.snapshotEvery === 0) candidate = snapshot(false);
+        maybeResample();
+        const recordNow = done % opts.recordEvery === 0 || k === st.iterations - 1;
+        const lr = st.lr * lrScale;
+        const bad = tf.tidy(() => {
+          const { value, grads, parts } = lossAndGrads(recordNow);
+          const f = value.dataSync()[0]!;
+          const why = badLoss(f);
+          if (why) return why;
+          lastTotal = f;
+          if (!(firstLoss === firstLoss)) firstLoss = f;
+          adamUpdate(adam!, vars, grads, { lr, ...ADAM_DEFAULTS });
+          if (parts) { lastParts = parts; record(done, lastTotal, parts); }
+          return undefined;
+        });
+        if (bad) {
+          const at = `at iteration ${done + 1} (stage ${stage + 1}, adam, lr ${lr.toPrecision(3)})`;
+          candidate = undefined;
+          if (!good) {
+            throw new DivergenceError(`training diverged: ${bad} ${at}, before any good state to roll back to. ` +
+              'Try a smaller learning rate (training.stages[].lr, e.g. 1.0e-3), smaller condition weights, or check that the equations and their coefficients are well scaled.');
+          }
+          if (rollbacks >= guard.maxRollbacks) {
+            throw new DivergenceError(`training diverged: ${bad} ${at}; rolled back ${rollbacks} times, halving the learning rate each time ` +
+              `(from ${(st.lr).toPrecision(3)} to ${lr.toPrecision(3)}), and it still diverges. No fields were written. ` +
+              'Try a smaller learning rate (training.stages[].lr, e.g. 1.0e-3), smaller condition weights or fewer Fourier features, or check that the equations and their coefficients are well scaled.');
+          }
+          rollbacks++;
+          lrScale *= 0.5;
+          opts.onRollback?.({ reason: `${bad} ${at}`, toIteration: good.done, lr: st.lr * lrScale, rollbacks });
+          restore(good);
+          continue;
+        }
+        if (candidate) { good = candidate; candidate = undefined; }
+        recent.push(lastTotal);
+        if (recent.length > guard.window) recent.shift();
+        done++;
+        k++;
+        strategy.afterIteration?.({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) });
+        if (recordNow) report(stage, 'adam');
+      } else {
+        if (adam) { disposeAdamState(adam); adam = undefined; }
+        const si = stage;
+        const sizes = vars.map((v) => v.size);
+        if (!lbRun) {
+          const objective = (theta: Float64Array) => {
+            setFlat(vars, theta, sizes);
+            let f = NaN;
+            let g: Float64Array<ArrayBufferLike> = new Float64Array(0);
+            tf.tidy(() => {
+              const { value, grads } = lossAndGrads(false);
+              f = value.dataSync()[0]!;
+              g = flatten(grads);
+            });
+            return { f, g };
+          };
+          lbRun = lbfgsSteps(objective, getFlat(vars), {
+            iterations: st.iterations,
+            history: 50,
+            lr: st.lr,
+            onIteration: ({ f }) => {
+              lastTotal = f;
+              done++;
+              if (done % opts.recordEvery === 0) {
+                tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
+                record(done, f, lastParts);
+                report(si, 'lbfgs');
+              }
+            },
+          }, lbState);
+        }
+        const step = lbRun.next();
+        if (!step.done) {
+          lbState = step.value;
+          k = step.value.iteration;
+          yield boundary();
+          continue;
+        }
+        const result = step.value;
+        lbRun = undefined;
+        lbState = undefined;
+        if (result.iterations === 0 && !Number.isFinite(result.f)) {
+          throw new DivergenceError(`training diverged: the loss is ${result.f} at the start of stage ${si + 1} (lbfgs). No fields were written. ` +
+            'Try a smaller learning rate in the stages before it, or check that the equations and their coefficients are well scaled.');
+        }
+        setFlat(vars, result.theta, sizes);
+        lastTotal = result.f;
+        // L-BFGS may stop early; the remaining budget is not spent elsewhere.
+        const rep = stageReport('lbfgs', result.iterations, stageStarted);
+        tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
+        record(done, lastTotal, lastParts);
+        report(si, 'lbfgs');
+        endStage({ ...rep, evaluations: result.evaluations, stopReason: result.stopReason });
+      }
+    }
+  } finally {
+    if (adam) disposeAdamState(adam);
+  }
   return {
     iterations: done,
-    seconds: (performance.now() - started) / 1000,
+    seconds: secondsBefore + (performance.now() - started) / 1000,
     history,
     stages,
     finalLoss: { total: lastTotal, parts: lastParts },
     extra: extraColumns(logged),
     batches,
+    resamples,
   };
+}
+
+function copyLbfgs(s: LbfgsState): LbfgsState {
+  return {
+    theta: Float64Array.from(s.theta), f: s.f, g: Float64Array.from(s.g),
+    S: s.S.map((x) => Float64Array.from(x)), Y: s.Y.map((x) => Float64Array.from(x)), RHO: [...s.RHO],
+    iteration: s.iteration, evaluations: s.evaluations,
+  };
+}
+
+function copyHistory(h: LossHistory): LossHistory {
+  return { parts: [...h.parts], iterations: [...h.iterations], total: [...h.total], values: h.values.map((v) => [...v]) };
 }
 
 function extraColumns(logged: Record<string, number>[]): TrainResult['extra'] {
@@ -200,5 +448,13 @@ function flatten(grads: tf.Tensor[]): Float64Array {
   const out = new Float64Array(total);
   let o = 0;
   for (const g of grads) { out.set(g.dataSync() as Float32Array, o); o += g.size; }
+  return out;
+}
+
+/** All trainable parameters as one float32 vector (the order of `vars`). */
+function currentParameters(vars: tf.Variable[]): Float32Array {
+  const out = new Float32Array(vars.reduce((s, v) => s + v.size, 0));
+  let o = 0;
+  for (const v of vars) { out.set(v.dataSync() as Float32Array, o); o += v.size; }
   return out;
 }

@@ -1,0 +1,178 @@
+/**
+ * Data-parallel loss evaluation on a second core. The wasm backend runs on
+ * one thread in Node, so a worker thread holding a replica of the problem and
+ * model evaluates half of every point set while the main thread does the
+ * other half; the two losses and gradients are averaged.
+ *
+ * The main thread waits on shared memory (Atomics.wait), so the training loop
+ * and L-BFGS stay synchronous. Each shard scales its residuals by
+ * sqrt(2 n_shard / n_total), which makes the average of the two shard losses
+ * equal the full-batch loss exactly for strategies whose loss is a weighted
+ * sum of mean squares (penalty, hard, reparam).
+ */
+import { Worker } from 'node:worker_threads';
+import type { PointGroup } from './points.js';
+
+/** How a worker rebuilds the same problem: the spec, its overrides and the backend. */
+export interface ReplicaSetup {
+  specFile: string;
+  sets: string[];
+  strategy?: string;
+  seed?: number;
+  backend: string;
+  parameters: number;
+  parts: string[];
+}
+
+/** A point group's rows for one shard plus the residual scale that keeps means exact. */
+export interface Shard { group: PointGroup; scale: number }
+
+const STATUS = 0;
+const ERROR_BYTES = 4096;
+const DONE = 1;
+const FAILED = 2;
+const WAIT_MS = 600_000;
+
+/**
+ * Splits every group into two halves of its rows, with their residual scales.
+ * Periodic groups hold n low-side rows then n high-side rows: each half keeps
+ * matching rows of both sides.
+ */
+export function splitGroups(groups: PointGroup[], nVars: number, dim: number): [Shard[], Shard[]] {
+  const a: Shard[] = [];
+  const b: Shard[] = [];
+  for (const g of groups) {
+    const rows = g.points.length / nVars;
+    const paired = g.set.kind === 'periodic';
+    const n = paired ? rows / 2 : rows;
+    const half = Math.ceil(n / 2);
+    const take = (src: Float64Array | undefined, width: number, from: number, to: number) => {
+      if (!src) return undefined;
+      const lo = src.slice(from * width, to * width);
+      if (!paired) return lo;
+      const out = new Float64Array(2 * lo.length);
+      out.set(lo);
+      out.set(src.slice((n + from) * width, (n + to) * width), lo.length);
+      return out;
+    };
+    const part = (from: number, to: number): Shard => ({
+      group: { ...g, points: take(g.points, nVars, from, to)!, normals: take(g.normals, dim, from, to) },
+      scale: Math.sqrt((2 * (to - from)) / n),
+    });
+    a.push(part(0, half));
+    b.push(part(half, n));
+  }
+  return [a, b];
+}
+
+export interface ShardResult { f: number; grads: Float32Array; parts: Record<string, number> }
+
+/**
+ * The worker side as seen from the main thread: start an evaluation, do other
+ * work, then wait for its loss and gradient.
+ */
+export class ShardWorker {
+  private readonly worker: Worker;
+  private readonly status: Int32Array;
+  private readonly values: Float32Array;
+  private readonly errorText: Uint8Array;
+  private readonly parameters: number;
+  private readonly parts: string[];
+
+  constructor(setup: ReplicaSetup, shards: Shard[]) {
+    this.parameters = setup.parameters;
+    this.parts = setup.parts;
+    const valuesBytes = 4 * (1 + setup.parameters + setup.parts.length);
+    const shared = new SharedArrayBuffer(8 + ERROR_BYTES + valuesBytes);
+    this.status = new Int32Array(shared, 0, 2);
+    this.errorText = new Uint8Array(shared, 8, ERROR_BYTES);
+    this.values = new Float32Array(shared, 8 + ERROR_BYTES, 1 + setup.parameters + setup.parts.length);
+    this.worker = new Worker(new URL('./shard-worker.js', import.meta.url), {
+      workerData: { setup, shared, shards: shards.map(serializeShard) },
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+    this.await('starting the worker');
+  }
+
+  /** Replaces the worker's points (after resampling). */
+  setPoints(shards: Shard[]): void {
+    Atomics.store(this.status, STATUS, 0);
+    this.worker.postMessage({ kind: 'points', shards: shards.map(serializeShard) });
+    this.await('sending points');
+  }
+
+  /** Starts evaluating loss and gradient at parameters `theta`. */
+  start(theta: Float32Array, readParts: boolean): void {
+    Atomics.store(this.status, STATUS, 0);
+    this.worker.postMessage({ kind: 'evaluate', theta, readParts });
+  }
+
+  /** Waits for the evaluation started last. */
+  wait(): ShardResult {
+    this.await('evaluating');
+    const f = this.values[0]!;
+    const grads = this.values.slice(1, 1 + this.parameters);
+    const parts = Object.fromEntries(this.parts.map((p, k) => [p, this.values[1 + this.parameters + k]!]));
+    return { f, grads, parts };
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+
+  private await(what: string): void {
+    const r = Atomics.wait(this.status, STATUS, 0, WAIT_MS);
+    if (r === 'timed-out') throw new Error(`parallel worker did not answer while ${what}`);
+    if (Atomics.load(this.status, STATUS) === FAILED) {
+      const end = this.errorText.indexOf(0);
+      throw new Error(`parallel worker failed while ${what}: ${new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end))}`);
+    }
+  }
+}
+
+function serializeShard(s: Shard) {
+  return { points: s.group.points, normals: s.group.normals, scale: s.scale };
+}
+
+/** Worker-side helpers to report through the shared buffer. */
+export function sharedViews(shared: SharedArrayBuffer, parameters: number, parts: number) {
+  const status = new Int32Array(shared, 0, 2);
+  const errorText = new Uint8Array(shared, 8, ERROR_BYTES);
+  const values = new Float32Array(shared, 8 + ERROR_BYTES, 1 + parameters + parts);
+  return {
+    values,
+    done: () => { Atomics.store(status, STATUS, DONE); Atomics.notify(status, STATUS); },
+    fail: (message: string) => {
+      const bytes = new TextEncoder().encode(message).slice(0, ERROR_BYTES - 1);
+      errorText.fill(0);
+      errorText.set(bytes);
+      Atomics.store(status, STATUS, FAILED);
+      Atomics.notify(status, STATUS);
+    },
+  };
+}
+
+/** Strategies whose loss is a weighted sum of mean squares, which sharding keeps exact. */
+const SHARDABLE = new Set(['penalty', 'hard', 'reparam']);
+const MIN_ROWS_PER_SHARD = 32;
+
+/**
+ * Whether to train on two threads: asked for (or 'auto'), a second core, a
+ * CPU backend (one thread each), a strategy sharding keeps exact, and enough
+ * points in every group. Returns the count and, when 1, why.
+ */
+export function parallelPlan(
+  requested: number | 'auto', strategies: string[], backend: string, groups: PointGroup[], nVars: number, cores: number,
+): { workers: 1 | 2; reason?: string } {
+  if (requested === 1) return { workers: 1 };
+  const why = (reason: string) => ({ workers: 1 as const, reason: `training on one thread: ${reason}` });
+  if (cores < 2) return why('this machine has one core');
+  if (backend !== 'wasm' && backend !== 'cpu') return why(`backend ${backend} runs its own parallel kernels`);
+  const odd = strategies.find((s) => !SHARDABLE.has(s));
+  if (odd) return why(`strategy ${odd} keeps per-point or gradient state`);
+  const small = groups.find((g) => g.points.length / nVars / (g.set.kind === 'periodic' ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD);
+  if (small) return why(`a point set (${small.set.kind}) has fewer than ${2 * MIN_ROWS_PER_SHARD} points`);
+  return { workers: 2 };
+}
