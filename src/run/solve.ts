@@ -186,27 +186,38 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   }
   const points: Record<string, number> = {};
   for (const g of drawn) points[g.set.kind] = (points[g.set.kind] ?? 0) + g.points.length / problem.variables.length;
-  const plan = parallelPlan(opts.workers ?? spec.training.workers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : []))],
+  let plan = parallelPlan(opts.workers ?? spec.training.workers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : []))],
     opts.backend.name, drawn, problem.variables.length, availableParallelism());
   let worker: ShardWorker | undefined;
+  let workerFailed = false;
   /** Training batches of freshly drawn points: all of them, or this thread's half with the other half sent to the worker. */
   const toBatches = (groups: PointGroup[]): TrainingBatch[] => {
     if (plan.workers === 1) return prepareBatches(problem, groups);
     const [mine, theirs] = splitGroups(groups, problem.variables.length, problem.dim);
     if (worker) worker.setPoints(theirs);
     else {
-      worker = new ShardWorker({
-        specFile: opts.specFile, sets: opts.sets, strategy: opts.strategy, seed: opts.seed, backend: opts.backend.name,
-        parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
-        parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
-      }, theirs);
+      try {
+        worker = new ShardWorker({
+          specFile: opts.specFile, sets: opts.sets, strategy: opts.strategy, seed: opts.seed, backend: opts.backend.name,
+          parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
+          parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
+        }, theirs);
+      } catch (err) {
+        // A worker that cannot start (e.g. in a single-file bundle) only costs speed.
+        plan = { workers: 1, reason: `training on one thread: the worker thread did not start (${(err as Error).message})` };
+        workerFailed = true;
+        return prepareBatches(problem, groups);
+      }
     }
     return prepareBatches(problem, mine.map((s) => s.group)).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
   };
   let batches = toBatches(drawn);
   const parameters = parameterCount(model.net);
   mkdirSync(outDir, { recursive: true });
-  const notes = [...strategy.notes, ...(plan.reason && opts.workers === 2 ? [plan.reason] : []), ...(plan.workers === 2 ? ['training on two threads (each evaluates half of every point set)'] : [])];
+  const requestedWorkers = opts.workers ?? spec.training.workers;
+  const threadNotes = plan.workers === 2 ? ['training on two threads (each evaluates half of every point set)']
+    : plan.reason && (requestedWorkers === 2 || workerFailed) ? [plan.reason] : [];
+  const notes = [...strategy.notes, ...threadNotes];
   if (resumed) {
     notes.push(`resumed from the checkpoint at iteration ${resumed.iteration} of ${resumed.total_iterations}` +
       (resumed.backend !== opts.backend.name ? ` (taken on backend ${resumed.backend}; results may differ in the last bits from an uninterrupted run)` : ''));
