@@ -50,7 +50,7 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
     activation: spec.network.activation,
     fourierFeatures: spec.network.fourierFeatures,
   }, rng);
-  const unknowns = new Map(problem.unknowns.map((u, k) => [u.name, tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`)]));
+  const unknowns = new Map(problem.unknowns.map((u, k) => [u.name, tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`))]));
   return { net, shift, scale, unknowns, transforms };
 }
 

@@ -59,8 +59,9 @@ export function createNetwork(shape: NetworkShape, rng: Rng): NetworkParams {
     const fanOut = sizes[l + 1]!;
     const std = Math.sqrt(2 / (fanIn + fanOut));
     const w = normalSamples(rng, fanIn * fanOut).map((v) => v * std);
-    weights.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${tag}/w${l}`));
-    biases.push(tf.variable(tf.zeros([1, fanOut]), true, `${tag}/b${l}`));
+    // tidy releases the initial tensors (a variable keeps its own reference to the data).
+    weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${tag}/w${l}`)));
+    biases.push(tf.tidy(() => tf.variable(tf.zeros([1, fanOut]), true, `${tag}/b${l}`)));
   }
   return { shape, weights, biases, fourier };
 }

@@ -186,7 +186,8 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   }
   const points: Record<string, number> = {};
   for (const g of drawn) points[g.set.kind] = (points[g.set.kind] ?? 0) + g.points.length / problem.variables.length;
-  let plan = parallelPlan(opts.workers ?? spec.training.workers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : []))],
+  // Causal weights are state of this thread's strategy: a worker would weigh its half differently.
+  let plan = parallelPlan(opts.workers ?? spec.training.workers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])), ...(spec.training.causal && problem.time ? ['causal weighting'] : [])],
     opts.backend.name, drawn, problem.variables.length, availableParallelism());
   let worker: ShardWorker | undefined;
   let workerFailed = false;
@@ -257,7 +258,7 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   } finally {
     // Stopped, diverged or failed: release what the run holds (an interrupted run has saved its checkpoint).
     worker?.close();
-    if (!result) { steps.return(undefined as never); disposeBatches(batches); disposeModel(model); }
+    if (!result) { steps.return(undefined as never); disposeBatches(batches); disposeModel(model); strategy.dispose?.(); }
   }
   batches = result.batches;
   disposeBatches(batches);
@@ -314,6 +315,7 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
     return summary;
   } finally {
     disposeModel(model);
+    strategy.dispose?.();
   }
 }
 

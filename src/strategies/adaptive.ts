@@ -52,5 +52,14 @@ export function adaptiveWeights(problem: Problem, opts: Record<string, number>):
       }
     },
     logValues: () => Object.fromEntries([...named].map(([t, n]) => [n, weightOf(t)])),
+    getState: () => ({ weights: [...weights].map(([t, w]) => [t.name, w]) }),
+    setState(state: unknown) {
+      const s = state as { weights: [string, number][] };
+      weights.clear();
+      for (const [name, w] of s.weights) {
+        const t = problem.terms.find((x) => x.name === name);
+        if (t) weights.set(t, w);
+      }
+    },
   };
 }

@@ -25,6 +25,10 @@ export interface LossHandler {
   loss(r: TermResiduals): tf.Scalar;
   afterIteration?(ctx: IterationContext, terms: Term[]): void;
   logValues?(): Record<string, number>;
+  /** JSON-able state for checkpoints and rollbacks (see Strategy.getState). */
+  getState?(): unknown;
+  setState?(state: unknown): void;
+  dispose?(): void;
 }
 
 export function composeStrategy(name: StrategyName, problem: Problem): Strategy {
@@ -128,6 +132,16 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     imposed: (t: Term) => (exactTerms.has(t) ? 'exact' : modeOf.get(t) ?? 'penalty'),
     logValues(): Record<string, number> {
       return Object.assign({}, ...[...handlers.values()].map((h) => h.logValues?.() ?? {}));
+    },
+    getState(): unknown {
+      return Object.fromEntries([...handlers].filter(([, h]) => h.getState).map(([mode, h]) => [mode, h.getState!()]));
+    },
+    setState(state: unknown): void {
+      const s = state as Record<string, unknown>;
+      for (const [mode, h] of handlers) if (h.setState && s[mode] !== undefined) h.setState(s[mode]);
+    },
+    dispose(): void {
+      for (const h of handlers.values()) h.dispose?.();
     },
     afterIteration(ctx: IterationContext): void {
       for (const [mode, h] of handlers) {

@@ -38,7 +38,14 @@ export function lagrangian(_problem: unknown, opts: Record<string, number>): Los
   let rounds = 0;
   let lambdaRms = 0;
   const multipliers = new Map<Term, tf.Tensor[]>();
+  /** Restored multipliers by term name, claimed by their term on first use. */
+  const pending = new Map<string, tf.Tensor[]>();
+  const claim = (t: Term) => {
+    const p = pending.get(t.name);
+    if (p) { pending.delete(t.name); multipliers.set(t, p); }
+  };
   const lambdaFor = (t: Term, i: number, c: tf.Tensor) => {
+    claim(t);
     const l = multipliers.get(t)?.[i];
     return l && l.shape[0] === c.shape[0] ? l : undefined;
   };
@@ -68,5 +75,26 @@ export function lagrangian(_problem: unknown, opts: Record<string, number>): Los
     },
     logValues: () => ({ al_round: rounds, al_mu: mu, al_lambda_rms: lambdaRms }),
     state: () => ({ mu, rounds, multipliers }),
+    dispose() {
+      multipliers.forEach((ls) => ls.forEach((l) => l.dispose()));
+      multipliers.clear();
+      pending.forEach((ls) => ls.forEach((l) => l.dispose()));
+      pending.clear();
+    },
+    getState: () => ({
+      mu, rounds, lambdaRms,
+      multipliers: [...multipliers, ...[...pending].map(([n, ls]) => [{ name: n } as Term, ls] as const)].map(([t, ls]) => [t.name, ls.map((l) => ({ shape: l.shape, values: Array.from(l.dataSync()) }))]),
+    }),
+    setState(state: unknown) {
+      const s = state as { mu: number; rounds: number; lambdaRms: number; multipliers: [string, { shape: number[]; values: number[] }[]][] };
+      mu = s.mu; rounds = s.rounds; lambdaRms = s.lambdaRms;
+      multipliers.forEach((ls) => ls.forEach((l) => l.dispose()));
+      multipliers.clear();
+      pending.forEach((ls) => ls.forEach((l) => l.dispose()));
+      pending.clear();
+      for (const [name, ls] of s.multipliers) {
+        pending.set(name, ls.map((l) => tf.keep(tf.tensor(Float32Array.from(l.values), l.shape))));
+      }
+    },
   };
 }

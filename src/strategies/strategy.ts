@@ -9,7 +9,12 @@ import type { Term, TermKind } from '../problem/problem.js';
 import type { StrategyName } from '../spec/types.js';
 
 /** Residual tensors [n, 1] of one term, one per residual expression. */
-export interface TermResiduals { term: Term; values: tf.Tensor[] }
+export interface TermResiduals {
+  term: Term;
+  values: tf.Tensor[];
+  /** Domain points of a causal time-dependent run: the time-bin matrix [n, bins] (see causal.ts). */
+  bins?: tf.Tensor2D;
+}
 
 export interface LossParts {
   total: tf.Scalar;
@@ -39,6 +44,8 @@ export interface Strategy {
    */
   getState?(): unknown;
   setState?(state: unknown): void;
+  /** Releases tensors the strategy holds (multipliers) once the run is over. */
+  dispose?(): void;
   /** How a term ends up imposed ("exact", "penalty", "barrier", ...), for the violations report. */
   imposed?(term: Term): string;
 }
