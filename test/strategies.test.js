@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../dist/backend/backends.js';
-import { solve, loadWithOverrides } from '../dist/run/solve.js';
+import { solve } from '../dist/run/solve.js';
+import { loadSpecWithFlags as loadWithOverrides } from '../dist/spec/load.js';
 import { buildProblem } from '../dist/problem/problem.js';
 import { createStrategy } from '../dist/strategies/index.js';
 import { extendedLogBarrier, barrier } from '../dist/strategies/barrier.js';
@@ -93,8 +94,8 @@ ${TINY}`);
 const run = (file, strategy, iterations, extra = {}) =>
   solve({ specFile: file, outDir: join(dir, `${strategy}-${iterations}-${Math.random().toString(36).slice(2, 8)}`), sets: extra.sets ?? [], strategy, iterations, backend });
 
-test('hard: Dirichlet data on several parts (transfinite blend) holds exactly, untrained', () => {
-  const s = run(MIXED, 'hard', 0);
+test('hard: Dirichlet data on several parts (transfinite blend) holds exactly (one step)', () => {
+  const s = run(MIXED, 'hard', 1);
   const v = Object.fromEntries(s.violations.map((x) => [x.name, x]));
   for (const side of ['left', 'right', 'top']) {
     const x = v[`dirichlet u on ${side}`];
@@ -106,7 +107,7 @@ test('hard: Dirichlet data on several parts (transfinite blend) holds exactly, u
 });
 
 test('hard: initial value and time-dependent boundary data together hold exactly', () => {
-  const s = run(HEAT, 'hard', 0);
+  const s = run(HEAT, 'hard', 1);
   assert.equal(s.violations.length, 3);
   for (const x of s.violations) {
     assert.equal(x.imposed, 'exact');
@@ -119,7 +120,7 @@ test('hard: initial value and time-dependent boundary data together hold exactly
 
 test('per-condition override: strategy: hard on one condition under a penalty run', () => {
   const file = specFile('override', readFileSync(MIXED, 'utf8').replace('  - on: right\n', '  - on: right\n    strategy: hard\n'));
-  const s = run(file, 'penalty', 0);
+  const s = run(file, 'penalty', 1);
   const v = Object.fromEntries(s.violations.map((x) => [x.name, x]));
   assert.equal(v['dirichlet u on right'].imposed, 'exact');
   assert.ok(v['dirichlet u on right'].max <= 1e-5);
@@ -140,7 +141,7 @@ test('reparam: bounds are recognized and the field stays within them on the grid
   }
   // Two-sided bounds through a scaled sigmoid.
   const file = specFile('bounded', readFileSync(POSITIVE, 'utf8').replace('  - u >= 0', '  - -1 <= u <= 2'));
-  const s = solve({ specFile: file, outDir: join(dir, 'bounded'), sets: [], strategy: 'reparam', iterations: 0, backend });
+  const s = solve({ specFile: file, outDir: join(dir, 'bounded'), sets: [], strategy: 'reparam', iterations: 1, backend });
   assert.ok(s.notes.some((n) => n.includes('sigmoid')), s.notes.join('\n'));
 });
 
@@ -173,7 +174,7 @@ test('augmented Lagrangian: multiplier update rule and PHR loss', () => {
   // Inequality with zero multipliers and satisfied constraint: zero.
   assert.equal(alTermLoss(tf.tensor2d([[-1], [-2]]), tf.zeros([2, 1]), 3, true).arraySync(), 0);
   // Rounds grow mu geometrically up to the cap.
-  const h = lagrangian(undefined, { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 });
+  const h = lagrangian(1, { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 });
   h.afterIteration({ iteration: 1, vars: [], residuals: () => [] }, []);
   const term = { kind: 'condition', name: 'c' };
   const ctx = { iteration: 1, vars: [], residuals: () => [{ term, values: [tf.tensor2d([[1], [2]])] }] };
@@ -209,7 +210,7 @@ test('strategy loss: penalty weights; AL and barrier terms; hard leaves exact te
   assert.ok(Math.abs(pen.total.arraySync() - (5 + 10 * 2 + 10 * 0.125)) < 1e-5);
   assert.ok(Math.abs(pen.parts.get('inequalities').arraySync() - 0.125) < 1e-6);
   const al = createStrategy('augmented-lagrangian', p);
-  // No multipliers yet: equations + mu/2 mean(c^2) + mu/2 mean(relu(g)^2), mu = 10 by default.
+  // No multipliers yet: equations + mu/2 mean(c^2) + mu/2 mean(relu(g)^2), mu = the conditions weight, 10.
   assert.ok(Math.abs(al.loss(r).total.arraySync() - (5 + 5 * 2 + 5 * 0.125)) < 1e-4);
   const bar = createStrategy('barrier', p);
   assert.ok(Number.isFinite(bar.loss(r).total.arraySync()));

@@ -260,7 +260,7 @@ export function buildProblem(spec: Spec): Problem {
     if (!e) continue;
     const gs = inequalityParts(e);
     if (!gs) { diags.error(q.constraint.loc, `inequality '${q.constraint.text}' must compare two sides, e.g. "u >= 0" or "abs(Ez) <= 1"`); continue; }
-    terms.push({ name: q.constraint.text.trim(), kind: 'inequality', type: 'inequality', set, residuals: gs.map(finish), strategy: q.strategy, weight: q.weight, loc: q.loc });
+    terms.push({ name: set.kind === 'boundary' ? `${q.constraint.text.trim()} on ${set.label}` : q.constraint.text.trim(), kind: 'inequality', type: 'inequality', set, residuals: gs.map(finish), strategy: q.strategy, weight: q.weight, loc: q.loc });
   }
 
   // Exact solution.

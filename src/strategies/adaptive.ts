@@ -2,7 +2,10 @@
  * Learning-rate annealing (Wang, Teng & Perdikaris 2021): every few
  * iterations each constraint term's weight moves toward
  * max |grad of the equation loss| / mean |grad of the term's loss|, smoothed
- * as w <- (1 - a) w + a w_hat. Options: update_every (10), smoothing a (0.9).
+ * as w <- (1 - a) w + a w_hat, and capped at weight_max. Options: update_every
+ * (10), smoothing a (0.1), weight_max (1e3 times the starting weight): once a
+ * constraint is met its gradient shrinks, the ratio grows, and without the cap
+ * the weight runs away and the network collapses onto the constraint.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Problem, Term } from '../problem/problem.js';
@@ -28,7 +31,8 @@ export function annealedWeight(old: number, maxEquation: number, meanTerm: numbe
 
 export function adaptiveWeights(problem: Problem, opts: Record<string, number>): LossHandler {
   const every = Math.max(1, Math.round(opts['update_every'] ?? 10));
-  const smoothing = opts['smoothing'] ?? 0.9;
+  const smoothing = opts['smoothing'] ?? 0.1;
+  const cap = (t: Term) => opts['weight_max'] ?? 1e3 * Math.max(termWeight(t, problem.spec), 1e-3);
   const weights = new Map<Term, number>();
   const weightOf = (t: Term) => weights.get(t) ?? termWeight(t, problem.spec);
   const named = new Map<Term, string>();
@@ -48,7 +52,7 @@ export function adaptiveWeights(problem: Problem, opts: Record<string, number>):
       const ref = gradientStats(equationLoss, ctx.vars);
       for (const t of terms) {
         const term = gradientStats(() => termMeanSquare(ctx.residuals().find((r) => r.term === t)!), ctx.vars);
-        weights.set(t, annealedWeight(weightOf(t), ref.max, term.mean, smoothing));
+        weights.set(t, Math.min(cap(t), annealedWeight(weightOf(t), ref.max, term.mean, smoothing)));
       }
     },
     logValues: () => Object.fromEntries([...named].map(([t, n]) => [n, weightOf(t)])),

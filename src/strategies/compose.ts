@@ -82,7 +82,7 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
       switch (mode) {
         case 'penalty': h = { loss: (r) => tf.mul(termMeanSquare(r), termWeight(r.term, spec)) }; break;
         case 'adaptive': h = adaptiveWeights(problem, opts); break;
-        case 'augmented-lagrangian': h = lagrangian(problem, opts); break;
+        case 'augmented-lagrangian': h = lagrangian(spec.constraints.weights.conditions > 0 ? spec.constraints.weights.conditions : 1, opts); break;
         case 'barrier': h = barrier(opts); break;
       }
       handlers.set(mode, h);

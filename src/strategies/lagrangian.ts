@@ -12,7 +12,8 @@ import type { Term } from '../problem/problem.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './compose.js';
 
-export const AL_DEFAULTS = { mu: 10, mu_growth: 1.5, mu_max: 1e4, round_every: 250 };
+/** mu starts at the spec's conditions weight unless `mu` is given. */
+export const AL_DEFAULTS = { mu_growth: 2, mu_max: 1e4, round_every: 500 };
 
 /** Pointwise loss of one residual tensor given its multipliers (undefined: zero). */
 export function alTermLoss(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number, inequality: boolean): tf.Scalar {
@@ -30,8 +31,8 @@ export function alUpdate(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number
   return inequality ? tf.relu(next) : next;
 }
 
-export function lagrangian(_problem: unknown, opts: Record<string, number>): LossHandler & { state(): { mu: number; rounds: number; multipliers: Map<Term, tf.Tensor[]> } } {
-  let mu = opts['mu'] ?? AL_DEFAULTS.mu;
+export function lagrangian(startMu: number, opts: Record<string, number>): LossHandler & { state(): { mu: number; rounds: number; multipliers: Map<Term, tf.Tensor[]> } } {
+  let mu = opts['mu'] ?? startMu;
   const growth = opts['mu_growth'] ?? AL_DEFAULTS.mu_growth;
   const muMax = opts['mu_max'] ?? AL_DEFAULTS.mu_max;
   const every = Math.max(1, Math.round(opts['round_every'] ?? AL_DEFAULTS.round_every));
