@@ -46,7 +46,7 @@ run() {
      --set "training.stages=[{optimizer: adam, iterations: $w, lr: 0.001}, {optimizer: adam, iterations: $it, lr: 0.001}]") >> "$LOG" 2>&1
   local rc=$?
   say "run $name: rc=$rc in $(( $(date +%s) - t ))s"
-  [ $rc = 0 ] && cp "$W/runs/$name/summary.json" "$W/runs/$name.summary.json"
+  [ -f "$W/runs/$name/summary.json" ] && cp "$W/runs/$name/summary.json" "$W/runs/$name.summary.json"
   return 0
 }
 if [ "$DRY" = 1 ]; then

@@ -13,4 +13,7 @@ globalThis.__pinnBundled = {
 };
 import('../dist/cli/main.js').then(async ({ main }) => {
   process.exitCode = await main(process.argv);
+  // dawn.node keeps Node alive while navigator.gpu holds it (webgpu README, Lifetime).
+  if (globalThis.navigator && globalThis.navigator.gpu) delete globalThis.navigator.gpu;
+  setTimeout(() => process.exit(), 3000).unref();
 });
