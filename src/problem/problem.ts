@@ -14,6 +14,7 @@ import { ExprError, parseEquation, parseExpr, type NameScope } from '../expr/par
 import { fold, derivativeOrder, fieldsUsed } from '../expr/analyze.js';
 import { evalNumeric } from '../expr/numeric.js';
 import { mapExpr, show, sub, mul, add, field as fieldRef, type Expr } from '../expr/ir.js';
+import { DiffError, dependsOn, diff, simplify } from '../expr/diff.js';
 import { buildGeometry } from './geometry/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 import { NO_SECOND_DERIVATIVE } from '../derivatives/functions.js';
@@ -66,6 +67,8 @@ export interface Problem {
   exact: Map<string, Expr>;
   /** Equations after template expansion, for display. */
   equationText: string[];
+  /** A time-domain Maxwell template's electric and magnetic fields and material expressions (for the field energy). */
+  electromagnetic?: { E: string[]; H: string[]; permittivity: Expr; permeability: Expr };
 }
 
 const SPATIAL = ['x', 'y', 'z'];
@@ -118,6 +121,7 @@ export function buildProblem(spec: Spec): Problem {
   // Equations: written ones, then template expansions.
   const terms: Term[] = [];
   const equationText: string[] = [];
+  let electromagnetic: Problem['electromagnetic'];
   for (const eq of spec.equations) {
     const e = compile(eq, scope(false), diags, true);
     if (!e) continue;
@@ -137,8 +141,19 @@ export function buildProblem(spec: Spec): Problem {
       if (e) params.set(k, e);
     }
     const rename = new Map(info.fields.map((f, i) => [f, (t.fields ?? info.fields)[i]!]));
-    const tScope: NameScope = { variables, fields: info.fields, constants: Object.keys(info.params), spatial, derivatives: true, boundary: false };
-    for (const text of info.equations(paramValues)) {
+    // `param_x` in a template is the derivative of the parameter's expression by x (divergence forms).
+    const paramDerivs = new Map<string, [string, string]>();
+    for (const k of params.keys()) for (const v of spatial) paramDerivs.set(`${k}_${v}`, [k, v]);
+    const tScope: NameScope = { variables, fields: info.fields, constants: [...Object.keys(info.params), ...paramDerivs.keys()], spatial, derivatives: true, boundary: false };
+    const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, spatial);
+    if ((t.name === 'maxwell-tm' || t.name === 'maxwell-te' || t.name === 'maxwell-3d') && params.has('permittivity') && params.has('permeability')) {
+      const named = info.fields.map((f) => rename.get(f)!);
+      electromagnetic = {
+        E: named.filter((_, i) => info.fields[i]!.startsWith('E')), H: named.filter((_, i) => info.fields[i]!.startsWith('H')),
+        permittivity: finish(params.get('permittivity')!), permeability: finish(params.get('permeability')!),
+      };
+    }
+    for (const text of info.equations(paramValues, { spatial, varies })) {
       let e: Expr;
       try {
         e = parseEquation(text, tScope);
@@ -146,14 +161,22 @@ export function buildProblem(spec: Spec): Problem {
         diags.error(t.loc, `template ${t.name} does not fit this problem: ${(err as Error).message}`);
         continue;
       }
-      e = mapExpr(e, (n) => {
-        if (n.kind === 'const' && params.has(n.name)) return params.get(n.name)!;
-        if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && rename.has(n.field)) return { ...n, field: rename.get(n.field)! };
-        return n;
-      });
+      try {
+        e = mapExpr(e, (n) => {
+          if (n.kind === 'const' && paramDerivs.has(n.name)) { const [k, v] = paramDerivs.get(n.name)!; return diff(params.get(k)!, v); }
+          if (n.kind === 'const' && params.has(n.name)) return params.get(n.name)!;
+          if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && rename.has(n.field)) return { ...n, field: rename.get(n.field)! };
+          return n;
+        });
+      } catch (err) {
+        if (!(err instanceof DiffError)) throw err;
+        diags.error(t.loc, `template ${t.name}: ${err.message}`);
+        continue;
+      }
       const shown = [...rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
-      terms.push({ name: `${t.name}: ${shown}`, kind: 'equation', type: 'equation', set: { kind: 'domain' }, residuals: [finish(e)], loc: t.loc });
-      equationText.push(`${show(finish(e))} = 0`);
+      e = simplify(finish(e));
+      terms.push({ name: `${t.name}: ${shown}`, kind: 'equation', type: 'equation', set: { kind: 'domain' }, residuals: [e], loc: t.loc });
+      equationText.push(`${show(e)} = 0`);
     }
   }
 
@@ -284,7 +307,7 @@ export function buildProblem(spec: Spec): Problem {
   diags.throwIfAny();
   const problem: Problem = {
     spec, name: spec.name, variables, spatialIndex, dim, time: spec.time && { min: spec.time.min, max: spec.time.max },
-    fields, constants, unknowns, geometry: geometry!, terms, exact, equationText,
+    fields, constants, unknowns, geometry: geometry!, terms, exact, equationText, ...(electromagnetic ? { electromagnetic } : {}),
   };
   checkResources(problem, diags);
   diags.throwIfAny();

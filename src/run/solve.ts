@@ -35,6 +35,7 @@ import { MODEL_DIR, modelFiles } from '../model/format.js';
 import { measureViolations, type Violation } from '../outputs/violations.js';
 import type { FieldTable } from '../outputs/table.js';
 import { SpecError } from '../spec/diagnostics.js';
+import { fieldEnergy, type EnergyPoint } from '../outputs/energy.js';
 
 export interface SolveOptions {
   specFile: string;
@@ -86,6 +87,9 @@ export interface Summary {
   fields: string[];
   variables: string[];
   files: string[];
+  /** Time-domain Maxwell runs: field energy at each output time (outputs/energy.ts) and its largest relative change. */
+  energy?: EnergyPoint[];
+  energy_drift?: number;
   /** The spec file the run was started from (absolute), for reloading data files. */
   spec_file: string;
   pinn_version: string;
@@ -294,6 +298,7 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
       ms_per_iteration: result.iterations > 0 ? (result.seconds * 1000) / result.iterations : 0,
       loss: result.finalLoss,
       errors,
+      ...(fieldEnergy(problem, table) ?? {}),
       violations,
       unknowns,
       stages: result.stages,

@@ -619,7 +619,17 @@ function readTraining(r: YamlReader, node: YNode): Spec['training'] {
   if (m.has('sampling')) out.sampling = r.oneOf(m.get('sampling')!.value, 'sampling', SAMPLINGS) ?? out.sampling;
   if (m.has('resample_every')) out.resampleEvery = r.number(m.get('resample_every')!.value, 'training.resample_every', { integer: true, min: 0 }) ?? 0;
   if (m.has('seed')) out.seed = r.number(m.get('seed')!.value, 'training.seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 0;
-  if (m.has('causal')) out.causal = r.boolean(m.get('causal')!.value, 'training.causal') ?? false;
+  if (m.has('causal')) {
+    const c = r.resolve(m.get('causal')!.value);
+    if (c && !isScalar(c)) {
+      // {epsilon, bins}: causal weighting on, with these settings.
+      const cm = r.map(c, 'training.causal', ['epsilon', 'bins']);
+      const epsilon = cm?.get('epsilon') ? r.number(cm.get('epsilon')!.value, 'training.causal.epsilon', { min: 0 }) : 1;
+      const bins = cm?.get('bins') ? r.number(cm.get('bins')!.value, 'training.causal.bins', { integer: true, min: 1, max: 4096 }) : 16;
+      out.causal = true;
+      if (epsilon !== undefined && bins !== undefined) out.causalOptions = { epsilon, bins };
+    } else out.causal = r.boolean(m.get('causal')!.value, 'training.causal') ?? false;
+  }
   if (m.has('log_every')) out.logEvery = r.number(m.get('log_every')!.value, 'training.log_every', { integer: true, min: 0 }) ?? 0;
   if (m.has('workers')) {
     const w = r.resolve(m.get('workers')!.value);

@@ -12,14 +12,32 @@ export interface TemplateInfo {
   defaults: Record<string, string | boolean>;
   /** Default field names, renamable with `fields:`. */
   fields: string[];
-  /** Equations "lhs = rhs" over the default field names and parameter names. */
-  equations: (p: Record<string, string | boolean>) => string[];
+  /**
+   * Equations "lhs = rhs" over the default field names and parameter names;
+   * `param_x` names the derivative of an expression parameter by x (see
+   * TemplateContext), so that space-dependent coefficients expand to the
+   * divergence form.
+   */
+  equations: (p: Record<string, string | boolean>, ctx: TemplateContext) => string[];
   /** Problem shape the template needs. */
   dims?: number[];
   needsTime?: boolean;
   /** Short description printed by `pinn validate`. */
   description: string;
 }
+
+/** What an expansion may depend on besides the parameters' text. */
+export interface TemplateContext {
+  /** Spatial variables of the problem (x, y, z by dimension). */
+  spatial: string[];
+  /** Whether an expression parameter depends on a spatial variable. */
+  varies: (param: string) => boolean;
+}
+
+const NO_CONTEXT: TemplateContext = { spatial: ['x', 'y'], varies: () => false };
+
+/** grad(a) . grad(u) as template text: a_x*u_x + a_y*u_y (+ a_z*u_z). */
+const gradDot = (a: string, u: string, ctx: TemplateContext) => `(${ctx.spatial.map((v) => `${a}_${v}*${u}_${v}`).join(' + ')})`;
 
 const exprs = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'expr' as const]));
 
@@ -46,11 +64,21 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
   },
   electrostatic: {
     params: exprs('permittivity', 'charge'), required: [], defaults: { permittivity: '1', charge: '0' },
-    fields: ['phi'], equations: () => ['-permittivity*lap(phi) = charge'], description: 'electrostatic potential, -eps lap(phi) = rho',
+    fields: ['phi'],
+    // -div(eps grad phi) = rho; with a constant eps this is -eps lap(phi) = rho.
+    equations: (_p, c = NO_CONTEXT) => [c.varies('permittivity')
+      ? `-permittivity*lap(phi) - ${gradDot('permittivity', 'phi', c)} = charge`
+      : '-permittivity*lap(phi) = charge'],
+    description: 'electrostatic potential, -div(eps grad phi) = rho',
   },
   magnetostatic: {
     params: exprs('permeability', 'current'), required: [], defaults: { permeability: '1', current: '0' },
-    fields: ['Az'], equations: () => ['-lap(Az)/permeability = current'], description: 'magnetostatic vector potential Az, -lap(Az)/mu = Jz',
+    fields: ['Az'],
+    // -div(grad(Az)/mu) = Jz; with a constant mu this is -lap(Az)/mu = Jz.
+    equations: (_p, c = NO_CONTEXT) => [c.varies('permeability')
+      ? `-lap(Az)/permeability + ${gradDot('permeability', 'Az', c)}/permeability^2 = current`
+      : '-lap(Az)/permeability = current'],
+    description: 'magnetostatic vector potential Az, -div(grad(Az)/mu) = Jz',
   },
   'maxwell-tm': {
     params: exprs('permittivity', 'permeability', 'conductivity', 'current'), required: [],
@@ -91,7 +119,11 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
   'maxwell-harmonic': {
     params: exprs('omega', 'permittivity', 'permeability', 'current'), required: ['omega'],
     defaults: { permittivity: '1', permeability: '1', current: '0' },
-    fields: ['Ez'], equations: () => ['-lap(Ez) - omega^2*permittivity*permeability*Ez = current'],
+    fields: ['Ez'],
+    // -mu div(grad(Ez)/mu) - omega^2 eps mu Ez = current; with a constant mu, -lap(Ez) - omega^2 eps mu Ez = current.
+    equations: (_p, c = NO_CONTEXT) => [c.varies('permeability')
+      ? `-lap(Ez) + ${gradDot('permeability', 'Ez', c)}/permeability - omega^2*permittivity*permeability*Ez = current`
+      : '-lap(Ez) - omega^2*permittivity*permeability*Ez = current'],
     dims: [2], description: 'time-harmonic 2D TM field (real amplitude of Ez)',
   },
 };

@@ -135,6 +135,8 @@ export interface Spec {
     resampleEvery: number;
     seed: number;
     causal: boolean;
+    /** Causal weighting settings when `causal` was given as a mapping (defaults in strategies/causal.ts). */
+    causalOptions?: { epsilon: number; bins: number };
     logEvery: number;
     /** Save RUN/checkpoint every this many iterations (0: only when interrupted). */
     checkpointEvery: number;

@@ -13,12 +13,20 @@ import { add, div, mul, num, show, sub, sum, variable, walk, type Expr } from '.
 import type { Problem, Term } from '../problem/problem.js';
 import type { BoundarySelector } from '../problem/geometry/types.js';
 import { rawName } from '../model/model.js';
+import { evalNumeric } from '../expr/numeric.js';
+import { sideNames } from '../problem/geometry/primitive.js';
+import { makeSampler } from '../problem/sampling/samplers.js';
+import { createRng } from '../problem/sampling/random.js';
 
 /** Keeps the blend finite where two parts meet; its effect on a part is eps / phi_other^2. */
 const BLEND_EPS = 1e-12;
 
-/** One part of a field's hard data: where it holds (phi = 0 there) and the value. */
-export interface HardPart { term: Term; phi: Expr; value: Expr }
+/**
+ * One part of a field's hard data: where it holds (phi = 0 there) and the value.
+ * `silent`: the value is 0 and every other part's data vanishes here already,
+ * so the part only multiplies phi and stays out of the blend of G.
+ */
+export interface HardPart { term: Term; phi: Expr; value: Expr; silent?: boolean }
 
 export interface HardPlan {
   /** Per field: the parts that can be imposed exactly. */
@@ -27,6 +35,8 @@ export interface HardPlan {
   exact: Set<Term>;
   /** Terms asked for `hard` that fall back to penalty, with the reason. */
   fallback: { term: Term; reason: string }[];
+  /** How an exact term is imposed, where it is not plainly u = g + phi * N. */
+  detail: Map<Term, string>;
 }
 
 /** Which of `terms` (those a strategy wants exact) can be imposed, and how. */
@@ -34,7 +44,20 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
   const parts = new Map<string, HardPart[]>();
   const exact = new Set<Term>();
   const fallback: HardPlan['fallback'] = [];
+  const detail = new Map<Term, string>();
   for (const term of terms) {
+    if (term.type === 'pec' && !term.hardValues?.length) {
+      const tangential = tangentialPec(problem, term);
+      if (typeof tangential === 'string') { fallback.push({ term, reason: tangential }); continue; }
+      for (const { field, phi } of tangential) {
+        const list = parts.get(field) ?? [];
+        list.push({ term, phi, value: num(0) });
+        parts.set(field, list);
+      }
+      exact.add(term);
+      detail.set(term, `tangential E = 0 on the faces: ${tangential.map((x) => `${x.field} = ${show(x.phi)} * N`).join(', ')}`);
+      continue;
+    }
     const why = cannotImpose(problem, term);
     if (why) { fallback.push({ term, reason: why }); continue; }
     const phi = partPhi(problem, term)!;
@@ -45,7 +68,122 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
     }
     exact.add(term);
   }
-  return { parts, exact, fallback };
+  for (const list of parts.values()) markSilent(problem, list);
+  return { parts, exact, fallback, detail };
+}
+
+/**
+ * Tangential PEC (n x E = 0) on the faces of a rectangle or box: on a face
+ * with normal along axis a, every E component but E_a is tangential and
+ * vanishes, so E_j = phi_j N_j with phi_j the product of the distances of the
+ * part's faces whose normal is not along j. Other geometries: the reason it
+ * falls back to penalty.
+ */
+export function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr }[] | string {
+  const g = problem.spec.geometry;
+  if (g.kind !== 'rectangle' && g.kind !== 'box') {
+    return 'tangential PEC (n x E = 0) couples the E components through the normal; it is exact only on rectangle and box domains, whose faces are axis-aligned (E_j = 0 on every face not normal to j)';
+  }
+  if (term.set.kind !== 'boundary') return 'tangential PEC needs a boundary part';
+  const sel = term.set.selector;
+  const names = sideNames(problem.dim);
+  let faces: string[];
+  if (sel.kind === 'all' || (sel.kind === 'name' && sel.name === g.name)) faces = names;
+  else if (sel.kind === 'name' && names.includes(sel.name)) faces = [sel.name];
+  else return 'its boundary part is given by an expression selector, which has no distance function';
+  const components = ['x', 'y', 'z'].slice(0, problem.dim).map((c) => `E${c}`);
+  const out: { field: string; phi: Expr }[] = [];
+  components.forEach((field, j) => {
+    // Side names come in (min, max) pairs per axis: face k has its normal along axis floor(k / 2).
+    const tangent = faces.filter((f) => Math.floor(names.indexOf(f) / 2) !== j);
+    if (tangent.length === 0 || !problem.fields.includes(field)) return;
+    const phis = tangent.map((f) => problem.geometry.partDistance({ kind: 'name', name: f })!);
+    out.push({ field, phi: phis.slice(1).reduce((a, b) => mul(a, b), phis[0]!) });
+  });
+  return out;
+}
+
+/**
+ * Marks zero-valued parts on which every other part's data vanishes already
+ * (compatible data, e.g. an initial value that is zero on a PEC wall): there
+ * G = the other parts' blend satisfies them as it is, and leaving them out of
+ * the blend avoids its steep weights where the parts meet (a plain blend of
+ * g at t = 0 and 0 on the wall makes N singular at the wall as t -> 0).
+ * Checked numerically at sample points of each zero part.
+ */
+function markSilent(problem: Problem, list: HardPart[]): void {
+  if (new Set(list.map((p) => show(p.value))).size < 2) return;
+  for (const z of list) {
+    if (z.value.kind !== 'num' || z.value.value !== 0) continue;
+    const others = list.filter((p) => p !== z && !p.silent && !(p.value.kind === 'num' && p.value.value === 0));
+    if (others.length === 0) continue;
+    const pts = zeroPoints(problem, z);
+    if (pts.length === 0) continue;
+    const scale = Math.max(1, ...others.map((o) => maxAbsOver(problem, o.value, samplePoints(problem))));
+    if (others.every((o) => maxAbsOver(problem, o.value, pts) <= 1e-9 * scale)) z.silent = true;
+  }
+}
+
+const SILENT_SAMPLES = 256;
+
+/** Points (in variable order) where the part's phi vanishes: its boundary (times across the range) or the initial time. */
+function zeroPoints(problem: Problem, part: HardPart): number[][] {
+  const nv = problem.variables.length;
+  const dim = problem.dim;
+  const sampler = makeSampler('halton', createRng(7));
+  const time = problem.time;
+  const withTime = (space: Float64Array, t: (i: number) => number): number[][] => {
+    const out: number[][] = [];
+    for (let i = 0; i < space.length / dim; i++) {
+      const p = Array.from(space.subarray(i * dim, (i + 1) * dim));
+      if (nv > dim) p.push(t(i));
+      out.push(p);
+    }
+    return out;
+  };
+  const set = part.term.set;
+  if (set.kind === 'initial') return withTime(problem.geometry.sampleInterior(SILENT_SAMPLES, sampler), () => time!.min);
+  if (set.kind !== 'boundary') return [];
+  let pts: number[][];
+  try {
+    const b = problem.geometry.sampleBoundary(SILENT_SAMPLES, sampler, set.selector);
+    pts = withTime(b.points, (i) => (time ? time.min + ((time.max - time.min) * i) / (SILENT_SAMPLES - 1) : 0));
+  } catch {
+    return [];
+  }
+  // Tangential PEC parts vanish on some faces of the selected boundary only.
+  const size = Math.max(...problem.geometry.bbox.max.map((m, a) => m - problem.geometry.bbox.min[a]!));
+  return pts.filter((p) => Math.abs(evalAt(problem, part.phi, p)) <= 1e-9 * size);
+}
+
+function samplePoints(problem: Problem): number[][] {
+  const space = problem.geometry.sampleInterior(SILENT_SAMPLES, makeSampler('halton', createRng(8)));
+  const out: number[][] = [];
+  const time = problem.time;
+  for (let i = 0; i < SILENT_SAMPLES; i++) {
+    const p = Array.from(space.subarray(i * problem.dim, (i + 1) * problem.dim));
+    if (time) p.push(time.min + ((time.max - time.min) * i) / (SILENT_SAMPLES - 1));
+    out.push(p);
+  }
+  return out;
+}
+
+function evalAt(problem: Problem, e: Expr, p: number[]): number {
+  return evalNumeric(e, {
+    tolerance: 0,
+    value: (name) => { const k = problem.variables.indexOf(name); return k >= 0 ? p[k]! : problem.constants.get(name) ?? NaN; },
+  });
+}
+
+/** Largest |e| over the points (NaN anywhere: Infinity, so nothing is assumed). */
+function maxAbsOver(problem: Problem, e: Expr, pts: number[][]): number {
+  let m = 0;
+  for (const p of pts) {
+    const v = Math.abs(evalAt(problem, e, p));
+    if (!Number.isFinite(v)) return Infinity;
+    m = Math.max(m, v);
+  }
+  return m;
 }
 
 function cannotImpose(problem: Problem, term: Term): string | undefined {
@@ -56,8 +194,6 @@ function cannotImpose(problem: Problem, term: Term): string | undefined {
         return 'normal-derivative conditions need derivatives of the network inside the output transform (u = N - phi (grad phi . grad N + h) needs third derivatives of N for second-order equations), which this version does not build';
       case 'initial-rate':
         return 'initial rates are not imposed exactly in this version';
-      case 'pec':
-        return 'tangential PEC (n x E = 0) couples several fields; only TM Ez = 0 is imposed exactly';
       default:
         return `a ${term.type} condition has no exact form`;
     }
@@ -113,7 +249,10 @@ export function hardTransform(parts: HardPart[], inner: Expr): Expr {
 }
 
 /** The smooth extension G of the parts' data. */
-export function extension(parts: HardPart[]): Expr {
+export function extension(all: HardPart[]): Expr {
+  const blended = all.filter((p) => !p.silent);
+  if (blended.length === 0) return num(0);
+  const parts = blended;
   const distinct = new Set(parts.map((p) => show(p.value)));
   if (distinct.size === 1) return parts[0]!.value;
   const inv = parts.map((p) => div(num(1), add(mul(p.phi, p.phi), num(BLEND_EPS))));

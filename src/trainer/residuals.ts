@@ -10,6 +10,7 @@ import type { Problem, Term } from '../problem/problem.js';
 import { batchEnv, fieldJets, makeBatch, disposeBatch, type Batch, type Model } from '../model/model.js';
 import type { TermResiduals } from '../strategies/strategy.js';
 import type { PointGroup } from './points.js';
+import { binMatrix, CAUSAL_DEFAULTS } from '../strategies/causal.js';
 
 export interface TrainingBatch {
   group: PointGroup;
@@ -17,6 +18,8 @@ export interface TrainingBatch {
   ch: J.Channels;
   /** Residual scale of a data-parallel shard (see trainer/parallel.ts); 1 when absent. */
   scale?: number;
+  /** Time-bin matrix of the domain points when training.causal is on (strategies/causal.ts). */
+  bins?: tf.Tensor2D;
 }
 
 /** The channels needed to evaluate these expressions. */
@@ -38,18 +41,24 @@ export function prepareBatches(problem: Problem, groups: PointGroup[]): Training
         batch.extra.set(`__data_${f}`, tf.keep(tf.tensor2d(col, [batch.n, 1])));
       });
     }
-    return { group, batch, ch: channelsFor(problem, group.terms.flatMap((t) => t.residuals)) };
+    const ch = channelsFor(problem, group.terms.flatMap((t) => t.residuals));
+    const causal = problem.spec.training.causal && problem.time && group.set.kind === 'domain';
+    if (!causal) return { group, batch, ch };
+    const nv = problem.variables.length;
+    const times = Float64Array.from({ length: batch.n }, (_, i) => group.points[i * nv + problem.dim]!);
+    const bins = tf.keep(binMatrix(times, problem.time!.min, problem.time!.max, (problem.spec.training.causalOptions ?? CAUSAL_DEFAULTS).bins));
+    return { group, batch, ch, bins };
   });
 }
 
 export function disposeBatches(batches: TrainingBatch[]): void {
-  batches.forEach((b) => disposeBatch(b.batch));
+  batches.forEach((b) => { disposeBatch(b.batch); b.bins?.dispose(); });
 }
 
 /** Residual tensors of the given terms (all terms of each batch unless filtered). */
 export function computeResiduals(problem: Problem, model: Model, batches: TrainingBatch[], include: (t: Term) => boolean = () => true): TermResiduals[] {
   const out: TermResiduals[] = [];
-  for (const { group, batch, ch, scale } of batches) {
+  for (const { group, batch, ch, scale, bins } of batches) {
     const terms = group.terms.filter(include);
     if (terms.length === 0) continue;
     const fields = fieldJets(problem, model, batch, ch);
@@ -58,7 +67,7 @@ export function computeResiduals(problem: Problem, model: Model, batches: Traini
     const h = batch.n / 2;
     const pair = (v: tf.Tensor) => (group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v);
     const scaled = (v: tf.Tensor) => (scale === undefined || scale === 1 ? v : tf.mul(v, scale));
-    for (const term of terms) out.push({ term, values: term.residuals.map((r) => scaled(pair(evaluateValue(r, env)))) });
+    for (const term of terms) out.push({ term, values: term.residuals.map((r) => scaled(pair(evaluateValue(r, env)))), ...(bins ? { bins } : {}) });
   }
   return out;
 }
