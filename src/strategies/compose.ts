@@ -16,6 +16,7 @@ import { boundOf, boundTransform, planBounds } from './reparam.js';
 import { adaptiveWeights } from './adaptive.js';
 import { lagrangian } from './lagrangian.js';
 import { barrier } from './barrier.js';
+import { causalWeighting, CAUSAL_DEFAULTS } from './causal.js';
 
 /** How a term's loss is formed once transforms are settled. */
 export type LossMode = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'barrier';
@@ -39,7 +40,7 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   // Exact value conditions.
   const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && want(t) === 'hard');
   const hard = planHard(problem, hardCandidates);
-  for (const t of hard.exact) notes.push(`${t.name}: exact (u = g + phi * N)`);
+  for (const t of hard.exact) notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'})`);
   for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
 
   // Sign and bound transforms.
@@ -107,6 +108,10 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   const explained = new Set<Term>([...hard.fallback.map((f) => f.term), ...rest]);
   const plain = [...modeOf].filter(([t, m]) => t.kind !== 'equation' && m === 'penalty' && !t.strategy && !explained.has(t)).map(([t]) => t.name);
   if (name !== 'penalty' && plain.length > 0) notes.push(`${plain.join('; ')}: penalty (${name} does not apply to ${plain.length === 1 ? 'it' : 'them'})`);
+  // Time-causal weighting of the equations' residuals (training.causal).
+  const causal = spec.training.causal && problem.time ? causalWeighting(spec.training.causalOptions ?? CAUSAL_DEFAULTS) : undefined;
+  if (causal) notes.push(`equations: causal time weighting (${causal.options.bins} time bins, epsilon ${causal.options.epsilon}; weights fixed during L-BFGS stages)`);
+  else if (spec.training.causal) notes.push('training.causal has no effect: the problem has no time');
   if (spec.training.resampleEvery > 0 && handlers.has('augmented-lagrangian')) {
     notes.push('augmented-lagrangian: multipliers are pointwise on the training points; resampling keeps them by point index');
   }
@@ -119,11 +124,13 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     loss(residuals: TermResiduals[]): LossParts {
       const parts = new Map<string, tf.Scalar>();
       const totals: tf.Scalar[] = [];
+      causal?.begin();
       for (const r of residuals) {
         const group = GROUPS[r.term.kind];
         const ms = termMeanSquare(r);
         parts.set(group, parts.has(group) ? tf.add(parts.get(group)!, ms) : ms);
         const mode = modeOf.get(r.term) ?? 'penalty';
+        if (causal && r.bins && r.term.kind === 'equation') { totals.push(causal.loss({ ...r, bins: r.bins }, termWeight(r.term, spec))); continue; }
         totals.push(mode === 'penalty' ? tf.mul(ms, termWeight(r.term, spec)) : handlerFor(mode).loss(r));
       }
       const total = (totals.length === 0 ? tf.scalar(0) : totals.length === 1 ? totals[0]! : tf.addN(totals)) as tf.Scalar;
@@ -131,19 +138,23 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     },
     imposed: (t: Term) => (exactTerms.has(t) ? 'exact' : modeOf.get(t) ?? 'penalty'),
     logValues(): Record<string, number> {
-      return Object.assign({}, ...[...handlers.values()].map((h) => h.logValues?.() ?? {}));
+      return Object.assign({}, ...[...handlers.values()].map((h) => h.logValues?.() ?? {}), causal?.logValues() ?? {});
     },
     getState(): unknown {
-      return Object.fromEntries([...handlers].filter(([, h]) => h.getState).map(([mode, h]) => [mode, h.getState!()]));
+      const state: Record<string, unknown> = Object.fromEntries([...handlers].filter(([, h]) => h.getState).map(([mode, h]) => [mode, h.getState!()]));
+      if (causal) state['causal'] = causal.getState();
+      return state;
     },
     setState(state: unknown): void {
       const s = state as Record<string, unknown>;
       for (const [mode, h] of handlers) if (h.setState && s[mode] !== undefined) h.setState(s[mode]);
+      if (causal && s['causal'] !== undefined) causal.setState(s['causal']);
     },
     dispose(): void {
       for (const h of handlers.values()) h.dispose?.();
     },
     afterIteration(ctx: IterationContext): void {
+      causal?.update();
       for (const [mode, h] of handlers) {
         if (h.afterIteration) h.afterIteration(ctx, inLoss.filter((t) => modeOf.get(t) === mode));
       }
