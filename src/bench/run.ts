@@ -9,10 +9,12 @@
  * the achieved GFLOP/s, peak bytes of one step, tensors before/after (leaks),
  * and L-BFGS cost (evaluations per iteration).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { listBackends, selectBackend } from '../backend/backends.js';
-import { loadSpec, loadSpecText } from '../spec/load.js';
+import { loadSpec } from '../spec/load.js';
 import { buildProblem, type Problem } from '../problem/problem.js';
 import { createRng } from '../problem/sampling/random.js';
 import { makeSampler } from '../problem/sampling/samplers.js';
@@ -25,7 +27,10 @@ import { evaluateValue } from '../derivatives/evaluate.js';
 import * as J from '../derivatives/jet.js';
 import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../trainer/adam.js';
 import { lbfgs } from '../trainer/lbfgs.js';
-import { getFlat, setFlat } from '../trainer/train.js';
+import { getFlat, setFlat, train, trainSteps } from '../trainer/train.js';
+import { ShardWorker, splitGroups } from '../trainer/parallel.js';
+import { GROUPS } from '../strategies/strategy.js';
+import { fieldErrors, fieldTable } from '../outputs/grid.js';
 import { estimateCost } from '../problem/describe.js';
 
 const POISSON_3D = `
@@ -42,7 +47,7 @@ training: {points: {domain: 2000, boundary: 600}}
 interface Row {
   problem: string;
   backend: string;
-  engine: 'forward' | 'nested-reverse';
+  engine: 'forward' | 'nested-reverse' | 'forward-2threads';
   ms_per_iteration: number;
   mflop_per_iteration: number;
   gflops: number;
@@ -99,6 +104,34 @@ function modelValues(problem: Problem, model: Model, x: tf.Tensor2D): tf.Tensor 
   return h;
 }
 
+/** Adam through the real training loop with a worker thread taking half of every point set. */
+function twoThreadRow(problem: Problem, model: Model, strategy: ReturnType<typeof penaltyStrategy>, backend: string, iterations: number, warmup: number, flops: number): Row {
+  const spec = problem.spec;
+  const sampler = makeSampler('sobol', createRng(0));
+  const groups = samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler);
+  const [mine, theirs] = splitGroups(groups, problem.variables.length, problem.dim);
+  const worker = new ShardWorker({
+    specFile: spec.file, sets: [], backend, parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
+    parts: [...new Set(problem.terms.map((t) => GROUPS[t.kind]))],
+  }, theirs);
+  const batches = prepareBatches(problem, mine.map((m) => m.group)).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
+  const run = (n: number) => {
+    const t0 = performance.now();
+    train(problem, model, strategy, batches, { stages: [{ optimizer: 'adam', iterations: n, lr: 1e-4, loc: spec.geometry.loc }], recordEvery: n, resampleEvery: 0, parallel: worker });
+    return (performance.now() - t0) / n;
+  };
+  run(warmup);
+  const before = tf.memory().numTensors;
+  const ms = Math.min(run(iterations), run(iterations));
+  const after = tf.memory().numTensors;
+  worker.close();
+  disposeBatches(batches);
+  return {
+    problem: problem.name, backend, engine: 'forward-2threads', ms_per_iteration: ms, mflop_per_iteration: flops / 1e6, gflops: flops / (ms * 1e6),
+    peak_bytes: NaN, tensors_before: before, tensors_after: after, kernels_per_iteration: NaN,
+  };
+}
+
 async function benchProblem(problem: Problem, backend: string, iterations: number, warmup: number): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow }> {
   const spec = problem.spec;
   const rng = createRng(0);
@@ -137,6 +170,7 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
     adam.m.forEach((t) => t.dispose());
     adam.v.forEach((t) => t.dispose());
   }
+  if (backend === 'wasm' || backend === 'cpu') rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration));
   const sizes = vars.map((v) => v.size);
   const objective = (theta: Float64Array) => {
     setFlat(vars, theta, sizes);
@@ -163,6 +197,37 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
   return { rows, lbfgsRow };
 }
 
+/**
+ * Wall-clock training time until poisson-2d's L2 relative error first reaches
+ * `target`, with the spec's own stages; the error is checked every `every`
+ * iterations on a 51 x 51 grid, and the checks are not counted as time.
+ */
+function timeToAccuracy(target: number, every: number): { reached: boolean; iterations: number; seconds: number; error: number } {
+  const problem = buildProblem(loadSpec('problems/poisson-2d.yaml'));
+  const spec = problem.spec;
+  spec.output.grid = [51, 51];
+  const rng = createRng(spec.training.seed);
+  const sampler = makeSampler(spec.training.sampling, rng);
+  const model = createModel(problem, rng, new Map());
+  const batches = prepareBatches(problem, samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler));
+  const steps = trainSteps(problem, model, penaltyStrategy(spec), batches, { stages: spec.training.stages, recordEvery: 1000, resampleEvery: 0 });
+  let seconds = 0;
+  let last = performance.now();
+  let error = NaN;
+  for (;;) {
+    const r = steps.next();
+    seconds += (performance.now() - last) / 1000;
+    if (r.done) break;
+    if (r.value.done % every === 0 && r.value.done > 0) {
+      error = fieldErrors(fieldTable(problem, model))['u']!.l2_relative;
+      if (error <= target) { steps.return(undefined as never); return { reached: true, iterations: r.value.done, seconds, error }; }
+    }
+    last = performance.now();
+  }
+  error = fieldErrors(fieldTable(problem, model))['u']!.l2_relative;
+  return { reached: error <= target, iterations: spec.training.stages.reduce((a, b) => a + b.iterations, 0), seconds, error };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outIndex = args.indexOf('--out');
@@ -171,9 +236,12 @@ async function main(): Promise<void> {
   const iterations = quick ? 10 : 40;
   const warmup = quick ? 3 : 10;
   const available = (await listBackends()).filter((b) => b.available);
+  // Written to a file so a worker thread can load it like any spec.
+  const poisson3dFile = join(mkdtempSync(join(tmpdir(), 'pinn-bench-')), 'poisson-3d.yaml');
+  writeFileSync(poisson3dFile, POISSON_3D);
   const problems = () => [
     buildProblem(loadSpec('problems/poisson-2d.yaml')),
-    buildProblem(loadSpecText(POISSON_3D, 'poisson-3d (built in)')),
+    buildProblem(loadSpec(poisson3dFile)),
     buildProblem(loadSpec('problems/heat-1d.yaml')),
   ];
   const rows: Row[] = [];
@@ -187,7 +255,7 @@ async function main(): Promise<void> {
       rows.push(...r.rows);
       lbfgsRows.push(r.lbfgsRow);
       for (const row of r.rows) {
-        process.stdout.write(`${row.problem.padEnd(12)} ${row.backend.padEnd(6)} ${row.engine.padEnd(15)} ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${row.mflop_per_iteration.toFixed(0).padStart(5)} MFLOP  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  peak ${(row.peak_bytes / 2 ** 20).toFixed(1)} MiB  tensors ${row.tensors_before}->${row.tensors_after}  ${row.kernels_per_iteration} kernels\n`);
+        process.stdout.write(`${row.problem.padEnd(12)} ${row.backend.padEnd(6)} ${row.engine.padEnd(16)} ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${row.mflop_per_iteration.toFixed(0).padStart(5)} MFLOP  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  peak ${(row.peak_bytes / 2 ** 20).toFixed(1)} MiB  tensors ${row.tensors_before}->${row.tensors_after}  ${row.kernels_per_iteration} kernels\n`);
       }
       const l = r.lbfgsRow;
       process.stdout.write(`${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`);
@@ -198,7 +266,13 @@ async function main(): Promise<void> {
     return { problem: f.problem, backend: f.backend, reverse_over_forward: rev ? rev.ms_per_iteration / f.ms_per_iteration : NaN };
   });
   for (const r of ratios) process.stdout.write(`ratio nested-reverse / forward  ${r.problem.padEnd(12)} ${r.backend.padEnd(6)} ${r.reverse_over_forward.toFixed(2)}x\n`);
-  const result = { date: new Date().toISOString(), node: process.version, backends: available, steps: rows, lbfgs: lbfgsRows, ratios };
+  let accuracy: ReturnType<typeof timeToAccuracy> | undefined;
+  if (args.includes('--accuracy')) {
+    await selectBackend(available[0]!.name);
+    accuracy = timeToAccuracy(1e-3, 50);
+    process.stdout.write(`poisson-2d on ${available[0]!.name}: L2 relative error ${accuracy.error.toExponential(2)} ${accuracy.reached ? 'reached' : 'NOT reached'} after ${accuracy.iterations} iterations, ${accuracy.seconds.toFixed(1)} s of training\n`);
+  }
+  const result = { date: new Date().toISOString(), node: process.version, backends: available, steps: rows, lbfgs: lbfgsRows, ratios, time_to_1e3: accuracy };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`results written to ${outFile}\n`);
 }
