@@ -25,7 +25,8 @@ cp node_modules/deasync/index.js node_modules/deasync/package.json "$G/node_modu
 cp -r node_modules/deasync/bin/linux-x64-node-20 "$G/node_modules/deasync/bin/"
 cp problems/poisson-2d.yaml "$G/problems/"
 echo "[bundle] node ($(node --version)) -> node.xz"
-xz -T2 -9 -c "$(command -v node)" > "$G/node.xz"
+if [ -f /tmp/pinn-node-$(node --version).xz ]; then cp /tmp/pinn-node-$(node --version).xz "$G/node.xz"
+else xz -T2 -9 -c "$(command -v node)" > "$G/node.xz"; cp "$G/node.xz" /tmp/pinn-node-$(node --version).xz; fi
 node --version > "$G/node-version"
 if [ ! -f .gl/libvulkan1_*.deb ] 2>/dev/null || ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
   echo "[bundle] fetching Vulkan loader debs into .gl/"

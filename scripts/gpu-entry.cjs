@@ -2,15 +2,7 @@
 // backends bundled but loaded lazily (tfjs-backend-webgpu registers itself only
 // if navigator.gpu exists when it is first evaluated). The webgpu package
 // (dawn.node) and deasync stay real packages under .gpu/node_modules.
-globalThis.__pinnBundled = {
-  '@tensorflow/tfjs-backend-webgpu': () => require('@tensorflow/tfjs-backend-webgpu'),
-  '@tensorflow/tfjs-backend-wasm': () => {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    // The .wasm files lie beside the bundle.
-    wasm.setWasmPaths(`${__dirname}/`);
-    return wasm;
-  },
-};
+require('./gpu-prelude.cjs');
 import('../dist/cli/main.js').then(async ({ main }) => {
   process.exitCode = await main(process.argv);
   // dawn.node keeps Node alive while navigator.gpu holds it (webgpu README, Lifetime).
