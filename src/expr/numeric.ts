@@ -1,9 +1,10 @@
 /**
  * Evaluates an expression of variables and constants in float64 plain
- * JavaScript: exact solutions, boundary selectors and data checks, where a
- * point-by-point answer in double precision is wanted.
+ * JavaScript: exact solutions, boundary selectors, distance functions and
+ * data checks, where a point-by-point answer in double precision is wanted.
+ * Shared subtrees (distance functions are graphs) are evaluated once.
  */
-import type { Expr } from './ir.js';
+import { children, type Expr } from './ir.js';
 
 export interface NumericEnv {
   /** Value of a variable or constant by name (NaN if unknown). */
@@ -13,14 +14,39 @@ export interface NumericEnv {
 }
 
 export function evalNumeric(e: Expr, env: NumericEnv): number {
-  const ev = (x: Expr) => evalNumeric(x, env);
+  return compileNumeric(e)(env);
+}
+
+/**
+ * Orders the distinct nodes of `e` children-first once; the returned function
+ * then evaluates the expression for any environment in one pass.
+ */
+export function compileNumeric(e: Expr): (env: NumericEnv) => number {
+  const order: Expr[] = [];
+  const slot = new Map<Expr, number>();
+  const visit = (node: Expr): void => {
+    if (slot.has(node)) return;
+    children(node).forEach(visit);
+    slot.set(node, order.length);
+    order.push(node);
+  };
+  visit(e);
+  return (env) => {
+    const values = new Float64Array(order.length);
+    const of = (child: Expr) => values[slot.get(child)!]!;
+    for (let i = 0; i < order.length; i++) values[i] = evalNode(order[i]!, of, env);
+    return values[order.length - 1]!;
+  };
+}
+
+function evalNode(e: Expr, of: (child: Expr) => number, env: NumericEnv): number {
   switch (e.kind) {
     case 'num': return e.value;
     case 'var': case 'const': return env.value(e.name);
-    case 'neg': return -ev(e.arg);
+    case 'neg': return -of(e.arg);
     case 'binary': {
-      const a = ev(e.left);
-      const b = ev(e.right);
+      const a = of(e.left);
+      const b = of(e.right);
       switch (e.op) {
         case '+': return a + b;
         case '-': return a - b;
@@ -30,10 +56,10 @@ export function evalNumeric(e: Expr, env: NumericEnv): number {
       }
       break;
     }
-    case 'call': return (Math[e.fn] as (...v: number[]) => number)(...e.args.map(ev));
+    case 'call': return (Math[e.fn] as (...v: number[]) => number)(...e.args.map(of));
     case 'compare': {
-      const a = ev(e.left);
-      const b = ev(e.right);
+      const a = of(e.left);
+      const b = of(e.right);
       const tol = env.tolerance;
       switch (e.op) {
         case '==': return Math.abs(a - b) <= tol ? 1 : 0;
@@ -45,9 +71,9 @@ export function evalNumeric(e: Expr, env: NumericEnv): number {
       }
       break;
     }
-    case 'logic': return e.op === 'and' ? (ev(e.left) && ev(e.right) ? 1 : 0) : (ev(e.left) || ev(e.right) ? 1 : 0);
-    case 'not': return ev(e.arg) ? 0 : 1;
-    case 'cond': return ev(e.test) ? ev(e.then) : ev(e.else);
+    case 'logic': return e.op === 'and' ? (of(e.left) && of(e.right) ? 1 : 0) : (of(e.left) || of(e.right) ? 1 : 0);
+    case 'not': return of(e.arg) ? 0 : 1;
+    case 'cond': return of(e.test) ? of(e.then) : of(e.else);
     default: return NaN;
   }
   return NaN;

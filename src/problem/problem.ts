@@ -12,7 +12,7 @@ import { shapeDim } from '../spec/load.js';
 import { didYouMean } from '../spec/suggest.js';
 import { ExprError, parseEquation, parseExpr, type NameScope } from '../expr/parse.js';
 import { fold, derivativeOrder, fieldsUsed } from '../expr/analyze.js';
-import { evalNumeric } from '../expr/numeric.js';
+import { compileNumeric } from '../expr/numeric.js';
 import { mapExpr, show, sub, mul, add, field as fieldRef, type Expr } from '../expr/ir.js';
 import { DiffError, dependsOn, diff, simplify } from '../expr/diff.js';
 import { buildGeometry } from './geometry/index.js';
@@ -377,7 +377,8 @@ function pointSetFor(
 function selectorPredicate(e: Expr, spatial: string[], geometry: Geometry, known: ReadonlyMap<string, number>): (p: ArrayLike<number>) => boolean {
   const size = Math.max(...geometry.bbox.max.map((m, i) => m - geometry.bbox.min[i]!));
   const tol = 1e-6 * Math.max(1, size);
-  return (p) => evalNumeric(e, {
+  const run = compileNumeric(e);
+  return (p) => run({
     tolerance: tol,
     value: (name) => { const i = spatial.indexOf(name); return i >= 0 ? p[i]! : known.get(name) ?? NaN; },
   }) !== 0;

@@ -7,6 +7,7 @@
  * (to first order) on the composed boundary.
  */
 import { add, call, neg, num, pow, sub, variable, type Expr } from '../../expr/ir.js';
+import { compileNumeric } from '../../expr/numeric.js';
 
 export const AXIS_NAMES = ['x', 'y', 'z'] as const;
 
@@ -46,62 +47,13 @@ export const rOrAll = (terms: Expr[]): Expr => foldBalanced(terms, rOr);
  * into a point evaluator. Shared subtrees are evaluated once.
  */
 export function compileDistance(e: Expr): (point: ArrayLike<number>) => number {
-  const order: Expr[] = [];
-  const slot = new Map<Expr, number>();
-  const visit = (node: Expr): void => {
-    if (slot.has(node)) return;
-    if (node.kind === 'neg') visit(node.arg);
-    else if (node.kind === 'binary') { visit(node.left); visit(node.right); }
-    else if (node.kind === 'call') node.args.forEach(visit);
-    else if (node.kind !== 'num' && node.kind !== 'var') throw new Error(`geometry expression cannot contain '${node.kind}'`);
-    slot.set(node, order.length);
-    order.push(node);
-  };
-  visit(e);
-  const at = (node: Expr, values: Float64Array): number => values[slot.get(node)!]!;
-
-  return (point) => {
-    const values = new Float64Array(order.length);
-    order.forEach((node, i) => {
-      values[i] = evaluateNode(node, point, (child) => at(child, values));
-    });
-    return values[order.length - 1]!;
-  };
-}
-
-function evaluateNode(node: Expr, point: ArrayLike<number>, value: (child: Expr) => number): number {
-  switch (node.kind) {
-    case 'num': return node.value;
-    case 'var': {
-      const axis = AXIS_NAMES.indexOf(node.name as (typeof AXIS_NAMES)[number]);
-      if (axis < 0 || axis >= point.length) throw new Error(`unknown coordinate '${node.name}'`);
+  const run = compileNumeric(e);
+  return (point) => run({
+    tolerance: 0,
+    value: (name) => {
+      const axis = AXIS_NAMES.indexOf(name as (typeof AXIS_NAMES)[number]);
+      if (axis < 0 || axis >= point.length) throw new Error(`unknown coordinate '${name}'`);
       return point[axis]!;
-    }
-    case 'neg': return -value(node.arg);
-    case 'binary': {
-      const l = value(node.left);
-      const r = value(node.right);
-      switch (node.op) {
-        case '+': return l + r;
-        case '-': return l - r;
-        case '*': return l * r;
-        case '/': return l / r;
-        case '^': return Math.pow(l, r);
-      }
-      break;
-    }
-    case 'call': {
-      const args = node.args.map(value);
-      switch (node.fn) {
-        case 'sqrt': return Math.sqrt(args[0]!);
-        case 'abs': return Math.abs(args[0]!);
-        case 'min': return Math.min(args[0]!, args[1]!);
-        case 'max': return Math.max(args[0]!, args[1]!);
-        default: break;
-      }
-      break;
-    }
-    default: break;
-  }
-  throw new Error(`geometry expression cannot contain '${node.kind === 'call' ? node.fn : node.kind}'`);
+    },
+  });
 }
