@@ -8,6 +8,12 @@
  * G = sum_i w_i g_i with w_i = (phi_i^2 + eps)^-1 / sum_k (phi_k^2 + eps)^-1,
  * so that G = g_i on part i. Derivatives of the transform come out exactly
  * from the jet algebra, since the transform is plain expression IR.
+ *
+ * Tangential PEC (TE and 3D n x E = 0) is exact on rectangle and box domains,
+ * per E component with the distances of the faces it is tangential to
+ * (tangentialPec). Zero data on a part where the other parts' data vanish
+ * already (a cavity mode's initial value on its PEC wall) stays out of the
+ * blend (markSilent): G is then the other data as it is.
  */
 import { add, div, mul, num, show, sub, sum, variable, walk, type Expr } from '../expr/ir.js';
 import type { Problem, Term } from '../problem/problem.js';
