@@ -17,7 +17,6 @@
  */
 import { add, div, mul, num, show, sub, sum, variable, walk, type Expr } from '../expr/ir.js';
 import type { Problem, Term } from '../problem/problem.js';
-import type { BoundarySelector } from '../problem/geometry/types.js';
 import { rawName } from '../model/model.js';
 import { evalNumeric } from '../expr/numeric.js';
 import { sideNames } from '../problem/geometry/primitive.js';
@@ -221,31 +220,13 @@ function cannotImpose(problem: Problem, term: Term): string | undefined {
 /** Distance-like function of the term's point set: zero there, positive in the domain. */
 function partPhi(problem: Problem, term: Term): Expr | undefined {
   switch (term.set.kind) {
-    case 'boundary': return boxProduct(problem, term.set.selector) ?? problem.geometry.partDistance(term.set.selector);
+    case 'boundary': return problem.geometry.partDistance(term.set.selector);
     case 'initial': {
       const { min, max } = problem.time!;
       return div(sub(variable('t'), num(min)), num(max - min));
     }
     default: return undefined;
   }
-}
-
-/**
- * On a whole rectangle or box boundary: the product of the per-axis slabs
- * (x - lo)(hi - x)/(hi - lo), as in DeepXDE's hard-constraint examples. It is
- * smooth everywhere (the R-function conjunction of the geometry's distance
- * has steep curvature toward the corners), and u / phi stays separable for
- * separable solutions, which trains markedly better.
- */
-function boxProduct(problem: Problem, selector: BoundarySelector): Expr | undefined {
-  const g = problem.spec.geometry;
-  if ((g.kind !== 'rectangle' && g.kind !== 'box') || selector.kind !== 'all') return undefined;
-  const { min, max } = problem.geometry.bbox;
-  const slabs = min.map((lo, a) => {
-    const x = variable(['x', 'y', 'z'][a]!);
-    return div(mul(sub(x, num(lo)), sub(num(max[a]!), x)), num(max[a]! - lo));
-  });
-  return slabs.slice(1).reduce((p, s) => mul(p, s), slabs[0]!);
 }
 
 /** The output transform of a field: G + phi * inner, with inner the raw output (or a sign transform of it). */
