@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastGradients } from './gradients.js';
+import { registerFastGradients, registerWasmSharing } from './gradients.js';
 import { installSyncReads } from './webgpu-sync.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -78,6 +78,7 @@ async function prepare(name: BackendName): Promise<string> {
     }
     case 'wasm': {
       await load('@tensorflow/tfjs-backend-wasm');
+      registerWasmSharing();
       return 'WebAssembly (XNNPACK, SIMD)';
     }
     case 'cpu':
