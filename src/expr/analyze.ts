@@ -57,11 +57,6 @@ export function fieldsUsed(e: Expr): Set<string> {
   return out;
 }
 
-export function usesKind(e: Expr, kinds: Expr['kind'][]): boolean {
-  let found = false;
-  walk(e, (node) => { if (kinds.includes(node.kind)) found = true; });
-  return found;
-}
 
 /** Replaces known constants by numbers and folds numeric subtrees. */
 export function fold(e: Expr, known: ReadonlyMap<string, number>): Expr {
@@ -80,9 +75,4 @@ export function fold(e: Expr, known: ReadonlyMap<string, number>): Expr {
     }
     return node;
   });
-}
-
-/** Evaluates a closed numeric expression (constants already folded); NaN if it is not closed. */
-export function numericValue(e: Expr): number {
-  return e.kind === 'num' ? e.value : NaN;
 }

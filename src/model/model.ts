@@ -9,7 +9,7 @@ import { evaluate, type EvalEnv } from '../derivatives/evaluate.js';
 import type { Expr } from '../expr/ir.js';
 import type { Problem } from '../problem/problem.js';
 import type { Rng } from '../problem/sampling/random.js';
-import { createNetwork, forward, type NetworkParams } from './network.js';
+import { createNetwork, disposeNetwork, forward, type NetworkParams } from './network.js';
 
 /** Name under which a transform expression reads the raw network output of a field. */
 export const rawName = (field: string): string => `__raw_${field}`;
@@ -52,6 +52,11 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
   }, rng);
   const unknowns = new Map(problem.unknowns.map((u, k) => [u.name, tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`))]));
   return { net, shift, scale, unknowns, transforms };
+}
+
+export function disposeModel(model: Model): void {
+  disposeNetwork(model.net);
+  model.unknowns.forEach((v) => v.dispose());
 }
 
 export function trainableVariables(model: Model): tf.Variable[] {

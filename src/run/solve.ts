@@ -6,7 +6,6 @@
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags } from '../spec/load.js';
 import type { Spec } from '../spec/types.js';
 import { resolvedSpecYaml } from '../spec/resolved.js';
@@ -16,7 +15,7 @@ import { makeSampler } from '../problem/sampling/samplers.js';
 import { shuffledRows } from '../problem/sampling/shuffle.js';
 import { createStrategy } from '../strategies/index.js';
 import type { Strategy } from '../strategies/strategy.js';
-import { createModel, trainableVariables, type Model } from '../model/model.js';
+import { createModel, disposeModel, trainableVariables, type Model } from '../model/model.js';
 import { parameterCount } from '../model/network.js';
 import { groupTerms, samplePoints, type PointGroup } from '../trainer/points.js';
 import { ShardWorker, parallelPlan, splitGroups } from '../trainer/parallel.js';
@@ -364,10 +363,3 @@ function writeOutputs(outDir: string, spec: Spec, problem: Problem, table: Field
   return { written, pictures };
 }
 
-function disposeModel(model: Model): void {
-  model.net.weights.forEach((v) => v.dispose());
-  model.net.biases.forEach((v) => v.dispose());
-  model.net.fourier?.dispose();
-  model.unknowns.forEach((v) => v.dispose());
-  tf.disposeVariables();
-}
