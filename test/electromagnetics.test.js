@@ -276,6 +276,23 @@ conditions:
   assert.deepEqual([...ss.transforms.keys()], ['Ey']);
 });
 
+test('PEC with hard, TM: the product of the face distances on a rectangle, the distance function on a disk', () => {
+  const tm = (geometry) => problemOf(`geometry: ${geometry}
+time: [0, 1]
+equations:
+  - maxwell-tm: {}
+conditions:
+  - on: boundary
+    pec: true
+`, 'tm-pec');
+  const box = createStrategy('hard', tm('{rectangle: {min: [0, 0], max: [2, 1]}}'));
+  assert.equal(box.exactTerms.size, 1);
+  assert.equal(show(box.transforms.get('Ez')), '(0 + ((((x * (2 - x)) * y) * (1 - y)) * __raw_Ez))');
+  const disk = createStrategy('hard', tm('{disk: {center: [0, 0], radius: 1}}'));
+  assert.equal(disk.exactTerms.size, 1);
+  assert.ok(disk.notes.includes('pec on boundary: exact (u = g + phi * N)'), disk.notes.join('\n'));
+});
+
 test('hard: an initial value that vanishes on the PEC wall is used as G directly (no blend)', () => {
   const tm = buildProblem(loadSpecWithFlags('problems/maxwell-tm-cavity.yaml', [], {}));
   const s = createStrategy('hard', tm);

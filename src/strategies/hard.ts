@@ -51,9 +51,11 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
   const fallback: HardPlan['fallback'] = [];
   const detail = new Map<Term, string>();
   for (const term of terms) {
-    if (term.type === 'pec' && !term.hardValues?.length) {
-      const tangential = tangentialPec(problem, term);
-      if (typeof tangential === 'string') { fallback.push({ term, reason: tangential }); continue; }
+    // PEC on a rectangle or box: per component, the faces it is tangential to (TM Ez: all of them).
+    // Elsewhere TM Ez = 0 uses the part's distance function below; TE and 3D fall back to penalty.
+    const tangential = term.type === 'pec' ? tangentialPec(problem, term) : undefined;
+    if (typeof tangential === 'string' && !term.hardValues?.length) { fallback.push({ term, reason: tangential }); continue; }
+    if (tangential !== undefined && typeof tangential !== 'string') {
       for (const { field, phi } of tangential) {
         const list = parts.get(field) ?? [];
         list.push({ term, phi, value: num(0) });
@@ -81,8 +83,10 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
  * Tangential PEC (n x E = 0) on the faces of a rectangle or box: on a face
  * with normal along axis a, every E component but E_a is tangential and
  * vanishes, so E_j = phi_j N_j with phi_j the product of the distances of the
- * part's faces whose normal is not along j. Other geometries: the reason it
- * falls back to penalty.
+ * part's faces whose normal is not along j (TM Ez: all of them; the product
+ * of the slabs is smooth and separable, which trains the cavity modes better
+ * than the R-function distance of the whole boundary). Other geometries: the
+ * reason it falls back to penalty.
  */
 export function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr }[] | string {
   const g = problem.spec.geometry;
@@ -96,12 +100,15 @@ export function tangentialPec(problem: Problem, term: Term): { field: string; ph
   if (sel.kind === 'all' || (sel.kind === 'name' && sel.name === g.name)) faces = names;
   else if (sel.kind === 'name' && names.includes(sel.name)) faces = [sel.name];
   else return 'its boundary part is given by an expression selector, which has no distance function';
-  const components = ['x', 'y', 'z'].slice(0, problem.dim).map((c) => `E${c}`);
+  // The components pec constrains (as in problem.ts pecResiduals): 3D Ex, Ey, Ez; TE Ex, Ey; TM Ez.
+  const has = (f: string) => problem.fields.includes(f);
+  const components = problem.dim === 3 ? ['Ex', 'Ey', 'Ez'] : has('Ex') && has('Ey') ? ['Ex', 'Ey'] : ['Ez'];
   const out: { field: string; phi: Expr }[] = [];
-  components.forEach((field, j) => {
+  components.forEach((field) => {
+    const j = ['Ex', 'Ey', 'Ez'].indexOf(field);
     // Side names come in (min, max) pairs per axis: face k has its normal along axis floor(k / 2).
     const tangent = faces.filter((f) => Math.floor(names.indexOf(f) / 2) !== j);
-    if (tangent.length === 0 || !problem.fields.includes(field)) return;
+    if (tangent.length === 0 || !has(field)) return;
     const phis = tangent.map((f) => problem.geometry.partDistance({ kind: 'name', name: f })!);
     out.push({ field, phi: phis.slice(1).reduce((a, b) => mul(a, b), phis[0]!) });
   });
