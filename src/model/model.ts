@@ -49,6 +49,7 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
     outputs: problem.fields.length,
     activation: spec.network.activation,
     fourierFeatures: spec.network.fourierFeatures,
+    firstLayer: spec.network.firstLayer,
   }, rng);
   const unknowns = new Map(problem.unknowns.map((u, k) => [u.name, tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`))]));
   return { net, shift, scale, unknowns, transforms };

@@ -15,6 +15,8 @@ export interface NetworkShape {
   outputs: number;
   activation: ActivationName;
   fourierFeatures?: { count: number; scale: number };
+  /** First layer: Glorot (default), or 'unit': variance 3 / fan_in, unit-variance pre-activations over inputs uniform on [-1, 1]. */
+  firstLayer?: 'glorot' | 'unit';
 }
 
 export interface NetworkParams {
@@ -40,7 +42,29 @@ export function normalSamples(rng: Rng, n: number): Float32Array {
   return out;
 }
 
-/** Glorot-normal weights, zero biases. */
+/**
+ * Standard deviation of the initial weights of layer `l` (0: the first) with the given fans.
+ * Glorot (2 / (fan_in + fan_out)) for every layer, except behind sin units: there
+ * 2 / fan_in, SIREN's rule (Sitzmann et al. 2020), which keeps the pre-activations at unit scale
+ * once the units oscillate. With Glorot variance (half that at equal widths) a sin network
+ * starts and stays longer in the linear range of sin; on helmholtz-4pi the SIREN rule behind the
+ * first layer reached L2 6.3e-2 at iteration 250 against 2.6e-1 (docs/strategies.md). The first
+ * layer keeps Glorot: its scale sets the frequencies of the inputs (SIREN's omega_0), which is
+ * problem-dependent; larger values there fit the collocation points with frequencies they cannot
+ * resolve (helmholtz-4pi, hard: unit-scale first layer, loss 4.9e-3 but L2 6.1e-3 against loss
+ * 9.9e-2 and L2 1.9e-3; omega_0 = 10: loss 1e-4 and L2 0.38). `firstLayer: 'unit'` (without
+ * Fourier features) asks for variance 3 / fan_in there: unit-variance pre-activations over the
+ * input box (mapped to [-1, 1], variance 1/3 per input), the frequencies a soft-constrained
+ * oscillatory problem needs to leave the trivial solution u = 0 (helmholtz-4pi, adaptive: L2 1.00
+ * with Glorot).
+ */
+export function initStd(shape: NetworkShape, l: number, fanIn: number, fanOut: number): number {
+  const behindSin = shape.activation === 'sin' && l > 0;
+  if (l === 0 && shape.firstLayer === 'unit' && !shape.fourierFeatures) return Math.sqrt(3 / fanIn);
+  return Math.sqrt(behindSin ? 2 / fanIn : 2 / (fanIn + fanOut));
+}
+
+/** Weights from initStd (normal, or uniform with that deviation behind sin units), zero biases. */
 export function createNetwork(shape: NetworkShape, rng: Rng): NetworkParams {
   const tag = `pinn${instanceCounter++}`;
   let fourier: tf.Tensor2D | undefined;
@@ -57,8 +81,12 @@ export function createNetwork(shape: NetworkShape, rng: Rng): NetworkParams {
   for (let l = 0; l + 1 < sizes.length; l++) {
     const fanIn = sizes[l]!;
     const fanOut = sizes[l + 1]!;
-    const std = Math.sqrt(2 / (fanIn + fanOut));
-    const w = normalSamples(rng, fanIn * fanOut).map((v) => v * std);
+    const std = initStd(shape, l, fanIn, fanOut);
+    // Behind sin units: uniform, as SIREN (its bounded support keeps every pre-activation's scale).
+    const uniform = (shape.activation === 'sin' && l > 0) || (l === 0 && shape.firstLayer === 'unit' && !shape.fourierFeatures);
+    const w = uniform
+      ? Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng.next() - 1) * std * Math.sqrt(3))
+      : normalSamples(rng, fanIn * fanOut).map((v) => v * std);
     // tidy releases the initial tensors (a variable keeps its own reference to the data).
     weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${tag}/w${l}`)));
     biases.push(tf.tidy(() => tf.variable(tf.zeros([1, fanOut]), true, `${tag}/b${l}`)));

@@ -265,6 +265,9 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   }
   batches = result.batches;
   disposeBatches(batches);
+  result.stages.forEach((st, i) => {
+    if (st.best) notes.push(`stage ${i + 1} (adam) ended with its lowest-loss parameters, of iteration ${st.best.iteration} (loss ${st.best.loss.toExponential(3)}; the last iterate's ${st.best.lastLoss.toExponential(3)})`);
+  });
   try {
     const table = fieldTable(problem, model);
     const bad = nonFinite(table);

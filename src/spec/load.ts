@@ -568,7 +568,7 @@ function readConstraints(r: YamlReader, node: YNode): Spec['constraints'] {
 function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
   const out: Spec['network'] = { hidden: [50, 50, 50], activation: 'tanh' };
   if (node === undefined) return out;
-  const m = r.map(node, 'network', ['hidden', 'activation', 'fourier_features']);
+  const m = r.map(node, 'network', ['hidden', 'activation', 'fourier_features', 'first_layer']);
   if (!m) return out;
   if (m.has('hidden')) {
     const h = r.numbers(m.get('hidden')!.value, 'network.hidden');
@@ -585,6 +585,10 @@ function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
     const count = f?.get('count') && r.number(f.get('count')!.value, 'fourier_features.count', { integer: true, min: 1, max: 4096 });
     const scale = f?.get('scale') && r.number(f.get('scale')!.value, 'fourier_features.scale', { exclusiveMin: 0 });
     if (typeof count === 'number' && typeof scale === 'number') out.fourierFeatures = { count, scale };
+  }
+  if (m.has('first_layer')) {
+    const v = r.oneOf(m.get('first_layer')!.value, 'network.first_layer', ['glorot', 'unit']);
+    if (v === 'unit') out.firstLayer = v;
   }
   return out;
 }

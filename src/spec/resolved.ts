@@ -71,6 +71,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   out['network'] = {
     hidden: spec.network.hidden, activation: spec.network.activation,
     ...(spec.network.fourierFeatures ? { fourier_features: spec.network.fourierFeatures } : {}),
+    ...(spec.network.firstLayer ? { first_layer: spec.network.firstLayer } : {}),
   };
   const tr = spec.training;
   out['training'] = {

@@ -128,6 +128,8 @@ export interface Spec {
     hidden: number[];
     activation: ActivationName;
     fourierFeatures?: { count: number; scale: number };
+    /** First-layer initial scale (model/network.ts initStd): Glorot, or unit-scale pre-activations over the input box. */
+    firstLayer?: 'glorot' | 'unit';
   };
   training: {
     points: { domain: number; boundary: number; initial: number };

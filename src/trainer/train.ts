@@ -41,6 +41,12 @@ export interface TrainOptions {
   guard?: Partial<typeof GUARD_DEFAULTS>;
   /** Told of each rollback after a divergence. */
   onRollback?: (info: { reason: string; toIteration: number; lr: number; rollbacks: number }) => void;
+  /**
+   * End each Adam stage with its lowest-loss parameters when the objective is fixed (no
+   * resampling, no strategy state); default true. Adam at a fixed learning rate keeps
+   * jumping around the minimum, so the last iterate is one random draw of those jumps.
+   */
+  keepBest?: boolean;
 }
 
 export interface StageReport {
@@ -51,6 +57,8 @@ export interface StageReport {
   /** L-BFGS: loss+gradient evaluations (1 per iteration plus the line search's extra). */
   evaluations?: number;
   stopReason?: string;
+  /** Adam: the stage ended with the parameters of this iteration, of the lowest loss (see TrainOptions.keepBest). */
+  best?: { iteration: number; loss: number; lastLoss: number };
 }
 
 export interface TrainResult {
@@ -80,6 +88,8 @@ export interface TrainState {
   adam?: { step: number; m: Float32Array[]; v: Float32Array[] };
   /** L-BFGS state inside an L-BFGS stage. */
   lbfgs?: LbfgsState;
+  /** Lowest-loss parameters of the current Adam stage so far (keepBest). */
+  best?: { loss: number; done: number; weights: Float32Array[] };
   strategy?: unknown;
   lastTotal: number;
   lastParts: Record<string, number>;
@@ -159,6 +169,13 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
   let firstLoss = r?.firstLoss ?? NaN;
   let good: TrainState | undefined = r?.good;
   let candidate: TrainState | undefined;
+  // keepBest: only for a fixed objective (losses at different iterations are comparable).
+  const state0 = strategy.getState?.();
+  const fixedObjective = !(opts.resampleEvery > 0 && opts.resample)
+    && (state0 === undefined || (typeof state0 === 'object' && state0 !== null && Object.keys(state0).length === 0));
+  const keepBest = (opts.keepBest ?? true) && fixedObjective;
+  let best: { loss: number; done: number; weights: tf.Tensor[] } | undefined;
+  const dropBest = () => { if (best) tf.dispose(best.weights); best = undefined; };
 
   let done = 0;
   let stage = 0;
@@ -219,6 +236,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
     weights: vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
     adam: adam ? { step: adam.step, m: adam.m.map((t) => Float32Array.from(t.dataSync() as Float32Array)), v: adam.v.map((t) => Float32Array.from(t.dataSync() as Float32Array)) } : undefined,
     lbfgs: withLbfgs && lbState ? copyLbfgs(lbState) : undefined,
+    best: best ? { loss: best.loss, done: best.done, weights: best.weights.map((t) => Float32Array.from(t.dataSync() as Float32Array)) } : undefined,
     strategy: strategy.getState?.(),
     lastTotal, lastParts: { ...lastParts }, recent: [...recent],
     historyLength: history.total.length, loggedLength: logged.length, stagesLength: stages.length,
@@ -238,6 +256,8 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
     }
     lbState = s.lbfgs ? copyLbfgs(s.lbfgs) : undefined;
     lbRun = undefined;
+    dropBest();
+    if (s.best) best = { loss: s.best.loss, done: s.best.done, weights: s.best.weights.map((w, i) => tf.keep(tf.tensor(w, vars[i]!.shape))) };
     if (s.strategy !== undefined) strategy.setState?.(s.strategy);
     lastTotal = s.lastTotal; lastParts = { ...s.lastParts }; recent = [...s.recent];
     history.iterations.length = s.historyLength;
@@ -289,7 +309,27 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
       if (st.optimizer === 'adam') {
         if (k >= st.iterations) {
           if (adam) { disposeAdamState(adam); adam = undefined; }
-          endStage(stageReport('adam', k, stageStarted));
+          const rep = stageReport('adam', k, stageStarted);
+          if (best) {
+            // The last update's parameters were never evaluated: compare them with the best.
+            const last = tf.tidy(() => lossAndGrads(true));
+            const lastLoss = last.value.dataSync()[0]!;
+            last.value.dispose();
+            tf.dispose(last.grads);
+            if (best.loss < lastLoss || !Number.isFinite(lastLoss)) {
+              const b = best;
+              vars.forEach((v, i) => v.assign(b.weights[i]!));
+              lastTotal = b.loss;
+              tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
+              rep.best = { iteration: b.done, loss: b.loss, lastLoss };
+            } else {
+              lastTotal = lastLoss;
+              lastParts = last.parts!;
+            }
+            record(done, lastTotal, lastParts);
+            dropBest();
+          }
+          endStage(rep);
           continue;
         }
         yield boundary();
@@ -305,6 +345,10 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
           if (why) return why;
           lastTotal = f;
           if (!(firstLoss === firstLoss)) firstLoss = f;
+          if (keepBest && (!best || f < best.loss)) {
+            dropBest();
+            best = { loss: f, done, weights: vars.map((v) => tf.keep(tf.clone(v))) };
+          }
           adamUpdate(adam!, vars, grads, { lr, ...ADAM_DEFAULTS });
           if (parts) { lastParts = parts; record(done, lastTotal, parts); }
           return undefined;
@@ -391,6 +435,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
     }
   } finally {
     if (adam) disposeAdamState(adam);
+    dropBest();
   }
   return {
     iterations: done,
