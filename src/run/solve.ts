@@ -19,6 +19,7 @@ import { createModel, disposeModel, trainableVariables, type Model } from '../mo
 import { parameterCount } from '../model/network.js';
 import { groupTerms, samplePoints, type PointGroup } from '../trainer/points.js';
 import { ShardWorker, parallelPlan, splitGroups } from '../trainer/parallel.js';
+import { estimateCost } from '../problem/describe.js';
 import { GROUPS } from '../strategies/strategy.js';
 import { disposeBatches, prepareBatches, type TrainingBatch } from '../trainer/residuals.js';
 import { DivergenceError, trainSteps, type Progress, type TrainOutput, type TrainResult } from '../trainer/train.js';
@@ -191,7 +192,7 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   for (const g of drawn) points[g.set.kind] = (points[g.set.kind] ?? 0) + g.points.length / problem.variables.length;
   // Causal weights are state of this thread's strategy: a worker would weigh its half differently.
   let plan = parallelPlan(opts.workers ?? spec.training.workers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])), ...(spec.training.causal && problem.time ? ['causal weighting'] : [])],
-    opts.backend.name, drawn, problem.variables.length, availableParallelism());
+    opts.backend.name, drawn, problem.variables.length, availableParallelism(), estimateCost(problem).flopsPerIteration);
   let worker: ShardWorker | undefined;
   let workerFailed = false;
   /** Training batches of freshly drawn points: all of them, or this thread's half with the other half sent to the worker. */

@@ -157,17 +157,30 @@ export function sharedViews(shared: SharedArrayBuffer, parameters: number, parts
 /** Strategies whose loss is a weighted sum of mean squares, which sharding keeps exact. */
 const SHARDABLE = new Set(['penalty', 'hard', 'reparam']);
 const MIN_ROWS_PER_SHARD = 32;
+/**
+ * Below this many matmul FLOPs per iteration, 'auto' stays on one thread: each
+ * thread pays the full per-kernel overhead (~600 kernels a step), so only the
+ * arithmetic halves. Measured on 2 cores (npm run bench): poisson-2d, 260 MFLOP,
+ * 18.3 -> 15.0 ms; poisson-3d, 331 MFLOP, 23.6 -> 16.6 ms; heat-1d, 108 MFLOP,
+ * 10.6 -> 12.6 ms (slower).
+ */
+export const AUTO_MIN_FLOPS = 2e8;
 
 /**
- * Whether to train on two threads: asked for (or 'auto'), a second core, a
- * CPU backend (one thread each), a strategy sharding keeps exact, and enough
- * points in every group. Returns the count and, when 1, why.
+ * Whether to train on two threads: asked for (or 'auto' and the step is large
+ * enough to pay), a second core, a CPU backend (one thread each), a strategy
+ * sharding keeps exact, and enough points in every group. Returns the count
+ * and, when 1, why.
  */
 export function parallelPlan(
   requested: number | 'auto', strategies: string[], backend: string, groups: PointGroup[], nVars: number, cores: number,
+  flopsPerIteration: number,
 ): { workers: 1 | 2; reason?: string } {
   if (requested === 1) return { workers: 1 };
   const why = (reason: string) => ({ workers: 1 as const, reason: `training on one thread: ${reason}` });
+  if (requested === 'auto' && flopsPerIteration < AUTO_MIN_FLOPS) {
+    return why(`the step is small (${(flopsPerIteration / 1e6).toFixed(0)} MFLOP; two threads pay from ${AUTO_MIN_FLOPS / 1e6})`);
+  }
   if (cores < 2) return why('this machine has one core');
   if (backend !== 'wasm' && backend !== 'cpu') return why(`backend ${backend} runs its own parallel kernels`);
   const odd = strategies.find((s) => !SHARDABLE.has(s));
