@@ -1,10 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { backendInfo, specDir } from './support/fixtures.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../dist/backend/backends.js';
 import { solve } from '../dist/run/solve.js';
 import { loadSpecWithFlags } from '../dist/spec/load.js';
 import { buildProblem } from '../dist/problem/problem.js';
@@ -22,17 +21,9 @@ import { fieldEnergy, gridWeights } from '../dist/outputs/energy.js';
 import { binMatrix, causalWeighting, causalWeights } from '../dist/strategies/causal.js';
 
 let backend;
-const dir = mkdtempSync(join(tmpdir(), 'pinn-em-'));
-before(async () => {
-  const b = await selectBackend();
-  backend = { name: b.name, detail: b.detail };
-});
+const { dir, specFile } = specDir('pinn-em-');
+before(async () => { backend = await backendInfo(); });
 
-function specFile(name, text) {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, text);
-  return file;
-}
 const problemOf = (text, name = 'p') => buildProblem(loadSpecWithFlags(specFile(name, text), [], {}));
 const expr = (text, variables = ['x', 'y', 'z', 't']) => parseExpr(text, { variables, fields: [], constants: [], spatial: variables.filter((v) => v !== 't'), derivatives: false, boundary: false });
 const at = (e, p) => evalNumeric(e, { tolerance: 0, value: (n) => p[n] ?? NaN });

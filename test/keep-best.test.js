@@ -1,18 +1,14 @@
 // Adam stages end with their lowest-loss parameters when the objective is fixed (trainer keepBest).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { backendInfo, specDir } from './support/fixtures.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '../dist/backend/backends.js';
 import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-best-'));
+const { dir } = specDir('pinn-best-');
 let backend;
-before(async () => {
-  const b = await selectBackend();
-  backend = { name: b.name, detail: b.detail };
-});
+before(async () => { backend = await backendInfo(); });
 
 function specFile(name, strategy, stages) {
   const file = join(dir, `${name}.yaml`);

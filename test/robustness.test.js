@@ -2,21 +2,17 @@
 // divergence rollback, tensor leaks, memory refusal, atomic outputs.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { backendInfo, specDir } from './support/fixtures.js';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../dist/backend/backends.js';
 import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
 import { decodeCheckpoint, encodeCheckpoint, checkpointPath } from '../dist/run/checkpoint.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-robust-'));
+const { dir } = specDir('pinn-robust-');
 let backend;
-before(async () => {
-  const b = await selectBackend();
-  backend = { name: b.name, detail: b.detail };
-});
+before(async () => { backend = await backendInfo(); });
 
 function specFile(name, training, extra = '') {
   const file = join(dir, `${name}.yaml`);

@@ -1,10 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { backendInfo, specDir } from './support/fixtures.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../dist/backend/backends.js';
 import { solve } from '../dist/run/solve.js';
 import { loadSpecWithFlags as loadWithOverrides } from '../dist/spec/load.js';
 import { buildProblem } from '../dist/problem/problem.js';
@@ -16,17 +15,9 @@ import { boundOf } from '../dist/strategies/reparam.js';
 import { compareStrategies, readLossCurve } from '../dist/cli/compare.js';
 
 let backend;
-const dir = mkdtempSync(join(tmpdir(), 'pinn-strategies-'));
-before(async () => {
-  const b = await selectBackend();
-  backend = { name: b.name, detail: b.detail };
-});
+const { dir, specFile } = specDir('pinn-strategies-');
+before(async () => { backend = await backendInfo(); });
 
-function specFile(name, text) {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, text);
-  return file;
-}
 
 const TINY = `network: {hidden: [8, 8], activation: tanh}
 training:
