@@ -240,3 +240,14 @@ test('compare: table, CSV and loss overlay for two strategies', () => {
   const png = readFileSync(join(out, 'compare-loss.png'));
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
 });
+
+test('reparam imposes value conditions whose constant data lies on the allowed side of the bound exactly', () => {
+  const problem = buildProblem(loadWithOverrides(POSITIVE, [], { strategy: 'reparam' }));
+  const s = createStrategy('reparam', problem);
+  const names = [...s.exactTerms].map((t) => t.name).sort();
+  assert.deepEqual(names, ['dirichlet u on boundary', 'u >= 0']);
+  // Data outside the bound (u = -1 on the boundary with u >= 0) stays a penalty term.
+  const bad = buildProblem(loadWithOverrides(POSITIVE, ['conditions.0.dirichlet.u=-1'], { strategy: 'reparam' }));
+  const sb = createStrategy('reparam', bad);
+  assert.ok(![...sb.exactTerms].some((t) => t.name.startsWith('dirichlet')));
+});

@@ -37,15 +37,24 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   const notes: string[] = [];
   const want = (t: Term): StrategyName => t.strategy ?? name;
 
-  // Exact value conditions.
-  const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && want(t) === 'hard');
-  const hard = planHard(problem, hardCandidates);
-  for (const t of hard.exact) notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'})`);
-  for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
-
   // Sign and bound transforms.
   const reparamCandidates = problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'reparam');
   const { bounds, handled, rest } = planBounds(reparamCandidates);
+
+  // Exact value conditions. Under reparam, a value condition whose data is a constant on the allowed
+  // side of a one-sided bound is imposed exactly too (u = g + phi * P(N)): the sign transform alone
+  // fights data on its bound, where its gradient vanishes (positive-poisson: 5e-2 against 1e-5).
+  const insideBound = (h: { field: string; value: Expr }) => {
+    const b = bounds.get(h.field);
+    const g = h.value.kind === 'num' ? h.value.value : undefined;
+    return !!b && g !== undefined && (b.lower === undefined) !== (b.upper === undefined)
+      && (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper);
+  };
+  const reparamValues = (t: Term) => want(t) === 'reparam' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(insideBound);
+  const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && (want(t) === 'hard' || reparamValues(t)));
+  const hard = planHard(problem, hardCandidates);
+  for (const t of hard.exact) notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'})`);
+  for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
   const exactTerms = new Set<Term>(hard.exact);
   const transforms = new Map<string, Expr>();
   const positivity = spec.constraints.positivity;
