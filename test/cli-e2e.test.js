@@ -98,3 +98,9 @@ test('files in the run folder that the run does not produce are left alone', () 
   assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine');
   assert.ok(!readdirSync(out).some((f) => f.endsWith('.tmp')));
 });
+
+test('--workers takes 1 or 2 only', () => {
+  const r = pinn(['solve', 'problems/poisson-2d.yaml', '--workers', '3']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--workers must be 1 or 2/);
+});

@@ -41,7 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--strategy <name>', 'constraint strategy, overrides constraints.strategy')
     .option('--iterations <n>', 'cap on total iterations, taken from the stages in order', positiveInt('--iterations'))
     .option('--seed <n>', 'random seed, overrides training.seed', positiveInt('--seed'))
-    .option('--workers <n>', 'threads per loss evaluation (1 or 2), overrides training.workers', positiveInt('--workers'))
+    .option('--workers <n>', 'threads per loss evaluation (1 or 2), overrides training.workers', (v: string) => {
+      if (v !== '1' && v !== '2') throw new InvalidArgumentError('--workers must be 1 or 2');
+      return Number(v);
+    })
     .option('--set <key.path=value>', 'override a spec value (repeatable)', collect, [])
     .option('--json', 'progress and summary as JSON lines on stdout, nothing else')
     .option('--quiet', 'print only the result line and errors')
