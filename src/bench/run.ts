@@ -27,7 +27,7 @@ import { evaluateValue } from '../derivatives/evaluate.js';
 import * as J from '../derivatives/jet.js';
 import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../trainer/adam.js';
 import { lbfgs } from '../trainer/lbfgs.js';
-import { getFlat, setFlat, train, trainSteps } from '../trainer/train.js';
+import { flat64, setFlat, train, trainSteps } from '../trainer/train.js';
 import { ShardWorker, splitGroups } from '../trainer/parallel.js';
 import { GROUPS } from '../strategies/strategy.js';
 import { fieldErrors, fieldTable } from '../outputs/grid.js';
@@ -171,23 +171,19 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
     adam.v.forEach((t) => t.dispose());
   }
   if (backend === 'wasm' || backend === 'cpu') rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration));
-  const sizes = vars.map((v) => v.size);
   const objective = (theta: Float64Array) => {
-    setFlat(vars, theta, sizes);
+    setFlat(vars, theta);
     let f = NaN;
     let g: Float64Array = new Float64Array(0);
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => strategy.loss(computeResiduals(problem, model, batches)).total, vars);
       f = value.dataSync()[0]!;
-      const flat = new Float64Array(sizes.reduce((a, b) => a + b, 0));
-      let o = 0;
-      for (const v of vars) { flat.set(grads[v.name]!.dataSync() as Float32Array, o); o += v.size; }
-      g = flat;
+      g = flat64(vars.map((v) => grads[v.name]!));
     });
     return { f, g };
   };
   const t0 = performance.now();
-  const r = lbfgs(objective, getFlat(vars), { iterations, history: 50, lr: 1 });
+  const r = lbfgs(objective, flat64(vars), { iterations, history: 50, lr: 1 });
   const lbfgsRow: LbfgsRow = {
     problem: problem.name, backend, iterations: r.iterations, evaluations: r.evaluations,
     evaluations_per_iteration: r.evaluations / Math.max(1, r.iterations), ms_per_iteration: (performance.now() - t0) / Math.max(1, r.iterations),

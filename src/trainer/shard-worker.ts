@@ -14,6 +14,7 @@ import { createModel, trainableVariables } from '../model/model.js';
 import { groupTerms, type PointGroup } from './points.js';
 import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from './residuals.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
+import { packTensors, setFlat } from './train.js';
 
 interface SerializedShard { points: Float64Array; normals?: Float64Array; scale: number }
 
@@ -44,27 +45,15 @@ try {
         report.done();
         return;
       }
-      let offset = 0;
-      for (const v of vars) {
-        const slice = msg.theta.subarray(offset, offset + v.size);
-        tf.tidy(() => v.assign(tf.tensor(slice, v.shape)));
-        offset += v.size;
-      }
+      setFlat(vars, msg.theta);
       tf.tidy(() => {
-        let parts: Map<string, tf.Scalar> | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const lp = strategy.loss(computeResiduals(problem, model, batches));
-          parts = lp.parts;
           if (msg.readParts) setup.parts.forEach((p, k) => { report.values[1 + setup.parameters + k] = lp.parts.get(p)?.dataSync()[0] ?? 0; });
           return lp.total;
         }, vars);
-        void parts;
         report.values[0] = value.dataSync()[0]!;
-        let o = 1;
-        for (const v of vars) {
-          report.values.set(grads[v.name]!.dataSync() as Float32Array, o);
-          o += v.size;
-        }
+        packTensors(vars.map((v) => grads[v.name]!), report.values.subarray(1));
       });
       report.done();
     } catch (err) {

@@ -195,7 +195,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
   /** Loss and gradients; parts read back only when `readParts`. With a shard worker, the average of both halves. */
   const lossAndGrads = (readParts: boolean) => {
     const worker = opts.parallel;
-    if (worker) worker.start(currentParameters(vars), readParts);
+    if (worker) worker.start(packTensors(vars, new Float32Array(totalSize(vars))), readParts);
     let parts: Record<string, number> | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const lp = strategy.loss(computeResiduals(problem, model, batches, include));
@@ -381,20 +381,19 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
       } else {
         if (adam) { disposeAdamState(adam); adam = undefined; }
         const si = stage;
-        const sizes = vars.map((v) => v.size);
         if (!lbRun) {
           const objective = (theta: Float64Array) => {
-            setFlat(vars, theta, sizes);
+            setFlat(vars, theta);
             let f = NaN;
             let g: Float64Array<ArrayBufferLike> = new Float64Array(0);
             tf.tidy(() => {
               const { value, grads } = lossAndGrads(false);
               f = value.dataSync()[0]!;
-              g = flatten(grads);
+              g = flat64(grads);
             });
             return { f, g };
           };
-          lbRun = lbfgsSteps(objective, getFlat(vars), {
+          lbRun = lbfgsSteps(objective, flat64(vars), {
             iterations: st.iterations,
             history: 50,
             lr: st.lr,
@@ -423,7 +422,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
           throw new DivergenceError(`training diverged: the loss is ${result.f} at the start of stage ${si + 1} (lbfgs). No fields were written. ` +
             'Try a smaller learning rate in the stages before it, or check that the equations and their coefficients are well scaled.');
         }
-        setFlat(vars, result.theta, sizes);
+        setFlat(vars, result.theta);
         lastTotal = result.f;
         // L-BFGS may stop early; the remaining budget is not spent elsewhere.
         const rep = stageReport('lbfgs', result.iterations, stageStarted);
@@ -471,35 +470,26 @@ function stageReport(optimizer: 'adam' | 'lbfgs', iterations: number, t0: number
   return { optimizer, iterations, seconds, msPerIteration: iterations > 0 ? (seconds * 1000) / iterations : 0 };
 }
 
-export function getFlat(vars: tf.Variable[]): Float64Array {
-  const total = vars.reduce((s, v) => s + v.size, 0);
-  const out = new Float64Array(total);
+/** The data of `tensors` end to end in `out` (at least as long as their sizes together). */
+export function packTensors<T extends Float32Array | Float64Array>(tensors: tf.Tensor[], out: T): T {
   let o = 0;
-  for (const v of vars) { out.set(v.dataSync() as Float32Array, o); o += v.size; }
+  for (const t of tensors) { out.set(t.dataSync() as Float32Array, o); o += t.size; }
   return out;
 }
 
-export function setFlat(vars: tf.Variable[], theta: Float64Array, sizes: number[]): void {
-  let o = 0;
-  vars.forEach((v, i) => {
-    const n = sizes[i]!;
-    tf.tidy(() => v.assign(tf.tensor(Float32Array.from(theta.subarray(o, o + n)), v.shape)));
-    o += n;
-  });
+const totalSize = (tensors: tf.Tensor[]) => tensors.reduce((s, t) => s + t.size, 0);
+
+/** Tensors end to end in float64 (parameters and gradients for L-BFGS). */
+export function flat64(tensors: tf.Tensor[]): Float64Array {
+  return packTensors(tensors, new Float64Array(totalSize(tensors)));
 }
 
-function flatten(grads: tf.Tensor[]): Float64Array {
-  const total = grads.reduce((s, g) => s + g.size, 0);
-  const out = new Float64Array(total);
+/** Assigns consecutive slices of `theta` to the variables, in order. */
+export function setFlat(vars: tf.Variable[], theta: Float32Array | Float64Array): void {
   let o = 0;
-  for (const g of grads) { out.set(g.dataSync() as Float32Array, o); o += g.size; }
-  return out;
-}
-
-/** All trainable parameters as one float32 vector (the order of `vars`). */
-function currentParameters(vars: tf.Variable[]): Float32Array {
-  const out = new Float32Array(vars.reduce((s, v) => s + v.size, 0));
-  let o = 0;
-  for (const v of vars) { out.set(v.dataSync() as Float32Array, o); o += v.size; }
-  return out;
+  for (const v of vars) {
+    const slice = theta.subarray(o, o + v.size);
+    tf.tidy(() => v.assign(tf.tensor(slice instanceof Float32Array ? slice : Float32Array.from(slice), v.shape)));
+    o += v.size;
+  }
 }
