@@ -1,7 +1,7 @@
 // Adam stages end with their lowest-loss parameters when the objective is fixed (trainer keepBest).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir } from './support/fixtures.js';
+import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './support/fixtures.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
@@ -13,16 +13,7 @@ before(async () => { backend = await backendInfo(); });
 function specFile(name, strategy, stages) {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}
-geometry:
-  rectangle: {min: [0, 0], max: [1, 1]}
-fields: [u]
-equations:
-  - -lap(u) = 2*pi^2*sin(pi*x)*sin(pi*y)
-conditions:
-  - on: boundary
-    dirichlet: {u: 0}
-exact: {u: "sin(pi*x)*sin(pi*y)"}
-constraints: {strategy: ${strategy}, options: {update_every: 5}}
+${UNIT_POISSON}${UNIT_POISSON_EXACT}constraints: {strategy: ${strategy}, options: {update_every: 5}}
 network: {hidden: [8, 8], activation: tanh}
 training:
   points: {domain: 96, boundary: 48}

@@ -2,7 +2,7 @@
 // divergence rollback, tensor leaks, memory refusal, atomic outputs.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir } from './support/fixtures.js';
+import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './support/fixtures.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,16 +17,7 @@ before(async () => { backend = await backendInfo(); });
 function specFile(name, training, extra = '') {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}
-geometry:
-  rectangle: {min: [0, 0], max: [1, 1]}
-fields: [u]
-equations:
-  - -lap(u) = 2*pi^2*sin(pi*x)*sin(pi*y)
-conditions:
-  - on: boundary
-    dirichlet: {u: 0}
-exact: {u: "sin(pi*x)*sin(pi*y)"}
-network: {hidden: [8, 8], activation: tanh}
+${UNIT_POISSON}${UNIT_POISSON_EXACT}network: {hidden: [8, 8], activation: tanh}
 ${extra}training:
   points: {domain: 96, boundary: 48}
   seed: 7

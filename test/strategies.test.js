@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir } from './support/fixtures.js';
+import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './support/fixtures.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -66,18 +66,9 @@ conditions:
 ${TINY.replace('grid: [11, 11]', 'grid: [11]\n  times: [0, 1, 2]')}`);
 
 const POSITIVE = specFile('positive', `name: positive
-geometry:
-  rectangle: {min: [0, 0], max: [1, 1]}
-fields: [u]
-equations:
-  - -lap(u) = 2*pi^2*sin(pi*x)*sin(pi*y)
-conditions:
-  - on: boundary
-    dirichlet: {u: 0}
-inequalities:
+${UNIT_POISSON}inequalities:
   - u >= 0
-exact: {u: "sin(pi*x)*sin(pi*y)"}
-constraints:
+${UNIT_POISSON_EXACT}constraints:
   weights: {equations: 1, conditions: 10, inequalities: 10}
   options: {round_every: 5, update_every: 5}
 ${TINY}`);

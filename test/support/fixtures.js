@@ -20,3 +20,17 @@ export async function backendInfo() {
   const b = await selectBackend();
   return { name: b.name, detail: b.detail };
 }
+
+/** -lap(u) = 2 pi^2 sin(pi x) sin(pi y) on the unit square with u = 0 on the boundary (spec lines, no name). */
+export const UNIT_POISSON = `geometry:
+  rectangle: {min: [0, 0], max: [1, 1]}
+fields: [u]
+equations:
+  - -lap(u) = 2*pi^2*sin(pi*x)*sin(pi*y)
+conditions:
+  - on: boundary
+    dirichlet: {u: 0}
+`;
+
+/** Its exact solution, as the spec line. */
+export const UNIT_POISSON_EXACT = 'exact: {u: "sin(pi*x)*sin(pi*y)"}\n';
