@@ -5,6 +5,7 @@ import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './suppor
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
+import { stageLearningRate } from '../dist/trainer/train.js';
 
 const { dir } = specDir('pinn-best-');
 let backend;
@@ -62,4 +63,19 @@ test('stop inside an Adam stage and resume: bit-identical to the uninterrupted r
   solve({ specFile: file, outDir: out, sets: [], backend, resume: true });
   assert.equal(readFileSync(join(out, 'fields.csv'), 'utf8'), readFileSync(join(ref, 'fields.csv'), 'utf8'));
   assert.equal(readFileSync(join(out, 'loss.csv'), 'utf8'), readFileSync(join(ref, 'loss.csv'), 'utf8'));
+});
+
+test('lr_final: geometric decay from lr at the first iteration to lr_final at the last', () => {
+  const st = { optimizer: 'adam', iterations: 5, lr: 1e-2, lrFinal: 1e-4 };
+  const lrs = [0, 1, 2, 3, 4].map((k) => stageLearningRate(st, k));
+  assert.equal(lrs[0], 1e-2);
+  assert.ok(Math.abs(lrs[4] - 1e-4) < 1e-18);
+  for (let k = 1; k < 5; k++) assert.ok(Math.abs(lrs[k] / lrs[k - 1] - 10 ** -0.5) < 1e-12);
+  assert.equal(stageLearningRate({ optimizer: 'adam', iterations: 5, lr: 1e-3 }, 3), 1e-3);
+  // A decaying stage trains and the resolved spec keeps the key.
+  const file = specFile('decay', 'penalty', '    - {optimizer: adam, iterations: 30, lr: 1.0e-2, lr_final: 1.0e-4}');
+  const out = join(dir, 'decay');
+  const s = solve({ specFile: file, outDir: out, sets: [], backend });
+  assert.equal(s.iterations, 30);
+  assert.match(readFileSync(join(out, 'spec.resolved.yaml'), 'utf8'), /lr_final: 0\.0001/);
 });

@@ -103,6 +103,8 @@ const cases = [
     'a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
     'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]', ...square, 'equations: [-lap(u) = 1]'],
     [1, 1, 'billion laughs', 'expected a plain spec']],
+  ['lr_final on an L-BFGS stage', [...square, 'equations: [-lap(u) = 1]', 'training:', '  stages: [{optimizer: lbfgs, iterations: 10, lr_final: 1.0e-4}]'],
+    [6, 57, 'lr_final applies to adam stages only']],
   ['huge point count', [...square, 'equations: [-lap(u) = 1]', 'training:', '  points: {domain: 5000000}'],
     [6, 20, 'GiB of memory per iteration', 'GiB is allowed here', 'expected fewer training.points']],
   ['huge network', [...square, 'equations: [-lap(u) = 1]', `network: {hidden: [${Array(12).fill(4096).join(', ')}]}`],

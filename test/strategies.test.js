@@ -242,3 +242,19 @@ test('reparam imposes value conditions whose constant data lies on the allowed s
   const sb = createStrategy('reparam', bad);
   assert.ok(![...sb.exactTerms].some((t) => t.name.startsWith('dirichlet')));
 });
+
+test('barrier imposes value conditions whose constant data sit on its bound exactly; bounds on such a part are exact', () => {
+  const onBound = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'barrier' }));
+  const s = createStrategy('barrier', onBound);
+  assert.deepEqual([...s.exactTerms].map((t) => t.name).sort(), ['dirichlet u on boundary', 'u >= 0 on boundary']);
+  assert.equal(s.imposed(onBound.terms.find((t) => t.name === 'u >= 0')), 'barrier');
+  assert.ok(s.notes.some((n) => n.includes('barrier bound')), s.notes.join('\n'));
+  // Data strictly inside the bound leave the barrier nothing to fight: the condition stays a penalty.
+  const inside = buildProblem(loadWithOverrides(POSITIVE, ['conditions.0.dirichlet.u=1'], { strategy: 'barrier' }));
+  assert.equal(createStrategy('barrier', inside).exactTerms.size, 0);
+  // Under hard, a bound on the Dirichlet part is exact once its data satisfy it, and not when they break it.
+  const hard = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'hard' }));
+  assert.ok([...createStrategy('hard', hard).exactTerms].some((t) => t.name === 'u >= 0 on boundary'));
+  const broken = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}', 'conditions.0.dirichlet.u=-1'], { strategy: 'hard' }));
+  assert.ok(![...createStrategy('hard', broken).exactTerms].some((t) => t.kind === 'inequality'));
+});

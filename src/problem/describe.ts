@@ -68,7 +68,7 @@ export function describeProblem(problem: Problem): string {
   lines.push(`  network: ${n.hidden.join(' x ')} ${n.activation}${n.fourierFeatures ? `, ${n.fourierFeatures.count} Fourier features (scale ${n.fourierFeatures.scale})` : ''}`);
   const tr = spec.training;
   lines.push(`  training: points domain ${tr.points.domain}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`);
-  lines.push(`  stages: ${tr.stages.map((s) => `${s.optimizer} ${s.iterations}${s.optimizer === 'adam' ? ` (lr ${s.lr})` : ''}`).join(', ')}`);
+  lines.push(`  stages: ${tr.stages.map((s) => `${s.optimizer} ${s.iterations}${s.optimizer === 'adam' ? ` (lr ${s.lr}${s.lrFinal !== undefined ? ` to ${s.lrFinal}` : ''})` : ''}`).join(', ')}`);
   const est = estimateCost(problem);
   lines.push(`  estimate: ~${fmt(est.flopsPerIteration / 1e6)} MFLOP and ~${fmt(est.bytesPerIteration / 2 ** 20)} MiB per iteration, ~${fmt(est.msPerIteration)} ms/iteration at ${ASSUMED_GFLOPS} GFLOP/s`);
   lines.push(`  output: grid ${spec.output.grid.join(' x ')}${spec.output.times.length ? `, times ${spec.output.times.join(', ')}` : ''}; formats ${spec.output.formats.join(', ')}`);

@@ -649,12 +649,19 @@ function readTraining(r: YamlReader, node: YNode): Spec['training'] {
     const stages: StageSpec[] = [];
     for (const [i, it] of items.entries()) {
       const what = `training.stages[${i}]`;
-      const s = r.map(it, what, ['optimizer', 'iterations', 'lr'], ['optimizer', 'iterations']);
+      const s = r.map(it, what, ['optimizer', 'iterations', 'lr', 'lr_final'], ['optimizer', 'iterations']);
       if (!s) continue;
       const optimizer = r.oneOf(s.get('optimizer')?.value, 'optimizer', ['adam', 'lbfgs'] as const);
       const iterations = r.number(s.get('iterations')?.value, `${what}.iterations`, { integer: true, min: 0, max: 10_000_000 });
       const lr = s.has('lr') ? r.number(s.get('lr')!.value, `${what}.lr`, { exclusiveMin: 0 }) : optimizer === 'lbfgs' ? 1 : 1e-3;
-      if (optimizer && iterations !== undefined && lr !== undefined) stages.push({ optimizer, iterations, lr, loc: r.loc(r.resolve(it)) });
+      let lrFinal: number | undefined;
+      if (s.has('lr_final')) {
+        if (optimizer === 'lbfgs') r.error(s.get('lr_final')!.value, `${what}.lr_final applies to adam stages only (L-BFGS chooses its steps by line search)`);
+        else lrFinal = r.number(s.get('lr_final')!.value, `${what}.lr_final`, { exclusiveMin: 0 });
+      }
+      if (optimizer && iterations !== undefined && lr !== undefined) {
+        stages.push({ optimizer, iterations, lr, ...(lrFinal !== undefined ? { lrFinal } : {}), loc: r.loc(r.resolve(it)) });
+      }
     }
     if (items.length === 0) r.error(m.get('stages')!.value, 'training.stages is empty; expected e.g. [{optimizer: adam, iterations: 5000, lr: 1.0e-3}]');
     out.stages = stages;

@@ -76,7 +76,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   const tr = spec.training;
   out['training'] = {
     points: tr.points, sampling: tr.sampling, resample_every: tr.resampleEvery, seed: tr.seed, causal: tr.causalOptions ?? tr.causal, workers: tr.workers,
-    stages: tr.stages.map((s) => ({ optimizer: s.optimizer, iterations: s.iterations, lr: s.lr })),
+    stages: tr.stages.map((s) => ({ optimizer: s.optimizer, iterations: s.iterations, lr: s.lr, ...(s.lrFinal !== undefined ? { lr_final: s.lrFinal } : {}) })),
   };
   out['output'] = { grid: spec.output.grid, ...(spec.output.times.length ? { times: spec.output.times } : {}), formats: spec.output.formats };
   return out;

@@ -91,6 +91,8 @@ export interface StageSpec {
   optimizer: 'adam' | 'lbfgs';
   iterations: number;
   lr: number;
+  /** Adam: the learning rate at the stage's last iteration, reached geometrically from lr (absent: constant). */
+  lrFinal?: number;
   loc: SourceLoc;
 }
 

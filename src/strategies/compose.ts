@@ -51,11 +51,32 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
       && (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper);
   };
   const reparamValues = (t: Term) => want(t) === 'reparam' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(insideBound);
-  const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && (want(t) === 'hard' || reparamValues(t)));
+  // Under barrier, a value condition whose constant data sit on a barrier inequality's bound is imposed
+  // exactly too: the data make the inequality active on that whole part, and a barrier cannot hold an
+  // active constraint against a penalty (positive-poisson: the boundary sagged to -3e-4 between points).
+  const barrierBounds = planBounds(problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'barrier')).bounds;
+  const onBarrierBound = (h: { field: string; value: Expr }) => {
+    const b = barrierBounds.get(h.field);
+    return !!b && h.value.kind === 'num' && (h.value.value === b.lower || h.value.value === b.upper);
+  };
+  const barrierValues = (t: Term) => want(t) === 'barrier' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(onBarrierBound);
+  const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && (want(t) === 'hard' || reparamValues(t) || barrierValues(t)));
   const hard = planHard(problem, hardCandidates);
-  for (const t of hard.exact) notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'})`);
+  for (const t of hard.exact) {
+    const why = barrierValues(t) ? '; its data sit on a barrier bound, which a barrier cannot hold' : '';
+    notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'}${why})`);
+  }
   for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
   const exactTerms = new Set<Term>(hard.exact);
+  // Bounds on a part where an exact condition already fixes the field to a constant that satisfies them.
+  for (const t of problem.terms) {
+    if (t.kind !== 'inequality' || want(t) === 'reparam') continue;
+    const fixed = t.residuals.map(boundOf).every((b) => {
+      const data = b && [...hard.exact].flatMap((c) => (samePart(c.set, t.set) ? c.hardValues ?? [] : [])).find((h) => h.field === b.field);
+      return !!b && data?.value.kind === 'num' && (b.lower === undefined || data.value.value >= b.lower) && (b.upper === undefined || data.value.value <= b.upper);
+    });
+    if (fixed) { exactTerms.add(t); notes.push(`${t.name}: exact (the field is fixed there by an exact condition)`); }
+  }
   const transforms = new Map<string, Expr>();
   const positivity = spec.constraints.positivity;
   for (const f of problem.fields) {
@@ -169,6 +190,14 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
       }
     },
   };
+}
+
+/** Whether two point sets are the same boundary part (or both the initial slice). */
+function samePart(a: Term['set'], b: Term['set']): boolean {
+  if (a.kind === 'initial' || b.kind === 'initial') return a.kind === b.kind;
+  if (a.kind !== 'boundary' || b.kind !== 'boundary') return false;
+  const [x, y] = [a.selector, b.selector];
+  return (x.kind === 'all' && y.kind === 'all') || (x.kind === 'name' && y.kind === 'name' && x.name === y.name);
 }
 
 function describeBound(b: { lower?: number; upper?: number }, positivity: string): string {

@@ -337,7 +337,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         if (k === 0 || done % guard.snapshotEvery === 0) candidate = snapshot(false);
         maybeResample();
         const recordNow = done % opts.recordEvery === 0 || k === st.iterations - 1;
-        const lr = st.lr * lrScale;
+        const lr = stageLearningRate(st, k) * lrScale;
         const bad = tf.tidy(() => {
           const { value, grads, parts } = lossAndGrads(recordNow);
           const f = value.dataSync()[0]!;
@@ -367,7 +367,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
           }
           rollbacks++;
           lrScale *= 0.5;
-          opts.onRollback?.({ reason: `${bad} ${at}`, toIteration: good.done, lr: st.lr * lrScale, rollbacks });
+          opts.onRollback?.({ reason: `${bad} ${at}`, toIteration: good.done, lr: stageLearningRate(st, k) * lrScale, rollbacks });
           restore(good);
           continue;
         }
@@ -492,4 +492,10 @@ export function setFlat(vars: tf.Variable[], theta: Float32Array | Float64Array)
     tf.tidy(() => v.assign(tf.tensor(slice instanceof Float32Array ? slice : Float32Array.from(slice), v.shape)));
     o += v.size;
   }
+}
+
+/** Adam's learning rate at iteration k of a stage: lr, decaying geometrically to lr_final at the last iteration. */
+export function stageLearningRate(st: StageSpec, k: number): number {
+  if (st.lrFinal === undefined || st.iterations <= 1) return st.lr;
+  return st.lr * (st.lrFinal / st.lr) ** (Math.min(k, st.iterations - 1) / (st.iterations - 1));
 }
