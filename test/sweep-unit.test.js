@@ -126,6 +126,28 @@ test('spec hash: changes with the spec, the set values and the run settings, not
   assert.equal(planHash(p1), planHash(p1b));
 });
 
+test('spec hash: changes when a data file the spec reads changes', () => {
+  const dir = tmp();
+  const spec = join(dir, 'fit.yaml');
+  writeFileSync(spec, `name: fit
+geometry: {interval: [0, 1]}
+fields: [u]
+equations: [-u_xx = 1]
+conditions:
+  - {on: data, file: obs.csv}
+training: {points: {domain: 16, boundary: 2}, stages: [{optimizer: adam, iterations: 1}]}
+`);
+  const sweep = join(dir, 's.yaml');
+  writeFileSync(sweep, `spec: fit.yaml\ngrid:\n  training.seed: [1, 2]\n`);
+  const hashes = () => planSweep(parseSweep(readFileSync(sweep, 'utf8'), sweep)).cases.map((c) => c.specHash);
+  writeFileSync(join(dir, 'obs.csv'), 'x,u\n0.5,0.125\n');
+  const before = hashes();
+  assert.deepEqual(hashes(), before, 'the same file hashes the same');
+  writeFileSync(join(dir, 'obs.csv'), 'x,u\n0.5,0.13\n');
+  const after = hashes();
+  assert.ok(before.every((h, i) => h !== after[i]), 'an edited data file changes every case hash');
+});
+
 test('hash-based skipping: only ok cases with the same hash are reusable', () => {
   const dir = tmp();
   const write = (name, record, summary = true) => {

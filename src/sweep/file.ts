@@ -12,7 +12,7 @@ import { Diagnostics, SpecError, type Diagnostic } from '../spec/diagnostics.js'
 import { loadSpec, parseOverride, type Override } from '../spec/load.js';
 import { resolvedSpecObject } from '../spec/resolved.js';
 import { YamlReader, type YNode } from '../spec/yaml-reader.js';
-import type { SourceLoc } from '../spec/types.js';
+import type { SourceLoc, Spec } from '../spec/types.js';
 
 const TOP_KEYS = ['spec', 'grid', 'cases', 'set', 'parallel', 'iterations', 'backend', 'timeout', 'name'] as const;
 const MAX_CASES = 10000;
@@ -68,6 +68,21 @@ export function showValue(v: unknown): string {
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Content hashes of the data files a spec names (`on: data`), so editing a file
+ * reruns the cases that read it; a missing file hashes as such and fails in its case.
+ */
+function dataFileHashes(spec: Spec): Record<string, string> {
+  const dir = dirname(resolve(spec.file));
+  const out: Record<string, string> = {};
+  for (const c of spec.conditions) {
+    if (c.kind !== 'data') continue;
+    const path = resolve(dir, c.file);
+    try { out[c.file] = sha(readFileSync(path, 'utf8')); } catch { out[c.file] = 'missing'; }
+  }
+  return out;
+}
 
 /** JSON with object keys sorted, so equal values hash equally. */
 export function canonicalJson(v: unknown): string {
@@ -216,7 +231,10 @@ export function planSweep(def: SweepDef, settings: { iterations?: number; backen
     try {
       const parsed: Override[] = overrides.map((o) => parseOverride(o.text));
       const spec = loadSpec(def.spec, parsed);
-      specHash = sha(canonicalJson({ spec: resolvedSpecObject(spec, spec.fields), overrides: overrides.map((o) => o.text), iterations: iterations ?? null, backend: backend ?? null }));
+      specHash = sha(canonicalJson({
+        spec: resolvedSpecObject(spec, spec.fields), overrides: overrides.map((o) => o.text), data: dataFileHashes(spec),
+        iterations: iterations ?? null, backend: backend ?? null,
+      }));
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       for (const d of err.diagnostics) {
