@@ -173,14 +173,16 @@ equations:
 
 // ---------- PEC ----------
 
-const BOX = (extra = '') => `geometry: {box: {min: [0, 0, 0], max: [1, 2, 1]}}
+/** A time-dependent Maxwell template with a PEC wall on `on`. */
+const pecCavity = (geometry, template, on = 'boundary', extra = '') => `geometry: ${geometry}
 time: [0, 1]
 equations:
-  - maxwell-3d: {}
+  - ${template}: {}
 conditions:
-  - on: boundary
+  - on: ${on}
     pec: true
 ${extra}`;
+const BOX = (extra = '') => pecCavity('{box: {min: [0, 0, 0], max: [1, 2, 1]}}', 'maxwell-3d', 'boundary', extra);
 
 test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
   const p3 = problemOf(BOX(), 'box');
@@ -201,14 +203,7 @@ test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
     .find((r) => r.term.type === 'pec');
   for (const v of normalField.values) assert.ok(maxAbs(v) < 1e-5, `normal field: ${maxAbs(v)}`);
 
-  const te = problemOf(`geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
-time: [0, 1]
-equations:
-  - maxwell-te: {}
-conditions:
-  - on: boundary
-    pec: true
-`, 'te');
+  const te = problemOf(pecCavity('{rectangle: {min: [0, 0], max: [1, 1]}}', 'maxwell-te'), 'te');
   const tr = residualsWith(te, { Hz: '0', Ex: 'x + 2*y', Ey: '1 - x*y' }).find((r) => r.term.type === 'pec');
   assert.equal(tr.values.length, 1);
   for (let i = 0; i < tr.values[0].length; i++) {
@@ -242,40 +237,19 @@ output: {grid: [5, 5, 5], times: [0, 1], formats: [json]}
   assert.ok(v.max < 1e-5, `max ${v.max}`);
   assert.ok(Array.isArray(s.energy) && s.energy.length === 2);
 
-  const disk = problemOf(`geometry: {disk: {center: [0, 0], radius: 1}}
-time: [0, 1]
-equations:
-  - maxwell-te: {}
-conditions:
-  - on: boundary
-    pec: true
-`, 'te-disk');
+  const disk = problemOf(pecCavity('{disk: {center: [0, 0], radius: 1}}', 'maxwell-te'), 'te-disk');
   const sd = createStrategy('hard', disk);
   assert.equal(sd.exactTerms.size, 0);
   assert.ok(sd.notes.some((n) => /pec on boundary: penalty, not exact: .*rectangle and box/.test(n)), sd.notes.join('\n'));
 
   // PEC on the left side only: its normal is along x, so only Ey is tangential there.
-  const side = problemOf(`geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
-time: [0, 1]
-equations:
-  - maxwell-te: {}
-conditions:
-  - on: left
-    pec: true
-`, 'te-left');
+  const side = problemOf(pecCavity('{rectangle: {min: [0, 0], max: [1, 1]}}', 'maxwell-te', 'left'), 'te-left');
   const ss = createStrategy('hard', side);
   assert.deepEqual([...ss.transforms.keys()], ['Ey']);
 });
 
 test('PEC with hard, TM: the product of the face distances on a rectangle, the distance function on a disk', () => {
-  const tm = (geometry) => problemOf(`geometry: ${geometry}
-time: [0, 1]
-equations:
-  - maxwell-tm: {}
-conditions:
-  - on: boundary
-    pec: true
-`, 'tm-pec');
+  const tm = (geometry) => problemOf(pecCavity(geometry, 'maxwell-tm'), 'tm-pec');
   const box = createStrategy('hard', tm('{rectangle: {min: [0, 0], max: [2, 1]}}'));
   assert.equal(box.exactTerms.size, 1);
   assert.equal(show(box.transforms.get('Ez')), '(0 + ((((x * (2 - x)) * y) * (1 - y)) * __raw_Ez))');
