@@ -143,18 +143,30 @@ test('in-process stop inside L-BFGS and inside adaptive / augmented-Lagrangian t
     - {optimizer: adam, iterations: 60, lr: 3.0e-3}`],
     ['ad', 'adaptive', `  stages:
     - {optimizer: adam, iterations: 60, lr: 3.0e-3}`],
+    // Multiplier rounds between L-BFGS inner solves of 10 iterations: the stop lands inside one.
+    ['al-lb', 'augmented-lagrangian', `  stages:
+    - {optimizer: adam, iterations: 20, lr: 3.0e-3}
+    - {optimizer: lbfgs, iterations: 40}`],
   ]) {
     const file = specFile(`stop-${name}`, training, `constraints:\n  strategy: ${strategy}\n  options: {round_every: 10, update_every: 5}\n`);
     const ref = join(dir, `stop-${name}-ref`);
     solve({ specFile: file, outDir: ref, sets: [], backend });
     const out = join(dir, `stop-${name}`);
     const stop = {};
-    const target = name === 'lb' ? 35 : 33;
+    const target = name === 'lb' ? 35 : name === 'al-lb' ? 45 : 33;
     await assert.rejects(solveAsync({ specFile: file, outDir: out, sets: [], backend, onProgress: (p) => { if (p.iteration >= target) stop.signal = 'SIGINT'; } }, stop),
       (e) => e instanceof InterruptedError && e.iteration >= target);
     solve({ specFile: file, outDir: out, sets: [], backend, resume: true });
     assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'), `${name}: fields`);
     assert.equal(read(out, 'loss.csv'), read(ref, 'loss.csv'), `${name}: loss`);
+    if (name === 'al-lb') {
+      const rows = read(ref, 'loss.csv').trim().split('\n');
+      const col = rows[0].split(',').indexOf('al_round');
+      const roundAt = (it) => Number(rows.slice(1).map((l) => l.split(',')).filter((c) => Number(c[0]) <= it).at(-1)[col]);
+      // The row of iteration 20 is written before that iteration's round: one round there, two by the stage's end.
+      assert.equal(roundAt(20), 1);
+      assert.ok(roundAt(60) >= 4, `rounds go on in the L-BFGS stage (${roundAt(60)} in all)`);
+    }
   }
 });
 

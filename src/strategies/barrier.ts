@@ -4,7 +4,8 @@
  * Taylor continuation -log(d) - (s - d)/d + (s - d)^2/(2 d^2), so infeasible
  * points (s <= 0) give finite loss and gradients. The loss is beta * mean(psi);
  * beta shrinks by `barrier_decay` every `update_every` iterations from
- * `barrier_start` to `barrier_min`, and d = barrier_threshold * beta, so the
+ * `barrier_start` to `barrier_min` (in L-BFGS stages, after each inner solve of
+ * `update_every` iterations), and d = barrier_threshold * beta, so the
  * continuation stiffens as the barrier fades.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -33,6 +34,10 @@ export function barrier(opts: Record<string, number>): LossHandler & { weight():
     },
     afterIteration(ctx: IterationContext) {
       if (ctx.iteration % every === 0) beta = Math.max(o.barrier_min, beta * o.barrier_decay);
+    },
+    roundEvery: every,
+    round() {
+      beta = Math.max(o.barrier_min, beta * o.barrier_decay);
     },
     logValues: () => ({ barrier_weight: beta }),
     weight: () => beta,

@@ -25,6 +25,9 @@ export type LossMode = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'barrie
 export interface LossHandler {
   loss(r: TermResiduals): tf.Scalar;
   afterIteration?(ctx: IterationContext, terms: Term[]): void;
+  /** Handlers with outer rounds: the iterations between two, and one round now (for L-BFGS stages). */
+  roundEvery?: number;
+  round?(ctx: IterationContext, terms: Term[]): void;
   logValues?(): Record<string, number>;
   /** JSON-able state for checkpoints and rollbacks (see Strategy.getState). */
   getState?(): unknown;
@@ -188,6 +191,13 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
       for (const [mode, h] of handlers) {
         if (h.afterIteration) h.afterIteration(ctx, inLoss.filter((t) => modeOf.get(t) === mode));
       }
+    },
+    roundEvery(): number | undefined {
+      const every = [...handlers.values()].filter((h) => h.round).map((h) => h.roundEvery!);
+      return every.length > 0 ? Math.min(...every) : undefined;
+    },
+    outerRound(ctx: IterationContext): void {
+      for (const [mode, h] of handlers) h.round?.(ctx, inLoss.filter((t) => modeOf.get(t) === mode));
     },
   };
 }

@@ -5,7 +5,8 @@
  * (max(0, lambda + mu g)^2 - lambda^2) / (2 mu) (the Powell-Hestenes-Rockafellar
  * form); both are averaged over the points. Every `round_every` iterations the
  * multipliers move (lambda += mu c; lambda = max(0, lambda + mu g)) and mu
- * grows by `mu_growth` up to `mu_max`.
+ * grows by `mu_growth` up to `mu_max`; in L-BFGS stages a round follows each
+ * inner solve of `round_every` iterations (or fewer, when it converges first).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Term } from '../problem/problem.js';
@@ -50,6 +51,25 @@ export function lagrangian(startMu: number, opts: Record<string, number>): LossH
     const l = multipliers.get(t)?.[i];
     return l && l.shape[0] === c.shape[0] ? l : undefined;
   };
+  /** One multiplier round: lambda moves by mu times the current residuals, then mu grows. */
+  const round = (ctx: IterationContext, terms: Term[]) => {
+    if (terms.length === 0) return;
+    let sumSq = 0;
+    let n = 0;
+    tf.tidy(() => {
+      for (const r of ctx.residuals()) {
+        if (!terms.includes(r.term)) continue;
+        const ineq = r.term.kind === 'inequality';
+        const next = r.values.map((c, i) => tf.keep(alUpdate(c, lambdaFor(r.term, i, c), mu, ineq)));
+        multipliers.get(r.term)?.forEach((l) => l.dispose());
+        multipliers.set(r.term, next);
+        for (const l of next) { sumSq += tf.sum(tf.square(l)).dataSync()[0]!; n += l.size; }
+      }
+    });
+    lambdaRms = Math.sqrt(sumSq / Math.max(n, 1));
+    rounds++;
+    mu = Math.min(mu * growth, muMax);
+  };
   return {
     loss: (r: TermResiduals) => {
       const ineq = r.term.kind === 'inequality';
@@ -57,23 +77,10 @@ export function lagrangian(startMu: number, opts: Record<string, number>): LossH
       return (ls.length === 1 ? ls[0]! : tf.addN(ls)) as tf.Scalar;
     },
     afterIteration(ctx: IterationContext, terms: Term[]) {
-      if (ctx.iteration % every !== 0 || terms.length === 0) return;
-      let sumSq = 0;
-      let n = 0;
-      tf.tidy(() => {
-        for (const r of ctx.residuals()) {
-          if (!terms.includes(r.term)) continue;
-          const ineq = r.term.kind === 'inequality';
-          const next = r.values.map((c, i) => tf.keep(alUpdate(c, lambdaFor(r.term, i, c), mu, ineq)));
-          multipliers.get(r.term)?.forEach((l) => l.dispose());
-          multipliers.set(r.term, next);
-          for (const l of next) { sumSq += tf.sum(tf.square(l)).dataSync()[0]!; n += l.size; }
-        }
-      });
-      lambdaRms = Math.sqrt(sumSq / Math.max(n, 1));
-      rounds++;
-      mu = Math.min(mu * growth, muMax);
+      if (ctx.iteration % every === 0) round(ctx, terms);
     },
+    roundEvery: every,
+    round,
     logValues: () => ({ al_round: rounds, al_mu: mu, al_lambda_rms: lambdaRms }),
     state: () => ({ mu, rounds, multipliers }),
     dispose() {

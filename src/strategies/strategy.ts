@@ -34,10 +34,18 @@ export interface Strategy {
   /** Numbers to log per record in loss.csv (weights, multipliers' scale, mu). */
   logValues(): Record<string, number>;
   /**
-   * Called by the trainer after each Adam iteration (L-BFGS stages keep the
-   * strategy's state fixed, since a changing objective breaks its line search).
+   * Called by the trainer after each Adam iteration. L-BFGS stages keep the
+   * strategy's state fixed within an inner solve, since a changing objective
+   * breaks its line search; see outerRound for what moves between solves.
    */
   afterIteration?(ctx: IterationContext): void;
+  /**
+   * Iterations of one L-BFGS inner solve between outer rounds (augmented-Lagrangian
+   * multiplier updates, barrier weight decay), or undefined when the strategy has none.
+   */
+  roundEvery?(): number | undefined;
+  /** One outer round at the current parameters; the trainer restarts L-BFGS's memory after it. */
+  outerRound?(ctx: IterationContext): void;
   /**
    * The strategy's changing state (weights, multipliers, schedules) as plain
    * JSON-able data, for checkpoints and divergence rollbacks; setState restores it.

@@ -88,6 +88,8 @@ export interface TrainState {
   adam?: { step: number; m: Float32Array[]; v: Float32Array[] };
   /** L-BFGS state inside an L-BFGS stage. */
   lbfgs?: LbfgsState;
+  /** Inside an L-BFGS stage with outer rounds: stage iterations and evaluations before the current inner solve. */
+  lbfgsSegment?: { start: number; evaluations: number };
   /** Lowest-loss parameters of the current Adam stage so far (keepBest). */
   best?: { loss: number; done: number; weights: Float32Array[] };
   strategy?: unknown;
@@ -183,6 +185,9 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
   let adam: AdamState | undefined;
   let lbState: LbfgsState | undefined;
   let lbRun: Generator<LbfgsState, LbfgsResult, void> | undefined;
+  /** L-BFGS stages with outer rounds run as inner solves; the current one started after `start` stage iterations. */
+  let segment = { start: 0, evaluations: 0 };
+  const roundEvery = strategy.roundEvery?.();
   let lastParts: Record<string, number> = {};
   let lastTotal = NaN;
   let recent: number[] = [];
@@ -236,6 +241,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
     weights: vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
     adam: adam ? { step: adam.step, m: adam.m.map((t) => Float32Array.from(t.dataSync() as Float32Array)), v: adam.v.map((t) => Float32Array.from(t.dataSync() as Float32Array)) } : undefined,
     lbfgs: withLbfgs && lbState ? copyLbfgs(lbState) : undefined,
+    lbfgsSegment: { ...segment },
     best: best ? { loss: best.loss, done: best.done, weights: best.weights.map((t) => Float32Array.from(t.dataSync() as Float32Array)) } : undefined,
     strategy: strategy.getState?.(),
     lastTotal, lastParts: { ...lastParts }, recent: [...recent],
@@ -256,6 +262,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
     }
     lbState = s.lbfgs ? copyLbfgs(s.lbfgs) : undefined;
     lbRun = undefined;
+    segment = s.lbfgsSegment ? { ...s.lbfgsSegment } : { start: 0, evaluations: 0 };
     dropBest();
     if (s.best) best = { loss: s.best.loss, done: s.best.done, weights: s.best.weights.map((w, i) => tf.keep(tf.tensor(w, vars[i]!.shape))) };
     if (s.strategy !== undefined) strategy.setState?.(s.strategy);
@@ -393,8 +400,10 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
             });
             return { f, g };
           };
+          // With outer rounds (augmented Lagrangian, barrier) the stage is a series of inner solves.
+          const left = st.iterations - segment.start;
           lbRun = lbfgsSteps(objective, flat64(vars), {
-            iterations: st.iterations,
+            iterations: roundEvery ? Math.min(roundEvery, left) : left,
             history: 50,
             lr: st.lr,
             onIteration: ({ f }) => {
@@ -411,7 +420,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         const step = lbRun.next();
         if (!step.done) {
           lbState = step.value;
-          k = step.value.iteration;
+          k = segment.start + step.value.iteration;
           yield boundary();
           continue;
         }
@@ -424,12 +433,21 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         }
         setFlat(vars, result.theta);
         lastTotal = result.f;
+        segment = { start: segment.start + result.iterations, evaluations: segment.evaluations + result.evaluations };
+        // An outer round changes the objective, so the next inner solve starts with an empty memory;
+        // an inner solve that cannot move at all ends the stage.
+        if (roundEvery && result.iterations > 0 && segment.start < st.iterations) {
+          strategy.outerRound!({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) });
+          k = segment.start;
+          continue;
+        }
         // L-BFGS may stop early; the remaining budget is not spent elsewhere.
-        const rep = stageReport('lbfgs', result.iterations, stageStarted);
+        const rep = stageReport('lbfgs', segment.start, stageStarted);
         tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
         record(done, lastTotal, lastParts);
         report(si, 'lbfgs');
-        endStage({ ...rep, evaluations: result.evaluations, stopReason: result.stopReason });
+        endStage({ ...rep, evaluations: segment.evaluations, stopReason: result.stopReason });
+        segment = { start: 0, evaluations: 0 };
       }
     }
   } finally {
