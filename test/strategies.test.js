@@ -252,9 +252,35 @@ test('barrier imposes value conditions whose constant data sit on its bound exac
   // Data strictly inside the bound leave the barrier nothing to fight: the condition stays a penalty.
   const inside = buildProblem(loadWithOverrides(POSITIVE, ['conditions.0.dirichlet.u=1'], { strategy: 'barrier' }));
   assert.equal(createStrategy('barrier', inside).exactTerms.size, 0);
+  // Each condition is compared with the bounds that apply where its data are (u >= 1 on the right does not move u >= 0).
+  const sides = buildProblem(loadWithOverrides(POSITIVE, ['conditions.0={on: left, dirichlet: {u: 0}}', 'inequalities.1={constraint: "u >= 1", on: right}'], { strategy: 'barrier' }));
+  assert.deepEqual([...createStrategy('barrier', sides).exactTerms].map((t) => t.name), ['dirichlet u on left']);
   // Under hard, a bound on the Dirichlet part is exact once its data satisfy it, and not when they break it.
   const hard = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'hard' }));
   assert.ok([...createStrategy('hard', hard).exactTerms].some((t) => t.name === 'u >= 0 on boundary'));
   const broken = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}', 'conditions.0.dirichlet.u=-1'], { strategy: 'hard' }));
   assert.ok(![...createStrategy('hard', broken).exactTerms].some((t) => t.kind === 'inequality'));
+});
+
+test('outer rounds in L-BFGS stages: each handler keeps its own cadence (AL every 500, barrier every 100)', () => {
+  const problem = buildProblem(loadWithOverrides(POSITIVE, ['constraints.options={round_every: 500, update_every: 100}', 'inequalities.0={constraint: "u >= 0", strategy: barrier}'], { strategy: 'augmented-lagrangian' }));
+  const s = createStrategy('augmented-lagrangian', problem);
+  const ctx = { iteration: 0, vars: [], residuals: () => [] };
+  const beta0 = s.logValues().barrier_weight;
+  assert.equal(s.roundEvery(), 100);
+  for (let i = 0; i < 4; i++) s.outerRound(ctx, 100, false);
+  assert.equal(s.logValues().al_round, 0, 'no multiplier round before 500 iterations');
+  assert.equal(s.logValues().barrier_weight, beta0 / 16);
+  s.outerRound(ctx, 60, false);
+  assert.equal(s.roundEvery(), 40, 'the next solve stops at the next due round');
+  s.outerRound(ctx, 40, false);
+  assert.equal(s.logValues().al_round, 1);
+  // A solve that converged early is followed by every round; the counters are part of the state.
+  s.outerRound(ctx, 3, true);
+  assert.equal(s.logValues().al_round, 2);
+  const state = JSON.parse(JSON.stringify(s.getState()));
+  s.outerRound(ctx, 50, false);
+  s.setState(state);
+  assert.equal(s.roundEvery(), 100);
+  s.dispose();
 });

@@ -22,7 +22,7 @@ import { resolvedSpecYaml } from '../spec/resolved.js';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CHECKPOINT_FILE = 'checkpoint.json';
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 
 export interface Checkpoint {
   format: number;

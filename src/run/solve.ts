@@ -179,6 +179,12 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   const strategy = createStrategy(spec.constraints.strategy, problem);
   const model = createModel(problem, rng, strategy.transforms);
   const trained = problem.terms.filter((t) => !strategy.exactTerms.has(t));
+  const trainedParts = [...new Set(trained.map((t) => GROUPS[t.kind]))];
+  if (resumed && String(resumed.train.history.parts) !== String(trainedParts)) {
+    disposeModel(model);
+    throw new ResumeError(`the checkpoint in ${outDir} trained the loss parts ${resumed.train.history.parts.join(', ')}, this run trains ${trainedParts.join(', ')} ` +
+      '(the strategy imposes other terms exactly: was it written by another pinn version?); run without --resume to start afresh');
+  }
   const sample = () => samplePoints(problem, groupTerms(trained), spec.training.points, sampler, timeSampler);
   // A resumed run replays the point draws from the seed (the samplers' positions follow), then checks the generators.
   let drawn = sample();
@@ -205,7 +211,7 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
         worker = new ShardWorker({
           specFile: opts.specFile, sets: opts.sets, strategy: opts.strategy, seed: opts.seed, backend: opts.backend.name,
           parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
-          parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
+          parts: trainedParts,
         }, theirs);
       } catch (err) {
         // A worker that cannot start (e.g. in a single-file bundle) only costs speed.

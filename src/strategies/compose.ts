@@ -57,12 +57,12 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   // Under barrier, a value condition whose constant data sit on a barrier inequality's bound is imposed
   // exactly too: the data make the inequality active on that whole part, and a barrier cannot hold an
   // active constraint against a penalty (positive-poisson: the boundary sagged to -3e-4 between points).
-  const barrierBounds = planBounds(problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'barrier')).bounds;
-  const onBarrierBound = (h: { field: string; value: Expr }) => {
-    const b = barrierBounds.get(h.field);
-    return !!b && h.value.kind === 'num' && (h.value.value === b.lower || h.value.value === b.upper);
-  };
-  const barrierValues = (t: Term) => want(t) === 'barrier' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(onBarrierBound);
+  // Only inequalities that apply where the data are count: domain ones (the closure) and those on an overlapping part.
+  const barrierIneqs = problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'barrier');
+  const onBarrierBound = (c: Term) => (h: { field: string; value: Expr }) => h.value.kind === 'num' && barrierIneqs.some((q) =>
+    (q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set))
+    && q.residuals.some((r) => { const b = boundOf(r); return b?.field === h.field && (b.lower === (h.value as { value: number }).value || b.upper === (h.value as { value: number }).value); }));
+  const barrierValues = (t: Term) => want(t) === 'barrier' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(onBarrierBound(t));
   const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && (want(t) === 'hard' || reparamValues(t) || barrierValues(t)));
   const hard = planHard(problem, hardCandidates);
   for (const t of hard.exact) {
@@ -73,9 +73,9 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   const exactTerms = new Set<Term>(hard.exact);
   // Bounds on a part where an exact condition already fixes the field to a constant that satisfies them.
   for (const t of problem.terms) {
-    if (t.kind !== 'inequality' || want(t) === 'reparam') continue;
+    if (t.kind !== 'inequality' || want(t) === 'reparam' || t.residuals.length === 0) continue;
     const fixed = t.residuals.map(boundOf).every((b) => {
-      const data = b && [...hard.exact].flatMap((c) => (samePart(c.set, t.set) ? c.hardValues ?? [] : [])).find((h) => h.field === b.field);
+      const data = b && [...hard.exact].flatMap((c) => (covers(c.set, t.set) ? c.hardValues ?? [] : [])).find((h) => h.field === b.field);
       return !!b && data?.value.kind === 'num' && (b.lower === undefined || data.value.value >= b.lower) && (b.upper === undefined || data.value.value <= b.upper);
     });
     if (fixed) { exactTerms.add(t); notes.push(`${t.name}: exact (the field is fixed there by an exact condition)`); }
@@ -149,6 +149,9 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     notes.push('augmented-lagrangian: multipliers are pointwise on the training points; resampling keeps them by point index');
   }
 
+  /** L-BFGS iterations since each round-keeping handler's last outer round (see outerRound). */
+  const sinceRound = new Map<LossMode, number>();
+
   return {
     name,
     transforms,
@@ -176,12 +179,15 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     getState(): unknown {
       const state: Record<string, unknown> = Object.fromEntries([...handlers].filter(([, h]) => h.getState).map(([mode, h]) => [mode, h.getState!()]));
       if (causal) state['causal'] = causal.getState();
+      if (sinceRound.size > 0) state['since_round'] = Object.fromEntries(sinceRound);
       return state;
     },
     setState(state: unknown): void {
       const s = state as Record<string, unknown>;
       for (const [mode, h] of handlers) if (h.setState && s[mode] !== undefined) h.setState(s[mode]);
       if (causal && s['causal'] !== undefined) causal.setState(s['causal']);
+      sinceRound.clear();
+      for (const [mode, n] of Object.entries((s['since_round'] ?? {}) as Record<string, number>)) sinceRound.set(mode as LossMode, n);
     },
     dispose(): void {
       for (const h of handlers.values()) h.dispose?.();
@@ -193,21 +199,28 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
       }
     },
     roundEvery(): number | undefined {
-      const every = [...handlers.values()].filter((h) => h.round).map((h) => h.roundEvery!);
-      return every.length > 0 ? Math.min(...every) : undefined;
+      const due = [...handlers].filter(([, h]) => h.round).map(([mode, h]) => h.roundEvery! - (sinceRound.get(mode) ?? 0));
+      return due.length > 0 ? Math.max(1, Math.min(...due)) : undefined;
     },
-    outerRound(ctx: IterationContext): void {
-      for (const [mode, h] of handlers) h.round?.(ctx, inLoss.filter((t) => modeOf.get(t) === mode));
+    outerRound(ctx: IterationContext, iterations: number, converged: boolean): void {
+      for (const [mode, h] of handlers) {
+        if (!h.round) continue;
+        const since = (sinceRound.get(mode) ?? 0) + iterations;
+        if (converged || since >= h.roundEvery!) {
+          h.round(ctx, inLoss.filter((t) => modeOf.get(t) === mode));
+          sinceRound.set(mode, 0);
+        } else sinceRound.set(mode, since);
+      }
     },
   };
 }
 
-/** Whether two point sets are the same boundary part (or both the initial slice). */
-function samePart(a: Term['set'], b: Term['set']): boolean {
-  if (a.kind === 'initial' || b.kind === 'initial') return a.kind === b.kind;
-  if (a.kind !== 'boundary' || b.kind !== 'boundary') return false;
-  const [x, y] = [a.selector, b.selector];
-  return (x.kind === 'all' && y.kind === 'all') || (x.kind === 'name' && y.kind === 'name' && x.name === y.name);
+/** Whether point set `outer` contains `inner`: the whole boundary contains every part, a named part itself; the initial slice itself. */
+function covers(outer: Term['set'], inner: Term['set']): boolean {
+  if (outer.kind === 'initial' || inner.kind === 'initial') return outer.kind === inner.kind;
+  if (outer.kind !== 'boundary' || inner.kind !== 'boundary') return false;
+  const [x, y] = [outer.selector, inner.selector];
+  return x.kind === 'all' || (x.kind === 'name' && y.kind === 'name' && x.name === y.name);
 }
 
 function describeBound(b: { lower?: number; upper?: number }, positivity: string): string {

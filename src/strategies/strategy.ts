@@ -40,12 +40,15 @@ export interface Strategy {
    */
   afterIteration?(ctx: IterationContext): void;
   /**
-   * Iterations of one L-BFGS inner solve between outer rounds (augmented-Lagrangian
-   * multiplier updates, barrier weight decay), or undefined when the strategy has none.
+   * Iterations of the next L-BFGS inner solve, up to the next due outer round
+   * (augmented-Lagrangian multiplier update, barrier weight decay); undefined when the strategy has none.
    */
   roundEvery?(): number | undefined;
-  /** One outer round at the current parameters; the trainer restarts L-BFGS's memory after it. */
-  outerRound?(ctx: IterationContext): void;
+  /**
+   * After an inner solve of `iterations` (`converged`: it stopped before its budget): the outer
+   * rounds now due, or all of them when it converged. The trainer restarts L-BFGS's memory after it.
+   */
+  outerRound?(ctx: IterationContext, iterations: number, converged: boolean): void;
   /**
    * The strategy's changing state (weights, multipliers, schedules) as plain
    * JSON-able data, for checkpoints and divergence rollbacks; setState restores it.

@@ -231,8 +231,9 @@ export function planSweep(def: SweepDef, settings: { iterations?: number; backen
     try {
       const parsed: Override[] = overrides.map((o) => parseOverride(o.text));
       const spec = loadSpec(def.spec, parsed);
+      const data = dataFileHashes(spec);
       specHash = sha(canonicalJson({
-        spec: resolvedSpecObject(spec, spec.fields), overrides: overrides.map((o) => o.text), data: dataFileHashes(spec),
+        spec: resolvedSpecObject(spec, spec.fields), overrides: overrides.map((o) => o.text), ...(Object.keys(data).length > 0 ? { data } : {}),
         iterations: iterations ?? null, backend: backend ?? null,
       }));
     } catch (err) {

@@ -187,7 +187,6 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
   let lbRun: Generator<LbfgsState, LbfgsResult, void> | undefined;
   /** L-BFGS stages with outer rounds run as inner solves; the current one started after `start` stage iterations. */
   let segment = { start: 0, evaluations: 0 };
-  const roundEvery = strategy.roundEvery?.();
   let lastParts: Record<string, number> = {};
   let lastTotal = NaN;
   let recent: number[] = [];
@@ -402,8 +401,9 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
           };
           // With outer rounds (augmented Lagrangian, barrier) the stage is a series of inner solves.
           const left = st.iterations - segment.start;
+          const untilRound = strategy.roundEvery?.();
           lbRun = lbfgsSteps(objective, flat64(vars), {
-            iterations: roundEvery ? Math.min(roundEvery, left) : left,
+            iterations: untilRound ? Math.min(untilRound, left) : left,
             history: 50,
             lr: st.lr,
             onIteration: ({ f }) => {
@@ -436,9 +436,11 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         segment = { start: segment.start + result.iterations, evaluations: segment.evaluations + result.evaluations };
         // An outer round changes the objective, so the next inner solve starts with an empty memory;
         // an inner solve that cannot move at all ends the stage.
-        if (roundEvery && result.iterations > 0 && segment.start < st.iterations) {
-          strategy.outerRound!({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) });
+        if (strategy.outerRound && strategy.roundEvery?.() !== undefined && result.iterations > 0 && segment.start < st.iterations) {
+          strategy.outerRound!({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) }, result.iterations, result.stopReason !== 'iteration limit');
           k = segment.start;
+          // A boundary between inner solves (checkpoints, stops): a resume starts the next solve afresh, as here.
+          yield boundary();
           continue;
         }
         // L-BFGS may stop early; the remaining budget is not spent elsewhere.
