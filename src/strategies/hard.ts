@@ -6,7 +6,7 @@
  * is a smooth extension of the data. Several parts with different data are
  * blended by transfinite interpolation (Sukumar & Srivastava 2022):
  * G = sum_i w_i g_i with w_i = (phi_i^2 + eps)^-1 / sum_k (phi_k^2 + eps)^-1,
- * so that G = g_i on part i. Derivatives of the transform come out exactly
+ * so that G = g_i on part i (evaluated in the product form of extension()). Derivatives of the transform come out exactly
  * from the jet algebra, since the transform is plain expression IR.
  *
  * Tangential PEC (TE and 3D n x E = 0) is exact on rectangle and box domains,
@@ -249,8 +249,17 @@ export function extension(all: HardPart[]): Expr {
   const parts = blended;
   const distinct = new Set(parts.map((p) => show(p.value)));
   if (distinct.size === 1) return parts[0]!.value;
-  const inv = parts.map((p) => div(num(1), add(mul(p.phi, p.phi), num(BLEND_EPS))));
-  return div(sum(parts.map((p, i) => mul(inv[i]!, p.value))), sum(inv));
+  // sum_i g_i / (phi_i^2 + eps) over sum_j 1 / (phi_j^2 + eps), with numerator and denominator
+  // multiplied by prod_k (phi_k^2 + eps): the same function, but nothing is divided by a vanishing
+  // phi_i^2 + eps (weights of 1e12 in float32), and the denominator stays away from 0 wherever one
+  // part is far, which is what lets interval bounds of the verifier close on a part.
+  const sq = parts.map((p) => add(mul(p.phi, p.phi), num(BLEND_EPS)));
+  const others = (i: number): Expr => {
+    const rest = sq.filter((_, k) => k !== i);
+    return rest.slice(1).reduce((a, b) => mul(a, b), rest[0]!);
+  };
+  const weights = parts.map((_, i) => others(i));
+  return div(sum(parts.map((p, i) => mul(weights[i]!, p.value))), sum(weights));
 }
 
 /** The raw network output of a field, as the transform reads it. */
