@@ -284,3 +284,42 @@ test('outer rounds in L-BFGS stages: each handler keeps its own cadence (AL ever
   assert.equal(s.roundEvery(), 100);
   s.dispose();
 });
+
+test('hard: the blend of six different face values keeps float32 jets finite and accurate at any domain size', async () => {
+  const { planHard, extension } = await import('../dist/strategies/hard.js');
+  const { createModel } = await import('../dist/model/model.js');
+  const { createRng } = await import('../dist/problem/sampling/random.js');
+  const { makeSampler } = await import('../dist/problem/sampling/samplers.js');
+  const { groupTerms, samplePoints } = await import('../dist/trainer/points.js');
+  const { computeResiduals, disposeBatches, prepareBatches } = await import('../dist/trainer/residuals.js');
+  const { diff } = await import('../dist/expr/diff.js');
+  const { compileNumeric } = await import('../dist/expr/numeric.js');
+  const sides = ['left', 'right', 'front', 'back', 'bottom', 'top'];
+  for (const L of [1e-2, 1, 1e3]) {
+    const text = `name: blend\ngeometry: {box: {min: [0, 0, 0], max: [${L}, ${L}, ${L}]}}\nfields: [u]\nequations: [-lap(u) = 0]\nconditions:\n`
+      + sides.map((s, i) => `  - {on: ${s}, dirichlet: {u: ${i + 1}}}`).join('\n') + '\n';
+    const problem = buildProblem(loadWithOverrides(specFile(`blend-${L}`, text), [], {}));
+    const conditions = problem.terms.filter((t) => t.kind === 'condition');
+    const g = extension(planHard(problem, conditions).parts.get("u"), Math.sqrt(3) * L);
+    // u = G alone (no network part): the equation's residual is -lap(G), the conditions' G - g_i.
+    const model = createModel(problem, createRng(1), new Map([['u', g]]));
+    const groups = samplePoints(problem, groupTerms(problem.terms), { domain: 64, boundary: 96, initial: 0 }, makeSampler('sobol', createRng(2)), makeSampler('uniform', createRng(3)));
+    const batches = prepareBatches(problem, groups);
+    const res = tf.tidy(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, v: Float64Array.from(r.values[0].dataSync()) })));
+    disposeBatches(batches);
+    model.net.weights.forEach((w) => w.dispose());
+    model.net.biases.forEach((b) => b.dispose());
+    const lap = compileNumeric(['x', 'y', 'z'].map((a) => diff(diff(g, a), a)).reduce((p, q) => ({ kind: 'binary', op: '+', left: p, right: q })));
+    const eq = res.find((r) => r.term.kind === 'equation');
+    const pts = groups.find((gr) => gr.terms.includes(eq.term)).points;
+    for (let i = 0; i < eq.v.length; i++) {
+      const p = { x: pts[3 * i], y: pts[3 * i + 1], z: pts[3 * i + 2] };
+      const ref = -lap({ tolerance: 0, value: (n) => p[n] ?? NaN });
+      assert.ok(Number.isFinite(eq.v[i]), `L ${L}: -lap(G) = ${eq.v[i]} at point ${i}`);
+      assert.ok(Math.abs(eq.v[i] - ref) <= 1e-3 * (Math.abs(ref) + 1 / (L * L)), `L ${L}: -lap(G) ${eq.v[i]} against ${ref} at point ${i}`);
+    }
+    for (const r of res.filter((x) => x.term.kind === 'condition')) {
+      assert.ok(r.v.every((v) => Math.abs(v) <= 1e-5), `L ${L}, ${r.term.name}: G misses the data by ${Math.max(...r.v.map(Math.abs))}`);
+    }
+  }
+});

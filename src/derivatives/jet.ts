@@ -198,8 +198,30 @@ export function chain(
 }
 
 /** Quotient a / b via the reciprocal rule. */
+/**
+ * q = a / b by the quotient rule on q itself: q_i = (a_i - q b_i) / b and
+ * q_ij = (a_ij - q_i b_j - q_j b_i - q b_ij) / b. Through a * (1 / b) the jet
+ * would form 1 / b^2 and 1 / b^3, which overflow or underflow in float32 long
+ * before q does (a blend whose denominator is a product of squared distances).
+ */
 export function div(ch: Channels, a: Jet, b: Jet): Jet {
-  return mul(ch, a, reciprocal(ch, b));
+  const q = tf.div(a.v, b.v);
+  const over = (t: Tensor | undefined) => (t ? tf.div(t, b.v) : undefined);
+  const minus = (t: Tensor | undefined) => (t ? tf.neg(t) : undefined);
+  const d = a.d.map((ai, i) => (ch.first[i] ? over(addZ(ai, minus(mulZ(q, b.d[i])))) : undefined));
+  const dd = new Map<string, Tensor>();
+  for (const key of ch.second) {
+    const [i, j] = parsePair(key);
+    const cross = i === j ? mulZ(mulZ(d[i], b.d[i]), tf.scalar(2)) : addZ(mulZ(d[i], b.d[j]), mulZ(d[j], b.d[i]));
+    const t = over(sumZ([a.dd.get(key), minus(cross), minus(mulZ(q, b.dd.get(key)))]));
+    if (t) dd.set(key, t);
+  }
+  let lap: Tensor | undefined;
+  if (ch.lap) {
+    const dot = sumZ(ch.lap.map((k) => mulZ(d[k], b.d[k])));
+    lap = over(sumZ([a.lap, dot && tf.mul(dot, -2), minus(mulZ(q, b.lap))]));
+  }
+  return { v: q, d, dd, lap };
 }
 
 export function reciprocal(ch: Channels, a: Jet): Jet {

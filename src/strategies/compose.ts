@@ -82,6 +82,8 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   }
   const transforms = new Map<string, Expr>();
   const positivity = spec.constraints.positivity;
+  const { min, max } = problem.geometry.bbox;
+  const domainSize = Math.hypot(...min.map((lo, a) => max[a]! - lo));
   for (const f of problem.fields) {
     const parts = hard.parts.get(f);
     const b = bounds.get(f);
@@ -98,10 +100,10 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     const oneSided = b && (b.lower === undefined) !== (b.upper === undefined);
     if (b && oneSided && g !== undefined && (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper)) {
       const inner = b.lower !== undefined ? boundTransform({ lower: 0 }, positivity, raw(f)) : boundTransform({ upper: 0 }, positivity, raw(f));
-      transforms.set(f, hardTransform(parts, inner));
+      transforms.set(f, hardTransform(parts, inner, domainSize));
       for (const t of boundTerms) { exactTerms.add(t); notes.push(`${t.name}: exact (u = g + phi * ${positivity}(N))`); }
     } else {
-      transforms.set(f, hardTransform(parts, raw(f)));
+      transforms.set(f, hardTransform(parts, raw(f), domainSize));
       for (const t of boundTerms) notes.push(`${t.name}: penalty, not exact: ${f} also has exact boundary data that is not a constant on the bound's side`);
     }
   }

@@ -236,29 +236,44 @@ function partPhi(problem: Problem, term: Term): Expr | undefined {
   }
 }
 
-/** The output transform of a field: G + phi * inner, with inner the raw output (or a sign transform of it). */
-export function hardTransform(parts: HardPart[], inner: Expr): Expr {
+/**
+ * The output transform of a field: G + phi * inner, with inner the raw output (or a sign
+ * transform of it). `size`: the domain's size (bounding-box diagonal), to which the blend
+ * scales the boundary distances.
+ */
+export function hardTransform(parts: HardPart[], inner: Expr, size = 1): Expr {
   const phi = parts.length === 1 ? parts[0]!.phi : parts.slice(1).reduce((p, q) => mul(p, q.phi), parts[0]!.phi);
-  return add(extension(parts), mul(phi, inner));
+  return add(extension(parts, size), mul(phi, inner));
 }
 
 /** The smooth extension G of the parts' data. */
-export function extension(all: HardPart[]): Expr {
+export function extension(all: HardPart[], size = 1): Expr {
   const blended = all.filter((p) => !p.silent);
   if (blended.length === 0) return num(0);
   const parts = blended;
   const distinct = new Set(parts.map((p) => show(p.value)));
   if (distinct.size === 1) return parts[0]!.value;
-  // sum_i g_i / (phi_i^2 + eps) over sum_j 1 / (phi_j^2 + eps), with numerator and denominator
-  // multiplied by prod_k (phi_k^2 + eps): the same function, but nothing is divided by a vanishing
-  // phi_i^2 + eps (weights of 1e12 in float32), and the denominator stays away from 0 wherever one
-  // part is far, which is what lets interval bounds of the verifier close on a part.
-  const sq = parts.map((p) => add(mul(p.phi, p.phi), num(BLEND_EPS)));
-  const others = (i: number): Expr => {
-    const rest = sq.filter((_, k) => k !== i);
-    return rest.slice(1).reduce((a, b) => mul(a, b), rest[0]!);
-  };
-  const weights = parts.map((_, i) => others(i));
+  // sum_i g_i / (s_i + eps) over sum_j 1 / (s_j + eps), s_i the squared distance of part i over the
+  // domain's size (all parts alike, so the weights' ratios are those of the plain distances), with numerator and denominator
+  // multiplied by prod_k (s_k + eps): the same function, but nothing is divided by a vanishing
+  // s_i + eps (weights of 1e12 in float32), and the denominator stays away from 0 wherever one part
+  // is far, which lets the verifier's interval bounds close on a part. The scaling keeps the
+  // products of up to 5 factors (a box's faces) inside float32 for domains of any size; jets
+  // divide by the quotient rule (derivatives/jet.ts div), so no 1 / D^3 is formed either.
+  const sq = parts.map((p) => {
+    const d = size === 1 ? p.phi : div(p.phi, num(size));
+    return add(mul(d, d), num(BLEND_EPS));
+  });
+  // prod_{k != i} s_k from shared prefix and suffix products (n parts: O(n) products, not O(n^2)).
+  const prefix: Expr[] = [];
+  const suffix: Expr[] = [];
+  sq.forEach((t, i) => { prefix[i] = i === 0 ? t : mul(prefix[i - 1]!, t); });
+  for (let i = sq.length - 1; i >= 0; i--) suffix[i] = i === sq.length - 1 ? sq[i]! : mul(sq[i]!, suffix[i + 1]!);
+  const weights = parts.map((_, i) => {
+    const before = i > 0 ? prefix[i - 1] : undefined;
+    const after = i < sq.length - 1 ? suffix[i + 1] : undefined;
+    return before && after ? mul(before, after) : (before ?? after)!;
+  });
   return div(sum(parts.map((p, i) => mul(weights[i]!, p.value))), sum(weights));
 }
 
