@@ -323,3 +323,25 @@ test('hard: the blend of six different face values keeps float32 jets finite and
     }
   }
 });
+
+test('compare --seeds: one run per strategy and seed, a summary over the seeds', async () => {
+  const { existsSync } = await import('node:fs');
+  const { parseSeeds } = await import('../dist/cli/compare.js');
+  assert.deepEqual(parseSeeds('2, 1,2'), [2, 1]);
+  assert.throws(() => parseSeeds('1,-3'), /whole numbers/);
+  const out = join(dir, 'compare-seeds');
+  const { rows, files } = compareStrategies({ specFile: POSITIVE, strategies: ['penalty', 'hard'], seeds: [1, 2], outDir: out, iterations: 4, sets: [], backend });
+  assert.deepEqual(rows.map((r) => `${r.strategy}/${r.seed}`), ['penalty/1', 'penalty/2', 'hard/1', 'hard/2']);
+  assert.ok(rows.every((r) => r.summary && r.summary.seed === r.seed));
+  assert.notEqual(rows[0].summary.errors.u.l2_relative, rows[1].summary.errors.u.l2_relative, 'other seeds, other runs');
+  for (const r of rows) assert.ok(existsSync(join(out, r.strategy, `seed-${r.seed}`, 'summary.json')));
+  assert.deepEqual(files, ['compare.md', 'compare.csv', 'compare-loss.png']);
+  const csv = readFileSync(join(out, 'compare.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 5);
+  assert.ok(csv[0].startsWith('strategy,seed,u L2 rel'));
+  const md = readFileSync(join(out, 'compare.md'), 'utf8');
+  assert.match(md, /seeds 1, 2/);
+  const errs = rows.filter((r) => r.strategy === 'penalty').map((r) => r.summary.errors.u.l2_relative).sort((a, b) => a - b);
+  const median = ((errs[0] + errs[1]) / 2).toExponential(2);
+  assert.ok(md.includes(`| penalty | 2 | ${median} [${errs[0].toExponential(2)}, ${errs[1].toExponential(2)}] |`), md);
+});
