@@ -205,6 +205,8 @@ export function chain(
  * before q does (a blend whose denominator is a product of squared distances).
  */
 export function div(ch: Channels, a: Jet, b: Jet): Jet {
+  // A constant denominator (no channels): a times its reciprocal, one division in all.
+  if (b.d.every((t) => t === undefined) && b.dd.size === 0 && !b.lap) return mul(ch, a, reciprocal(ch, b));
   const q = tf.div(a.v, b.v);
   const over = (t: Tensor | undefined) => (t ? tf.div(t, b.v) : undefined);
   const minus = (t: Tensor | undefined) => (t ? tf.neg(t) : undefined);
