@@ -45,13 +45,16 @@ export const checkpointPath = (outDir: string): string => join(outDir, CHECKPOIN
 
 /**
  * What the result depends on: the resolved spec (with --set, --seed,
- * --strategy and --iterations applied), the loss record interval, and the
- * data points. Not the checkpoint interval or the output formats' order.
+ * --strategy and --iterations applied), the loss record interval, the
+ * data points, and how the strategy imposes each term (its notes: which
+ * terms are exact, and how; another pinn version may decide otherwise).
+ * Not the checkpoint interval or the output formats' order.
  */
-export function specHash(spec: Spec, problem: Problem): string {
+export function specHash(spec: Spec, problem: Problem, strategyNotes: string[] = []): string {
   const h = createHash('sha256');
   h.update(resolvedSpecYaml(spec, problem.fields));
   h.update(`\nlog_every ${spec.training.logEvery}\n`);
+  h.update(`${strategyNotes.join('\n')}\n`);
   for (const t of problem.terms) {
     if (t.set.kind !== 'data') continue;
     h.update(t.name);

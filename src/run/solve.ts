@@ -168,7 +168,8 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     throw new SpecError([{ loc: { file: outDir, line: 1, col: 1 }, message: 'the output path exists and is not a folder; expected a folder for the run' }]);
   }
-  const hash = specHash(spec, problem);
+  const strategy = createStrategy(spec.constraints.strategy, problem);
+  const hash = specHash(spec, problem, strategy.notes);
   const resumed = opts.resume ? readCheckpoint(outDir, hash, opts.specFile) : undefined;
 
   const seed = spec.training.seed;
@@ -176,15 +177,9 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   const sampler = makeSampler(spec.training.sampling, rng);
   const timeRng = createRng(seed + 0x9e3779b9);
   const timeSampler = shuffledRows(makeSampler(spec.training.sampling, timeRng), timeRng);
-  const strategy = createStrategy(spec.constraints.strategy, problem);
   const model = createModel(problem, rng, strategy.transforms);
   const trained = problem.terms.filter((t) => !strategy.exactTerms.has(t));
   const trainedParts = [...new Set(trained.map((t) => GROUPS[t.kind]))];
-  if (resumed && String(resumed.train.history.parts) !== String(trainedParts)) {
-    disposeModel(model);
-    throw new ResumeError(`the checkpoint in ${outDir} trained the loss parts ${resumed.train.history.parts.join(', ')}, this run trains ${trainedParts.join(', ')} ` +
-      '(the strategy imposes other terms exactly: was it written by another pinn version?); run without --resume to start afresh');
-  }
   const sample = () => samplePoints(problem, groupTerms(trained), spec.training.points, sampler, timeSampler);
   // A resumed run replays the point draws from the seed (the samplers' positions follow), then checks the generators.
   let drawn = sample();
