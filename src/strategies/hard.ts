@@ -23,7 +23,7 @@ import { sideNames } from '../problem/geometry/primitive.js';
 import { makeSampler } from '../problem/sampling/samplers.js';
 import { createRng } from '../problem/sampling/random.js';
 
-/** Keeps the blend finite where two parts meet; its effect on a part is eps / phi_other^2. */
+/** Keeps the blend finite where two parts meet; its effect on a part is eps / (phi_other / domain size)^2. */
 const BLEND_EPS = 1e-12;
 
 /**
