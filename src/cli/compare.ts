@@ -131,6 +131,8 @@ export function writeComparison(outDir: string, name: string, rows: CompareRow[]
   const first = rows.find((r) => r.summary)?.summary;
   if (first) md.push(`Backend ${first.backend}, ${seeded ? `seeds ${[...new Set(rows.map((r) => r.seed))].join(', ')}` : `seed ${first.seed}`}, network ${first.network.hidden.join('x')} ${first.network.activation}, points ${Object.entries(first.points).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   const mdCols = cols.filter((c) => !c.name.endsWith(' imposed'));
+  // With --seeds, the notes and the loss overlay show each strategy's first finished run.
+  const firstRuns = rows.filter((r, i): r is CompareRow & { summary: Summary } => !!r.summary && rows.findIndex((x) => x.strategy === r.strategy && x.summary) === i);
   const seedMd = (r: CompareRow) => (seeded ? ` ${r.seed ?? ''} |` : '');
   md.push(`| strategy |${seeded ? ' seed |' : ''} ${mdCols.map((c) => c.name.replace(/\|/g, '\\|')).join(' | ')} |`);
   md.push(`|---|${seeded ? '---:|' : ''}${mdCols.map(() => '---:').join('|')}|`);
@@ -143,15 +145,13 @@ export function writeComparison(outDir: string, name: string, rows: CompareRow[]
   }
   if (seeded) md.push('', ...seedSummary(rows, cols));
   md.push('', 'How each condition and inequality was imposed:', '');
-  for (const r of rows) {
-    if (!r.summary || (seeded && rows.find((x) => x.strategy === r.strategy && x.summary) !== r)) continue;
+  for (const r of firstRuns) {
     md.push(`- ${r.strategy}: ${r.summary.violations.map((v) => `${v.name}: ${v.imposed ?? '?'}`).join('; ') || 'nothing to impose'}`);
   }
   md.push('', `Loss curves: compare-loss.png${seeded ? ' (the first seed of each strategy)' : ''}. Each run's own files are in the subfolder named after its strategy${seeded ? ', then seed-N' : ''}.`, '');
   writeFileAtomic(join(outDir, 'compare.md'), md.join('\n'));
 
   const files = ['compare.md', 'compare.csv'];
-  const firstRuns = rows.filter((r, i) => r.summary && rows.findIndex((x) => x.strategy === r.strategy && x.summary) === i);
   const curves = firstRuns.map((r) => ({ name: r.strategy, curve: readLossCurve(join(runFolder(outDir, r.strategy, r.seed), 'loss.csv')) }))
     .filter((c) => c.curve.iterations.length > 0);
   if (curves.length > 0) {

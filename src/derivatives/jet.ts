@@ -197,7 +197,6 @@ export function chain(
   return { v: f, d, dd, lap };
 }
 
-/** Quotient a / b via the reciprocal rule. */
 /**
  * q = a / b by the quotient rule on q itself: q_i = (a_i - q b_i) / b and
  * q_ij = (a_ij - q_i b_j - q_j b_i - q b_ij) / b. Through a * (1 / b) the jet

@@ -179,7 +179,6 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   const timeSampler = shuffledRows(makeSampler(spec.training.sampling, timeRng), timeRng);
   const model = createModel(problem, rng, strategy.transforms);
   const trained = problem.terms.filter((t) => !strategy.exactTerms.has(t));
-  const trainedParts = [...new Set(trained.map((t) => GROUPS[t.kind]))];
   const sample = () => samplePoints(problem, groupTerms(trained), spec.training.points, sampler, timeSampler);
   // A resumed run replays the point draws from the seed (the samplers' positions follow), then checks the generators.
   let drawn = sample();
@@ -206,7 +205,7 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
         worker = new ShardWorker({
           specFile: opts.specFile, sets: opts.sets, strategy: opts.strategy, seed: opts.seed, backend: opts.backend.name,
           parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
-          parts: trainedParts,
+          parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
         }, theirs);
       } catch (err) {
         // A worker that cannot start (e.g. in a single-file bundle) only costs speed.

@@ -26,6 +26,7 @@ export function barrier(opts: Record<string, number>): LossHandler & { weight():
   const o = { ...BARRIER_DEFAULTS, ...opts };
   const every = Math.max(1, Math.round(o.update_every));
   let beta = o.barrier_start;
+  const decay = () => { beta = Math.max(o.barrier_min, beta * o.barrier_decay); };
   return {
     loss: (r: TermResiduals) => {
       const d = Math.max(o.barrier_threshold * beta, 1e-12);
@@ -33,12 +34,10 @@ export function barrier(opts: Record<string, number>): LossHandler & { weight():
       return tf.mul(ls.length === 1 ? ls[0]! : tf.addN(ls), beta) as tf.Scalar;
     },
     afterIteration(ctx: IterationContext) {
-      if (ctx.iteration % every === 0) beta = Math.max(o.barrier_min, beta * o.barrier_decay);
+      if (ctx.iteration % every === 0) decay();
     },
     roundEvery: every,
-    round() {
-      beta = Math.max(o.barrier_min, beta * o.barrier_decay);
-    },
+    round: decay,
     logValues: () => ({ barrier_weight: beta }),
     weight: () => beta,
     getState: () => ({ beta }),

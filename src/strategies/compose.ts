@@ -12,7 +12,7 @@ import type { Expr } from '../expr/ir.js';
 import { termMeanSquare, termWeight } from './penalty.js';
 import { GROUPS, type IterationContext, type LossParts, type Strategy, type TermResiduals } from './strategy.js';
 import { constantValue, hardTransform, planHard, raw } from './hard.js';
-import { boundOf, boundTransform, planBounds } from './reparam.js';
+import { boundOf, boundTransform, planBounds, withinBounds } from './reparam.js';
 import { adaptiveWeights } from './adaptive.js';
 import { lagrangian } from './lagrangian.js';
 import { barrier } from './barrier.js';
@@ -50,8 +50,7 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   const insideBound = (h: { field: string; value: Expr }) => {
     const b = bounds.get(h.field);
     const g = h.value.kind === 'num' ? h.value.value : undefined;
-    return !!b && g !== undefined && (b.lower === undefined) !== (b.upper === undefined)
-      && (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper);
+    return !!b && g !== undefined && (b.lower === undefined) !== (b.upper === undefined) && withinBounds(g, b);
   };
   const reparamValues = (t: Term) => want(t) === 'reparam' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(insideBound);
   // Under barrier, a value condition whose constant data sit on a barrier inequality's bound is imposed
@@ -59,9 +58,11 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
   // active constraint against a penalty (positive-poisson: the boundary sagged to -3e-4 between points).
   // Only inequalities that apply where the data are count: domain ones (the closure) and those on an overlapping part.
   const barrierIneqs = problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'barrier');
-  const onBarrierBound = (c: Term) => (h: { field: string; value: Expr }) => h.value.kind === 'num' && barrierIneqs.some((q) =>
-    (q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set))
-    && q.residuals.some((r) => { const b = boundOf(r); return b?.field === h.field && (b.lower === (h.value as { value: number }).value || b.upper === (h.value as { value: number }).value); }));
+  const onBarrierBound = (c: Term) => (h: { field: string; value: Expr }) => {
+    const g = h.value.kind === 'num' ? h.value.value : undefined;
+    return g !== undefined && barrierIneqs.some((q) => (q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set))
+      && q.residuals.some((r) => { const b = boundOf(r); return b?.field === h.field && (b.lower === g || b.upper === g); }));
+  };
   const barrierValues = (t: Term) => want(t) === 'barrier' && (t.hardValues ?? []).length > 0 && t.hardValues!.every(onBarrierBound(t));
   const hardCandidates = problem.terms.filter((t) => t.kind === 'condition' && (want(t) === 'hard' || reparamValues(t) || barrierValues(t)));
   const hard = planHard(problem, hardCandidates);
@@ -76,7 +77,7 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     if (t.kind !== 'inequality' || want(t) === 'reparam' || t.residuals.length === 0) continue;
     const fixed = t.residuals.map(boundOf).every((b) => {
       const data = b && [...hard.exact].flatMap((c) => (covers(c.set, t.set) ? c.hardValues ?? [] : [])).find((h) => h.field === b.field);
-      return !!b && data?.value.kind === 'num' && (b.lower === undefined || data.value.value >= b.lower) && (b.upper === undefined || data.value.value <= b.upper);
+      return !!b && data?.value.kind === 'num' && withinBounds(data.value.value, b);
     });
     if (fixed) { exactTerms.add(t); notes.push(`${t.name}: exact (the field is fixed there by an exact condition)`); }
   }
@@ -98,7 +99,7 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     // u = G + phi * P(N) keeps u >= G (or <= G): exact when G is a constant inside the bounds.
     const g = constantValue(parts);
     const oneSided = b && (b.lower === undefined) !== (b.upper === undefined);
-    if (b && oneSided && g !== undefined && (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper)) {
+    if (b && oneSided && g !== undefined && withinBounds(g, b)) {
       const inner = b.lower !== undefined ? boundTransform({ lower: 0 }, positivity, raw(f)) : boundTransform({ upper: 0 }, positivity, raw(f));
       transforms.set(f, hardTransform(parts, inner, domainSize));
       for (const t of boundTerms) { exactTerms.add(t); notes.push(`${t.name}: exact (u = g + phi * ${positivity}(N))`); }

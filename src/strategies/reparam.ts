@@ -12,6 +12,11 @@ export type Positivity = 'square' | 'softplus' | 'exp';
 
 export interface Bounds { lower?: number; upper?: number }
 
+/** Whether the value g lies within the bounds (an absent side is no limit). */
+export function withinBounds(g: number, b: Bounds): boolean {
+  return (b.lower === undefined || g >= b.lower) && (b.upper === undefined || g <= b.upper);
+}
+
 /** A residual g (g <= 0 required) as a bound on a plain field, if it is one. */
 export function boundOf(g: Expr): { field: string; lower?: number; upper?: number } | undefined {
   const plain = (e: Expr) => (e.kind === 'field' && e.derivs === '' ? e.field : undefined);

@@ -30,6 +30,9 @@ export interface LbfgsResult {
   stopReason: string;
 }
 
+/** The stop reason of a run that used its whole iteration budget. */
+export const ITERATION_LIMIT = 'iteration limit';
+
 const C1 = 1e-4;
 const C2 = 0.9;
 const MAX_LINE_EVALS = 25;
@@ -85,7 +88,7 @@ export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: Lb
     evaluations = 1;
     if (!Number.isFinite(f)) return { theta, f, iterations: 0, evaluations, stopReason: 'loss is not finite at the start' };
   }
-  let stopReason = 'iteration limit';
+  let stopReason: string = ITERATION_LIMIT;
   for (; it < opts.iterations; it++) {
     const gnorm = Math.sqrt(dot(g, g));
     if (gnorm === 0 || !Number.isFinite(gnorm)) { stopReason = 'gradient vanished'; break; }

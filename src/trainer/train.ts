@@ -11,7 +11,7 @@ import type { LossHistory } from '../outputs/table.js';
 import { computeResiduals, type TrainingBatch } from './residuals.js';
 import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState, type AdamState } from './adam.js';
 import type { ShardWorker } from './parallel.js';
-import { lbfgsSteps, type LbfgsResult, type LbfgsState } from './lbfgs.js';
+import { ITERATION_LIMIT, lbfgsSteps, type LbfgsResult, type LbfgsState } from './lbfgs.js';
 
 export interface Progress {
   stage: number;
@@ -437,7 +437,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         // An outer round changes the objective, so the next inner solve starts with an empty memory;
         // an inner solve that cannot move at all ends the stage.
         if (strategy.outerRound && strategy.roundEvery?.() !== undefined && result.iterations > 0 && segment.start < st.iterations) {
-          strategy.outerRound!({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) }, result.iterations, result.stopReason !== 'iteration limit');
+          strategy.outerRound({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) }, result.iterations, result.stopReason !== ITERATION_LIMIT);
           k = segment.start;
           // A boundary between inner solves (checkpoints, stops): a resume starts the next solve afresh, as here.
           yield boundary();
