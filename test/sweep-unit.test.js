@@ -180,69 +180,65 @@ writeFileSync(out + '/summary.json', JSON.stringify({ iterations: 5, wall_second
   return file;
 }
 
-test('runner: crashes and failures stay in their case, reruns skip finished cases', async () => {
+/** Runs `body` with a stand-in CLI in a fresh folder; the CLI appends each case's seed to `count`. */
+async function withFakeCli(body) {
   const dir = tmp();
-  const cli = fakeCli(dir);
   const count = join(dir, 'count.txt');
   process.env.FAKE_COUNT = count;
   try {
-    const def = parseSweep(sweepText('grid:\n  training.seed: [1, 13, 7, 2]\nparallel: 2\n'), join(dir, 's.yaml'));
-    const plan = planSweep(def);
-    const out = join(dir, 'out');
-    const events = [];
-    const r1 = await runSweep({ plan, outDir: out, cli, onEvent: (e) => events.push(`${e.case.id}:${e.state}`) });
-    assert.deepEqual(r1.cases.map((c) => c.state), ['ok', 'failed', 'failed', 'ok']);
-    assert.equal(r1.cases[1].record.signal, 'SIGKILL');
-    assert.match(r1.cases[2].record.error, /diverged/);
-    assert.match(readFileSync(join(out, r1.cases[2].case.id, 'case.log'), 'utf8'), /diverged at iteration 3/);
-    assert.deepEqual(r1.results.rows.map((r) => r.status), ['ok', 'failed', 'failed', 'ok']);
-    const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
-    assert.equal(csv.length, 5);
-    assert.equal(csv[0], 'case,training.seed,status,l2_relative(u),max_abs(u),max_violation,loss,iterations,seconds,folder');
-    assert.match(csv[4], /^004-[0-9a-f]{8},2,ok,0\.02,0\.2,2,2,5,/);
-    assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## Failed[\s\S]*signal SIGKILL[\s\S]*exit 1/);
-    assert.equal(readFileSync(count, 'utf8').trim().split('\n').length, 4);
-
-    // Same sweep again: only the two failed cases run.
-    const r2 = await runSweep({ plan, outDir: out, cli });
-    assert.deepEqual(r2.cases.map((c) => c.state), ['reused', 'failed', 'failed', 'reused']);
-    assert.deepEqual(readFileSync(count, 'utf8').trim().split('\n').map(Number).sort((a, b) => a - b), [1, 2, 7, 7, 13, 13]);
-
-    // A changed spec setting reruns everything under the same ids.
-    const changed = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 13, 7, 2]\nset:\n  network.hidden: [4]\n'), join(dir, 's.yaml')));
-    assert.deepEqual(changed.cases.map((c) => c.id), plan.cases.map((c) => c.id));
-    const r3 = await runSweep({ plan: changed, outDir: out, cli, shard: { index: 1, count: 2 } });
-    assert.deepEqual(r3.cases.map((c) => [c.case.index, c.state]), [[0, 'ok'], [2, 'failed']]);
-    // The other shard's folders are from the old spec: stale in the table, not reused.
-    assert.deepEqual(r3.results.rows.map((r) => r.status), ['ok', 'stale', 'failed', 'stale']);
+    await body({ dir, cli: fakeCli(dir), count });
   } finally {
     delete process.env.FAKE_COUNT;
   }
-});
+}
 
-test('runner: a value added to the grid renumbers cases; their finished runs move, not rerun', async () => {
-  const dir = tmp();
-  const cli = fakeCli(dir);
-  const count = join(dir, 'count.txt');
-  process.env.FAKE_COUNT = count;
-  try {
-    const out = join(dir, 'out');
-    const p1 = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 2, 4]\n'), join(dir, 's.yaml')));
-    await runSweep({ plan: p1, outDir: out, cli });
-    const p2 = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 2, 3, 4]\n'), join(dir, 's.yaml')));
-    assert.notEqual(p2.cases[3].id, p1.cases[2].id);
-    const r = await runSweep({ plan: p2, outDir: out, cli });
-    assert.deepEqual(r.cases.map((c) => c.state), ['reused', 'reused', 'ok', 'reused']);
-    assert.deepEqual(readFileSync(count, 'utf8').trim().split('\n').map(Number), [1, 2, 4, 3]);
-    const moved = JSON.parse(readFileSync(join(out, p2.cases[3].id, 'case.json'), 'utf8'));
-    assert.equal(moved.id, p2.cases[3].id);
-    assert.equal(moved.index, 3);
-    assert.equal(JSON.parse(readFileSync(join(out, p2.cases[3].id, 'summary.json'), 'utf8')).loss.total, 4);
-    assert.deepEqual(r.results.rows.map((x) => x.status), ['ok', 'ok', 'ok', 'ok']);
-  } finally {
-    delete process.env.FAKE_COUNT;
-  }
-});
+test('runner: crashes and failures stay in their case, reruns skip finished cases', () => withFakeCli(async ({ dir, cli, count }) => {
+  const def = parseSweep(sweepText('grid:\n  training.seed: [1, 13, 7, 2]\nparallel: 2\n'), join(dir, 's.yaml'));
+  const plan = planSweep(def);
+  const out = join(dir, 'out');
+  const events = [];
+  const r1 = await runSweep({ plan, outDir: out, cli, onEvent: (e) => events.push(`${e.case.id}:${e.state}`) });
+  assert.deepEqual(r1.cases.map((c) => c.state), ['ok', 'failed', 'failed', 'ok']);
+  assert.equal(r1.cases[1].record.signal, 'SIGKILL');
+  assert.match(r1.cases[2].record.error, /diverged/);
+  assert.match(readFileSync(join(out, r1.cases[2].case.id, 'case.log'), 'utf8'), /diverged at iteration 3/);
+  assert.deepEqual(r1.results.rows.map((r) => r.status), ['ok', 'failed', 'failed', 'ok']);
+  const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 5);
+  assert.equal(csv[0], 'case,training.seed,status,l2_relative(u),max_abs(u),max_violation,loss,iterations,seconds,folder');
+  assert.match(csv[4], /^004-[0-9a-f]{8},2,ok,0\.02,0\.2,2,2,5,/);
+  assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## Failed[\s\S]*signal SIGKILL[\s\S]*exit 1/);
+  assert.equal(readFileSync(count, 'utf8').trim().split('\n').length, 4);
+
+  // Same sweep again: only the two failed cases run.
+  const r2 = await runSweep({ plan, outDir: out, cli });
+  assert.deepEqual(r2.cases.map((c) => c.state), ['reused', 'failed', 'failed', 'reused']);
+  assert.deepEqual(readFileSync(count, 'utf8').trim().split('\n').map(Number).sort((a, b) => a - b), [1, 2, 7, 7, 13, 13]);
+
+  // A changed spec setting reruns everything under the same ids.
+  const changed = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 13, 7, 2]\nset:\n  network.hidden: [4]\n'), join(dir, 's.yaml')));
+  assert.deepEqual(changed.cases.map((c) => c.id), plan.cases.map((c) => c.id));
+  const r3 = await runSweep({ plan: changed, outDir: out, cli, shard: { index: 1, count: 2 } });
+  assert.deepEqual(r3.cases.map((c) => [c.case.index, c.state]), [[0, 'ok'], [2, 'failed']]);
+  // The other shard's folders are from the old spec: stale in the table, not reused.
+  assert.deepEqual(r3.results.rows.map((r) => r.status), ['ok', 'stale', 'failed', 'stale']);
+}));
+
+test('runner: a value added to the grid renumbers cases; their finished runs move, not rerun', () => withFakeCli(async ({ dir, cli, count }) => {
+  const out = join(dir, 'out');
+  const p1 = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 2, 4]\n'), join(dir, 's.yaml')));
+  await runSweep({ plan: p1, outDir: out, cli });
+  const p2 = planSweep(parseSweep(sweepText('grid:\n  training.seed: [1, 2, 3, 4]\n'), join(dir, 's.yaml')));
+  assert.notEqual(p2.cases[3].id, p1.cases[2].id);
+  const r = await runSweep({ plan: p2, outDir: out, cli });
+  assert.deepEqual(r.cases.map((c) => c.state), ['reused', 'reused', 'ok', 'reused']);
+  assert.deepEqual(readFileSync(count, 'utf8').trim().split('\n').map(Number), [1, 2, 4, 3]);
+  const moved = JSON.parse(readFileSync(join(out, p2.cases[3].id, 'case.json'), 'utf8'));
+  assert.equal(moved.id, p2.cases[3].id);
+  assert.equal(moved.index, 3);
+  assert.equal(JSON.parse(readFileSync(join(out, p2.cases[3].id, 'summary.json'), 'utf8')).loss.total, 4);
+  assert.deepEqual(r.results.rows.map((x) => x.status), ['ok', 'ok', 'ok', 'ok']);
+}));
 
 test('collect: merges shard artifacts from subfolders, names missing cases, refuses mixed sweeps', async () => {
   const dir = tmp();
