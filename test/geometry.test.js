@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../dist/problem/geometry/index.js';
-import { createRng } from '../dist/problem/sampling/random.js';
+import { createRng } from '../dist/util/random.js';
 import { makeSampler } from '../dist/problem/sampling/samplers.js';
 
 const sobol = (seed = 1) => makeSampler('sobol', createRng(seed));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as J from '../dist/derivatives/jet.js';
 import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../dist/derivatives/functions.js';
 import { createNetwork, forward } from '../dist/model/network.js';
-import { createRng } from '../dist/problem/sampling/random.js';
+import { createRng } from '../dist/util/random.js';
 import { registerFastGradients } from '../dist/backend/gradients.js';
 
 tf.setBackend('cpu');

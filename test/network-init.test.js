@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createNetwork, disposeNetwork, initStd } from '../dist/model/network.js';
-import { createRng } from '../dist/problem/sampling/random.js';
+import { createRng } from '../dist/util/random.js';
 
 const stats = (v) => {
   const d = v.dataSync();

@@ -288,10 +288,10 @@ test('outer rounds in L-BFGS stages: each handler keeps its own cadence (AL ever
 test('hard: the blend of six different face values keeps float32 jets finite and accurate at any domain size', async () => {
   const { planHard, extension } = await import('../dist/strategies/hard.js');
   const { createModel } = await import('../dist/model/model.js');
-  const { createRng } = await import('../dist/problem/sampling/random.js');
+  const { createRng } = await import('../dist/util/random.js');
   const { makeSampler } = await import('../dist/problem/sampling/samplers.js');
-  const { groupTerms, samplePoints } = await import('../dist/trainer/points.js');
-  const { computeResiduals, disposeBatches, prepareBatches } = await import('../dist/trainer/residuals.js');
+  const { groupTerms, samplePoints } = await import('../dist/problem/sampling/collocation.js');
+  const { computeResiduals, disposeBatches, prepareBatches } = await import('../dist/residuals/residuals.js');
   const { diff } = await import('../dist/expr/diff.js');
   const { compileNumeric } = await import('../dist/expr/numeric.js');
   const sides = ['left', 'right', 'front', 'back', 'bottom', 'top'];

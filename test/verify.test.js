@@ -14,7 +14,7 @@ import { plainNet } from '../dist/verify/inet.js';
 import { residualBounds, fieldJets } from '../dist/verify/bound.js';
 import { branchAndBound } from '../dist/verify/verify.js';
 import { createNetwork } from '../dist/model/network.js';
-import { createRng } from '../dist/problem/sampling/random.js';
+import { createRng } from '../dist/util/random.js';
 import { parseExpr } from '../dist/expr/parse.js';
 
 tf.setBackend('cpu');

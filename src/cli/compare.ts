@@ -14,9 +14,10 @@ import { selectBackend } from '../backend/backends.js';
 import { solve, type Summary } from '../run/solve.js';
 import { loadSpecWithFlags } from '../spec/load.js';
 import { STRATEGIES, type StrategyName } from '../spec/types.js';
-import { writeFileAtomic } from '../outputs/atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { renderLinePlot } from '../outputs/png/index.js';
-import { progressSink, formatSeconds, type OutputMode } from './progress.js';
+import { progressSink, type OutputMode } from './progress.js';
+import { formatSeconds } from '../util/format.js';
 
 export interface CompareRow {
   strategy: string;

@@ -1,7 +1,7 @@
 /** `pinn eval RUN --points FILE.csv [--out F] [--derivatives "u_x,lap(u)"]`. */
 import type { Command } from 'commander';
 import { selectBackend } from '../backend/backends.js';
-import { writeFileAtomic } from '../outputs/atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { disposeLoadedModel, loadRunModel } from '../run/load-run.js';
 import { evalCsv, evaluateAt, parseOutputExpressions, readPointsCsv } from '../run/eval.js';
 

@@ -3,6 +3,7 @@
  * otherwise (CI logs), or JSON lines with --json.
  */
 import chalk from 'chalk';
+import { formatSeconds } from '../util/format.js';
 import type { Progress } from '../trainer/train.js';
 
 export interface ProgressSink {
@@ -11,13 +12,6 @@ export interface ProgressSink {
 }
 
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
-
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 function line(p: Progress): string {
   const parts = Object.entries(p.parts).map(([k, v]) => `${k} ${v.toExponential(2)}`).join('  ');

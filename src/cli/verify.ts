@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
-import { writeFileAtomic } from '../outputs/atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { disposeLoadedModel, loadRun } from '../run/load-run.js';
 import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
 

@@ -8,7 +8,7 @@ import * as J from '../derivatives/jet.js';
 import { evaluate, type EvalEnv } from '../derivatives/evaluate.js';
 import type { Expr } from '../expr/ir.js';
 import type { Problem } from '../problem/problem.js';
-import type { Rng } from '../problem/sampling/random.js';
+import type { Rng } from '../util/random.js';
 import { createNetwork, disposeNetwork, forward, type NetworkParams } from './network.js';
 
 /** Name under which a transform expression reads the raw network output of a field. */

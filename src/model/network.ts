@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as J from '../derivatives/jet.js';
 import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../derivatives/functions.js';
 import type { ActivationName } from '../spec/types.js';
-import type { Rng } from '../problem/sampling/random.js';
+import type { Rng } from '../util/random.js';
 
 export interface NetworkShape {
   inputs: number;

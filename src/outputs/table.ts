@@ -22,12 +22,3 @@ export interface FieldTable {
   /** Output times (empty for steady problems); rows are grouped by time in this order. */
   times: number[];
 }
-
-/** One row of loss.csv: iteration, total, and each named part. */
-export interface LossHistory {
-  parts: string[];
-  iterations: number[];
-  total: number[];
-  /** values[p][k]: part p at record k. */
-  values: number[][];
-}

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Problem } from '../problem/problem.js';
 import type { Model } from '../model/model.js';
 import type { UnitSampler } from '../problem/geometry/types.js';
-import { groupTerms, samplePoints, type PointCounts } from '../trainer/points.js';
-import { computeResiduals, disposeBatches, prepareBatches } from '../trainer/residuals.js';
+import { groupTerms, samplePoints, type PointCounts } from '../problem/sampling/collocation.js';
+import { computeResiduals, disposeBatches, prepareBatches } from '../residuals/residuals.js';
 
 export interface Violation {
   name: string;

@@ -4,8 +4,8 @@
  */
 import { show } from '../expr/ir.js';
 import type { Problem } from './problem.js';
-import { channelsFor } from '../trainer/residuals.js';
-import { groupTerms } from '../trainer/points.js';
+import { channelsFor } from '../derivatives/channels.js';
+import { groupTerms } from './sampling/collocation.js';
 
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */
 const ASSUMED_GFLOPS = 5;

@@ -6,10 +6,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Diagnostics, exprLoc } from '../spec/diagnostics.js';
-import type { ConditionTarget, SourceExpr, SourceLoc, Spec, StrategyName } from '../spec/types.js';
+import { shapeDim, type ConditionTarget, type SourceExpr, type SourceLoc, type Spec, type StrategyName } from '../spec/types.js';
 import { TEMPLATE_PARAMS } from '../spec/templates.js';
-import { shapeDim } from '../spec/load.js';
-import { didYouMean } from '../spec/suggest.js';
+import { didYouMean } from '../util/suggest.js';
 import { ExprError, parseEquation, parseExpr, type NameScope } from '../expr/parse.js';
 import { fold, derivativeOrder, fieldsUsed } from '../expr/analyze.js';
 import { compileNumeric } from '../expr/numeric.js';

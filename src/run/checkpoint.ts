@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../outputs/atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { TrainCheckpoint } from '../trainer/train.js';
 import type { Problem } from '../problem/problem.js';
 import type { Spec } from '../spec/types.js';

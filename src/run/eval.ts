@@ -10,10 +10,10 @@ import { evaluateValue } from '../derivatives/evaluate.js';
 import { ExprError, parseExpr } from '../expr/parse.js';
 import type { Expr } from '../expr/ir.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelProblem } from '../model/model.js';
-import { channelsFor } from '../trainer/residuals.js';
+import { channelsFor } from '../derivatives/channels.js';
 import { formatNumber } from '../outputs/csv.js';
 import { SpecError, type Diagnostic } from '../spec/diagnostics.js';
-import { didYouMean } from '../spec/suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 const CHUNK = 4096;
 const MAX_POINTS_BYTES = 512 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, parse as parseYamlValue, isMap, isScalar, t
 import { Diagnostics, SpecError } from './diagnostics.js';
 import { YamlReader, keyText, type YNode } from './yaml-reader.js';
 import {
-  ACTIVATIONS, SAMPLINGS, STRATEGIES,
+  ACTIVATIONS, SAMPLINGS, STRATEGIES, shapeDim,
   type ConditionSpec, type ConditionTarget, type ConstantSpec, type InequalitySpec, type ShapeSpec,
   type SourceExpr, type SourceLoc, type Spec, type StageSpec, type TemplateName, type TemplateSpec,
 } from './types.js';
@@ -296,15 +296,6 @@ function readShape(r: YamlReader, node: YNode, what: string, depth: number): Sha
       if (dims.size > 1) { r.error(body, `${at} mixes shapes of different dimensions (${[...dims].join('D, ')}D)`); return undefined; }
       return { kind, children: children as ShapeSpec[], name, loc };
     }
-  }
-}
-
-export function shapeDim(s: ShapeSpec): 1 | 2 | 3 {
-  switch (s.kind) {
-    case 'interval': return 1;
-    case 'rectangle': case 'disk': case 'polygon': return 2;
-    case 'box': case 'sphere': return 3;
-    default: return shapeDim(s.children[0]!);
   }
 }
 

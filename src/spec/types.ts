@@ -139,8 +139,8 @@ export interface Spec {
     resampleEvery: number;
     seed: number;
     causal: boolean;
-    /** Causal weighting settings when `causal` was given as a mapping (defaults in strategies/causal.ts). */
-    causalOptions?: { epsilon: number; bins: number };
+    /** Causal weighting settings when `causal` was given as a mapping (defaults: CAUSAL_DEFAULTS). */
+    causalOptions?: CausalOptions;
     logEvery: number;
     /** Save RUN/checkpoint every this many iterations (0: only when interrupted). */
     checkpointEvery: number;
@@ -153,4 +153,18 @@ export interface Spec {
     times: number[];
     formats: string[];
   };
+}
+
+/** Causal weighting settings (strategies/causal.ts). */
+export interface CausalOptions { epsilon: number; bins: number }
+
+export const CAUSAL_DEFAULTS: CausalOptions = { epsilon: 1, bins: 16 };
+
+export function shapeDim(s: ShapeSpec): 1 | 2 | 3 {
+  switch (s.kind) {
+    case 'interval': return 1;
+    case 'rectangle': case 'disk': case 'polygon': return 2;
+    case 'box': case 'sphere': return 3;
+    default: return shapeDim(s.children[0]!);
+  }
 }

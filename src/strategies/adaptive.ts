@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Problem, Term } from '../problem/problem.js';
 import { termMeanSquare, termWeight } from './penalty.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
-import { columnName, type LossHandler } from './compose.js';
+import { columnName, type LossHandler } from './strategy.js';
 
 /** max and mean |gradient| of a scalar over the variables. */
 export function gradientStats(f: () => tf.Scalar, vars: tf.Variable[]): { max: number; mean: number } {

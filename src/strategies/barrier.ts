@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { IterationContext, TermResiduals } from './strategy.js';
-import type { LossHandler } from './compose.js';
+import type { LossHandler } from './strategy.js';
 
 export const BARRIER_DEFAULTS = { barrier_start: 1e-3, barrier_decay: 0.5, barrier_min: 1e-7, barrier_threshold: 1, update_every: 100 };
 

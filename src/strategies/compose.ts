@@ -7,33 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Problem, Term } from '../problem/problem.js';
-import type { StrategyName } from '../spec/types.js';
+import { CAUSAL_DEFAULTS, type StrategyName } from '../spec/types.js';
 import type { Expr } from '../expr/ir.js';
 import { termMeanSquare, termWeight } from './penalty.js';
-import { GROUPS, type IterationContext, type LossParts, type Strategy, type TermResiduals } from './strategy.js';
+import { GROUPS, type IterationContext, type LossHandler, type LossParts, type Strategy, type TermResiduals } from './strategy.js';
 import { constantValue, hardTransform, planHard, raw } from './hard.js';
 import { boundOf, boundTransform, planBounds, withinBounds } from './reparam.js';
 import { adaptiveWeights } from './adaptive.js';
 import { lagrangian } from './lagrangian.js';
 import { barrier } from './barrier.js';
-import { causalWeighting, CAUSAL_DEFAULTS } from './causal.js';
+import { causalWeighting } from './causal.js';
 
 /** How a term's loss is formed once transforms are settled. */
 export type LossMode = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'barrier';
-
-/** Per-term loss handler of a strategy: weighted loss contribution and between-iteration updates. */
-export interface LossHandler {
-  loss(r: TermResiduals): tf.Scalar;
-  afterIteration?(ctx: IterationContext, terms: Term[]): void;
-  /** Handlers with outer rounds: the iterations between two, and one round now (for L-BFGS stages). */
-  roundEvery?: number;
-  round?(ctx: IterationContext, terms: Term[]): void;
-  logValues?(): Record<string, number>;
-  /** JSON-able state for checkpoints and rollbacks (see Strategy.getState). */
-  getState?(): unknown;
-  setState?(state: unknown): void;
-  dispose?(): void;
-}
 
 export function composeStrategy(name: StrategyName, problem: Problem): Strategy {
   const spec = problem.spec;
@@ -230,9 +216,4 @@ function describeBound(b: { lower?: number; upper?: number }, positivity: string
   if (b.lower !== undefined && b.upper !== undefined) return `u = ${b.lower} + ${b.upper - b.lower} * sigmoid(N)`;
   if (b.lower !== undefined) return `u = ${b.lower === 0 ? '' : `${b.lower} + `}${positivity}(N)`;
   return `u = ${b.upper} - ${positivity}(N)`;
-}
-
-/** A column-safe name for a term in loss.csv. */
-export function columnName(prefix: string, term: Term): string {
-  return `${prefix}_${term.name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}`;
 }

@@ -19,9 +19,8 @@ import { add, div, mul, num, show, sub, sum, variable, walk, type Expr } from '.
 import type { Problem, Term } from '../problem/problem.js';
 import { rawName } from '../model/model.js';
 import { evalNumeric } from '../expr/numeric.js';
-import { sideNames } from '../problem/geometry/primitive.js';
 import { makeSampler } from '../problem/sampling/samplers.js';
-import { createRng } from '../problem/sampling/random.js';
+import { createRng } from '../util/random.js';
 
 /** Keeps the blend finite where two parts meet; its effect on a part is eps / (phi_other / domain size)^2. */
 const BLEND_EPS = 1e-12;
@@ -95,7 +94,7 @@ export function tangentialPec(problem: Problem, term: Term): { field: string; ph
   }
   if (term.set.kind !== 'boundary') return 'tangential PEC needs a boundary part';
   const sel = term.set.selector;
-  const names = sideNames(problem.dim);
+  const names = problem.geometry.axisBox()?.sides ?? [];
   let faces: string[];
   if (sel.kind === 'all' || (sel.kind === 'name' && sel.name === g.name)) faces = names;
   else if (sel.kind === 'name' && names.includes(sel.name)) faces = [sel.name];

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Term } from '../problem/problem.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
-import type { LossHandler } from './compose.js';
+import type { LossHandler } from './strategy.js';
 
 /** mu starts at the spec's conditions weight unless `mu` is given. */
 export const AL_DEFAULTS = { mu_growth: 2, mu_max: 1e4, round_every: 500 };

@@ -7,14 +7,9 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Expr } from '../expr/ir.js';
 import type { Term, TermKind } from '../problem/problem.js';
 import type { StrategyName } from '../spec/types.js';
+import type { TermResiduals } from '../residuals/residuals.js';
 
-/** Residual tensors [n, 1] of one term, one per residual expression. */
-export interface TermResiduals {
-  term: Term;
-  values: tf.Tensor[];
-  /** Domain points of a causal time-dependent run: the time-bin matrix [n, bins] (see causal.ts). */
-  bins?: tf.Tensor2D;
-}
+export type { TermResiduals };
 
 export interface LossParts {
   total: tf.Scalar;
@@ -74,3 +69,22 @@ export interface IterationContext {
 export const GROUPS: Record<TermKind, string> = {
   equation: 'equations', condition: 'conditions', inequality: 'inequalities', data: 'data',
 };
+
+/** Per-term loss handler of a strategy: weighted loss contribution and between-iteration updates. */
+export interface LossHandler {
+  loss(r: TermResiduals): tf.Scalar;
+  afterIteration?(ctx: IterationContext, terms: Term[]): void;
+  /** Handlers with outer rounds: the iterations between two, and one round now (for L-BFGS stages). */
+  roundEvery?: number;
+  round?(ctx: IterationContext, terms: Term[]): void;
+  logValues?(): Record<string, number>;
+  /** JSON-able state for checkpoints and rollbacks (see Strategy.getState). */
+  getState?(): unknown;
+  setState?(state: unknown): void;
+  dispose?(): void;
+}
+
+/** A column-safe name for a term in loss.csv. */
+export function columnName(prefix: string, term: Term): string {
+  return `${prefix}_${term.name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}`;
+}

@@ -8,11 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/backends.js';
 import { loadSpecWithFlags } from '../spec/load.js';
 import { buildProblem } from '../problem/problem.js';
-import { createRng } from '../problem/sampling/random.js';
+import { createRng } from '../util/random.js';
 import { createStrategy } from '../strategies/index.js';
 import { createModel, trainableVariables } from '../model/model.js';
-import { groupTerms, type PointGroup } from './points.js';
-import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from './residuals.js';
+import { groupTerms, type PointGroup } from '../problem/sampling/collocation.js';
+import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/residuals.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
 import { packTensors, setFlat } from './train.js';
 

@@ -8,10 +8,8 @@
 import type { Problem, PointSet } from '../problem/problem.js';
 import { parseExpr } from '../expr/parse.js';
 import type { Expr } from '../expr/ir.js';
-import { Domain } from '../problem/geometry/domain.js';
-import { sideNames } from '../problem/geometry/primitive.js';
 import { makeSampler } from '../problem/sampling/samplers.js';
-import { createRng } from '../problem/sampling/random.js';
+import { createRng } from '../util/random.js';
 import * as A from './interval.js';
 import * as JI from './ijet.js';
 import type { Ctx, IJet } from './ijet.js';
@@ -65,12 +63,6 @@ function grid(lo: number[], hi: number[], perAxis: number): Box[] {
 
 const center = (box: Box): number[] => box.lo.map((l, i) => (l === box.hi[i] ? l : 0.5 * l + 0.5 * box.hi[i]!));
 const inBox = (box: Box, p: number[]): boolean => p.every((v, i) => v >= box.lo[i]! && v <= box.hi[i]!);
-
-function isAxisBox(problem: Problem): boolean {
-  const g = problem.geometry;
-  return g instanceof Domain && g.root.kind === 'leaf' && g.root.shape.pieces.every((p) => p.side !== undefined)
-    && Math.abs(g.root.shape.volume - g.bbox.min.reduce((v, lo, a) => v * (g.bbox.max[a]! - lo), 1)) <= 1e-12 * g.root.shape.volume;
-}
 
 /** The selector expression of a `"x == 1"` boundary part (its label), parsed again. */
 function selectorExpr(problem: Problem, label: string): Expr | undefined {
@@ -131,9 +123,10 @@ export function buildRegion(problem: Problem, set: PointSet, initialPerAxis = 0)
   const predHolds = (p: number[]) => (sel.kind === 'predicate' ? sel.test(p.slice(0, dim)) : true);
   const constNormals = (n: number[]): NormalsFn => (c) => n.map((v) => JI.constant(c, A.point(v)));
 
-  if (isAxisBox(problem)) {
-    const names = sideNames(dim);
-    const rootName = (g as Domain).root.name;
+  const axisBox = problem.geometry.axisBox();
+  if (axisBox) {
+    const names = axisBox.sides;
+    const rootName = axisBox.name;
     const boxes: RBox[] = [];
     for (let a = 0; a < dim; a++) {
       for (const high of [false, true]) {

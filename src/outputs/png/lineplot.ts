@@ -1,4 +1,4 @@
-import type { LossHistory } from '../table.js';
+import type { LossHistory } from '../../trainer/history.js';
 import {
   createFigure,
   drawAxes,

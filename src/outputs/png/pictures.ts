@@ -1,4 +1,5 @@
-import type { FieldTable, LossHistory } from '../table.js';
+import type { FieldTable } from '../table.js';
+import type { LossHistory } from '../../trainer/history.js';
 import { isRegularGrid, rowsPerTime } from '../vtk.js';
 import { formatNumber } from './axes.js';
 import { DARK_GREY } from './canvas.js';

@@ -17,10 +17,10 @@
  */
 import { neg, type Expr } from '../../expr/ir.js';
 import { makeSampler } from '../sampling/samplers.js';
-import { createRng } from '../sampling/random.js';
-import type { BoundaryPiece, Placed, Primitive } from './primitive.js';
+import { createRng } from '../../util/random.js';
+import { sideNames, type BoundaryPiece, type Placed, type Primitive } from './primitive.js';
 import { compileDistance, rAndAll, rNot, rOrAll } from './rfunctions.js';
-import type { BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
+import type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
 
 export type CsgOp = 'union' | 'intersection' | 'difference';
 
@@ -172,7 +172,16 @@ export class Domain implements Geometry {
   private readonly predicateMeasureCache = new WeakMap<object, number>();
   private cachedVolume: number | undefined;
 
-  constructor(readonly root: ShapeNode) {
+  /** A CSG combination of domains made by this module. */
+  static combine(kind: CsgOp, children: Geometry[], name?: string): Domain {
+    const nodes = children.map((c) => {
+      if (!(c instanceof Domain)) throw new Error(`${kind} can only combine shapes made by this module`);
+      return c.root;
+    });
+    return new Domain({ kind, children: nodes, ...(name === undefined ? {} : { name }) });
+  }
+
+  constructor(private readonly root: ShapeNode) {
     this.dim = nodeDim(root);
     this.bbox = nodeBbox(root);
     ({ leaves: this.leaves, candidates: this.candidates } = flatten(root));
@@ -183,6 +192,14 @@ export class Domain implements Geometry {
     const names = new Set<string>();
     for (const c of this.candidates) c.names.forEach((name) => names.add(name));
     this.partNames = [...names].sort();
+  }
+
+  axisBox(): AxisBox | undefined {
+    const root = this.root;
+    if (root.kind !== 'leaf' || !root.shape.pieces.every((p) => p.side !== undefined)) return undefined;
+    const boxVolume = this.bbox.min.reduce((v, lo, a) => v * (this.bbox.max[a]! - lo), 1);
+    if (Math.abs(root.shape.volume - boxVolume) > 1e-12 * root.shape.volume) return undefined;
+    return { min: this.bbox.min, max: this.bbox.max, sides: sideNames(this.dim), ...(root.name === undefined ? {} : { name: root.name }) };
   }
 
   contains(point: ArrayLike<number>): boolean {

@@ -8,7 +8,7 @@ import { axisBox, ball, type Primitive } from './primitive.js';
 import { polygon as polygonShape } from './polygon.js';
 import type { Geometry } from './types.js';
 
-export type { BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
+export type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
 export { compileDistance } from './rfunctions.js';
 
 const leaf = (shape: Primitive, name?: string): Geometry => new Domain({ kind: 'leaf', shape, ...(name === undefined ? {} : { name }) });
@@ -32,13 +32,7 @@ export const disk = (center: number[], radius: number, name?: string): Geometry 
 export const sphere = (center: number[], radius: number, name?: string): Geometry => leaf(sphereShape(center, radius), name);
 export const polygon = (vertices: number[][], name?: string): Geometry => leaf(polygonShape(vertices), name);
 
-function csg(kind: CsgOp, children: Geometry[], name?: string): Geometry {
-  const nodes = children.map((c) => {
-    if (!(c instanceof Domain)) throw new Error(`${kind} can only combine shapes made by this module`);
-    return c.root;
-  });
-  return new Domain({ kind, children: nodes, ...(name === undefined ? {} : { name }) });
-}
+const csg = (kind: CsgOp, children: Geometry[], name?: string): Geometry => Domain.combine(kind, children, name);
 
 export const union = (children: Geometry[], name?: string): Geometry => csg('union', children, name);
 export const intersection = (children: Geometry[], name?: string): Geometry => csg('intersection', children, name);

@@ -23,6 +23,14 @@ export interface BoundarySample {
   measure: number;
 }
 
+/** An axis-aligned box domain: its corners, side names in (min, max) pairs per axis, and its own name. */
+export interface AxisBox {
+  min: number[];
+  max: number[];
+  sides: string[];
+  name?: string;
+}
+
 export interface Geometry {
   readonly dim: 1 | 2 | 3;
   readonly bbox: { min: number[]; max: number[] };
@@ -43,4 +51,6 @@ export interface Geometry {
   distance(): Expr;
   /** Distance function that vanishes only on the selected part (for partial Dirichlet parts). */
   partDistance(select: BoundarySelector): Expr | undefined;
+  /** The box when the domain is a single axis-aligned box (interval, rectangle, box), else undefined. */
+  axisBox(): AxisBox | undefined;
 }

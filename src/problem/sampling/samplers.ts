@@ -13,7 +13,7 @@
  */
 import type { SamplingName } from '../../spec/types.js';
 import type { UnitSampler } from '../geometry/types.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../util/random.js';
 
 /** Joe-Kuo direction numbers for dimensions 2..21: [degree s, coefficients a, initial m_1..m_s]. */
 const JOE_KUO: ReadonlyArray<readonly [number, number, readonly number[]]> = [

@@ -13,25 +13,25 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { listBackends, selectBackend } from '../backend/backends.js';
-import { loadSpec } from '../spec/load.js';
-import { buildProblem, type Problem } from '../problem/problem.js';
-import { createRng } from '../problem/sampling/random.js';
-import { makeSampler } from '../problem/sampling/samplers.js';
-import { createModel, trainableVariables, batchEnv, type Model } from '../model/model.js';
-import { groupTerms, samplePoints } from '../trainer/points.js';
-import { computeResiduals, prepareBatches, disposeBatches, type TrainingBatch } from '../trainer/residuals.js';
-import { penaltyStrategy } from '../strategies/penalty.js';
-import type { TermResiduals } from '../strategies/strategy.js';
-import { evaluateValue } from '../derivatives/evaluate.js';
-import * as J from '../derivatives/jet.js';
-import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../trainer/adam.js';
-import { lbfgs } from '../trainer/lbfgs.js';
-import { flat64, setFlat, train, trainSteps } from '../trainer/train.js';
-import { ShardWorker, splitGroups } from '../trainer/parallel.js';
-import { GROUPS } from '../strategies/strategy.js';
-import { fieldErrors, fieldTable } from '../outputs/grid.js';
-import { estimateCost } from '../problem/describe.js';
+import { listBackends, selectBackend } from '../src/backend/backends.js';
+import { loadSpec } from '../src/spec/load.js';
+import { buildProblem, type Problem } from '../src/problem/problem.js';
+import { createRng } from '../src/util/random.js';
+import { makeSampler } from '../src/problem/sampling/samplers.js';
+import { createModel, trainableVariables, batchEnv, type Model } from '../src/model/model.js';
+import { groupTerms, samplePoints } from '../src/problem/sampling/collocation.js';
+import { computeResiduals, prepareBatches, disposeBatches, type TrainingBatch } from '../src/residuals/residuals.js';
+import { createStrategy } from '../src/strategies/index.js';
+import type { Strategy, TermResiduals } from '../src/strategies/strategy.js';
+import { evaluateValue } from '../src/derivatives/evaluate.js';
+import * as J from '../src/derivatives/jet.js';
+import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../src/trainer/adam.js';
+import { lbfgs } from '../src/trainer/lbfgs.js';
+import { flat64, setFlat, train, trainSteps } from '../src/trainer/train.js';
+import { ShardWorker, splitGroups } from '../src/trainer/parallel.js';
+import { GROUPS } from '../src/strategies/strategy.js';
+import { fieldErrors, fieldTable } from '../src/outputs/grid.js';
+import { estimateCost } from '../src/problem/describe.js';
 
 const POISSON_3D = `
 name: poisson-3d
@@ -105,7 +105,7 @@ function modelValues(problem: Problem, model: Model, x: tf.Tensor2D): tf.Tensor 
 }
 
 /** Adam through the real training loop with a worker thread taking half of every point set. */
-function twoThreadRow(problem: Problem, model: Model, strategy: ReturnType<typeof penaltyStrategy>, backend: string, iterations: number, warmup: number, flops: number): Row {
+function twoThreadRow(problem: Problem, model: Model, strategy: Strategy, backend: string, iterations: number, warmup: number, flops: number): Row {
   const spec = problem.spec;
   const sampler = makeSampler('sobol', createRng(0));
   const groups = samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler);
@@ -136,7 +136,7 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
   const spec = problem.spec;
   const rng = createRng(0);
   const sampler = makeSampler('sobol', rng);
-  const strategy = penaltyStrategy(spec);
+  const strategy = createStrategy('penalty', problem);
   const model = createModel(problem, rng, new Map());
   const vars = trainableVariables(model);
   const batches = prepareBatches(problem, samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler));
@@ -206,7 +206,7 @@ function timeToAccuracy(target: number, every: number): { reached: boolean; iter
   const sampler = makeSampler(spec.training.sampling, rng);
   const model = createModel(problem, rng, new Map());
   const batches = prepareBatches(problem, samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler));
-  const steps = trainSteps(problem, model, penaltyStrategy(spec), batches, { stages: spec.training.stages, recordEvery: 1000, resampleEvery: 0 });
+  const steps = trainSteps(problem, model, createStrategy('penalty', problem), batches, { stages: spec.training.stages, recordEvery: 1000, resampleEvery: 0 });
   let seconds = 0;
   let last = performance.now();
   let error = NaN;

@@ -5,12 +5,20 @@
 import * as tf from '@tensorflow/tfjs';
 import * as J from '../derivatives/jet.js';
 import { evaluateValue } from '../derivatives/evaluate.js';
-import { collectNeeds, emptyNeeds } from '../expr/analyze.js';
+import { channelsFor } from '../derivatives/channels.js';
 import type { Problem, Term } from '../problem/problem.js';
 import { batchEnv, fieldJets, makeBatch, disposeBatch, type Batch, type Model } from '../model/model.js';
-import type { TermResiduals } from '../strategies/strategy.js';
-import type { PointGroup } from './points.js';
-import { binMatrix, CAUSAL_DEFAULTS } from '../strategies/causal.js';
+import type { PointGroup } from '../problem/sampling/collocation.js';
+import { binMatrix } from './causal-bins.js';
+import { CAUSAL_DEFAULTS } from '../spec/types.js';
+
+/** Residual tensors [n, 1] of one term, one per residual expression. */
+export interface TermResiduals {
+  term: Term;
+  values: tf.Tensor[];
+  /** Domain points of a causal time-dependent run: the time-bin matrix [n, bins] (see causal-bins.ts). */
+  bins?: tf.Tensor2D;
+}
 
 export interface TrainingBatch {
   group: PointGroup;
@@ -18,16 +26,8 @@ export interface TrainingBatch {
   ch: J.Channels;
   /** Residual scale of a data-parallel shard (see trainer/parallel.ts); 1 when absent. */
   scale?: number;
-  /** Time-bin matrix of the domain points when training.causal is on (strategies/causal.ts). */
+  /** Time-bin matrix of the domain points when training.causal is on (causal-bins.ts). */
   bins?: tf.Tensor2D;
-}
-
-/** The channels needed to evaluate these expressions. */
-export function channelsFor(problem: Pick<Problem, 'variables' | 'spatialIndex'>, exprs: Parameters<typeof collectNeeds>[0][]): J.Channels {
-  const needs = emptyNeeds();
-  for (const e of exprs) collectNeeds(e, problem.variables, problem.spatialIndex, needs);
-  const first = problem.variables.map((_, i) => needs.first.has(i));
-  return { first, second: [...needs.second].sort(), lap: needs.lap ? problem.spatialIndex : null };
 }
 
 export function prepareBatches(problem: Problem, groups: PointGroup[]): TrainingBatch[] {

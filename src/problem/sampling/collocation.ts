@@ -3,9 +3,9 @@
  * (and time) with the spec's sampler, grouped so that terms sharing a point
  * set share one batch and one forward pass.
  */
-import type { Problem, PointSet, Term } from '../problem/problem.js';
-import type { UnitSampler } from '../problem/geometry/types.js';
-import { periodicFace, samplePeriodicPairs } from '../problem/periodic.js';
+import type { Problem, PointSet, Term } from '../problem.js';
+import type { UnitSampler } from '../geometry/types.js';
+import { periodicFace, samplePeriodicPairs } from '../periodic.js';
 
 /** Points (n * nVars, variable order) and, on boundaries, outward normals (n * dim). */
 export interface PointGroup {
