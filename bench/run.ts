@@ -21,7 +21,7 @@ import { makeSampler } from '../src/problem/sampling/samplers.js';
 import { createModel, trainableVariables, batchEnv, type Model } from '../src/model/model.js';
 import { groupTerms, samplePoints } from '../src/problem/sampling/collocation.js';
 import { computeResiduals, prepareBatches, disposeBatches, type TrainingBatch } from '../src/residuals/residuals.js';
-import { createStrategy } from '../src/strategies/index.js';
+import { createStrategy } from '../src/strategies/create.js';
 import type { Strategy, TermResiduals } from '../src/strategies/strategy.js';
 import { evaluateValue } from '../src/derivatives/evaluate.js';
 import * as J from '../src/derivatives/jet.js';

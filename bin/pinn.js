@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/cli/index.js';
 
 process.exitCode = await main(process.argv);
 // dawn.node keeps Node alive while navigator.gpu holds it (webgpu README, Lifetime).

@@ -10,14 +10,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { selectBackend } from '../backend/backends.js';
-import { solve, type Summary } from '../run/solve.js';
-import { loadSpecWithFlags } from '../spec/load.js';
-import { STRATEGIES, type StrategyName } from '../spec/types.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { renderLinePlot } from '../outputs/png/index.js';
+import { selectBackend } from '../backend/index.js';
+import { solve, type Summary } from '../run/index.js';
+import { loadSpecWithFlags, STRATEGIES, type StrategyName } from '../spec/index.js';
+import { formatSeconds, writeFileAtomic } from '../util/index.js';
+import { renderLinePlot } from '../outputs/index.js';
 import { progressSink, type OutputMode } from './progress.js';
-import { formatSeconds } from '../util/format.js';
 
 export interface CompareRow {
   strategy: string;

@@ -1,9 +1,8 @@
 /** `pinn eval RUN --points FILE.csv [--out F] [--derivatives "u_x,lap(u)"]`. */
 import type { Command } from 'commander';
-import { selectBackend } from '../backend/backends.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { disposeLoadedModel, loadRunModel } from '../run/load-run.js';
-import { evalCsv, evaluateAt, parseOutputExpressions, readPointsCsv } from '../run/eval.js';
+import { selectBackend } from '../backend/index.js';
+import { writeFileAtomic } from '../util/index.js';
+import { disposeLoadedModel, evalCsv, evaluateAt, loadRunModel, parseOutputExpressions, readPointsCsv } from '../run/index.js';
 
 export function registerEval(program: Command): void {
   program.command('eval')

@@ -1,14 +1,13 @@
 /** The `pinn` command line: a thin layer over the run and spec modules. */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
-import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
-import { BackendError, listBackends, selectBackend } from '../backend/backends.js';
-import { InterruptedError, solveAsync, PINN_VERSION, type Summary } from '../run/solve.js';
-import { ResumeError } from '../run/checkpoint.js';
+import { formatDiagnostic, SpecError } from '../spec/index.js';
+import { BackendError, listBackends, selectBackend } from '../backend/index.js';
+import { InterruptedError, PINN_VERSION, ResumeError, solveAsync, type Summary } from '../run/index.js';
 import { progressSink, type OutputMode } from './progress.js';
-import { formatSeconds } from '../util/format.js';
+import { formatSeconds } from '../util/index.js';
 import { validateCommand } from './validate.js';
-import { everyDiagnostic } from '../problem/complete.js';
+import { everyDiagnostic } from '../problem/index.js';
 import { registerCompare } from './compare.js';
 import { registerEval } from './eval-command.js';
 import { registerSweep } from './sweep.js';

@@ -3,8 +3,8 @@
  * otherwise (CI logs), or JSON lines with --json.
  */
 import chalk from 'chalk';
-import { formatSeconds } from '../util/format.js';
-import type { Progress } from '../trainer/train.js';
+import { formatSeconds } from '../util/index.js';
+import type { Progress } from '../trainer/index.js';
 
 export interface ProgressSink {
   update(p: Progress): void;

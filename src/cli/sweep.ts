@@ -2,12 +2,7 @@
 import { basename, extname, join, relative } from 'node:path';
 import chalk from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
-import { planSweep, readSweepFile, showValue } from '../sweep/file.js';
-import { parseShard, shardFromEnv, shardMatrix, ShardError, type Shard } from '../sweep/shard.js';
-import { runSweep } from '../sweep/run.js';
-import { LOG_FILE, countsLine, logTail, markdownTable, type Results } from '../sweep/results.js';
-import { plainStatus, ttyStatus } from '../sweep/status.js';
-import { collectResults, CollectError } from '../sweep/collect.js';
+import { CollectError, collectResults, countsLine, LOG_FILE, logTail, markdownTable, parseShard, plainStatus, planSweep, readSweepFile, runSweep, ShardError, shardFromEnv, shardMatrix, showValue, ttyStatus, type Results, type Shard } from '../sweep/index.js';
 
 const wholeNumber = (what: string, min: number) => (v: string) => {
   const n = Number(v);

@@ -1,10 +1,7 @@
 /** `pinn validate SPEC...`: check each spec and print its resolved problem. */
 import chalk from 'chalk';
-import { SpecError, formatDiagnostic } from '../spec/diagnostics.js';
-import { buildProblem } from '../problem/problem.js';
-import { describeProblem } from '../problem/describe.js';
-import { everyDiagnostic } from '../problem/complete.js';
-import { loadSpecWithFlags } from '../spec/load.js';
+import { formatDiagnostic, loadSpecWithFlags, SpecError } from '../spec/index.js';
+import { buildProblem, describeProblem, everyDiagnostic } from '../problem/index.js';
 
 export function validateCommand(specs: string[], sets: string[]): number {
   let failed = false;

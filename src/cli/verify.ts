@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
-import { writeFileAtomic } from '../util/atomic.js';
-import { disposeLoadedModel, loadRun } from '../run/load-run.js';
+import { writeFileAtomic } from '../util/index.js';
+import { disposeLoadedModel, loadRun } from '../run/index.js';
 import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
 
 const positiveNumber = (what: string) => (v: string) => {

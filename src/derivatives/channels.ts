@@ -1,5 +1,5 @@
 /** Which derivative channels a set of expressions reads, for one jet pass that computes exactly those. */
-import { collectNeeds, emptyNeeds } from '../expr/analyze.js';
+import { collectNeeds, emptyNeeds } from '../expr/index.js';
 import type { Channels } from './jet.js';
 
 /** The variables of a problem and which of them are spatial (the Laplacian sums over those). */

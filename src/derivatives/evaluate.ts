@@ -4,7 +4,7 @@
  * too (used for output transforms such as g + phi * N).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Expr } from '../expr/ir.js';
+import type { Expr } from '../expr/index.js';
 import * as J from './jet.js';
 import { UNARY_DERIVS } from './functions.js';
 

@@ -4,7 +4,7 @@
  * activations and for functions in user expressions alike.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ActivationName } from '../spec/types.js';
+import type { ActivationName } from '../spec/index.js';
 
 type Tensor = tf.Tensor;
 export type Derivs = (v: Tensor, needSecond: boolean) => { f: Tensor; f1: Tensor; f2?: Tensor };

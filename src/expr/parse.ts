@@ -5,7 +5,7 @@
  */
 import { parse as mathParse, type MathNode } from 'mathjs';
 import { FUNCTIONS, type CompareOp, type Expr, type FunctionName } from './ir.js';
-import { didYouMean } from '../util/suggest.js';
+import { didYouMean } from '../util/index.js';
 
 /** What names an expression may use where it is written. */
 export interface NameScope {

@@ -23,8 +23,8 @@
  * manifest + weights.bin and rebuild the exact model, transforms and unknowns included.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Expr } from '../expr/ir.js';
-import type { ActivationName } from '../spec/types.js';
+import type { Expr } from '../expr/index.js';
+import type { ActivationName } from '../spec/index.js';
 import type { Model, ModelProblem } from './model.js';
 import type { NetworkParams } from './network.js';
 

@@ -4,11 +4,10 @@
  * or sign transform written as an expression of the raw network output).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../derivatives/jet.js';
-import { evaluate, type EvalEnv } from '../derivatives/evaluate.js';
-import type { Expr } from '../expr/ir.js';
-import type { Problem } from '../problem/problem.js';
-import type { Rng } from '../util/random.js';
+import { evaluate, J, type EvalEnv } from '../derivatives/index.js';
+import type { Expr } from '../expr/index.js';
+import type { Problem } from '../problem/index.js';
+import type { Rng } from '../util/index.js';
 import { createNetwork, disposeNetwork, forward, type NetworkParams } from './network.js';
 
 /** Name under which a transform expression reads the raw network output of a field. */

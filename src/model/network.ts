@@ -4,10 +4,9 @@
  * derivative channel the equations need comes out exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../derivatives/jet.js';
-import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../derivatives/functions.js';
-import type { ActivationName } from '../spec/types.js';
-import type { Rng } from '../util/random.js';
+import { ACTIVATION_DERIVS, J, UNARY_DERIVS } from '../derivatives/index.js';
+import type { ActivationName } from '../spec/index.js';
+import type { Rng } from '../util/index.js';
 
 export interface NetworkShape {
   inputs: number;

@@ -1,6 +1,6 @@
 /** CSV text for the field table and the loss history. */
 import type { FieldTable } from './table.js';
-import type { LossHistory } from '../trainer/history.js';
+import type { LossHistory } from '../trainer/index.js';
 
 /** Shortest text that reads back to the same float32-rounded value. */
 export function formatNumber(v: number): string {

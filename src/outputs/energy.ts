@@ -6,8 +6,8 @@
  * energy per unit length in z. A lossless cavity (PEC walls, no conductivity,
  * no current) conserves W: `energy_drift` = max_t |W(t) - W(t0)| / W(t0).
  */
-import { evalNumeric } from '../expr/numeric.js';
-import type { Problem } from '../problem/problem.js';
+import { evalNumeric } from '../expr/index.js';
+import type { Problem } from '../problem/index.js';
 import type { FieldTable } from './table.js';
 
 export interface EnergyPoint {

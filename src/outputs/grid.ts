@@ -4,10 +4,10 @@
  * exact solution and pointwise error where `exact` is given.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../derivatives/jet.js';
-import { compileNumeric } from '../expr/numeric.js';
-import type { Problem } from '../problem/problem.js';
-import { fieldJets, makeBatch, disposeBatch, type Model } from '../model/model.js';
+import { J } from '../derivatives/index.js';
+import { compileNumeric } from '../expr/index.js';
+import type { Problem } from '../problem/index.js';
+import { disposeBatch, fieldJets, makeBatch, type Model } from '../model/index.js';
 import type { FieldTable } from './table.js';
 
 const CHUNK = 16384;

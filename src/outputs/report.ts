@@ -1,5 +1,5 @@
 import { formatNumber } from './png/axes.js';
-import type { LossHistory } from '../trainer/history.js';
+import type { LossHistory } from '../trainer/index.js';
 
 export interface ReportInput {
   /** The run's summary.json object. */

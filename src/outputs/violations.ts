@@ -3,11 +3,9 @@
  * training points): RMS and worst value of each condition and inequality.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Problem } from '../problem/problem.js';
-import type { Model } from '../model/model.js';
-import type { UnitSampler } from '../problem/geometry/types.js';
-import { groupTerms, samplePoints, type PointCounts } from '../problem/sampling/collocation.js';
-import { computeResiduals, disposeBatches, prepareBatches } from '../residuals/residuals.js';
+import { groupTerms, samplePoints, type PointCounts, type Problem, type UnitSampler } from '../problem/index.js';
+import type { Model } from '../model/index.js';
+import { computeResiduals, disposeBatches, prepareBatches } from '../residuals/index.js';
 
 export interface Violation {
   name: string;

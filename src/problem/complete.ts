@@ -3,8 +3,7 @@
  * the names (geometry, fields, constants, equations) are sound, the problem is
  * still built from what was read, and its errors are reported too.
  */
-import { SpecError, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
-import type { Spec } from '../spec/types.js';
+import { sortDiagnostics, SpecError, type Diagnostic, type Spec } from '../spec/index.js';
 import { buildProblem } from './problem.js';
 
 export function everyDiagnostic(err: SpecError): Diagnostic[] {

@@ -2,9 +2,9 @@
  * A readable account of a built problem (what `pinn validate` prints), with
  * a rough memory and time estimate per iteration from the network and point sizes.
  */
-import { show } from '../expr/ir.js';
-import type { Problem } from './problem.js';
-import { channelsFor } from '../derivatives/channels.js';
+import { show } from '../expr/index.js';
+import type { Problem } from './types.js';
+import { channelsFor } from '../derivatives/index.js';
 import { groupTerms } from './sampling/collocation.js';
 
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */

@@ -4,10 +4,9 @@
  * keys that drive it.
  */
 import { totalmem } from 'node:os';
-import type { Diagnostics } from '../spec/diagnostics.js';
-import type { SourceLoc } from '../spec/types.js';
+import type { Diagnostics, SourceLoc } from '../spec/index.js';
 import { estimateCost } from './describe.js';
-import type { Problem } from './problem.js';
+import type { Problem } from './types.js';
 
 /**
  * Memory allowed for one training iteration: a third of the 24 GiB machine pinn

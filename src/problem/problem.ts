@@ -5,70 +5,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { Diagnostics, exprLoc } from '../spec/diagnostics.js';
-import { shapeDim, type ConditionTarget, type SourceExpr, type SourceLoc, type Spec, type StrategyName } from '../spec/types.js';
-import { TEMPLATE_PARAMS } from '../spec/templates.js';
-import { didYouMean } from '../util/suggest.js';
-import { ExprError, parseEquation, parseExpr, type NameScope } from '../expr/parse.js';
-import { fold, derivativeOrder, fieldsUsed } from '../expr/analyze.js';
-import { compileNumeric } from '../expr/numeric.js';
-import { mapExpr, show, sub, mul, add, field as fieldRef, type Expr } from '../expr/ir.js';
-import { DiffError, dependsOn, diff, simplify } from '../expr/diff.js';
+import { Diagnostics, exprLoc, shapeDim, TEMPLATE_PARAMS, type ConditionTarget, type SourceExpr, type SourceLoc, type Spec } from '../spec/index.js';
+import { didYouMean } from '../util/index.js';
+import { add, compileNumeric, dependsOn, derivativeOrder, diff, DiffError, ExprError, field as fieldRef, fieldsUsed, fold, mapExpr, mul, parseEquation, parseExpr, show, simplify, sub, type Expr, type NameScope } from '../expr/index.js';
 import { buildGeometry } from './geometry/index.js';
-import type { BoundarySelector, Geometry } from './geometry/types.js';
-import { NO_SECOND_DERIVATIVE } from '../derivatives/functions.js';
+import type { Geometry } from './geometry/types.js';
+import { NO_SECOND_DERIVATIVE } from '../derivatives/index.js';
 import { periodicProblem } from './periodic.js';
 import { checkResources } from './limits.js';
-
-/** Where a term's collocation points come from. */
-export type PointSet =
-  | { kind: 'domain' }
-  | { kind: 'boundary'; selector: BoundarySelector; label: string }
-  | { kind: 'initial' }
-  | { kind: 'data'; points: Float64Array; values: Float64Array; columns: string[] }
-  /**
-   * Point pairs on the sides axis = min and axis = max (see periodic.ts): the
-   * batch holds n low-side rows then n high-side rows, and each residual
-   * expression is a quantity whose low-side value minus high-side value must vanish.
-   */
-  | { kind: 'periodic'; axis: number; label: string };
-
-export type TermKind = 'equation' | 'condition' | 'inequality' | 'data';
-
-/** One loss term: residuals that vanish (or, for inequalities, are <= 0) when satisfied. */
-export interface Term {
-  name: string;
-  kind: TermKind;
-  /** Condition type, e.g. dirichlet, neumann, initial-value; for messages and strategies. */
-  type: string;
-  set: PointSet;
-  residuals: Expr[];
-  /** Value conditions a `hard` strategy can impose exactly: field = value on this set. */
-  hardValues?: { field: string; value: Expr }[];
-  strategy?: StrategyName;
-  weight?: number;
-  loc: SourceLoc;
-}
-
-export interface Problem {
-  spec: Spec;
-  name: string;
-  /** Independent variables in network input order: spatial, then t. */
-  variables: string[];
-  spatialIndex: number[];
-  dim: 1 | 2 | 3;
-  time?: { min: number; max: number };
-  fields: string[];
-  constants: Map<string, number>;
-  unknowns: { name: string; initial: number }[];
-  geometry: Geometry;
-  terms: Term[];
-  exact: Map<string, Expr>;
-  /** Equations after template expansion, for display. */
-  equationText: string[];
-  /** A time-domain Maxwell template's electric and magnetic fields and material expressions (for the field energy). */
-  electromagnetic?: { E: string[]; H: string[]; permittivity: Expr; permeability: Expr };
-}
+import type { PointSet, Problem, Term } from './types.js';
 
 const SPATIAL = ['x', 'y', 'z'];
 

@@ -3,14 +3,11 @@
  * with exactly the derivative channels its terms read.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../derivatives/jet.js';
-import { evaluateValue } from '../derivatives/evaluate.js';
-import { channelsFor } from '../derivatives/channels.js';
-import type { Problem, Term } from '../problem/problem.js';
-import { batchEnv, fieldJets, makeBatch, disposeBatch, type Batch, type Model } from '../model/model.js';
-import type { PointGroup } from '../problem/sampling/collocation.js';
+import { channelsFor, evaluateValue, J } from '../derivatives/index.js';
+import type { PointGroup, Problem, Term } from '../problem/index.js';
+import { batchEnv, disposeBatch, fieldJets, makeBatch, type Batch, type Model } from '../model/index.js';
 import { binMatrix } from './causal-bins.js';
-import { CAUSAL_DEFAULTS } from '../spec/types.js';
+import { CAUSAL_DEFAULTS } from '../spec/index.js';
 
 /** Residual tensors [n, 1] of one term, one per residual expression. */
 export interface TermResiduals {

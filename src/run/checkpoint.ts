@@ -14,11 +14,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
-import type { TrainCheckpoint } from '../trainer/train.js';
-import type { Problem } from '../problem/problem.js';
-import type { Spec } from '../spec/types.js';
-import { resolvedSpecYaml } from '../spec/resolved.js';
+import { writeFileAtomic } from '../util/index.js';
+import type { TrainCheckpoint } from '../trainer/index.js';
+import type { Problem } from '../problem/index.js';
+import { resolvedSpecYaml, type Spec } from '../spec/index.js';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 export const CHECKPOINT_FILE = 'checkpoint.json';

@@ -5,15 +5,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../derivatives/jet.js';
-import { evaluateValue } from '../derivatives/evaluate.js';
-import { ExprError, parseExpr } from '../expr/parse.js';
-import type { Expr } from '../expr/ir.js';
-import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelProblem } from '../model/model.js';
-import { channelsFor } from '../derivatives/channels.js';
-import { formatNumber } from '../outputs/csv.js';
-import { SpecError, type Diagnostic } from '../spec/diagnostics.js';
-import { didYouMean } from '../util/suggest.js';
+import { channelsFor, evaluateValue, J } from '../derivatives/index.js';
+import { ExprError, parseExpr, type Expr } from '../expr/index.js';
+import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelProblem } from '../model/index.js';
+import { formatNumber } from '../outputs/index.js';
+import { SpecError, type Diagnostic } from '../spec/index.js';
+import { didYouMean } from '../util/index.js';
 
 const CHUNK = 4096;
 const MAX_POINTS_BYTES = 512 * 1024 * 1024;

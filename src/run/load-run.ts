@@ -6,12 +6,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadSpecText } from '../spec/load.js';
-import type { Spec } from '../spec/types.js';
-import { buildProblem, type Problem } from '../problem/problem.js';
-import type { Model, ModelProblem } from '../model/model.js';
-import { MANIFEST_FILE, MODEL_DIR, SPEC_FILE, TOPOLOGY_FILE, WEIGHTS_FILE, modelFromArtifacts, readModelFiles, type PinnManifest } from '../model/format.js';
-import { SpecError } from '../spec/diagnostics.js';
+import { loadSpecText, SpecError, type Spec } from '../spec/index.js';
+import { buildProblem, type Problem } from '../problem/index.js';
+import { MANIFEST_FILE, MODEL_DIR, modelFromArtifacts, readModelFiles, SPEC_FILE, TOPOLOGY_FILE, WEIGHTS_FILE, type Model, type ModelProblem, type PinnManifest } from '../model/index.js';
 
 export interface LoadedModel {
   runDir: string;

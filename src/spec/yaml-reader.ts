@@ -4,7 +4,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node } from 'yaml';
 import { Diagnostics } from './diagnostics.js';
-import { didYouMean } from '../util/suggest.js';
+import { didYouMean } from '../util/index.js';
 import type { SourceExpr, SourceLoc } from './types.js';
 
 export type YNode = Node | null | undefined;

@@ -8,7 +8,7 @@
  * the weight runs away and the network collapses onto the constraint.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Problem, Term } from '../problem/problem.js';
+import type { Problem, Term } from '../problem/index.js';
 import { termMeanSquare, termWeight } from './penalty.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
 import { columnName, type LossHandler } from './strategy.js';

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TermResiduals } from './strategy.js';
-import type { CausalOptions } from '../spec/types.js';
+import type { CausalOptions } from '../spec/index.js';
 
 
 /** w_k = exp(-epsilon * sum_{j<k} L_j). */

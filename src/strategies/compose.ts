@@ -6,9 +6,9 @@
  * to penalty, and `notes` say so.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Problem, Term } from '../problem/problem.js';
-import { CAUSAL_DEFAULTS, type StrategyName } from '../spec/types.js';
-import type { Expr } from '../expr/ir.js';
+import type { Problem, Term } from '../problem/index.js';
+import { CAUSAL_DEFAULTS, type StrategyName } from '../spec/index.js';
+import type { Expr } from '../expr/index.js';
 import { termMeanSquare, termWeight } from './penalty.js';
 import { GROUPS, type IterationContext, type LossHandler, type LossParts, type Strategy, type TermResiduals } from './strategy.js';
 import { constantValue, hardTransform, planHard, raw } from './hard.js';

@@ -15,12 +15,10 @@
  * already (a cavity mode's initial value on its PEC wall) stays out of the
  * blend (markSilent): G is then the other data as it is.
  */
-import { add, div, mul, num, show, sub, sum, variable, walk, type Expr } from '../expr/ir.js';
-import type { Problem, Term } from '../problem/problem.js';
-import { rawName } from '../model/model.js';
-import { evalNumeric } from '../expr/numeric.js';
-import { makeSampler } from '../problem/sampling/samplers.js';
-import { createRng } from '../util/random.js';
+import { add, div, evalNumeric, mul, num, show, sub, sum, variable, walk, type Expr } from '../expr/index.js';
+import { makeSampler, type Problem, type Term } from '../problem/index.js';
+import { rawName } from '../model/index.js';
+import { createRng } from '../util/index.js';
 
 /** Keeps the blend finite where two parts meet; its effect on a part is eps / (phi_other / domain size)^2. */
 const BLEND_EPS = 1e-12;

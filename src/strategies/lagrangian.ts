@@ -9,7 +9,7 @@
  * inner solve of `round_every` iterations (or fewer, when it converges first).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Term } from '../problem/problem.js';
+import type { Term } from '../problem/index.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './strategy.js';
 

@@ -1,7 +1,7 @@
 /** Penalty: a fixed weighted sum of mean-square residuals and violations. */
 import * as tf from '@tensorflow/tfjs';
-import type { Spec } from '../spec/types.js';
-import type { Term } from '../problem/problem.js';
+import type { Spec } from '../spec/index.js';
+import type { Term } from '../problem/index.js';
 import { GROUPS, type TermResiduals } from './strategy.js';
 
 /** Mean square of a term's residuals; inequalities count only their positive part. */

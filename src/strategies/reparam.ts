@@ -5,8 +5,8 @@
  * Only inequalities that compare a field (no derivatives) with a constant
  * qualify; anything else falls back to a loss term.
  */
-import { add, call, mul, num, sub, type Expr, type FunctionName } from '../expr/ir.js';
-import type { Term } from '../problem/problem.js';
+import { add, call, mul, num, sub, type Expr, type FunctionName } from '../expr/index.js';
+import type { Term } from '../problem/index.js';
 
 export type Positivity = 'square' | 'softplus' | 'exp';
 

@@ -4,10 +4,10 @@
  * its own state (weights, multipliers) as training goes.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Expr } from '../expr/ir.js';
-import type { Term, TermKind } from '../problem/problem.js';
-import type { StrategyName } from '../spec/types.js';
-import type { TermResiduals } from '../residuals/residuals.js';
+import type { Expr } from '../expr/index.js';
+import type { Term, TermKind } from '../problem/index.js';
+import type { StrategyName } from '../spec/index.js';
+import type { TermResiduals } from '../residuals/index.js';
 
 export type { TermResiduals };
 

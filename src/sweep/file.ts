@@ -8,11 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
-import { Diagnostics, SpecError, type Diagnostic } from '../spec/diagnostics.js';
-import { loadSpec, parseOverride, type Override } from '../spec/load.js';
-import { resolvedSpecObject } from '../spec/resolved.js';
-import { YamlReader, type YNode } from '../spec/yaml-reader.js';
-import type { SourceLoc, Spec } from '../spec/types.js';
+import { Diagnostics, loadSpec, parseOverride, resolvedSpecObject, SpecError, YamlReader, type Diagnostic, type Override, type SourceLoc, type Spec, type YNode } from '../spec/index.js';
 
 const TOP_KEYS = ['spec', 'grid', 'cases', 'set', 'parallel', 'iterations', 'backend', 'timeout', 'name'] as const;
 const MAX_CASES = 10000;

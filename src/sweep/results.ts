@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic } from '../util/index.js';
 import { showValue, type SweepPlan } from './file.js';
 
 export const PLAN_FILE = 'sweep.json';

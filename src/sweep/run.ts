@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic } from '../util/index.js';
 import type { SweepCase, SweepPlan } from './file.js';
 import {
   CASE_FILE, LOG_FILE, PLAN_FILE, buildResults, logTail, planFile, readCase, writeResults,

@@ -6,7 +6,7 @@ import chalk from 'chalk';
 import { showValue } from './file.js';
 import { maxViolation, readCase } from './results.js';
 import type { CaseEvent, CaseState } from './run.js';
-import { formatSeconds } from '../util/format.js';
+import { formatSeconds } from '../util/index.js';
 import { join } from 'node:path';
 
 export interface StatusView {

@@ -11,7 +11,7 @@
  * sum of mean squares (penalty, hard, reparam).
  */
 import { Worker } from 'node:worker_threads';
-import type { PointGroup } from '../problem/sampling/collocation.js';
+import type { PointGroup } from '../problem/index.js';
 
 /** How a worker rebuilds the same problem: the spec, its overrides and the backend. */
 export interface ReplicaSetup {

@@ -5,14 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend/backends.js';
-import { loadSpecWithFlags } from '../spec/load.js';
-import { buildProblem } from '../problem/problem.js';
-import { createRng } from '../util/random.js';
+import { selectBackend } from '../backend/index.js';
+import { loadSpecWithFlags } from '../spec/index.js';
+import { buildProblem, groupTerms, type PointGroup } from '../problem/index.js';
+import { createRng } from '../util/index.js';
 import { createStrategy } from '../strategies/index.js';
-import { createModel, trainableVariables } from '../model/model.js';
-import { groupTerms, type PointGroup } from '../problem/sampling/collocation.js';
-import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/residuals.js';
+import { createModel, trainableVariables } from '../model/index.js';
+import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
 import { packTensors, setFlat } from './train.js';
 

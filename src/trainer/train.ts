@@ -3,12 +3,12 @@
  * loss history, progress reports and optional resampling of collocation points.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Problem, Term } from '../problem/problem.js';
-import { trainableVariables, type Model } from '../model/model.js';
-import { GROUPS, type Strategy } from '../strategies/strategy.js';
-import type { StageSpec } from '../spec/types.js';
+import type { Problem, Term } from '../problem/index.js';
+import { trainableVariables, type Model } from '../model/index.js';
+import { GROUPS, type Strategy } from '../strategies/index.js';
+import type { StageSpec } from '../spec/index.js';
 import type { LossHistory } from './history.js';
-import { computeResiduals, type TrainingBatch } from '../residuals/residuals.js';
+import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
 import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState, type AdamState } from './adam.js';
 import type { ShardWorker } from './parallel.js';
 import { ITERATION_LIMIT, lbfgsSteps, type LbfgsResult, type LbfgsState } from './lbfgs.js';

@@ -4,9 +4,8 @@
  * mean-value (first-order Taylor) form where the residual's gradient can be
  * bounded, and widened by the float32 deviation bound.
  */
-import type { Expr } from '../expr/ir.js';
-import { walk } from '../expr/ir.js';
-import { rawName } from '../model/model.js';
+import { walk, type Expr } from '../expr/index.js';
+import { rawName } from '../model/index.js';
 import * as A from './interval.js';
 import type { I } from './interval.js';
 import * as JI from './ijet.js';

@@ -3,7 +3,7 @@
  * node kind, with comparisons and logic three-valued (a branch that cannot be
  * decided on the box takes the hull of both sides).
  */
-import type { Expr } from '../expr/ir.js';
+import type { Expr } from '../expr/index.js';
 import * as A from './interval.js';
 import type { I } from './interval.js';
 import * as JI from './ijet.js';

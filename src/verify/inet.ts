@@ -10,8 +10,8 @@ import * as A from './interval.js';
 import type { I } from './interval.js';
 import * as JI from './ijet.js';
 import type { Ctx, IJet } from './ijet.js';
-import type { Model } from '../model/model.js';
-import type { ActivationName } from '../spec/types.js';
+import type { Model } from '../model/index.js';
+import type { ActivationName } from '../spec/index.js';
 
 export interface PlainLayer { nIn: number; nOut: number; /** row-major [i * nOut + j] */ w: Float64Array; b: Float64Array }
 

@@ -5,11 +5,9 @@
  * boundary as boxes straddling the zero set of the geometry's distance
  * function), and the initial slice t = t0.
  */
-import type { Problem, PointSet } from '../problem/problem.js';
-import { parseExpr } from '../expr/parse.js';
-import type { Expr } from '../expr/ir.js';
-import { makeSampler } from '../problem/sampling/samplers.js';
-import { createRng } from '../util/random.js';
+import { makeSampler, type PointSet, type Problem } from '../problem/index.js';
+import { parseExpr, type Expr } from '../expr/index.js';
+import { createRng } from '../util/index.js';
 import * as A from './interval.js';
 import * as JI from './ijet.js';
 import type { Ctx, IJet } from './ijet.js';

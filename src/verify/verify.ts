@@ -4,8 +4,8 @@
  * counterexample, or (when the budget runs out) the best bound so far; and a
  * certified bound on each PDE residual over the domain, for the record.
  */
-import type { Expr } from '../expr/ir.js';
-import type { Problem, Term } from '../problem/problem.js';
+import type { Expr } from '../expr/index.js';
+import type { Problem, Term } from '../problem/index.js';
 import type { I } from './interval.js';
 import * as A from './interval.js';
 import { residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';

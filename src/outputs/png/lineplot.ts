@@ -1,4 +1,4 @@
-import type { LossHistory } from '../../trainer/history.js';
+import type { LossHistory } from '../../trainer/index.js';
 import {
   createFigure,
   drawAxes,

@@ -1,5 +1,5 @@
 import type { FieldTable } from '../table.js';
-import type { LossHistory } from '../../trainer/history.js';
+import type { LossHistory } from '../../trainer/index.js';
 import { isRegularGrid, rowsPerTime } from '../vtk.js';
 import { formatNumber } from './axes.js';
 import { DARK_GREY } from './canvas.js';

@@ -15,9 +15,9 @@
  * and otherwise estimated from the acceptance rate of a fixed quasi-random
  * sample; for intervals it is the number of end points selected.
  */
-import { neg, type Expr } from '../../expr/ir.js';
+import { neg, type Expr } from '../../expr/index.js';
 import { makeSampler } from '../sampling/samplers.js';
-import { createRng } from '../../util/random.js';
+import { createRng } from '../../util/index.js';
 import { sideNames, type BoundaryPiece, type Placed, type Primitive } from './primitive.js';
 import { compileDistance, rAndAll, rNot, rOrAll } from './rfunctions.js';
 import type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';

@@ -2,7 +2,7 @@
  * Geometry construction: shape factories (each a Geometry) and the builder for
  * the spec's geometry node.
  */
-import type { ShapeSpec } from '../../spec/types.js';
+import type { ShapeSpec } from '../../spec/index.js';
 import { Domain, type CsgOp, type ShapeNode } from './domain.js';
 import { axisBox, ball, type Primitive } from './primitive.js';
 import { polygon as polygonShape } from './polygon.js';

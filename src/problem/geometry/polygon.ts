@@ -9,7 +9,7 @@
  * inside), and on an edge its gradient is that edge's unit inward normal.
  * Pockets touching their lid line at a vertex are split there and joined by R-union.
  */
-import { add, mul, num, type Expr } from '../../expr/ir.js';
+import { add, mul, num, type Expr } from '../../expr/index.js';
 import type { BoundaryPiece, Primitive } from './primitive.js';
 import { axisVariable, rAnd, rAndAll, rNot, rOrAll } from './rfunctions.js';
 

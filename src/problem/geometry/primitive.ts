@@ -3,7 +3,7 @@
  * list of pieces (sides, arcs, faces) that CSG composes; sampling and
  * composition live in domain.ts.
  */
-import { div, mul, num, sub, sum, type Expr } from '../../expr/ir.js';
+import { div, mul, num, sub, sum, type Expr } from '../../expr/index.js';
 import { offsetAxis, rAndAll, square } from './rfunctions.js';
 
 export interface Placed { point: number[]; normal: number[] }

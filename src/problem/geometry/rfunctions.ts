@@ -6,8 +6,7 @@
  * gradient of the vanishing argument, so normalized distances stay normalized
  * (to first order) on the composed boundary.
  */
-import { add, call, neg, num, pow, sub, variable, type Expr } from '../../expr/ir.js';
-import { compileNumeric } from '../../expr/numeric.js';
+import { add, call, compileNumeric, neg, num, pow, sub, variable, type Expr } from '../../expr/index.js';
 
 export const AXIS_NAMES = ['x', 'y', 'z'] as const;
 

@@ -1,4 +1,4 @@
-import type { Expr } from '../../expr/ir.js';
+import type { Expr } from '../../expr/index.js';
 
 /**
  * Produces n quasi- or pseudo-random points in the unit cube [0,1)^dim,

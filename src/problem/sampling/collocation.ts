@@ -3,7 +3,7 @@
  * (and time) with the spec's sampler, grouped so that terms sharing a point
  * set share one batch and one forward pass.
  */
-import type { Problem, PointSet, Term } from '../problem.js';
+import type { Problem, PointSet, Term } from '../types.js';
 import type { UnitSampler } from '../geometry/types.js';
 import { periodicFace, samplePeriodicPairs } from '../periodic.js';
 

@@ -11,9 +11,9 @@
  *   later calls shift the whole grid by a random offset inside a cell;
  * - uniform: independent uniform points.
  */
-import type { SamplingName } from '../../spec/types.js';
+import type { SamplingName } from '../../spec/index.js';
 import type { UnitSampler } from '../geometry/types.js';
-import type { Rng } from '../../util/random.js';
+import type { Rng } from '../../util/index.js';
 
 /** Joe-Kuo direction numbers for dimensions 2..21: [degree s, coefficients a, initial m_1..m_s]. */
 const JOE_KUO: ReadonlyArray<readonly [number, number, readonly number[]]> = [

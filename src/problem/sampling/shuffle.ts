@@ -5,7 +5,7 @@
  * generator keeps its own stratification and removes the correlation.
  */
 import type { UnitSampler } from '../geometry/types.js';
-import type { Rng } from '../../util/random.js';
+import type { Rng } from '../../util/index.js';
 
 export function shuffledRows(sampler: UnitSampler, rng: Rng): UnitSampler {
   return (n, dim) => {

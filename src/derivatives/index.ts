@@ -1,0 +1,5 @@
+/** The forward-mode jet engine: values with the derivative channels a residual reads, and IR evaluation over jets. */
+export { channelsFor } from './channels.js';
+export { evaluate, evaluateValue, type EvalEnv } from './evaluate.js';
+export { ACTIVATION_DERIVS, NO_SECOND_DERIVATIVE, UNARY_DERIVS } from './functions.js';
+export * as J from './jet.js';

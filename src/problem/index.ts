@@ -1,0 +1,9 @@
+/** A Spec made into a Problem: variables, fields, geometry, terms (residual IR on point sets), and collocation sampling. */
+export { everyDiagnostic } from './complete.js';
+export { describeProblem, estimateCost } from './describe.js';
+export { type UnitSampler } from './geometry/types.js';
+export { buildProblem } from './problem.js';
+export { groupTerms, samplePoints, type PointCounts, type PointGroup } from './sampling/collocation.js';
+export { makeSampler } from './sampling/samplers.js';
+export { shuffledRows } from './sampling/shuffle.js';
+export type { PointSet, Problem, Term, TermKind } from './types.js';

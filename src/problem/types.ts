@@ -1,0 +1,54 @@
+/** The Problem a spec becomes: variables, fields, geometry and terms (residual IR on point sets). */
+import type { SourceLoc, Spec, StrategyName } from '../spec/index.js';
+import type { Expr } from '../expr/index.js';
+import type { BoundarySelector, Geometry } from './geometry/types.js';
+
+/** Where a term's collocation points come from. */
+export type PointSet =
+  | { kind: 'domain' }
+  | { kind: 'boundary'; selector: BoundarySelector; label: string }
+  | { kind: 'initial' }
+  | { kind: 'data'; points: Float64Array; values: Float64Array; columns: string[] }
+  /**
+   * Point pairs on the sides axis = min and axis = max (see periodic.ts): the
+   * batch holds n low-side rows then n high-side rows, and each residual
+   * expression is a quantity whose low-side value minus high-side value must vanish.
+   */
+  | { kind: 'periodic'; axis: number; label: string };
+
+export type TermKind = 'equation' | 'condition' | 'inequality' | 'data';
+
+/** One loss term: residuals that vanish (or, for inequalities, are <= 0) when satisfied. */
+export interface Term {
+  name: string;
+  kind: TermKind;
+  /** Condition type, e.g. dirichlet, neumann, initial-value; for messages and strategies. */
+  type: string;
+  set: PointSet;
+  residuals: Expr[];
+  /** Value conditions a `hard` strategy can impose exactly: field = value on this set. */
+  hardValues?: { field: string; value: Expr }[];
+  strategy?: StrategyName;
+  weight?: number;
+  loc: SourceLoc;
+}
+
+export interface Problem {
+  spec: Spec;
+  name: string;
+  /** Independent variables in network input order: spatial, then t. */
+  variables: string[];
+  spatialIndex: number[];
+  dim: 1 | 2 | 3;
+  time?: { min: number; max: number };
+  fields: string[];
+  constants: Map<string, number>;
+  unknowns: { name: string; initial: number }[];
+  geometry: Geometry;
+  terms: Term[];
+  exact: Map<string, Expr>;
+  /** Equations after template expansion, for display. */
+  equationText: string[];
+  /** A time-domain Maxwell template's electric and magnetic fields and material expressions (for the field energy). */
+  electromagnetic?: { E: string[]; H: string[]; permittivity: Expr; permeability: Expr };
+}

@@ -1,0 +1,7 @@
+/** The YAML problem spec: reading with source positions, checks with located diagnostics, --set overrides, the typed Spec. */
+export { Diagnostics, exprLoc, formatDiagnostic, sortDiagnostics, SpecError, type Diagnostic } from './diagnostics.js';
+export { loadSpec, loadSpecText, loadSpecWithFlags, parseOverride, type Override } from './load.js';
+export { resolvedSpecObject, resolvedSpecYaml } from './resolved.js';
+export { TEMPLATE_PARAMS } from './templates.js';
+export { CAUSAL_DEFAULTS, shapeDim, STRATEGIES, type ActivationName, type CausalOptions, type ConditionTarget, type SamplingName, type ShapeSpec, type SourceExpr, type SourceLoc, type Spec, type StageSpec, type StrategyName } from './types.js';
+export { YamlReader, type YNode } from './yaml-reader.js';
