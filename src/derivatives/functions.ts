@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationName } from '../spec/index.js';
+import type { UnaryFunctionName } from '../expr/index.js';
 
 type Tensor = tf.Tensor;
 export type Derivs = (v: Tensor, needSecond: boolean) => { f: Tensor; f1: Tensor; f2?: Tensor };
@@ -102,4 +103,4 @@ export const ACTIVATION_DERIVS: Record<ActivationName, Derivs> = { tanh, sin, si
 /** Activations whose second derivative is not usable for PDE residuals. */
 export const NO_SECOND_DERIVATIVE: ReadonlySet<ActivationName> = new Set(['relu']);
 
-export const UNARY_DERIVS = { sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, sigmoid, softplus } as const;
+export const UNARY_DERIVS: Record<UnaryFunctionName, Derivs> = { sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, sigmoid, softplus };

@@ -3,6 +3,7 @@
  * propagates only those), names it uses, and constant folding.
  */
 import { walk, mapExpr, type Expr } from './ir.js';
+import { NUMERIC_FUNCTIONS } from './numeric.js';
 
 export interface ChannelNeeds {
   /** Variable indices whose first derivatives are read. */
@@ -70,7 +71,7 @@ export function fold(e: Expr, known: ReadonlyMap<string, number>): Expr {
       if (Number.isFinite(v)) return { kind: 'num', value: v };
     }
     if (node.kind === 'call' && node.args.every((x) => x.kind === 'num') && node.fn !== 'min' && node.fn !== 'max') {
-      const v = Math[node.fn]((node.args[0] as { value: number }).value);
+      const v = NUMERIC_FUNCTIONS[node.fn]((node.args[0] as { value: number }).value);
       if (Number.isFinite(v)) return { kind: 'num', value: v };
     }
     return node;

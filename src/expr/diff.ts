@@ -11,6 +11,7 @@
  * logic are piecewise constant. Field references are refused: a coefficient
  * that depends on the fields has no place in this expansion.
  */
+import { assertNever } from '../util/index.js';
 import { add, call, div, mul, neg, num, sub, type Expr } from './ir.js';
 
 export class DiffError extends Error {}
@@ -64,10 +65,13 @@ function d(e: Expr, v: string): Expr {
         case 'cosh': return mul(call('sinh', a), da);
         case 'min': return { kind: 'cond', test: { kind: 'compare', op: '<=', left: a, right: b! }, then: da, else: d(b!, v) };
         case 'max': return { kind: 'cond', test: { kind: 'compare', op: '>=', left: a, right: b! }, then: da, else: d(b!, v) };
+        case 'sigmoid': return mul(mul(e, sub(num(1), e)), da);
+        case 'softplus': return mul(call('sigmoid', a), da);
+        default: return assertNever(e.fn, 'function');
       }
     }
   }
-  throw new DiffError(`cannot differentiate ${e.kind}`);
+  return assertNever(e, 'expression');
 }
 
 /** Removes additions of 0, multiplications by 0 and 1, and folds numbers. */

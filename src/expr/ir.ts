@@ -8,12 +8,24 @@ export type BinaryOp = '+' | '-' | '*' | '/' | '^';
 export type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type LogicOp = 'and' | 'or';
 
-/** Elementary functions an expression may call, with their arity. */
+/** Elementary functions a spec's expression may call, with their arity. */
 export const FUNCTIONS = {
   sin: 1, cos: 1, tan: 1, exp: 1, log: 1, sqrt: 1, abs: 1,
   tanh: 1, sinh: 1, cosh: 1, min: 2, max: 2,
 } as const;
-export type FunctionName = keyof typeof FUNCTIONS;
+/** Functions only pinn's own transforms call (reparam's sign transforms); specs cannot name them. */
+export const INTERNAL_FUNCTIONS = { sigmoid: 1, softplus: 1 } as const;
+
+const ARITY = { ...FUNCTIONS, ...INTERNAL_FUNCTIONS } as const;
+export type UserFunctionName = keyof typeof FUNCTIONS;
+/**
+ * Every function the IR can call. Each interpretation of the IR keeps a table typed over these
+ * names (jets: derivatives/functions.ts, symbolic: diff.ts, float64: numeric.ts, intervals:
+ * verify/ijet.ts), so a function added here fails to compile until every table has it.
+ */
+export type FunctionName = keyof typeof ARITY;
+/** The one-argument functions (min and max take two and are rules of their own everywhere). */
+export type UnaryFunctionName = { [K in FunctionName]: (typeof ARITY)[K] extends 1 ? K : never }[FunctionName];
 
 /** Source offset of a node inside the expression string (0-based). */
 export interface Located { pos?: number }

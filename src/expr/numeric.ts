@@ -4,7 +4,15 @@
  * data checks, where a point-by-point answer in double precision is wanted.
  * Shared subtrees (distance functions are graphs) are evaluated once.
  */
-import { children, type Expr } from './ir.js';
+import { children, type Expr, type FunctionName } from './ir.js';
+
+/** Float64 value of every IR function (softplus in the form that does not overflow). */
+export const NUMERIC_FUNCTIONS: Record<FunctionName, (...args: number[]) => number> = {
+  sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, abs: Math.abs,
+  tanh: Math.tanh, sinh: Math.sinh, cosh: Math.cosh, min: Math.min, max: Math.max,
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+};
 
 export interface NumericEnv {
   /** Value of a variable or constant by name (NaN if unknown). */
@@ -56,7 +64,7 @@ function evalNode(e: Expr, of: (child: Expr) => number, env: NumericEnv): number
       }
       break;
     }
-    case 'call': return (Math[e.fn] as (...v: number[]) => number)(...e.args.map(of));
+    case 'call': return NUMERIC_FUNCTIONS[e.fn](...e.args.map(of));
     case 'compare': {
       const a = of(e.left);
       const b = of(e.right);

@@ -4,7 +4,7 @@
  * used, so an expression cannot reach JavaScript, the file system or the process.
  */
 import { parse as mathParse, type MathNode } from 'mathjs';
-import { FUNCTIONS, type CompareOp, type Expr, type FunctionName } from './ir.js';
+import { FUNCTIONS, type CompareOp, type Expr, type UserFunctionName } from './ir.js';
 import { didYouMean } from '../util/index.js';
 
 /** What names an expression may use where it is written. */
@@ -206,9 +206,9 @@ class Converter {
     if (!Object.hasOwn(FUNCTIONS, name)) {
       this.fail(`unknown function '${name}'${didYouMean(name, [...Object.keys(FUNCTIONS), 'lap', 'dn'])}; expected one of ${Object.keys(FUNCTIONS).join(', ')}, lap, dn`, name);
     }
-    const arity = FUNCTIONS[name as FunctionName];
+    const arity = FUNCTIONS[name as UserFunctionName];
     if (args.length !== arity) this.fail(`${name}() takes ${arity} argument${arity > 1 ? 's' : ''}, got ${args.length}`, name);
-    return { kind: 'call', fn: name as FunctionName, args: args.map((x) => this.convert(x)), pos: this.where(name) };
+    return { kind: 'call', fn: name as UserFunctionName, args: args.map((x) => this.convert(x)), pos: this.where(name) };
   }
 
   private fieldOperator(name: 'lap' | 'dn', args: MathNode[]): Expr {

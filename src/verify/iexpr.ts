@@ -86,7 +86,6 @@ export function ievaluate(e: Expr, env: IEnv): IJet {
         return aFirst ? { ...a, e: h.e } : bFirst ? { ...b, e: h.e } : { ...h, v };
       }
       const rule = JI.RULES[e.fn];
-      if (!rule) throw new Error(`function ${e.fn} has no interval rule`);
       return JI.chain(c, rec(e.args[0]!), rule);
     }
     case 'compare': case 'logic': case 'not': {
@@ -150,8 +149,8 @@ function binary(op: string, left: Expr, right: Expr, env: IEnv): IJet {
     case '+': return JI.add(c, a, b);
     case '-': return JI.sub(c, a, b);
     case '*': return JI.mul(c, a, b);
-    case '/': return JI.mul(c, a, JI.chain(c, b, JI.RULES['reciprocal']!));
-    case '^': return JI.chain(c, JI.mul(c, b, JI.chain(c, a, JI.RULES['log']!)), JI.RULES['exp']!);
+    case '/': return JI.mul(c, a, JI.chain(c, b, JI.RULES.reciprocal));
+    case '^': return JI.chain(c, JI.mul(c, b, JI.chain(c, a, JI.RULES.log)), JI.RULES.exp);
   }
   throw new Error(`unknown operator ${op}`);
 }

@@ -11,6 +11,8 @@
  * can be from the exact value anywhere on the box; see docs/verify.md for the
  * error model. It is only tracked when the context asks for it.
  */
+import type { UnaryFunctionName } from '../expr/index.js';
+import type { ActivationName } from '../spec/index.js';
 import * as A from './interval.js';
 import type { I } from './interval.js';
 
@@ -164,7 +166,8 @@ function sigmoidPrime(x: I): I {
   return { lo: M === Infinity ? 0 : Math.max(0, A.dn(s(M), 2 ** -46)), hi: Math.min(0.25, A.up(s(A.mig(x)), 2 ** -46)) };
 }
 
-export const RULES: Record<string, Rule> = {
+/** Interval rules of every one-argument IR function and activation (the compiler checks the list is complete). */
+export const RULES: Record<UnaryFunctionName | ActivationName | 'reciprocal', Rule> = {
   tanh: (x) => { const f = A.tanh(x); const f1 = tanhPrime(x); return { f, f1, f2: A.scale(A.mul(f, f1), -2) }; },
   sigmoid: (x) => { const f = A.sigmoid(x); const f1 = sigmoidPrime(x); return { f, f1, f2: A.mul(f1, sub1(A.scale(f, 2))) }; },
   sin: (x) => { const f = A.sin(x); return { f, f1: A.cos(x), f2: A.neg(f) }; },
@@ -202,11 +205,11 @@ export const RULES: Record<string, Rule> = {
     return { f: r, f1: A.neg(r2), f2: A.scale(A.mul(r2, r), 2) };
   },
 };
-RULES['sqrt']!.err = { k: 1, abs: 0 };
-RULES['sqrt']!.holder = true;
-RULES['reciprocal']!.err = { k: 1, abs: 0 };
-RULES['abs']!.err = { k: 0, abs: 0 };
-RULES['relu']!.err = { k: 0, abs: 0 };
+RULES.sqrt.err = { k: 1, abs: 0 };
+RULES.sqrt.holder = true;
+RULES.reciprocal.err = { k: 1, abs: 0 };
+RULES.abs.err = { k: 0, abs: 0 };
+RULES.relu.err = { k: 0, abs: 0 };
 
 /** x^p for a constant p (p = 2 keeps the sign: squares are never negative). */
 export function powRule(p: number): Rule {

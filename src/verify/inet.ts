@@ -146,9 +146,9 @@ export function forwardJets(c: Ctx, net: PlainNet, vars: IJet[]): IJet[] {
   if (net.fourier) {
     const { nIn, count, b } = net.fourier;
     const z = dense(c, h, { nIn, nOut: count, w: b, b: new Float64Array(count) }, false).map((t) => JI.scaleNum(c, t, 2 * Math.PI));
-    h = [...z.map((t) => JI.chain(c, t, JI.RULES['sin']!)), ...z.map((t) => JI.chain(c, t, JI.RULES['cos']!))];
+    h = [...z.map((t) => JI.chain(c, t, JI.RULES.sin)), ...z.map((t) => JI.chain(c, t, JI.RULES.cos))];
   }
-  const act = JI.RULES[net.activation]!;
+  const act = JI.RULES[net.activation];
   const last = net.layers.length - 1;
   for (let l = 0; l < last; l++) h = dense(c, h, net.layers[l]!, true).map((t) => JI.chain(c, t, act));
   return dense(c, h, net.layers[last]!, true);
