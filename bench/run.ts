@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { listBackends, selectBackend } from '../src/backend/backends.js';
 import { loadSpec } from '../src/spec/load.js';
-import { buildProblem, type Problem } from '../src/problem/problem.js';
+import { buildProblem, type Problem } from '../src/problem/index.js';
 import { createRng } from '../src/util/random.js';
 import { makeSampler } from '../src/problem/sampling/samplers.js';
 import { createModel, trainableVariables, batchEnv, type Model } from '../src/model/model.js';
@@ -209,7 +209,7 @@ function timeToAccuracy(target: number, every: number): { reached: boolean; iter
   const steps = trainSteps(problem, model, createStrategy('penalty', problem), batches, { stages: spec.training.stages, recordEvery: 1000, resampleEvery: 0 });
   let seconds = 0;
   let last = performance.now();
-  let error = NaN;
+  let error: number;
   for (;;) {
     const r = steps.next();
     seconds += (performance.now() - last) / 1000;

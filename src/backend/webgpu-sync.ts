@@ -44,13 +44,13 @@ export function installSyncReads(backendModule: { WebGPUBackend?: { prototype: W
   try {
     loopWhile = (require('deasync') as { loopWhile: (pred: () => boolean) => void }).loopWhile;
   } catch (err) {
-    throw new Error(`synchronous GPU reads need the optional package deasync (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(`synchronous GPU reads need the optional package deasync (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
   const g = globalThis as unknown as { GPUBufferUsage: { COPY_DST: number; MAP_READ: number }; GPUMapMode: { READ: number } };
   const original = proto.readSync;
   proto.readSync = function readSync(this: WebGPUBackendLike, dataId: object) {
     const data = this.tensorMap.get(dataId);
-    if (data.values != null || data.dtype === 'string' || data.dtype === 'complex64' || !data.resource) return original.call(this, dataId);
+    if (data.values !== null && data.values !== undefined || data.dtype === 'string' || data.dtype === 'complex64' || !data.resource) return original.call(this, dataId);
     const buffer = data.resource as { size: number };
     const staging = this.bufferManager.acquireBuffer(buffer.size, g.GPUBufferUsage.COPY_DST | g.GPUBufferUsage.MAP_READ);
     this.ensureCommandEncoderReady();

@@ -16,16 +16,16 @@ export const FUNCTIONS = {
 /** Functions only pinn's own transforms call (reparam's sign transforms); specs cannot name them. */
 export const INTERNAL_FUNCTIONS = { sigmoid: 1, softplus: 1 } as const;
 
-const ARITY = { ...FUNCTIONS, ...INTERNAL_FUNCTIONS } as const;
+type Arity = typeof FUNCTIONS & typeof INTERNAL_FUNCTIONS;
 export type UserFunctionName = keyof typeof FUNCTIONS;
 /**
  * Every function the IR can call. Each interpretation of the IR keeps a table typed over these
  * names (jets: derivatives/functions.ts, symbolic: diff.ts, float64: numeric.ts, intervals:
  * verify/ijet.ts), so a function added here fails to compile until every table has it.
  */
-export type FunctionName = keyof typeof ARITY;
+export type FunctionName = keyof Arity;
 /** The one-argument functions (min and max take two and are rules of their own everywhere). */
-export type UnaryFunctionName = { [K in FunctionName]: (typeof ARITY)[K] extends 1 ? K : never }[FunctionName];
+export type UnaryFunctionName = { [K in FunctionName]: Arity[K] extends 1 ? K : never }[FunctionName];
 
 /** Source offset of a node inside the expression string (0-based). */
 export interface Located { pos?: number }

@@ -3,7 +3,7 @@
  * with exactly the derivative channels its terms read.
  */
 import * as tf from '@tensorflow/tfjs';
-import { channelsFor, evaluateValue, J } from '../derivatives/index.js';
+import { channelsFor, evaluateValue, type J } from '../derivatives/index.js';
 import type { PointGroup, Problem, Term } from '../problem/index.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Batch, type Model } from '../model/index.js';
 import { binMatrix } from './causal-bins.js';

@@ -243,7 +243,7 @@ export function valley(a: I, f: (x: number) => number, xStar: number, fMin: numb
 
 /** silu(x) = x sigmoid(x): minimum at x* = -1.2784645427610738, value -0.27846454276107380. */
 export const siluN = (x: number): number => x * sigmoidN(x);
-export const silu = (a: I): I => valley(a, siluN, -1.2784645427610738, -0.2784645427611);
+export const silu = (a: I): I => valley(a, siluN, -1.278464542761074, -0.2784645427611);
 /** gelu(x) = x Phi(x): minimum at x* = -0.7517915247, value -0.16997120. */
 export const geluN = (x: number): number => x * 0.5 * (1 + erfN(x * Math.SQRT1_2));
 export const gelu = (a: I): I => valley(a, geluN, -0.75179152470, -0.1699712075);
