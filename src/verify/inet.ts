@@ -92,9 +92,9 @@ function channelProduct(xs: I[], layer: PlainLayer, bias: Float64Array | undefin
     for (let j = 0; j < nOut; j++) {
       const wij = w[row + j]!;
       const aw = Math.abs(wij);
-      yc[j] += m * wij;
-      yr[j] += r * aw;
-      ya[j] += am * aw;
+      yc[j]! += m * wij;
+      yr[j]! += r * aw;
+      ya[j]! += am * aw;
     }
   }
   const g = GAMMA(nIn + 1);
@@ -128,8 +128,8 @@ export function dense(c: Ctx, xs: IJet[], layer: PlainLayer, withBias: boolean):
       const row = i * nOut;
       for (let j = 0; j < nOut; j++) {
         const aw = Math.abs(w[row + j]!);
-        prop[j] += aw * ei;
-        magSum[j] += aw * mi;
+        prop[j]! += aw * ei;
+        magSum[j]! += aw * mi;
       }
     }
     for (let j = 0; j < nOut; j++) e[j] = (prop[j]! + g32 * magSum[j]!) * (1 + 2 ** -40);
