@@ -4,4 +4,5 @@ export { loadSpec, loadSpecText, loadSpecWithFlags, parseOverride, type Override
 export { resolvedSpecObject, resolvedSpecYaml } from './resolved.js';
 export { TEMPLATE_PARAMS } from './templates.js';
 export { CAUSAL_DEFAULTS, shapeDim, STRATEGIES, type ActivationName, type CausalOptions, type ConditionTarget, type SamplingName, type ShapeSpec, type SourceExpr, type SourceLoc, type Spec, type StageSpec, type StrategyName } from './types.js';
+export type { ConditionSpec, TemplateName, TemplateSpec } from './types.js';
 export { YamlReader, type YNode } from './yaml-reader.js';
