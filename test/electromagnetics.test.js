@@ -188,7 +188,7 @@ const BOX = (extra = '') => pecCavity('{box: {min: [0, 0, 0], max: [1, 2, 1]}}',
 test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
   const p3 = problemOf(BOX(), 'box');
   const res = residualsWith(p3, { Ex: '1 + x', Ey: '2 - y*z', Ez: '3*t + x*y', Hx: '0', Hy: '0', Hz: '0' });
-  const pec = res.find((r) => r.term.type === 'pec');
+  const pec = res.find((r) => r.term.form === 'pec');
   assert.equal(pec.values.length, 3);
   const n = pec.values[0].length;
   for (let i = 0; i < n; i++) {
@@ -201,11 +201,11 @@ test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
   }
   // A field normal to every face (E = grad of a function constant on the faces) has no tangential part.
   const normalField = residualsWith(p3, { Ex: 'cos(pi*x)*sin(pi*z)*sin(pi*y/2)', Ey: 'sin(pi*x)*cos(pi*y/2)*sin(pi*z)', Ez: 'sin(pi*x)*sin(pi*y/2)*cos(pi*z)', Hx: '0', Hy: '0', Hz: '0' })
-    .find((r) => r.term.type === 'pec');
+    .find((r) => r.term.form === 'pec');
   for (const v of normalField.values) assert.ok(maxAbs(v) < 1e-5, `normal field: ${maxAbs(v)}`);
 
   const te = problemOf(pecCavity('{rectangle: {min: [0, 0], max: [1, 1]}}', 'maxwell-te'), 'te');
-  const tr = residualsWith(te, { Hz: '0', Ex: 'x + 2*y', Ey: '1 - x*y' }).find((r) => r.term.type === 'pec');
+  const tr = residualsWith(te, { Hz: '0', Ex: 'x + 2*y', Ey: '1 - x*y' }).find((r) => r.term.form === 'pec');
   assert.equal(tr.values.length, 1);
   for (let i = 0; i < tr.values[0].length; i++) {
     const [x, y] = tr.points.slice(i * 3, i * 3 + 2);
@@ -217,7 +217,7 @@ test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
 test('PEC with hard: tangential E exact on box faces (3D, TE), TM Ez exact; other geometries fall back to penalty', () => {
   const p3 = problemOf(BOX(), 'box-hard');
   const s3 = createStrategy('hard', p3);
-  const pec3 = p3.terms.find((t) => t.type === 'pec');
+  const pec3 = p3.terms.find((t) => t.form === 'pec');
   assert.ok(s3.exactTerms.has(pec3), s3.notes.join('\n'));
   assert.ok(s3.notes.some((n) => n.startsWith('pec on boundary: exact (tangential E = 0 on the faces')), s3.notes.join('\n'));
   assert.deepEqual([...s3.transforms.keys()].sort(), ['Ex', 'Ey', 'Ez']);

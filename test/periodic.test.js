@@ -26,7 +26,7 @@ function sample(problem) {
 
 test('periodic x: one term per field on paired sides, matching values and x-derivatives', () => {
   const p = buildProblem(spec('{rectangle: {min: [-1, 0], max: [3, 1]}}'));
-  const per = p.terms.filter((t) => t.type === 'periodic');
+  const per = p.terms.filter((t) => t.form === 'periodic');
   assert.deepEqual(per.map((t) => t.name), ['periodic u in x', 'periodic v in x']);
   assert.equal(per[0].set, per[1].set, 'both fields share one point set');
   assert.deepEqual(per[0].set, { kind: 'periodic', axis: 0, label: 'x = -1 and x = 3' });

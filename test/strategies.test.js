@@ -12,6 +12,7 @@ import { extendedLogBarrier, barrier } from '../dist/strategies/barrier.js';
 import { alTermLoss, alUpdate, lagrangian } from '../dist/strategies/lagrangian.js';
 import { annealedWeight, gradientStats } from '../dist/strategies/adaptive.js';
 import { boundOf } from '../dist/strategies/reparam.js';
+import { STRATEGY_OPTION_NAMES, strategyOptions } from '../dist/spec/strategy-options.js';
 import { compareStrategies, readLossCurve } from '../dist/cli/compare.js';
 
 let backend;
@@ -138,9 +139,18 @@ test('barrier: finite loss and gradients on infeasible points; continuous at the
   const left = extendedLogBarrier(tf.tensor1d([d * (1 - 1e-4)]), d).arraySync()[0];
   assert.ok(Math.abs(left - -Math.log(d)) < 1e-3);
   // The weight shrinks on schedule down to its floor.
-  const b = barrier({ barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 });
+  const b = barrier(strategyOptions('barrier', { barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 }));
   for (let i = 1; i <= 10; i++) b.afterIteration({ iteration: i, vars: [], residuals: () => [] });
   assert.equal(b.weight(), 1e-3);
+});
+
+test('strategy options: one table of names and defaults, read per strategy', () => {
+  assert.deepEqual(STRATEGY_OPTION_NAMES, ['mu', 'mu_growth', 'mu_max', 'round_every', 'smoothing', 'update_every', 'weight_max',
+    'barrier_start', 'barrier_decay', 'barrier_min', 'barrier_threshold']);
+  // A given value overrides the default; options of other strategies are ignored; problem-dependent defaults stay undefined.
+  assert.deepEqual(strategyOptions('augmented-lagrangian', { mu_max: 10, smoothing: 0.5 }), { mu: undefined, mu_growth: 2, mu_max: 10, round_every: 500 });
+  assert.deepEqual(strategyOptions('barrier', { update_every: 7 }), { barrier_start: 1e-3, barrier_decay: 0.5, barrier_min: 1e-7, barrier_threshold: 1, update_every: 7 });
+  assert.deepEqual(strategyOptions('adaptive', {}), { smoothing: 0.1, update_every: 10, weight_max: undefined });
 });
 
 test('augmented Lagrangian: multiplier update rule and PHR loss', () => {
@@ -156,7 +166,7 @@ test('augmented Lagrangian: multiplier update rule and PHR loss', () => {
   // Inequality with zero multipliers and satisfied constraint: zero.
   assert.equal(alTermLoss(tf.tensor2d([[-1], [-2]]), tf.zeros([2, 1]), 3, true).arraySync(), 0);
   // Rounds grow mu geometrically up to the cap.
-  const h = lagrangian(1, { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 });
+  const h = lagrangian(1, strategyOptions('augmented-lagrangian', { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 }));
   h.afterIteration({ iteration: 1, vars: [], residuals: () => [] }, []);
   const term = { kind: 'condition', name: 'c' };
   const ctx = { iteration: 1, vars: [], residuals: () => [{ term, values: [tf.tensor2d([[1], [2]])] }] };

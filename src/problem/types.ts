@@ -18,12 +18,19 @@ export type PointSet =
 
 export type TermKind = 'equation' | 'condition' | 'inequality' | 'data';
 
+/**
+ * The form of a term's residuals, finer than its kind: which condition made it
+ * (a conductor is a dirichlet condition on the potential), for messages and
+ * for what a strategy can impose exactly.
+ */
+export type TermForm =
+  | 'equation' | 'dirichlet' | 'neumann' | 'robin' | 'initial-value' | 'initial-rate' | 'pec' | 'periodic' | 'data' | 'inequality';
+
 /** One loss term: residuals that vanish (or, for inequalities, are <= 0) when satisfied. */
 export interface Term {
   name: string;
   kind: TermKind;
-  /** Condition type, e.g. dirichlet, neumann, initial-value; for messages and strategies. */
-  type: string;
+  form: TermForm;
   set: PointSet;
   residuals: Expr[];
   /** Value conditions a `hard` strategy can impose exactly: field = value on this set. */

@@ -12,6 +12,7 @@ import {
   type ConditionSpec, type ConditionTarget, type ConstantSpec, type InequalitySpec, type ShapeSpec,
   type SourceExpr, type SourceLoc, type Spec, type StageSpec, type TemplateName, type TemplateSpec,
 } from './types.js';
+import { STRATEGY_OPTION_NAMES } from './strategy-options.js';
 import { TEMPLATE_PARAMS } from './templates.js';
 
 const MAX_FILE_BYTES = 1 << 20;
@@ -546,8 +547,7 @@ function readConstraints(r: YamlReader, node: YNode): Spec['constraints'] {
     }
   }
   if (m.has('options')) {
-    const known = ['mu', 'mu_growth', 'mu_max', 'round_every', 'smoothing', 'update_every', 'weight_max', 'barrier_start', 'barrier_decay', 'barrier_min', 'barrier_threshold'];
-    const o = r.map(m.get('options')!.value, 'constraints.options', known);
+    const o = r.map(m.get('options')!.value, 'constraints.options', STRATEGY_OPTION_NAMES);
     for (const [k, { value }] of o ?? []) {
       const v = r.number(value, `constraints.options.${k}`, { min: 0 });
       if (v !== undefined) out.options[k] = v;

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Problem, Term } from '../problem/index.js';
+import type { StrategyOptions } from '../spec/index.js';
 import { termMeanSquare, termWeight } from './penalty.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
 import { columnName, type LossHandler } from './strategy.js';
@@ -29,10 +30,13 @@ export function annealedWeight(old: number, maxEquation: number, meanTerm: numbe
   return (1 - smoothing) * old + smoothing * (maxEquation / meanTerm);
 }
 
-export function adaptiveWeights(problem: Problem, opts: Record<string, number>): LossHandler {
-  const every = Math.max(1, Math.round(opts['update_every'] ?? 10));
-  const smoothing = opts['smoothing'] ?? 0.1;
-  const cap = (t: Term) => opts['weight_max'] ?? 1e3 * Math.max(termWeight(t, problem.spec), 1e-3);
+/** The weights moved so far, by term name, for checkpoints. */
+export interface AdaptiveState { weights: [string, number][] }
+
+export function adaptiveWeights(problem: Problem, options: StrategyOptions<'adaptive'>): LossHandler<AdaptiveState> {
+  const every = Math.max(1, Math.round(options.update_every));
+  const smoothing = options.smoothing;
+  const cap = (t: Term) => options.weight_max ?? 1e3 * Math.max(termWeight(t, problem.spec), 1e-3);
   const weights = new Map<Term, number>();
   const weightOf = (t: Term) => weights.get(t) ?? termWeight(t, problem.spec);
   const named = new Map<Term, string>();
@@ -56,9 +60,8 @@ export function adaptiveWeights(problem: Problem, opts: Record<string, number>):
       }
     },
     logValues: () => Object.fromEntries([...named].map(([t, n]) => [n, weightOf(t)])),
-    getState: () => ({ weights: [...weights].map(([t, w]) => [t.name, w]) }),
-    setState(state: unknown) {
-      const s = state as { weights: [string, number][] };
+    getState: () => ({ weights: [...weights].map(([t, w]): [string, number] => [t.name, w]) }),
+    setState(s) {
       weights.clear();
       for (const [name, w] of s.weights) {
         const t = problem.terms.find((x) => x.name === name);

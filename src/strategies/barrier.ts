@@ -9,10 +9,12 @@
  * continuation stiffens as the barrier fades.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { StrategyOptions } from '../spec/index.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './strategy.js';
 
-export const BARRIER_DEFAULTS = { barrier_start: 1e-3, barrier_decay: 0.5, barrier_min: 1e-7, barrier_threshold: 1, update_every: 100 };
+/** The barrier weight, for checkpoints. */
+export interface BarrierState { beta: number }
 
 /** psi(s) elementwise. */
 export function extendedLogBarrier(s: tf.Tensor, d: number): tf.Tensor {
@@ -22,8 +24,7 @@ export function extendedLogBarrier(s: tf.Tensor, d: number): tf.Tensor {
   return tf.where(tf.greaterEqual(s, d), log, quad);
 }
 
-export function barrier(opts: Record<string, number>): LossHandler & { weight(): number } {
-  const o = { ...BARRIER_DEFAULTS, ...opts };
+export function barrier(o: StrategyOptions<'barrier'>): LossHandler<BarrierState> & { weight(): number } {
   const every = Math.max(1, Math.round(o.update_every));
   let beta = o.barrier_start;
   const decay = () => { beta = Math.max(o.barrier_min, beta * o.barrier_decay); };
@@ -41,6 +42,6 @@ export function barrier(opts: Record<string, number>): LossHandler & { weight():
     logValues: () => ({ barrier_weight: beta }),
     weight: () => beta,
     getState: () => ({ beta }),
-    setState: (state: unknown) => { beta = (state as { beta: number }).beta; },
+    setState: (state) => { beta = state.beta; },
   };
 }

@@ -29,6 +29,9 @@ export function causalWeights(binLoss: ArrayLike<number>, epsilon: number): Floa
   return w;
 }
 
+/** The bin weights, for checkpoints. */
+export interface CausalState { w: number[] }
+
 export interface CausalWeighting {
   readonly options: CausalOptions;
   /** Starts a loss evaluation (clears the bin losses being gathered). */
@@ -39,8 +42,9 @@ export interface CausalWeighting {
   update(): void;
   weights(): Float64Array;
   logValues(): Record<string, number>;
-  getState(): unknown;
-  setState(state: unknown): void;
+  getState(): CausalState;
+  /** Restores weights of the same number of bins (a checkpoint's); anything else keeps the current ones. */
+  setState(state: Partial<CausalState> | undefined): void;
 }
 
 export function causalWeighting(options: CausalOptions): CausalWeighting {
@@ -63,6 +67,6 @@ export function causalWeighting(options: CausalOptions): CausalWeighting {
     weights: () => w,
     logValues: () => ({ causal_min_weight: Math.min(...w) }),
     getState: () => ({ w: [...w] }),
-    setState(state) { const s = state as { w?: number[] }; if (s?.w?.length === bins) w = Float64Array.from(s.w); },
+    setState(s) { if (s?.w?.length === bins) w = Float64Array.from(s.w); },
   };
 }

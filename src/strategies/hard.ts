@@ -50,7 +50,7 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
   for (const term of terms) {
     // PEC on a rectangle or box: per component, the faces it is tangential to (TM Ez: all of them).
     // Elsewhere TM Ez = 0 uses the part's distance function below; TE and 3D fall back to penalty.
-    const tangential = term.type === 'pec' ? tangentialPec(problem, term) : undefined;
+    const tangential = term.form === 'pec' ? tangentialPec(problem, term) : undefined;
     if (typeof tangential === 'string' && !term.hardValues?.length) { fallback.push({ term, reason: tangential }); continue; }
     if (tangential !== undefined && typeof tangential !== 'string') {
       for (const { field, phi } of tangential) {
@@ -97,7 +97,7 @@ export function tangentialPec(problem: Problem, term: Term): { field: string; ph
   if (sel.kind === 'all' || (sel.kind === 'name' && sel.name === g.name)) faces = names;
   else if (sel.kind === 'name' && names.includes(sel.name)) faces = [sel.name];
   else return 'its boundary part is given by an expression selector, which has no distance function';
-  // The components pec constrains (as in problem.ts pecResiduals): 3D Ex, Ey, Ez; TE Ex, Ey; TM Ez.
+  // The components pec constrains (as in problem/electromagnetics.ts pecResiduals): 3D Ex, Ey, Ez; TE Ex, Ey; TM Ez.
   const has = (f: string) => problem.fields.includes(f);
   const components = problem.dim === 3 ? ['Ex', 'Ey', 'Ez'] : has('Ex') && has('Ey') ? ['Ex', 'Ey'] : ['Ez'];
   const out: { field: string; phi: Expr }[] = [];
@@ -198,13 +198,13 @@ function maxAbsOver(problem: Problem, e: Expr, pts: number[][]): number {
 function cannotImpose(problem: Problem, term: Term): string | undefined {
   if (term.kind !== 'condition') return `a ${term.kind} term is never imposed exactly`;
   if (!term.hardValues || term.hardValues.length === 0) {
-    switch (term.type) {
+    switch (term.form) {
       case 'neumann': case 'robin':
         return 'normal-derivative conditions need derivatives of the network inside the output transform (u = N - phi (grad phi . grad N + h) needs third derivatives of N for second-order equations), which this version does not build';
       case 'initial-rate':
         return 'initial rates are not imposed exactly in this version';
       default:
-        return `a ${term.type} condition has no exact form`;
+        return `a ${term.form} condition has no exact form`;
     }
   }
   for (const hv of term.hardValues) {

@@ -10,11 +10,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Term } from '../problem/index.js';
+import type { StrategyOptions } from '../spec/index.js';
 import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './strategy.js';
 
-/** mu starts at the spec's conditions weight unless `mu` is given. */
-export const AL_DEFAULTS = { mu_growth: 2, mu_max: 1e4, round_every: 500 };
+/** The schedule and the multipliers (by term name, with their shapes), for checkpoints. */
+export interface LagrangianState {
+  mu: number;
+  rounds: number;
+  lambdaRms: number;
+  multipliers: [string, { shape: number[]; values: number[] }[]][];
+}
 
 /** Pointwise loss of one residual tensor given its multipliers (undefined: zero). */
 export function alTermLoss(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number, inequality: boolean): tf.Scalar {
@@ -32,11 +38,14 @@ export function alUpdate(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number
   return inequality ? tf.relu(next) : next;
 }
 
-export function lagrangian(startMu: number, opts: Record<string, number>): LossHandler & { state(): { mu: number; rounds: number; multipliers: Map<Term, tf.Tensor[]> } } {
-  let mu = opts['mu'] ?? startMu;
-  const growth = opts['mu_growth'] ?? AL_DEFAULTS.mu_growth;
-  const muMax = opts['mu_max'] ?? AL_DEFAULTS.mu_max;
-  const every = Math.max(1, Math.round(opts['round_every'] ?? AL_DEFAULTS.round_every));
+/** `startMu`: mu's start unless the `mu` option is given. */
+export function lagrangian(
+  startMu: number, options: StrategyOptions<'augmented-lagrangian'>,
+): LossHandler<LagrangianState> & { state(): { mu: number; rounds: number; multipliers: Map<Term, tf.Tensor[]> } } {
+  let mu = options.mu ?? startMu;
+  const growth = options.mu_growth;
+  const muMax = options.mu_max;
+  const every = Math.max(1, Math.round(options.round_every));
   let rounds = 0;
   let lambdaRms = 0;
   const multipliers = new Map<Term, tf.Tensor[]>();
@@ -93,8 +102,7 @@ export function lagrangian(startMu: number, opts: Record<string, number>): LossH
       mu, rounds, lambdaRms,
       multipliers: [...multipliers, ...[...pending].map(([n, ls]) => [{ name: n } as Term, ls] as const)].map(([t, ls]) => [t.name, ls.map((l) => ({ shape: l.shape, values: Array.from(l.dataSync()) }))]),
     }),
-    setState(state: unknown) {
-      const s = state as { mu: number; rounds: number; lambdaRms: number; multipliers: [string, { shape: number[]; values: number[] }[]][] };
+    setState(s) {
       mu = s.mu; rounds = s.rounds; lambdaRms = s.lambdaRms;
       multipliers.forEach((ls) => ls.forEach((l) => l.dispose()));
       multipliers.clear();

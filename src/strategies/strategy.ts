@@ -70,8 +70,11 @@ export const GROUPS: Record<TermKind, string> = {
   equation: 'equations', condition: 'conditions', inequality: 'inequalities', data: 'data',
 };
 
-/** Per-term loss handler of a strategy: weighted loss contribution and between-iteration updates. */
-export interface LossHandler {
+/**
+ * Per-term loss handler of a strategy: weighted loss contribution and between-iteration updates.
+ * `State`: what getState gives and setState takes back (through JSON, in checkpoints).
+ */
+export interface LossHandler<State = unknown> {
   loss(r: TermResiduals): tf.Scalar;
   afterIteration?(ctx: IterationContext, terms: Term[]): void;
   /** Handlers with outer rounds: the iterations between two, and one round now (for L-BFGS stages). */
@@ -79,8 +82,8 @@ export interface LossHandler {
   round?(ctx: IterationContext, terms: Term[]): void;
   logValues?(): Record<string, number>;
   /** JSON-able state for checkpoints and rollbacks (see Strategy.getState). */
-  getState?(): unknown;
-  setState?(state: unknown): void;
+  getState?(): State;
+  setState?(state: State): void;
   dispose?(): void;
 }
 

@@ -1,0 +1,47 @@
+/**
+ * What the steps of buildProblem share: the problem's names, the constants'
+ * values, the geometry (when it was valid) and the diagnostics every step
+ * reports to, and compiling a spec expression against them.
+ */
+import { Diagnostics, exprLoc, type SourceExpr, type Spec } from '../spec/index.js';
+import { ExprError, fold, parseEquation, parseExpr, type Expr, type NameScope } from '../expr/index.js';
+import type { Geometry } from './geometry/types.js';
+
+export interface BuildContext {
+  spec: Spec;
+  diags: Diagnostics;
+  dim: 1 | 2 | 3;
+  spatial: string[];
+  /** Spatial variables, then t when the problem has time. */
+  variables: string[];
+  fields: string[];
+  /** Known constants' values, folded into every expression. */
+  constants: Map<string, number>;
+  /** Names of the known and unknown constants, as expressions may use them. */
+  constantNames: string[];
+  /** Undefined when the geometry was invalid (already reported). */
+  geometry: Geometry | undefined;
+}
+
+/** The names an expression of the problem may use; `boundary` allows the normal, `derivatives` the fields' derivatives. */
+export function nameScope(ctx: BuildContext, boundary: boolean, derivatives = true): NameScope {
+  return { variables: ctx.variables, fields: ctx.fields, constants: ctx.constantNames, spatial: ctx.spatial, derivatives, boundary };
+}
+
+/** An expression with the known constants folded in. */
+export function finish(ctx: BuildContext, e: Expr): Expr {
+  return fold(e, ctx.constants);
+}
+
+/** Parses a spec expression (or equation "lhs = rhs"); a syntax or name error is reported at its place. */
+export function compile(src: SourceExpr, scope: NameScope, diags: Diagnostics, equation: boolean): Expr | undefined {
+  try {
+    return equation ? parseEquation(src.text, scope) : parseExpr(src.text, scope);
+  } catch (err) {
+    if (err instanceof ExprError) {
+      diags.error(exprLoc(src, err.offset), err.message);
+      return undefined;
+    }
+    throw err;
+  }
+}

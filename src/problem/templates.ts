@@ -1,0 +1,101 @@
+/**
+ * Template expansion: each physics template's equations, with its parameters
+ * substituted as expressions and its fields renamed, become equation terms;
+ * a time-domain Maxwell template also gives the electromagnetic metadata.
+ */
+import { TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
+import { didYouMean } from '../util/index.js';
+import { dependsOn, diff, DiffError, mapExpr, parseEquation, parseExpr, show, simplify, type Expr, type NameScope } from '../expr/index.js';
+import { compile, finish, nameScope, type BuildContext } from './context.js';
+import { electromagneticMetadata } from './electromagnetics.js';
+import type { Problem, Term } from './types.js';
+
+/** The fields the templates use, in order, each once (the problem's fields when the spec lists none). */
+export function fieldsFromTemplates(spec: Spec): string[] {
+  return [...new Set(spec.templates.flatMap((t) => t.fields ?? TEMPLATE_PARAMS[t.name].fields))];
+}
+
+/** Each template's fields are among the problem's, and the problem has the time and dimension it needs. */
+export function checkTemplates(spec: Spec, fields: string[], dim: number, diags: Diagnostics): void {
+  for (const t of spec.templates) {
+    const info = TEMPLATE_PARAMS[t.name];
+    for (const f of t.fields ?? info.fields) {
+      if (!fields.includes(f)) diags.error(t.loc, `template ${t.name} uses field '${f}', which is not in fields [${fields.join(', ')}]${didYouMean(f, fields)}; rename with ${t.name}: {fields: [...]}`);
+    }
+    if (info.needsTime && !spec.time) diags.error(t.loc, `template ${t.name} is time-dependent; add 'time: [start, end]'`);
+    if (info.dims && !info.dims.includes(dim)) diags.error(t.loc, `template ${t.name} needs a ${info.dims.join(' or ')}D geometry, found ${dim}D`);
+  }
+}
+
+export interface TemplateExpansion {
+  terms: Term[];
+  /** Each expanded equation as "residual = 0", for display. */
+  equationText: string[];
+  /** From the last time-domain Maxwell template with both materials. */
+  electromagnetic: Problem['electromagnetic'];
+}
+
+/** Every template of the spec expanded, in order. */
+export function templateTerms(ctx: BuildContext): TemplateExpansion {
+  const out: TemplateExpansion = { terms: [], equationText: [], electromagnetic: undefined };
+  for (const t of ctx.spec.templates) {
+    const info = TEMPLATE_PARAMS[t.name];
+    const paramValues = paramText(t);
+    const params = templateParams(t, paramValues, ctx);
+    const rename = new Map(info.fields.map((f, i) => [f, (t.fields ?? info.fields)[i]!]));
+    // `param_x` in a template is the derivative of the parameter's expression by x (divergence forms).
+    const paramDerivs = new Map<string, [string, string]>();
+    for (const k of params.keys()) for (const v of ctx.spatial) paramDerivs.set(`${k}_${v}`, [k, v]);
+    const tScope: NameScope = {
+      variables: ctx.variables, fields: info.fields, constants: [...Object.keys(info.params), ...paramDerivs.keys()], spatial: ctx.spatial, derivatives: true, boundary: false,
+    };
+    const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);
+    const named = info.fields.map((f) => rename.get(f)!);
+    out.electromagnetic = electromagneticMetadata(t.name, info.fields, named, params, ctx.constants) ?? out.electromagnetic;
+    for (const text of info.equations(paramValues, { spatial: ctx.spatial, varies })) {
+      let e: Expr;
+      try {
+        e = parseEquation(text, tScope);
+      } catch (err) {
+        ctx.diags.error(t.loc, `template ${t.name} does not fit this problem: ${(err as Error).message}`);
+        continue;
+      }
+      try {
+        e = mapExpr(e, (n) => {
+          if (n.kind === 'const' && paramDerivs.has(n.name)) { const [k, v] = paramDerivs.get(n.name)!; return diff(params.get(k)!, v); }
+          if (n.kind === 'const' && params.has(n.name)) return params.get(n.name)!;
+          if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && rename.has(n.field)) return { ...n, field: rename.get(n.field)! };
+          return n;
+        });
+      } catch (err) {
+        if (!(err instanceof DiffError)) throw err;
+        ctx.diags.error(t.loc, `template ${t.name}: ${err.message}`);
+        continue;
+      }
+      const shown = [...rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
+      e = simplify(finish(ctx, e));
+      out.terms.push({ name: `${t.name}: ${shown}`, kind: 'equation', form: 'equation', set: { kind: 'domain' }, residuals: [e], loc: t.loc });
+      out.equationText.push(`${show(e)} = 0`);
+    }
+  }
+  return out;
+}
+
+/** The template's parameters as written, over its defaults: expression text or booleans. */
+function paramText(t: TemplateSpec): Record<string, string | boolean> {
+  const values: Record<string, string | boolean> = { ...TEMPLATE_PARAMS[t.name].defaults };
+  for (const [k, v] of Object.entries(t.params)) values[k] = typeof v === 'boolean' ? v : v.text;
+  return values;
+}
+
+/** The template's expression parameters compiled (written ones reported at their place, defaults parsed as they are). */
+function templateParams(t: TemplateSpec, paramValues: Record<string, string | boolean>, ctx: BuildContext): Map<string, Expr> {
+  const params = new Map<string, Expr>();
+  for (const [k, v] of Object.entries(paramValues)) {
+    if (typeof v === 'boolean') continue;
+    const src = t.params[k];
+    const e = typeof src === 'object' ? compile(src, nameScope(ctx, false), ctx.diags, false) : parseExpr(v, nameScope(ctx, false));
+    if (e) params.set(k, e);
+  }
+  return params;
+}
