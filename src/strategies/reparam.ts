@@ -5,7 +5,7 @@
  * Only inequalities that compare a field (no derivatives) with a constant
  * qualify; anything else falls back to a loss term.
  */
-import { add, call, mul, num, sub, type Expr, type FunctionName } from '../expr/index.js';
+import { add, call, mul, num, sub, type Expr } from '../expr/index.js';
 import type { Term } from '../problem/index.js';
 
 export type Positivity = 'square' | 'softplus' | 'exp';
@@ -49,7 +49,7 @@ export function planBounds(terms: Term[]): { bounds: Map<string, Bounds>; handle
 }
 
 /** softplus and sigmoid are jet functions but not user-expression functions. */
-const fn = (name: 'softplus' | 'sigmoid', arg: Expr): Expr => call(name as unknown as FunctionName, arg);
+const fn = (name: 'softplus' | 'sigmoid', arg: Expr): Expr => call(name, arg);
 
 /** P(N) >= 0. */
 export function positive(kind: Positivity, n: Expr): Expr {
