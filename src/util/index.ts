@@ -1,5 +1,6 @@
-/** Helpers that know nothing of PDEs: seeded random numbers, atomic file writes, name suggestions, number and time formats. */
+/** Helpers that know nothing of PDEs: seeded random numbers, atomic file writes, CSV cells, name suggestions, number and time formats. */
 export { writeFileAtomic } from './atomic.js';
+export { csvCell } from './csv.js';
 export { formatSeconds } from './format.js';
 export { createRng, type Rng } from './random.js';
 export { didYouMean } from './suggest.js';
