@@ -15,6 +15,7 @@ import { solve, type Summary } from '../run/index.js';
 import { loadSpecWithFlags, STRATEGIES, type StrategyName } from '../spec/index.js';
 import { formatSeconds, writeFileAtomic } from '../util/index.js';
 import { renderLinePlot } from '../outputs/index.js';
+import { sharedOption } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
 export interface CompareRow {
@@ -228,12 +229,6 @@ export function parseSeeds(v: string): number[] {
   return [...new Set(seeds)];
 }
 
-const wholeNumber = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0`);
-  return n;
-};
-
 export function registerCompare(program: Command, setExit: (code: number) => void): void {
   const command = program.command('compare');
   command
@@ -241,12 +236,12 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
     .argument('<spec>', 'problem spec (YAML)')
     .requiredOption('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(', ')})`, parseStrategies)
     .option('--out <dir>', 'comparison folder, one subfolder per strategy (default runs/<name>-compare)')
-    .option('--iterations <n>', 'cap on each run\'s total iterations', wholeNumber('--iterations'))
-    .option('--seed <n>', 'random seed for every run, overrides training.seed', wholeNumber('--seed'))
+    .addOption(sharedOption('iterations', 'cap on each run\'s total iterations'))
+    .addOption(sharedOption('seed', 'random seed for every run, overrides training.seed'))
     .option('--seeds <list>', 'run every strategy once per seed (comma-separated) and summarise over them', parseSeeds)
-    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: first available)')
-    .option('--set <key.path=value>', 'override a spec value (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--quiet', 'print only the table')
+    .addOption(sharedOption('backend'))
+    .addOption(sharedOption('set'))
+    .addOption(sharedOption('quiet', 'print only the table'))
     .action(async (specFile: string, o: { strategies: StrategyName[]; out?: string; iterations?: number; seed?: number; seeds?: number[]; backend?: string; set: string[]; quiet?: boolean }) => {
       if (o.seed !== undefined && o.seeds !== undefined) command.error('error: give --seed or --seeds, not both', { exitCode: 2 });
       const backend = await selectBackend(o.backend);

@@ -1,17 +1,11 @@
 /** `pinn verify RUN [--tolerance T] [--budget SECONDS]`: certified constraint bounds, verify.json and a table. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
 import { writeFileAtomic } from '../util/index.js';
 import { disposeLoadedModel, loadRun } from '../run/index.js';
 import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
-
-const positiveNumber = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number >= 0`);
-  return n;
-};
+import { nonNegativeNumber, sharedOption } from './options.js';
 
 export const DEFAULT_TOLERANCE = 1e-5;
 export const DEFAULT_BUDGET = 60;
@@ -30,10 +24,10 @@ export function registerVerify(program: Command, setExit: (code: number) => void
   program.command('verify')
     .description('certify bounds on constraint violations of a trained run (interval branch and bound)')
     .argument('<run>', 'run folder written by `pinn solve`')
-    .option('--tolerance <t>', `largest violation accepted (default ${DEFAULT_TOLERANCE})`, positiveNumber('--tolerance'))
-    .option('--budget <seconds>', `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`, positiveNumber('--budget'))
+    .option('--tolerance <t>', `largest violation accepted (default ${DEFAULT_TOLERANCE})`, nonNegativeNumber('--tolerance'))
+    .option('--budget <seconds>', `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`, nonNegativeNumber('--budget'))
     .option('--exact-arithmetic', 'bound the real-arithmetic model only, without the float32 evaluation margin')
-    .option('--json', 'print verify.json to stdout instead of the table')
+    .addOption(sharedOption('json', 'print verify.json to stdout instead of the table'))
     .action((run: string, o: { tolerance?: number; budget?: number; exactArithmetic?: boolean; json?: boolean }) => {
       const report = verifyRun(run, { tolerance: o.tolerance, budget: o.budget, f32: !o.exactArithmetic });
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
