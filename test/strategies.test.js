@@ -12,7 +12,7 @@ import { extendedLogBarrier, barrier } from '../dist/strategies/barrier.js';
 import { alTermLoss, alUpdate, lagrangian } from '../dist/strategies/lagrangian.js';
 import { annealedWeight, gradientStats } from '../dist/strategies/adaptive.js';
 import { boundOf } from '../dist/strategies/reparam.js';
-import { compareStrategies, readLossCurve } from '../dist/cli/compare.js';
+import { compareStrategies, readLossCurve } from '../dist/run/compare.js';
 
 let backend;
 const { dir, specFile } = specDir('pinn-strategies-');
