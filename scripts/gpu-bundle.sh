@@ -24,6 +24,7 @@ xz -T2 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$G/node_modules/web
 cp node_modules/deasync/index.js node_modules/deasync/package.json "$G/node_modules/deasync/"
 cp -r node_modules/deasync/bin/linux-x64-node-20 "$G/node_modules/deasync/bin/"
 cp problems/poisson-2d.yaml "$G/problems/"
+cp package.json "$G/"   # the CLI reads its version from the nearest package.json (src/run/version.ts)
 echo "[bundle] node ($(node --version)) -> node.xz"
 if [ -f /tmp/pinn-node-$(node --version).xz ]; then cp /tmp/pinn-node-$(node --version).xz "$G/node.xz"
 else xz -T2 -9 -c "$(command -v node)" > "$G/node.xz"; cp "$G/node.xz" /tmp/pinn-node-$(node --version).xz; fi

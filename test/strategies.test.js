@@ -13,7 +13,7 @@ import { alTermLoss, alUpdate, lagrangian } from '../dist/strategies/lagrangian.
 import { annealedWeight, gradientStats } from '../dist/strategies/adaptive.js';
 import { boundOf } from '../dist/strategies/reparam.js';
 import { STRATEGY_OPTION_NAMES, strategyOptions } from '../dist/spec/strategy-options.js';
-import { compareStrategies, readLossCurve } from '../dist/cli/compare.js';
+import { compareStrategies, readLossCurve } from '../dist/run/compare.js';
 
 let backend;
 const { dir, specFile } = specDir('pinn-strategies-');

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../util/index.js';
 import { disposeLoadedModel, evalCsv, evaluateAt, loadRunModel, parseOutputExpressions, readPointsCsv } from '../run/index.js';
+import { sharedOption } from './options.js';
 
 export function registerEval(program: Command): void {
   program.command('eval')
@@ -11,7 +12,7 @@ export function registerEval(program: Command): void {
     .requiredOption('--points <file>', 'CSV with a header naming the variables, one point per line')
     .option('--out <file>', 'write the CSV here (default: stdout)')
     .option('--derivatives <exprs>', 'extra columns: comma-separated expressions of the fields, e.g. "u_x,lap(u)"')
-    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: first available)')
+    .addOption(sharedOption('backend'))
     .action(async (run: string, o: { points: string; out?: string; derivatives?: string; backend?: string }) => {
       await selectBackend(o.backend);
       const loaded = loadRunModel(run);

@@ -1,14 +1,9 @@
 /** `pinn sweep`, `pinn sweep plan` and `pinn sweep collect`: flags and printing around src/sweep. */
 import { basename, extname, join, relative } from 'node:path';
 import chalk from 'chalk';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { CollectError, collectResults, countsLine, LOG_FILE, logTail, markdownTable, parseShard, plainStatus, planSweep, readSweepFile, runSweep, ShardError, shardFromEnv, shardMatrix, showValue, ttyStatus, type Results, type Shard } from '../sweep/index.js';
-
-const wholeNumber = (what: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
-  return n;
-};
+import { sharedOption, wholeNumber } from './options.js';
 
 function usage(message: string): number {
   process.stderr.write(`${chalk.red('error')} ${message}\n`);
@@ -33,8 +28,8 @@ export function registerSweep(program: Command, setExit: (code: number) => void)
     .option('--shard <i/n>', 'run only the i-th of n disjoint parts of the sweep')
     .option('--shard-count <n>', 'n parts, this being part JOB_COMPLETION_INDEX+1 (Kubernetes Indexed Jobs)', wholeNumber('--shard-count', 1))
     .option('--parallel <n>', 'cases run at once on this machine (overrides parallel:)', wholeNumber('--parallel', 1))
-    .option('--iterations <n>', 'cap on each case\'s total iterations (overrides iterations:)', wholeNumber('--iterations', 0))
-    .option('--backend <name>', 'backend for every case (overrides backend:)')
+    .addOption(sharedOption('iterations', 'cap on each case\'s total iterations (overrides iterations:)'))
+    .addOption(sharedOption('backend', 'backend for every case (overrides backend:)'))
     .option('--force', 'rerun cases even when they finished with the same spec')
     .action(async (file: string, o: SweepFlags) => { setExit(await sweepCommand(file, o)); });
 

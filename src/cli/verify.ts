@@ -1,70 +1,24 @@
 /** `pinn verify RUN [--tolerance T] [--budget SECONDS]`: certified constraint bounds, verify.json and a table. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
-import { writeFileAtomic } from '../util/index.js';
-import { disposeLoadedModel, loadRun } from '../run/index.js';
-import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
-
-const positiveNumber = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number >= 0`);
-  return n;
-};
-
-export const DEFAULT_TOLERANCE = 1e-5;
-export const DEFAULT_BUDGET = 60;
-
-export interface VerifyReport {
-  run: string;
-  tolerance: number;
-  budget_seconds: number;
-  seconds: number;
-  arithmetic: string;
-  exit_code: number;
-  constraints: ConstraintResult[];
-}
+import { DEFAULT_BUDGET, DEFAULT_TOLERANCE, verifyRun, type VerifyReport } from '../run/index.js';
+import { nonNegativeNumber, sharedOption } from './options.js';
 
 export function registerVerify(program: Command, setExit: (code: number) => void): void {
   program.command('verify')
     .description('certify bounds on constraint violations of a trained run (interval branch and bound)')
     .argument('<run>', 'run folder written by `pinn solve`')
-    .option('--tolerance <t>', `largest violation accepted (default ${DEFAULT_TOLERANCE})`, positiveNumber('--tolerance'))
-    .option('--budget <seconds>', `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`, positiveNumber('--budget'))
+    .option('--tolerance <t>', `largest violation accepted (default ${DEFAULT_TOLERANCE})`, nonNegativeNumber('--tolerance'))
+    .option('--budget <seconds>', `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`, nonNegativeNumber('--budget'))
     .option('--exact-arithmetic', 'bound the real-arithmetic model only, without the float32 evaluation margin')
-    .option('--json', 'print verify.json to stdout instead of the table')
+    .addOption(sharedOption('json', 'print verify.json to stdout instead of the table'))
     .action((run: string, o: { tolerance?: number; budget?: number; exactArithmetic?: boolean; json?: boolean }) => {
       const report = verifyRun(run, { tolerance: o.tolerance, budget: o.budget, f32: !o.exactArithmetic });
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(formatTable(report));
       setExit(report.exit_code);
     });
-}
-
-/** Verifies a run folder and writes RUN/verify.json. */
-export function verifyRun(run: string, o: { tolerance?: number; budget?: number; f32?: boolean } = {}): VerifyReport {
-  const t0 = performance.now();
-  const tolerance = o.tolerance ?? DEFAULT_TOLERANCE;
-  const budget = o.budget ?? DEFAULT_BUDGET;
-  const loaded = loadRun(run);
-  try {
-    const vm = verifyModel(loaded.view, loaded.model);
-    const constraints = verifyProblem(loaded.problem, vm, { tolerance, budget, f32: o.f32 ?? true });
-    const report: VerifyReport = {
-      run,
-      tolerance,
-      budget_seconds: budget,
-      seconds: (performance.now() - t0) / 1000,
-      arithmetic: o.f32 ?? true ? 'float32 deployment (exact bounds widened by the float32 error model, docs/verify.md)' : 'exact real arithmetic on the float32 weights',
-      exit_code: exitCodeOf(constraints),
-      constraints,
-    };
-    writeFileAtomic(join(run, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`);
-    return report;
-  } finally {
-    disposeLoadedModel(loaded);
-  }
 }
 
 const fmt = (x: number | null): string => (x === null ? 'unbounded' : x === 0 ? '0' : x.toExponential(2));

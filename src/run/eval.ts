@@ -10,7 +10,7 @@ import { ExprError, parseExpr, type Expr } from '../expr/index.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelProblem } from '../model/index.js';
 import { formatNumber } from '../outputs/index.js';
 import { SpecError, type Diagnostic } from '../spec/index.js';
-import { didYouMean } from '../util/index.js';
+import { csvCell, didYouMean } from '../util/index.js';
 
 const CHUNK = 4096;
 const MAX_POINTS_BYTES = 512 * 1024 * 1024;
@@ -186,8 +186,6 @@ export function evaluateAt(view: ModelProblem, model: Model, points: Float64Arra
   }
   return out;
 }
-
-const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /**
  * The input rows with the field and expression columns appended; input columns

@@ -1,5 +1,9 @@
-/** One command end to end: solve (with resume and checkpoints), eval of a saved run, loading run folders. */
+/** One command end to end: solve (with resume and checkpoints), compare strategies, verify and eval a saved run, loading run folders. */
 export { ResumeError } from './checkpoint.js';
+export { compareStrategies } from './compare.js';
 export { evalCsv, evaluateAt, parseOutputExpressions, readPointsCsv } from './eval.js';
+export { type Summary } from './finish.js';
 export { disposeLoadedModel, loadRun, loadRunModel } from './load-run.js';
-export { InterruptedError, PINN_VERSION, solve, solveAsync, type Summary } from './solve.js';
+export { InterruptedError, solve, solveAsync, type StartInfo } from './solve.js';
+export { DEFAULT_BUDGET, DEFAULT_TOLERANCE, verifyRun, type VerifyReport } from './verify.js';
+export { PINN_VERSION } from './version.js';

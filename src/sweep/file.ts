@@ -111,6 +111,7 @@ export function parseSweep(source: string, file: string): SweepDef {
   }
   diags.throwIfAny();
   const r = new YamlReader(file, lines, doc);
+  const src: SweepSource = { r, doc };
   const top = r.map(doc.contents as YNode, 'the sweep', TOP_KEYS, ['spec']);
   if (!top) { r.diags.throwIfAny(); throw new SpecError([{ loc: { file, line: 1, col: 1 }, message: 'the sweep must be a mapping' }]); }
   const get = (k: string) => top.get(k)?.value;
@@ -125,62 +126,12 @@ export function parseSweep(source: string, file: string): SweepDef {
     }
   }
   const name = top.has('name') ? r.string(get('name'), 'name') ?? 'sweep' : basename(file, extname(file));
-  const entries = (node: YNode, what: string): { path: string; key: Node; value: YNode }[] => {
-    const n = r.resolve(node);
-    if (!n || !isMap(n)) { r.error(n, `${what} must be a mapping of key.path: value, e.g. network.hidden: [32, 32]`); return []; }
-    const out: { path: string; key: Node; value: YNode }[] = [];
-    for (const pair of n.items) {
-      const key = pair.key as Node;
-      if (!isScalar(key) || typeof key.value !== 'string') { r.error(key, `${what} has a key that is not a key.path`); continue; }
-      out.push({ path: key.value.trim(), key, value: pair.value as YNode });
-    }
-    return out;
-  };
-  const override = (path: string, valueNode: YNode, keyNode: Node): SweepOverride | undefined => {
-    const n = r.resolve(valueNode);
-    const value = n ? (n as Node).toJS(doc as Document<Node, boolean>, { maxAliasCount: 100 }) : null;
-    const text = `${path}=${JSON.stringify(value) ?? 'null'}`;
-    const loc = r.loc(n ?? keyNode);
-    try {
-      parseOverride(text);
-    } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      r.error(keyNode, err.diagnostics[0]!.message);
-      return undefined;
-    }
-    return { path, value, text, loc };
-  };
-
   const set: SweepOverride[] = [];
   if (top.has('set')) {
-    for (const e of entries(get('set'), 'set')) { const o = override(e.path, e.value, e.key); if (o) set.push(o); }
+    for (const e of keyPathEntries(src, get('set'), 'set')) { const o = sweepOverride(src, e.path, e.value, e.key); if (o) set.push(o); }
   }
-  const grid: SweepDef['grid'] = [];
-  if (top.has('grid')) {
-    for (const e of entries(get('grid'), 'grid')) {
-      const items = r.resolve(e.value);
-      const list = items && 'items' in items && !isMap(items) ? (items as { items: YNode[] }).items : undefined;
-      if (!list) { r.error(e.value ?? e.key, `grid '${e.path}' must be a list of values to try; to fix one value for every case, put it under set:`); continue; }
-      if (list.length === 0) { r.error(e.value, `grid '${e.path}' is an empty list; expected at least one value`); continue; }
-      const values = list.map((v) => override(e.path, v, e.key)).filter((o): o is SweepOverride => o !== undefined);
-      grid.push({ path: e.path, loc: r.loc(e.key), values });
-    }
-  }
-  const cases: SweepOverride[][] = [];
-  if (top.has('cases')) {
-    const list = r.seq(get('cases'), 'cases') ?? [];
-    if (list.length === 0 && r.resolve(get('cases'))) r.error(get('cases'), 'cases is an empty list; expected at least one map of key.path: value');
-    for (const c of list) {
-      const one: SweepOverride[] = [];
-      for (const e of entries(c, 'a case')) {
-        if (one.some((o) => o.path === e.path)) { r.error(e.key, `'${e.path}' is given twice in this case`); continue; }
-        if (grid.some((g) => g.path === e.path)) { r.error(e.key, `'${e.path}' is both in this case and in grid; a key is either swept by the grid or set per case`); continue; }
-        const o = override(e.path, e.value, e.key);
-        if (o) one.push(o);
-      }
-      cases.push(one);
-    }
-  }
+  const grid = top.has('grid') ? gridAxes(src, get('grid')) : [];
+  const cases = top.has('cases') ? caseList(src, get('cases'), grid) : [];
   if (!top.has('grid') && !top.has('cases')) r.error(doc.contents as YNode, 'the sweep has neither grid: nor cases:; expected at least one of them');
 
   const posInt = (k: string, min: number) => (top.has(k) ? r.number(get(k), k, { integer: true, min }) : undefined);
@@ -192,6 +143,72 @@ export function parseSweep(source: string, file: string): SweepDef {
   const total = (cases.length || 1) * grid.reduce((n, g) => n * g.values.length, 1);
   if (total > MAX_CASES) throw new SpecError([{ loc: r.loc(get('grid') ?? get('cases')), message: `the sweep expands to ${total} cases; at most ${MAX_CASES} are supported` }]);
   return { file, name, spec, grid, cases: cases.length ? cases : [[]], set, parallel, iterations, backend, timeout };
+}
+
+/** A sweep file being read: its reader (which collects the errors) and its YAML document. */
+interface SweepSource { r: YamlReader; doc: Document }
+
+/** The `key.path: value` entries of a mapping (`what` names it in errors). */
+function keyPathEntries({ r }: SweepSource, node: YNode, what: string): { path: string; key: Node; value: YNode }[] {
+  const n = r.resolve(node);
+  if (!n || !isMap(n)) { r.error(n, `${what} must be a mapping of key.path: value, e.g. network.hidden: [32, 32]`); return []; }
+  const out: { path: string; key: Node; value: YNode }[] = [];
+  for (const pair of n.items) {
+    const key = pair.key as Node;
+    if (!isScalar(key) || typeof key.value !== 'string') { r.error(key, `${what} has a key that is not a key.path`); continue; }
+    out.push({ path: key.value.trim(), key, value: pair.value as YNode });
+  }
+  return out;
+}
+
+/** One entry as the `--set` text it becomes, checked as `--set` would be; undefined (error recorded) when invalid. */
+function sweepOverride({ r, doc }: SweepSource, path: string, valueNode: YNode, keyNode: Node): SweepOverride | undefined {
+  const n = r.resolve(valueNode);
+  const value = n ? (n as Node).toJS(doc as Document<Node, boolean>, { maxAliasCount: 100 }) : null;
+  const text = `${path}=${JSON.stringify(value) ?? 'null'}`;
+  const loc = r.loc(n ?? keyNode);
+  try {
+    parseOverride(text);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    r.error(keyNode, err.diagnostics[0]!.message);
+    return undefined;
+  }
+  return { path, value, text, loc };
+}
+
+/** `grid:`: each key path with the list of values to try. */
+function gridAxes(src: SweepSource, node: YNode): SweepDef['grid'] {
+  const { r } = src;
+  const grid: SweepDef['grid'] = [];
+  for (const e of keyPathEntries(src, node, 'grid')) {
+    const items = r.resolve(e.value);
+    const list = items && 'items' in items && !isMap(items) ? (items as { items: YNode[] }).items : undefined;
+    if (!list) { r.error(e.value ?? e.key, `grid '${e.path}' must be a list of values to try; to fix one value for every case, put it under set:`); continue; }
+    if (list.length === 0) { r.error(e.value, `grid '${e.path}' is an empty list; expected at least one value`); continue; }
+    const values = list.map((v) => sweepOverride(src, e.path, v, e.key)).filter((o): o is SweepOverride => o !== undefined);
+    grid.push({ path: e.path, loc: r.loc(e.key), values });
+  }
+  return grid;
+}
+
+/** `cases:`: a list of maps of key.path: value, none repeating a key or one the grid sweeps. */
+function caseList(src: SweepSource, node: YNode, grid: SweepDef['grid']): SweepOverride[][] {
+  const { r } = src;
+  const cases: SweepOverride[][] = [];
+  const list = r.seq(node, 'cases') ?? [];
+  if (list.length === 0 && r.resolve(node)) r.error(node, 'cases is an empty list; expected at least one map of key.path: value');
+  for (const c of list) {
+    const one: SweepOverride[] = [];
+    for (const e of keyPathEntries(src, c, 'a case')) {
+      if (one.some((o) => o.path === e.path)) { r.error(e.key, `'${e.path}' is given twice in this case`); continue; }
+      if (grid.some((g) => g.path === e.path)) { r.error(e.key, `'${e.path}' is both in this case and in grid; a key is either swept by the grid or set per case`); continue; }
+      const o = sweepOverride(src, e.path, e.value, e.key);
+      if (o) one.push(o);
+    }
+    cases.push(one);
+  }
+  return cases;
 }
 
 /** Every combination: explicit cases in order, each crossed with the grid (first grid key varies slowest). */

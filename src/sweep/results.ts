@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { writeFileAtomic } from '../util/index.js';
+import { csvCell, writeFileAtomic } from '../util/index.js';
 import { showValue, type SweepPlan } from './file.js';
 
 export const PLAN_FILE = 'sweep.json';
@@ -178,7 +178,6 @@ function columns(res: Results): Column[] {
   return cols;
 }
 
-const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const mdCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 export function resultsCsv(res: Results): string {

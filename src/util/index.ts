@@ -1,6 +1,7 @@
-/** Helpers that know nothing of PDEs: seeded random numbers, atomic file writes, name suggestions, formats, exhaustiveness. */
+/** Helpers that know nothing of PDEs: seeded random numbers, atomic file writes, CSV cells, name suggestions, formats, exhaustiveness. */
 export { assertNever } from './assert.js';
 export { writeFileAtomic } from './atomic.js';
+export { csvCell } from './csv.js';
 export { formatSeconds } from './format.js';
 export { createRng, type Rng } from './random.js';
 export { didYouMean } from './suggest.js';

@@ -1,0 +1,83 @@
+/**
+ * A run's training batches and the thread plan behind them: all the points on
+ * this thread, or this thread's half with the other half sent to a worker
+ * thread (trainer/parallel.ts). Resampling replaces the batches with ones of
+ * freshly drawn points, split the same way.
+ */
+import { availableParallelism } from 'node:os';
+import { estimateCost, type PointGroup } from '../problem/index.js';
+import { GROUPS } from '../strategies/index.js';
+import { trainableVariables } from '../model/index.js';
+import { parallelPlan, ShardWorker, splitGroups } from '../trainer/index.js';
+import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
+import type { PreparedRun } from './prepare.js';
+
+export class BatchSource {
+  /** One or two threads; drops to one when the worker does not start. */
+  private plan: { workers: 1 | 2; reason?: string };
+  private workerFailed = false;
+  /** The second thread, once started. */
+  worker: ShardWorker | undefined;
+  /** The batches in use (the trainer holds the same ones). */
+  batches: TrainingBatch[];
+
+  constructor(private readonly run: PreparedRun, private readonly backend: string, private readonly requestedWorkers: number | 'auto') {
+    const { spec, problem, trained } = run;
+    // Causal weights are state of this thread's strategy: a worker would weigh its half differently.
+    this.plan = parallelPlan(requestedWorkers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])), ...(spec.training.causal && problem.time ? ['causal weighting'] : [])],
+      backend, run.drawn, problem.variables.length, availableParallelism(), estimateCost(problem).flopsPerIteration);
+    this.batches = this.toBatches(run.drawn);
+  }
+
+  /** Disposes the batches in use and makes new ones of freshly drawn points. */
+  resample(): TrainingBatch[] {
+    disposeBatches(this.batches);
+    this.batches = this.toBatches(this.run.draw());
+    return this.batches;
+  }
+
+  /** The run's note on its threads: two, or why one when two were asked for or the worker failed. */
+  threadNotes(): string[] {
+    if (this.plan.workers === 2) return ['training on two threads (each evaluates half of every point set)'];
+    return this.plan.reason && (this.requestedWorkers === 2 || this.workerFailed) ? [this.plan.reason] : [];
+  }
+
+  /** Stops the worker thread, if any. */
+  close(): void {
+    this.worker?.close();
+  }
+
+  /** Frees the batches in use (a run that did not finish training). */
+  dispose(): void {
+    disposeBatches(this.batches);
+  }
+
+  /** Training batches of freshly drawn points: all of them, or this thread's half with the other half sent to the worker. */
+  private toBatches(groups: PointGroup[]): TrainingBatch[] {
+    const { problem } = this.run;
+    if (this.plan.workers === 1) return prepareBatches(problem, groups);
+    const [mine, theirs] = splitGroups(groups, problem.variables.length, problem.dim);
+    if (this.worker) this.worker.setPoints(theirs);
+    else {
+      try {
+        this.worker = this.startWorker(theirs);
+      } catch (err) {
+        // A worker that cannot start (e.g. in a single-file bundle) only costs speed.
+        this.plan = { workers: 1, reason: `training on one thread: the worker thread did not start (${(err as Error).message})` };
+        this.workerFailed = true;
+        return prepareBatches(problem, groups);
+      }
+    }
+    return prepareBatches(problem, mine.map((s) => s.group)).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
+  }
+
+  /** A worker rebuilding the same problem from the spec and its overrides, holding the other half of the points. */
+  private startWorker(theirs: ReturnType<typeof splitGroups>[1]): ShardWorker {
+    const { request, model, trained } = this.run;
+    return new ShardWorker({
+      specFile: request.specFile, sets: request.sets, strategy: request.strategy, seed: request.seed, backend: this.backend,
+      parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
+      parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
+    }, theirs);
+  }
+}

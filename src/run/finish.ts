@@ -1,0 +1,159 @@
+/**
+ * The end of a solve: check the trained model, measure errors and constraint
+ * violations on fresh points, write every output file, then summary.json last
+ * (a run folder without it is incomplete).
+ */
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { resolvedSpecYaml, type Spec } from '../spec/index.js';
+import { makeSampler, type Problem } from '../problem/index.js';
+import { createRng, writeFileAtomic } from '../util/index.js';
+import type { Strategy } from '../strategies/index.js';
+import { disposeModel, MODEL_DIR, modelFiles, parameterCount, type Model } from '../model/index.js';
+import { DivergenceError, type TrainResult } from '../trainer/index.js';
+import { fieldEnergy, fieldErrors, fieldsCsv, fieldTable, lossCsv, measureViolations, picturesFor, renderReport, toNpy, vtkFilesFor, type EnergyPoint, type FieldTable, type Picture, type Violation } from '../outputs/index.js';
+import { removeCheckpoint } from './checkpoint.js';
+import type { PreparedRun } from './prepare.js';
+import { PINN_VERSION } from './version.js';
+
+export interface Summary {
+  name: string;
+  backend: string;
+  backend_detail: string;
+  strategy: string;
+  seed: number;
+  iterations: number;
+  wall_seconds: number;
+  train_seconds: number;
+  ms_per_iteration: number;
+  loss: { total: number; parts: Record<string, number> };
+  errors: Record<string, { l2_relative: number; max_abs: number }>;
+  violations: Violation[];
+  unknowns: Record<string, number>;
+  stages: TrainResult['stages'];
+  network: { hidden: number[]; activation: string; parameters: number };
+  points: Record<string, number>;
+  notes: string[];
+  fields: string[];
+  variables: string[];
+  files: string[];
+  /** Time-domain Maxwell runs: field energy at each output time (outputs/energy.ts) and its largest relative change. */
+  energy?: EnergyPoint[];
+  energy_drift?: number;
+  /** The spec file the run was started from (absolute), for reloading data files. */
+  spec_file: string;
+  pinn_version: string;
+}
+
+/**
+ * Writes the run's files and returns its summary; frees the model and the
+ * strategy either way. `notes` gains the stages that ended with their best
+ * parameters; `started` is performance.now() at the start of the solve.
+ */
+export function finishRun(run: PreparedRun, result: TrainResult, notes: string[], backend: { name: string; detail: string }, started: number): Summary {
+  const { spec, problem, model, strategy, outDir } = run;
+  result.stages.forEach((st, i) => {
+    if (st.best) notes.push(`stage ${i + 1} (adam) ended with its lowest-loss parameters, of iteration ${st.best.iteration} (loss ${st.best.loss.toExponential(3)}; the last iterate's ${st.best.lastLoss.toExponential(3)})`);
+  });
+  try {
+    const table = fieldTable(problem, model);
+    const bad = nonFinite(table);
+    if (bad || !Number.isFinite(result.finalLoss.total)) {
+      throw new DivergenceError(`the trained model is not finite (${bad ?? `final loss ${result.finalLoss.total}`}); no fields were written. ` +
+        'Try a smaller learning rate (training.stages[].lr), fewer L-BFGS iterations, or check that the equations and their coefficients are well scaled.');
+    }
+    const errors = fieldErrors(table);
+    const violations = freshViolations(run);
+    const unknowns = Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!]));
+    // A folder without summary.json is incomplete: drop this run's old one before replacing any output.
+    rmSync(join(outDir, 'summary.json'), { force: true });
+    const outputs = writeOutputs(outDir, spec, problem, table, result, model);
+    const report = spec.output.formats.includes('html') ? ['report.html'] : [];
+    const summary: Summary = {
+      name: spec.name,
+      backend: backend.name,
+      backend_detail: backend.detail,
+      strategy: spec.constraints.strategy,
+      seed: run.seed,
+      iterations: result.iterations,
+      wall_seconds: (performance.now() - started) / 1000,
+      train_seconds: result.seconds,
+      ms_per_iteration: result.iterations > 0 ? (result.seconds * 1000) / result.iterations : 0,
+      loss: result.finalLoss,
+      errors,
+      ...(fieldEnergy(problem, table) ?? {}),
+      violations,
+      unknowns,
+      stages: result.stages,
+      network: { hidden: spec.network.hidden, activation: spec.network.activation, parameters: parameterCount(model.net) },
+      points: run.points,
+      notes,
+      fields: problem.fields,
+      variables: problem.variables,
+      files: [...outputs.written, ...report, 'summary.json'],
+      spec_file: resolve(spec.file),
+      pinn_version: PINN_VERSION,
+    };
+    // The report shows the final summary; summary.json comes last, marking the run complete.
+    if (report.length) {
+      writeFileAtomic(join(outDir, 'report.html'), renderReport({ summary: summary as unknown as Record<string, unknown>, pictures: outputs.pictures, history: result.history }));
+    }
+    writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    removeCheckpoint(outDir);
+    return summary;
+  } finally {
+    disposeModel(model);
+    strategy.dispose?.();
+  }
+}
+
+/** The first non-finite field value of a table, described, or undefined. */
+function nonFinite(table: FieldTable): string | undefined {
+  const cols = table.columns.length;
+  const fieldCols = table.fields.map((f) => table.columns.indexOf(f));
+  for (let r = 0; r < table.rows; r++) {
+    for (const c of fieldCols) {
+      const v = table.data[r * cols + c]!;
+      if (!Number.isFinite(v)) return `${table.columns[c]} = ${v} at ${table.variables.map((name, i) => `${name} = ${table.data[r * cols + i]}`).join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+/** Each condition's and inequality's violation on fresh uniform points, with how it was imposed. */
+function freshViolations(run: PreparedRun): Violation[] {
+  const { problem, model, strategy } = run;
+  const verifyRng = createRng(run.seed + 0x51ed27);
+  const freshCounts = { domain: 4096, boundary: 2048, initial: 2048 };
+  const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
+  return measureViolations(problem, model, makeSampler('uniform', verifyRng), makeSampler('uniform', verifyRng), freshCounts,
+    (name) => (exactNames.has(name) ? 'exact' : imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy));
+}
+
+/** How the strategy says it imposes the term named `name` (undefined: its default way). */
+function imposedAs(problem: Problem, strategy: Strategy, name: string): string | undefined {
+  const term = problem.terms.find((t) => t.name === name);
+  return term && strategy.imposed?.(term);
+}
+
+/**
+ * Every output file but report.html and summary.json, each written atomically
+ * (whole or not at all); only the files named here are touched in the folder.
+ */
+function writeOutputs(outDir: string, spec: Spec, problem: Problem, table: FieldTable, result: TrainResult, model: Model): { written: string[]; pictures: Picture[] } {
+  const formats = new Set(spec.output.formats);
+  const written: string[] = [];
+  const put = (name: string, content: string | Uint8Array) => { writeFileAtomic(join(outDir, name), content); written.push(name); };
+  const specYaml = resolvedSpecYaml(spec, problem.fields);
+  put('spec.resolved.yaml', specYaml);
+  put('loss.csv', lossCsv(result.history, result.extra));
+  if (formats.has('csv')) put('fields.csv', fieldsCsv(table));
+  if (formats.has('vtk')) for (const f of vtkFilesFor(table)) put(f.name, f.content);
+  if (formats.has('npy')) put('fields.npy', toNpy(table));
+  // Pictures are rendered for the report too, even when not written as files.
+  const pictures = formats.has('png') || formats.has('html') ? picturesFor(table, result.history) : [];
+  if (formats.has('png')) for (const p of pictures) put(p.name, p.content);
+  // The manifest goes last: a model folder with pinn.json is complete.
+  for (const f of modelFiles(problem, model, specYaml, PINN_VERSION)) put(`${MODEL_DIR}/${f.name}`, f.content);
+  return { written, pictures };
+}
