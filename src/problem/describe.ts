@@ -6,6 +6,7 @@ import { show } from '../expr/index.js';
 import type { Problem } from './types.js';
 import { channelsFor } from '../derivatives/index.js';
 import { groupTerms } from './sampling/collocation.js';
+import { estimateSampler } from './sampling/samplers.js';
 
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */
 const ASSUMED_GFLOPS = 5;
@@ -51,7 +52,7 @@ export function describeProblem(problem: Problem): string {
       let where: string = t.set.kind;
       if (t.set.kind === 'boundary') {
         try {
-          const m = g.sampleBoundary(256, uniformSampler(), t.set.selector).measure;
+          const m = g.sampleBoundary(256, estimateSampler(), t.set.selector).measure;
           where = `boundary part ${t.set.label} (measure ${fmt(m)})`;
         } catch (err) {
           where = `boundary part ${t.set.label} (${(err as Error).message})`;
@@ -77,14 +78,4 @@ export function describeProblem(problem: Problem): string {
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-}
-
-/** A cheap deterministic unit sampler for measure estimates in descriptions. */
-function uniformSampler() {
-  let s = 12345;
-  return (n: number, dim: number) => {
-    const out = new Float64Array(n * dim);
-    for (let i = 0; i < out.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; out[i] = s / 4294967296; }
-    return out;
-  };
 }

@@ -6,6 +6,7 @@
  * must match, and the trainer takes their difference low minus high.
  */
 import type { Geometry, UnitSampler } from './geometry/types.js';
+import { estimateSampler } from './sampling/samplers.js';
 
 /** Fraction of the bounding box's face that must be shared by both sides. */
 const MIN_FACE_FRACTION = 0.02;
@@ -43,16 +44,6 @@ function facePoints(geometry: Geometry, axis: number, unit: Float64Array, m: num
   return out;
 }
 
-/** A deterministic pseudo-random unit sampler for the pilot estimate. */
-function pilotSampler(): UnitSampler {
-  let s = 0x2545f491;
-  return (n, dim) => {
-    const out = new Float64Array(n * dim);
-    for (let i = 0; i < out.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; out[i] = s / 4294967296; }
-    return out;
-  };
-}
-
 /**
  * The fraction of the bounding box's face (other axes) on which both sides
  * belong to the geometry, and the measure of that shared face.
@@ -67,7 +58,7 @@ export function periodicFace(geometry: Geometry, axis: number): { fraction: numb
     const ok = onBothSides(geometry, axis, [], eps, buf);
     return { fraction: ok ? 1 : 0, measure: ok ? 1 : 0 };
   }
-  const pts = facePoints(geometry, axis, pilotSampler()(PILOT, dim - 1), PILOT);
+  const pts = facePoints(geometry, axis, estimateSampler()(PILOT, dim - 1), PILOT);
   let inside = 0;
   for (let i = 0; i < PILOT; i++) if (onBothSides(geometry, axis, pts.subarray(i * (dim - 1), (i + 1) * (dim - 1)), eps, buf)) inside++;
   const fraction = inside / PILOT;

@@ -16,8 +16,7 @@
  * sample; for intervals it is the number of end points selected.
  */
 import { neg, type Expr } from '../../expr/index.js';
-import { makeSampler } from '../sampling/samplers.js';
-import { createRng } from '../../util/index.js';
+import { estimateSampler } from '../sampling/samplers.js';
 import { sideNames, type BoundaryPiece, type Placed, type Primitive } from './primitive.js';
 import { compileDistance, rAndAll, rNot, rOrAll } from './rfunctions.js';
 import type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
@@ -42,7 +41,6 @@ const RELATIVE_PROBE = 1e-7;
 /** Fixed-seed quasi-random sample sizes for measure and volume estimates. */
 const MEASURE_SAMPLES = 1 << 14;
 const VOLUME_SAMPLES = 1 << 16;
-const ESTIMATE_SEED = 20240601;
 /** Draw limits before a selection is declared empty (or too small to sample). */
 const DRAWS_BEFORE_EMPTY = 100_000;
 const DRAWS_PER_POINT = 1000;
@@ -156,8 +154,6 @@ function pickPiece(candidates: Candidate[], cumulative: Float64Array, unit: Floa
 
 /** Unit points to draw for `missing` more acceptances at the observed rate (bounded, to bound memory). */
 const rejectionBatch = (missing: number, rate: number): number => Math.min(Math.ceil((missing / rate) * 1.1) + 16, MAX_BATCH);
-
-const estimateSampler = (): UnitSampler => makeSampler('sobol', createRng(ESTIMATE_SEED));
 
 export class Domain implements Geometry {
   readonly dim: 1 | 2 | 3;
