@@ -9,6 +9,8 @@ import { GROUPS, type Strategy } from '../strategies/index.js';
 import type { StageSpec } from '../spec/index.js';
 import type { LossHistory } from './history.js';
 import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
+import { evaluateLoss, evaluateWithWorker } from './evaluate.js';
+import { flat64, setFlat } from './flat.js';
 import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState, type AdamState } from './adam.js';
 import type { ShardWorker } from './parallel.js';
 import { ITERATION_LIMIT, lbfgsSteps, type LbfgsResult, type LbfgsState } from './lbfgs.js';
@@ -198,25 +200,8 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
 
   /** Loss and gradients; parts read back only when `readParts`. With a shard worker, the average of both halves. */
   const lossAndGrads = (readParts: boolean) => {
-    const worker = opts.parallel;
-    if (worker) worker.start(packTensors(vars, new Float32Array(totalSize(vars))), readParts);
-    let parts: Record<string, number> | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const lp = strategy.loss(computeResiduals(problem, model, batches, include));
-      if (readParts) parts = Object.fromEntries([...lp.parts].map(([key, v]) => [key, v.dataSync()[0]!]));
-      return lp.total;
-    }, vars);
-    const local = vars.map((v) => grads[v.name]!);
-    if (!worker) return { value, grads: local, parts };
-    const other = worker.wait();
-    let offset = 0;
-    const averaged = local.map((g) => {
-      const theirs = tf.tensor(other.grads.subarray(offset, offset + g.size), g.shape);
-      offset += g.size;
-      return tf.mul(tf.add(g, theirs), 0.5);
-    });
-    const avgParts = parts && Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, (v + (other.parts[k] ?? 0)) / 2]));
-    return { value: tf.mul(tf.add(value, other.f), 0.5) as tf.Scalar, grads: averaged, parts: avgParts };
+    const local = () => evaluateLoss(problem, model, strategy, batches, vars, readParts, include);
+    return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts, local) : local();
   };
 
   const record = (iteration: number, total: number, parts: Record<string, number>) => {
@@ -488,30 +473,6 @@ function extraColumns(logged: Record<string, number>[]): TrainResult['extra'] {
 function stageReport(optimizer: 'adam' | 'lbfgs', iterations: number, t0: number): StageReport {
   const seconds = (performance.now() - t0) / 1000;
   return { optimizer, iterations, seconds, msPerIteration: iterations > 0 ? (seconds * 1000) / iterations : 0 };
-}
-
-/** The data of `tensors` end to end in `out` (at least as long as their sizes together). */
-export function packTensors<T extends Float32Array | Float64Array>(tensors: tf.Tensor[], out: T): T {
-  let o = 0;
-  for (const t of tensors) { out.set(t.dataSync() as Float32Array, o); o += t.size; }
-  return out;
-}
-
-const totalSize = (tensors: tf.Tensor[]) => tensors.reduce((s, t) => s + t.size, 0);
-
-/** Tensors end to end in float64 (parameters and gradients for L-BFGS). */
-export function flat64(tensors: tf.Tensor[]): Float64Array {
-  return packTensors(tensors, new Float64Array(totalSize(tensors)));
-}
-
-/** Assigns consecutive slices of `theta` to the variables, in order. */
-export function setFlat(vars: tf.Variable[], theta: Float32Array | Float64Array): void {
-  let o = 0;
-  for (const v of vars) {
-    const slice = theta.subarray(o, o + v.size);
-    tf.tidy(() => v.assign(tf.tensor(slice instanceof Float32Array ? slice : Float32Array.from(slice), v.shape)));
-    o += v.size;
-  }
 }
 
 /** Adam's learning rate at iteration k of a stage: lr, decaying geometrically to lr_final at the last iteration. */
