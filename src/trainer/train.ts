@@ -13,7 +13,7 @@ import { evaluateLoss, evaluateWithWorker } from './evaluate.js';
 import { flat64, setFlat } from './flat.js';
 import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState, type AdamState } from './adam.js';
 import type { ShardWorker } from './parallel.js';
-import { ITERATION_LIMIT, lbfgsSteps, type LbfgsResult, type LbfgsState } from './lbfgs.js';
+import { lbfgsSteps, stopReasonText, type LbfgsResult, type LbfgsState } from './lbfgs.js';
 
 export interface Progress {
   stage: number;
@@ -422,7 +422,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         // An outer round changes the objective, so the next inner solve starts with an empty memory;
         // an inner solve that cannot move at all ends the stage.
         if (strategy.outerRound && strategy.roundEvery?.() !== undefined && result.iterations > 0 && segment.start < st.iterations) {
-          strategy.outerRound({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) }, result.iterations, result.stopReason !== ITERATION_LIMIT);
+          strategy.outerRound({ iteration: done, vars, residuals: () => computeResiduals(problem, model, batches, include) }, result.iterations, result.stopReason !== 'iteration-limit');
           k = segment.start;
           // A boundary between inner solves (checkpoints, stops): a resume starts the next solve afresh, as here.
           yield boundary();
@@ -433,7 +433,7 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
         tf.tidy(() => { const { parts } = lossAndGrads(true); lastParts = parts!; });
         record(done, lastTotal, lastParts);
         report(si, 'lbfgs');
-        endStage({ ...rep, evaluations: segment.evaluations, stopReason: result.stopReason });
+        endStage({ ...rep, evaluations: segment.evaluations, stopReason: stopReasonText(result.stopReason) });
         segment = { start: 0, evaluations: 0 };
       }
     }
