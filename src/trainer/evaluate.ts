@@ -34,7 +34,9 @@ export function evaluateLoss(
 }
 
 /** `local()` on this thread while `worker` evaluates the other half of the points at the same parameters: the average of both. */
-export function evaluateWithWorker(worker: ShardWorker, vars: tf.Variable[], readParts: boolean, local: () => LossEvaluation): LossEvaluation {
+export function evaluateWithWorker(
+  worker: ShardWorker, vars: tf.Variable[], readParts: boolean, local: () => LossEvaluation,
+): LossEvaluation {
   worker.start(packTensors(vars, new Float32Array(totalSize(vars))), readParts);
   const mine = local();
   const other = worker.wait();
