@@ -5,7 +5,7 @@ import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './suppor
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
-import { stageLearningRate } from '../dist/trainer/train.js';
+import { stageLearningRate } from '../dist/trainer/adam-stage.js';
 
 const { dir } = specDir('pinn-best-');
 let backend;

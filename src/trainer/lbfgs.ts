@@ -27,11 +27,24 @@ export interface LbfgsResult {
   f: number;
   iterations: number;
   evaluations: number;
-  stopReason: string;
+  stopReason: StopReason;
 }
 
-/** The stop reason of a run that used its whole iteration budget. */
-export const ITERATION_LIMIT = 'iteration limit';
+/** Why a run stopped: its whole iteration budget used, or earlier. */
+export type StopReason = 'iteration-limit' | 'not-finite-at-start' | 'gradient-vanished' | 'no-decrease' | 'stopped';
+
+const STOP_TEXT: Record<StopReason, string> = {
+  'iteration-limit': 'iteration limit',
+  'not-finite-at-start': 'loss is not finite at the start',
+  'gradient-vanished': 'gradient vanished',
+  'no-decrease': 'no further decrease possible in float32',
+  stopped: 'stopped',
+};
+
+/** The stop reason as the stage reports show it (summary.json). */
+export function stopReasonText(reason: StopReason): string {
+  return STOP_TEXT[reason];
+}
 
 const C1 = 1e-4;
 const C2 = 0.9;
@@ -86,12 +99,12 @@ export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: Lb
     theta = Float64Array.from(theta0);
     ({ f, g } = objective(theta));
     evaluations = 1;
-    if (!Number.isFinite(f)) return { theta, f, iterations: 0, evaluations, stopReason: 'loss is not finite at the start' };
+    if (!Number.isFinite(f)) return { theta, f, iterations: 0, evaluations, stopReason: 'not-finite-at-start' };
   }
-  let stopReason: string = ITERATION_LIMIT;
+  let stopReason: StopReason = 'iteration-limit';
   for (; it < opts.iterations; it++) {
     const gnorm = Math.sqrt(dot(g, g));
-    if (gnorm === 0 || !Number.isFinite(gnorm)) { stopReason = 'gradient vanished'; break; }
+    if (gnorm === 0 || !Number.isFinite(gnorm)) { stopReason = 'gradient-vanished'; break; }
     let d = direction(g, S, Y, RHO);
     let gd = dot(g, d);
     if (!(gd < 0)) {
@@ -109,7 +122,7 @@ export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: Lb
       ls = lineSearch(objective, theta, f, g, sd, -gnorm * gnorm, Math.min(1, 1 / gnorm) * opts.lr);
       evaluations += ls.evaluations;
     }
-    if (!ls.ok) { stopReason = 'no further decrease possible in float32'; break; }
+    if (!ls.ok) { stopReason = 'no-decrease'; break; }
     const s = new Float64Array(theta.length);
     const y = new Float64Array(theta.length);
     for (let i = 0; i < s.length; i++) { s[i] = ls.theta[i]! - theta[i]!; y[i] = ls.g[i]! - g[i]!; }

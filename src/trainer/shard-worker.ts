@@ -11,9 +11,10 @@ import { buildProblem, groupTerms, type PointGroup } from '../problem/index.js';
 import { createRng } from '../util/index.js';
 import { createStrategy } from '../strategies/index.js';
 import { createModel, trainableVariables } from '../model/index.js';
-import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
+import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
+import { evaluateLoss } from './evaluate.js';
+import { packTensors, setFlat } from './flat.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
-import { packTensors, setFlat } from './train.js';
 
 interface SerializedShard { points: Float64Array; normals?: Float64Array; scale: number }
 
@@ -46,13 +47,10 @@ try {
       }
       setFlat(vars, msg.theta);
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          const lp = strategy.loss(computeResiduals(problem, model, batches));
-          if (msg.readParts) setup.parts.forEach((p, k) => { report.values[1 + setup.parameters + k] = lp.parts.get(p)?.dataSync()[0] ?? 0; });
-          return lp.total;
-        }, vars);
+        const { value, grads, parts } = evaluateLoss(problem, model, strategy, batches, vars, msg.readParts);
+        if (parts) setup.parts.forEach((p, k) => { report.values[1 + setup.parameters + k] = parts[p] ?? 0; });
         report.values[0] = value.dataSync()[0]!;
-        packTensors(vars.map((v) => grads[v.name]!), report.values.subarray(1));
+        packTensors(grads, report.values.subarray(1));
       });
       report.done();
     } catch (err) {

@@ -1,0 +1,51 @@
+/** The loss and its gradient at the current parameters: on this thread, or averaged with the shard worker's half. */
+import * as tf from '@tensorflow/tfjs';
+import type { Problem, Term } from '../problem/index.js';
+import type { Model } from '../model/index.js';
+import type { Strategy } from '../strategies/index.js';
+import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
+import { packTensors, totalSize } from './flat.js';
+import type { ShardWorker } from './parallel.js';
+
+/** (A type, not an interface, so tf.tidy can return it.) */
+export type LossEvaluation = {
+  value: tf.Scalar;
+  /** Gradients in `vars` order. */
+  grads: tf.Tensor[];
+  /** Loss parts by name, when asked for. */
+  parts?: Record<string, number>;
+};
+
+/**
+ * Loss and gradients with respect to `vars` on `batches`, the terms `include` keeps. The parts are read
+ * inside the taped function because the tape frees every tensor but the total when it returns.
+ */
+export function evaluateLoss(
+  problem: Problem, model: Model, strategy: Strategy, batches: TrainingBatch[], vars: tf.Variable[], readParts: boolean,
+  include?: (t: Term) => boolean,
+): LossEvaluation {
+  let parts: Record<string, number> | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const lp = strategy.loss(computeResiduals(problem, model, batches, include));
+    if (readParts) parts = Object.fromEntries([...lp.parts].map(([key, v]) => [key, v.dataSync()[0]!]));
+    return lp.total;
+  }, vars);
+  return { value, grads: vars.map((v) => grads[v.name]!), parts };
+}
+
+/** `local()` on this thread while `worker` evaluates the other half of the points at the same parameters: the average of both. */
+export function evaluateWithWorker(
+  worker: ShardWorker, vars: tf.Variable[], readParts: boolean, local: () => LossEvaluation,
+): LossEvaluation {
+  worker.start(packTensors(vars, new Float32Array(totalSize(vars))), readParts);
+  const mine = local();
+  const other = worker.wait();
+  let offset = 0;
+  const averaged = mine.grads.map((g) => {
+    const theirs = tf.tensor(other.grads.subarray(offset, offset + g.size), g.shape);
+    offset += g.size;
+    return tf.mul(tf.add(g, theirs), 0.5);
+  });
+  const parts = mine.parts && Object.fromEntries(Object.entries(mine.parts).map(([k, v]) => [k, (v + (other.parts[k] ?? 0)) / 2]));
+  return { value: tf.mul(tf.add(mine.value, other.f), 0.5) as tf.Scalar, grads: averaged, parts };
+}

@@ -1,0 +1,98 @@
+/** An L-BFGS stage of the training loop: inner solves between the strategy's outer rounds. */
+import * as tf from '@tensorflow/tfjs';
+import type { StageSpec } from '../spec/index.js';
+import { disposeAdamState } from './adam.js';
+import { endStage, record, stageReport, type StageContext } from './context.js';
+import { flat64, setFlat } from './flat.js';
+import { DivergenceError } from './guard.js';
+import { lbfgsSteps, stopReasonText, type LbfgsResult, type Objective } from './lbfgs.js';
+import type { LoopState } from './loop-state.js';
+
+/**
+ * Runs the stage from `state`, yielding it after each accepted iteration and after each outer round;
+ * returns it after the stage. With outer rounds (augmented Lagrangian, barrier) the stage is a series
+ * of inner solves, each ending at a round, which changes the objective: the next solve starts with an
+ * empty memory, and a solve that cannot move at all ends the stage.
+ */
+export function* lbfgsStage(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LoopState, void> {
+  if (state.adam) { disposeAdamState(state.adam); state.adam = undefined; }
+  for (;;) {
+    const result = yield* innerSolve(ctx, state, st);
+    if (result.iterations === 0 && !Number.isFinite(result.f)) {
+      throw new DivergenceError(`training diverged: the loss is ${result.f} at the start of stage ${state.stage + 1} (lbfgs). No fields were written. ` +
+        'Try a smaller learning rate in the stages before it, or check that the equations and their coefficients are well scaled.');
+    }
+    setFlat(ctx.vars, result.theta);
+    state.lastTotal = result.f;
+    const before = state.lbfgsSegment;
+    const segment = { start: before.start + result.iterations, evaluations: before.evaluations + result.evaluations };
+    state.lbfgsSegment = segment;
+    const { strategy } = ctx;
+    if (strategy.outerRound && strategy.roundEvery?.() !== undefined && result.iterations > 0 && segment.start < st.iterations) {
+      const converged = result.stopReason !== 'iteration-limit';
+      strategy.outerRound({ iteration: state.done, vars: ctx.vars, residuals: ctx.residuals }, result.iterations, converged);
+      state.k = segment.start;
+      // A boundary between inner solves (checkpoints, stops): a resume starts the next solve afresh, as here.
+      yield state;
+      continue;
+    }
+    // L-BFGS may stop early; the remaining budget is not spent elsewhere.
+    const report = stageReport(ctx, 'lbfgs', segment.start);
+    recordParts(ctx, state);
+    endStage(ctx, state, { ...report, evaluations: segment.evaluations, stopReason: stopReasonText(result.stopReason) });
+    state.lbfgsSegment = { start: 0, evaluations: 0 };
+    return state;
+  }
+}
+
+/**
+ * One inner solve, up to the next outer round or the stage's end, continuing `state.lbfgs` when a
+ * checkpoint was taken inside it; yields after each accepted iteration but the last.
+ */
+function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LbfgsResult, void> {
+  const { start } = state.lbfgsSegment;
+  const left = st.iterations - start;
+  const untilRound = ctx.strategy.roundEvery?.();
+  const steps = lbfgsSteps(objective(ctx), flat64(ctx.vars), {
+    iterations: untilRound ? Math.min(untilRound, left) : left,
+    history: 50,
+    lr: st.lr,
+    onIteration: ({ f }) => {
+      state.lastTotal = f;
+      state.done++;
+      if (state.done % ctx.recordEvery === 0) recordParts(ctx, state);
+    },
+  }, state.lbfgs);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      state.lbfgs = undefined;
+      return step.value;
+    }
+    state.lbfgs = step.value;
+    state.k = start + step.value.iteration;
+    yield state;
+  }
+}
+
+/** Records the loss parts at the current parameters with the loss L-BFGS accepted, and reports progress. */
+function recordParts(ctx: StageContext, state: LoopState): void {
+  tf.tidy(() => { state.lastParts = ctx.evaluate(true).parts!; });
+  record(ctx, state.done, state.lastTotal, state.lastParts);
+  ctx.progress(state, 'lbfgs');
+}
+
+/** The loss and gradient at parameters theta, set into the model. */
+function objective(ctx: StageContext): Objective {
+  return (theta) => {
+    setFlat(ctx.vars, theta);
+    let f = NaN;
+    let g: Float64Array<ArrayBufferLike> = new Float64Array(0);
+    tf.tidy(() => {
+      const { value, grads } = ctx.evaluate(false);
+      f = value.dataSync()[0]!;
+      g = flat64(grads);
+    });
+    return { f, g };
+  };
+}
