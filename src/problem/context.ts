@@ -3,7 +3,7 @@
  * values, the geometry (when it was valid) and the diagnostics every step
  * reports to, and compiling a spec expression against them.
  */
-import { Diagnostics, exprLoc, type SourceExpr, type Spec } from '../spec/index.js';
+import { type Diagnostics, exprLoc, type SourceExpr, type Spec } from '../spec/index.js';
 import { ExprError, fold, parseEquation, parseExpr, type Expr, type NameScope } from '../expr/index.js';
 import type { Geometry } from './geometry/types.js';
 
