@@ -5,9 +5,9 @@
  * boundary as boxes straddling the zero set of the geometry's distance
  * function), and the initial slice t = t0.
  */
-import { makeSampler, type PointSet, type Problem } from '../problem/index.js';
+import { makeSampler, type AxisBox, type PointSet, type Problem, type UnitSampler } from '../problem/index.js';
 import { parseExpr, type Expr } from '../expr/index.js';
-import { createRng } from '../util/index.js';
+import { createRng, type Rng } from '../util/index.js';
 import * as A from './interval.js';
 import * as JI from './ijet.js';
 import type { Ctx, IJet } from './ijet.js';
@@ -74,94 +74,145 @@ function selectorExpr(problem: Problem, label: string): Expr | undefined {
   }
 }
 
-export function buildRegion(problem: Problem, set: PointSet, initialPerAxis = 0): Region | undefined {
+/** What every region of one problem shares: the bounding box, tolerances, the distance function, one seeded stream. */
+interface RegionContext {
+  problem: Problem;
+  lo: number[];
+  hi: number[];
+  size: number;
+  eqTol: number;
+  distance: Expr;
+  rng: Rng;
+  sampler: UnitSampler;
+  /** Boxes per axis for an initial grid over n axes. */
+  perAxis(n: number): number;
+  /** A spatial point with a time appended (drawn from the stream unless given) when the problem has time. */
+  withTime(p: number[], t?: number): number[];
+}
+
+function regionContext(problem: Problem, initialPerAxis: number): RegionContext {
   const g = problem.geometry;
-  const dim = problem.dim;
   const time = problem.time;
   const lo = [...g.bbox.min];
   const hi = [...g.bbox.max];
   const size = Math.max(...lo.map((l, a) => hi[a]! - l));
-  const eqTol = 1e-6 * Math.max(1, size);
-  const distance = g.distance();
   const rng = createRng(0x5eed);
-  const sampler = makeSampler('uniform', rng);
-  const withTime = (p: number[], t?: number) => (time ? [...p, t ?? time.min + rng.next() * (time.max - time.min)] : p);
-  const domainKeep = (box: Box) => ievaluate(distance, spatialEnv(problem, box)).v.hi >= 0;
-  const perAxis = (n: number) => initialPerAxis || (n <= 0 ? 1 : Math.max(1, Math.round(64 ** (1 / n))));
+  return {
+    problem, lo, hi, size, rng,
+    eqTol: 1e-6 * Math.max(1, size),
+    distance: g.distance(),
+    sampler: makeSampler('uniform', rng),
+    perAxis: (n) => initialPerAxis || (n <= 0 ? 1 : Math.max(1, Math.round(64 ** (1 / n)))),
+    withTime: (p, t) => (time ? [...p, t ?? time.min + rng.next() * (time.max - time.min)] : p),
+  };
+}
 
-  if (set.kind === 'domain' || set.kind === 'initial') {
-    const initial = set.kind === 'initial';
-    if (initial && !time) return undefined;
-    const tlo = time ? [initial ? time.min : time.min] : [];
-    const thi = time ? [initial ? time.min : time.max] : [];
-    const boxes = grid([...lo, ...tlo], [...hi, ...thi], perAxis(dim + (time && !initial ? 1 : 0)));
-    const pts = g.sampleInterior(SAMPLES, sampler);
-    const samples: Sample[] = [];
-    for (let k = 0; k < SAMPLES; k++) samples.push({ p: withTime(Array.from(pts.subarray(k * dim, (k + 1) * dim)), initial ? time?.min : undefined) });
-    return {
-      label: initial ? 'initial' : 'domain', boxes, samples, keep: domainKeep,
-      pointIn: (box) => {
-        const p = center(box);
-        return g.contains(p.slice(0, dim)) ? { p } : undefined;
-      },
-    };
-  }
-  if (set.kind !== 'boundary') return undefined;
+export function buildRegion(problem: Problem, set: PointSet, initialPerAxis = 0): Region | undefined {
+  const ctx = regionContext(problem, initialPerAxis);
+  if (set.kind === 'domain' || set.kind === 'initial') return interiorRegion(ctx, set.kind === 'initial');
+  if (set.kind === 'boundary') return boundaryRegion(ctx, set);
+  return undefined;
+}
 
-  const sel = set.selector;
+/** The domain (or, at the initial time, its slice): grid boxes that the distance function does not exclude. */
+function interiorRegion(ctx: RegionContext, initial: boolean): Region | undefined {
+  const { problem, lo, hi } = ctx;
+  const { geometry: g, dim, time } = problem;
+  if (initial && !time) return undefined;
   const tlo = time ? [time.min] : [];
-  const thi = time ? [time.max] : [];
-  const bs = g.sampleBoundary(SAMPLES * 4, sampler, sel);
+  const thi = time ? [initial ? time.min : time.max] : [];
+  const boxes = grid([...lo, ...tlo], [...hi, ...thi], ctx.perAxis(dim + (time && !initial ? 1 : 0)));
+  const pts = g.sampleInterior(SAMPLES, ctx.sampler);
+  const samples: Sample[] = [];
+  for (let k = 0; k < SAMPLES; k++) samples.push({ p: ctx.withTime(Array.from(pts.subarray(k * dim, (k + 1) * dim)), initial ? time?.min : undefined) });
+  return {
+    label: initial ? 'initial' : 'domain', boxes, samples,
+    keep: (box) => ievaluate(ctx.distance, spatialEnv(problem, box)).v.hi >= 0,
+    pointIn: (box) => {
+      const p = center(box);
+      return g.contains(p.slice(0, dim)) ? { p } : undefined;
+    },
+  };
+}
+
+/** How a boundary region's boxes are kept and where points in them are, whatever shape the boundary has. */
+interface BoundaryPart {
+  set: Extract<PointSet, { kind: 'boundary' }>;
+  samples: Sample[];
+  /** Boxes where an expression selector may hold. */
+  predKeep(box: Box): boolean;
+  predHolds(p: number[]): boolean;
+  tlo: number[];
+  thi: number[];
+}
+
+function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boundary' }>): Region {
+  const { problem } = ctx;
+  const { dim, time } = problem;
+  const sel = set.selector;
+  const bs = problem.geometry.sampleBoundary(SAMPLES * 4, ctx.sampler, sel);
   const samples: Sample[] = [];
   for (let k = 0; k < bs.points.length / dim; k++) {
-    samples.push({ p: withTime(Array.from(bs.points.subarray(k * dim, (k + 1) * dim))), n: Array.from(bs.normals.subarray(k * dim, (k + 1) * dim)) });
+    samples.push({ p: ctx.withTime(Array.from(bs.points.subarray(k * dim, (k + 1) * dim))), n: Array.from(bs.normals.subarray(k * dim, (k + 1) * dim)) });
   }
   const pred = sel.kind === 'predicate' ? selectorExpr(problem, set.label) : undefined;
-  const predKeep = (box: Box) => (pred ? truth(pred, { ...spatialEnv(problem, box), eqTol }) !== 0 : true);
-  const predHolds = (p: number[]) => (sel.kind === 'predicate' ? sel.test(p.slice(0, dim)) : true);
-  const constNormals = (n: number[]): NormalsFn => (c) => n.map((v) => JI.constant(c, A.point(v)));
-
+  const part: BoundaryPart = {
+    set, samples,
+    predKeep: (box) => (pred ? truth(pred, { ...spatialEnv(problem, box), eqTol: ctx.eqTol }) !== 0 : true),
+    predHolds: (p) => (sel.kind === 'predicate' ? sel.test(p.slice(0, dim)) : true),
+    tlo: time ? [time.min] : [],
+    thi: time ? [time.max] : [],
+  };
   const axisBox = problem.geometry.axisBox();
-  if (axisBox) {
-    const names = axisBox.sides;
-    const rootName = axisBox.name;
-    const boxes: RBox[] = [];
-    for (let a = 0; a < dim; a++) {
-      for (const high of [false, true]) {
-        const side = names[2 * a + (high ? 1 : 0)]!;
-        if (sel.kind === 'name' && sel.name !== side && sel.name !== rootName) continue;
-        const flo = [...lo];
-        const fhi = [...hi];
-        flo[a] = fhi[a] = high ? hi[a]! : lo[a]!;
-        const normal = lo.map((_, k) => (k === a ? (high ? 1 : -1) : 0));
-        for (const b of grid([...flo, ...tlo], [...fhi, ...thi], perAxis(dim - 1 + (time ? 1 : 0)))) boxes.push({ ...b, normal });
-      }
-    }
-    return {
-      label: set.label, boxes, samples, eqTol, keep: predKeep,
-      normals: (box) => constNormals(box.normal!),
-      pointIn: (box) => {
-        const p = center(box);
-        return predHolds(p) ? { p, n: box.normal } : undefined;
-      },
-    };
-  }
+  return axisBox ? boxFacesRegion(ctx, part, axisBox) : curvedBoundaryRegion(ctx, part);
+}
 
-  // Any other boundary: boxes of the (slightly grown) bounding box where the distance may vanish.
-  const grow = 1e-9 * size;
-  const part = sel.kind === 'name' ? g.partDistance(sel) : undefined;
-  const boxes = grid([...lo.map((l) => l - grow), ...tlo], [...hi.map((h) => h + grow), ...thi], perAxis(dim + (time ? 1 : 0)) * 2);
+/** An axis-aligned box: grid boxes on each selected face, with that face's constant normal. */
+function boxFacesRegion(ctx: RegionContext, part: BoundaryPart, axisBox: AxisBox): Region {
+  const { lo, hi } = ctx;
+  const { dim, time } = ctx.problem;
+  const sel = part.set.selector;
+  const boxes: RBox[] = [];
+  for (let a = 0; a < dim; a++) {
+    for (const high of [false, true]) {
+      const side = axisBox.sides[2 * a + (high ? 1 : 0)]!;
+      if (sel.kind === 'name' && sel.name !== side && sel.name !== axisBox.name) continue;
+      const flo = [...lo];
+      const fhi = [...hi];
+      flo[a] = fhi[a] = high ? hi[a]! : lo[a]!;
+      const normal = lo.map((_, k) => (k === a ? (high ? 1 : -1) : 0));
+      for (const b of grid([...flo, ...part.tlo], [...fhi, ...part.thi], ctx.perAxis(dim - 1 + (time ? 1 : 0)))) boxes.push({ ...b, normal });
+    }
+  }
+  return {
+    label: part.set.label, boxes, samples: part.samples, eqTol: ctx.eqTol, keep: part.predKeep,
+    normals: (box) => (c) => box.normal!.map((v) => JI.constant(c, A.point(v))),
+    pointIn: (box) => {
+      const p = center(box);
+      return part.predHolds(p) ? { p, n: box.normal } : undefined;
+    },
+  };
+}
+
+/** Any other boundary: boxes of the (slightly grown) bounding box where the distance may vanish. */
+function curvedBoundaryRegion(ctx: RegionContext, part: BoundaryPart): Region {
+  const { problem, lo, hi, distance } = ctx;
+  const { dim, time } = problem;
+  const sel = part.set.selector;
+  const grow = 1e-9 * ctx.size;
+  const partDistance = sel.kind === 'name' ? problem.geometry.partDistance(sel) : undefined;
+  const boxes = grid([...lo.map((l) => l - grow), ...part.tlo], [...hi.map((h) => h + grow), ...part.thi], ctx.perAxis(dim + (time ? 1 : 0)) * 2);
   const zeroIn = (e: Expr, box: Box) => { const v = ievaluate(e, spatialEnv(problem, box)).v; return v.lo <= 0 && v.hi >= 0; };
   const normalsOf = (box: Box): NormalsFn => (c) => {
-    const grad = ievaluate(part ?? distance, spatialEnv(problem, box, 1)).g.slice(0, dim);
+    const grad = ievaluate(partDistance ?? distance, spatialEnv(problem, box, 1)).g.slice(0, dim);
     const norm = A.sqrt(grad.reduce((s, gk) => A.add(s, A.sqr(gk)), A.point(0)));
     return grad.map((gk) => JI.reorder(c, { v: A.neg(A.div(gk, norm)), g: [], h: [], e: 0 }));
   };
   return {
-    label: set.label, boxes, samples, eqTol,
-    keep: (box) => zeroIn(distance, box) && (!part || zeroIn(part, box)) && predKeep(box),
+    label: part.set.label, boxes, samples: part.samples, eqTol: ctx.eqTol,
+    keep: (box) => zeroIn(distance, box) && (!partDistance || zeroIn(partDistance, box)) && part.predKeep(box),
     normals: (box) => normalsOf(box),
-    pointIn: (box) => samples.find((s) => inBox(box, s.p)),
+    pointIn: (box) => part.samples.find((s) => inBox(box, s.p)),
   };
 }
 
