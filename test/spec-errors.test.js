@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSpecText, parseOverride } from '../dist/spec/load.js';
+import { loadSpecText, parseOverride } from '../dist/spec/index.js';
 import { buildProblem } from '../dist/problem/problem.js';
 import { everyDiagnostic } from '../dist/problem/complete.js';
 import { SpecError } from '../dist/spec/diagnostics.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { loadSpecText, parseOverride } from '../dist/spec/load.js';
+import { loadSpecText, parseOverride } from '../dist/spec/index.js';
 import { buildProblem } from '../dist/problem/problem.js';
 import { describeProblem } from '../dist/problem/describe.js';
 import { everyDiagnostic } from '../dist/problem/complete.js';

@@ -3,14 +3,14 @@
  * the names (geometry, fields, constants, equations) are sound, the problem is
  * still built from what was read, and its errors are reported too.
  */
-import { sortDiagnostics, SpecError, type Diagnostic, type Spec } from '../spec/index.js';
+import { sortDiagnostics, SpecError, type Diagnostic } from '../spec/index.js';
 import { buildProblem } from './problem.js';
 
 export function everyDiagnostic(err: SpecError): Diagnostic[] {
   const list = [...err.diagnostics];
   if (err.partial) {
     try {
-      buildProblem(err.partial as Spec);
+      buildProblem(err.partial);
     } catch (e) {
       // Only located spec errors count; anything else a partial spec trips over is a consequence.
       if (e instanceof SpecError) {

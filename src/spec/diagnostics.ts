@@ -1,5 +1,5 @@
 /** Located spec errors: every problem in a spec, each as FILE:LINE:COL: message. */
-import type { SourceLoc } from './types.js';
+import type { SourceLoc, Spec } from './types.js';
 
 export interface Diagnostic { loc: SourceLoc; message: string }
 
@@ -13,7 +13,7 @@ export class SpecError extends Error {
    * @param partial the spec as far as it could be read, when its names (geometry,
    *   fields, constants, equations) are sound, so later checks can still run on it.
    */
-  constructor(readonly diagnostics: Diagnostic[], readonly partial?: unknown) {
+  constructor(readonly diagnostics: Diagnostic[], readonly partial?: Spec) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.name = 'SpecError';
   }
@@ -32,7 +32,7 @@ export class Diagnostics {
   get ok(): boolean { return this.list.length === 0; }
 
   /** Throws a SpecError holding every diagnostic, sorted by position, if there is any. */
-  throwIfAny(partial?: unknown): void {
+  throwIfAny(partial?: Spec): void {
     if (this.ok) return;
     throw new SpecError(sortDiagnostics(this.list), partial);
   }

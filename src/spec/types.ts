@@ -52,8 +52,8 @@ export type ConditionTarget =
   | { kind: 'initial' }
   | { kind: 'data' };
 
-export type StrategyName = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'hard' | 'barrier' | 'reparam';
-export const STRATEGIES: StrategyName[] = ['penalty', 'adaptive', 'augmented-lagrangian', 'hard', 'barrier', 'reparam'];
+export const STRATEGIES = ['penalty', 'adaptive', 'augmented-lagrangian', 'hard', 'barrier', 'reparam'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
 
 export type ConditionSpec = {
   on: ConditionTarget;
@@ -82,13 +82,24 @@ export interface InequalitySpec {
   loc: SourceLoc;
 }
 
-export type SamplingName = 'uniform' | 'lhs' | 'halton' | 'sobol' | 'grid';
-export const SAMPLINGS: SamplingName[] = ['uniform', 'lhs', 'halton', 'sobol', 'grid'];
-export type ActivationName = 'tanh' | 'sin' | 'silu' | 'sigmoid' | 'gelu' | 'relu';
-export const ACTIVATIONS: ActivationName[] = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'];
+export const SAMPLINGS = ['uniform', 'lhs', 'halton', 'sobol', 'grid'] as const;
+export type SamplingName = (typeof SAMPLINGS)[number];
+export const ACTIVATIONS = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+export const OPTIMIZERS = ['adam', 'lbfgs'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** Output transforms of `reparam` for sign constraints. */
+export const POSITIVITIES = ['square', 'softplus', 'exp'] as const;
+export type PositivityName = (typeof POSITIVITIES)[number];
+/** First-layer initial scales (model/network.ts initStd). */
+export const FIRST_LAYERS = ['glorot', 'unit'] as const;
+export type FirstLayerName = (typeof FIRST_LAYERS)[number];
+/** Files a run can write (docs/outputs.md). */
+export const OUTPUT_FORMATS = ['csv', 'vtk', 'npy', 'png', 'json', 'html'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface StageSpec {
-  optimizer: 'adam' | 'lbfgs';
+  optimizer: OptimizerName;
   iterations: number;
   lr: number;
   /** Adam: the learning rate at the stage's last iteration, reached geometrically from lr (absent: constant). */
@@ -122,7 +133,7 @@ export interface Spec {
   constraints: {
     strategy: StrategyName;
     weights: { equations: number; conditions: number; inequalities: number; data: number };
-    positivity: 'square' | 'softplus' | 'exp';
+    positivity: PositivityName;
     /** Strategy tuning knobs (documented per strategy in docs/strategies.md). */
     options: Record<string, number>;
   };
@@ -131,7 +142,7 @@ export interface Spec {
     activation: ActivationName;
     fourierFeatures?: { count: number; scale: number };
     /** First-layer initial scale (model/network.ts initStd): Glorot, or unit-scale pre-activations over the input box. */
-    firstLayer?: 'glorot' | 'unit';
+    firstLayer?: FirstLayerName;
   };
   training: {
     points: { domain: number; boundary: number; initial: number };
@@ -139,7 +150,7 @@ export interface Spec {
     resampleEvery: number;
     seed: number;
     causal: boolean;
-    /** Causal weighting settings when `causal` was given as a mapping (defaults: CAUSAL_DEFAULTS). */
+    /** Causal weighting settings when `causal` was given as a mapping (defaults: DEFAULTS.causal). */
     causalOptions?: CausalOptions;
     logEvery: number;
     /** Save RUN/checkpoint every this many iterations (0: only when interrupted). */
@@ -151,14 +162,15 @@ export interface Spec {
   output: {
     grid: number[];
     times: number[];
-    formats: string[];
+    formats: OutputFormat[];
   };
 }
 
+/** A spec as far as it could be read: its geometry is absent when that had errors. */
+export type PartialSpec = Omit<Spec, 'geometry'> & { geometry?: ShapeSpec };
+
 /** Causal weighting settings (strategies/causal.ts). */
 export interface CausalOptions { epsilon: number; bins: number }
-
-export const CAUSAL_DEFAULTS: CausalOptions = { epsilon: 1, bins: 16 };
 
 export function shapeDim(s: ShapeSpec): 1 | 2 | 3 {
   switch (s.kind) {

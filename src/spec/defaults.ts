@@ -1,0 +1,59 @@
+/**
+ * Every default the spec reader fills in, in one place. docs/spec.md's tables
+ * list the same values; test/spec-defaults.test.js checks that they agree.
+ * Frozen: a reader copies what it then changes.
+ */
+import { OUTPUT_FORMATS, type CausalOptions } from './types.js';
+
+/** A stage's learning rate when it gives none, by optimizer (L-BFGS scales its steps by line search). */
+const STAGE_LR = { adam: 1e-3, lbfgs: 1 } as const;
+
+export const DEFAULTS = deepFreeze({
+  version: 1,
+  constraints: {
+    strategy: 'penalty',
+    weights: { equations: 1, conditions: 1, inequalities: 1, data: 1 },
+    positivity: 'softplus',
+    options: {},
+  },
+  network: {
+    hidden: [50, 50, 50],
+    activation: 'tanh',
+    /** Left implicit in the spec: `first_layer` is written back only when it is not this. */
+    firstLayer: 'glorot',
+  },
+  training: {
+    points: { domain: 2000, boundary: 400, initial: 400 },
+    sampling: 'sobol',
+    resampleEvery: 0,
+    seed: 0,
+    causal: false,
+    logEvery: 0,
+    checkpointEvery: 500,
+    workers: 'auto',
+    stages: [
+      { optimizer: 'adam', iterations: 5000, lr: STAGE_LR.adam },
+      { optimizer: 'lbfgs', iterations: 2000, lr: STAGE_LR.lbfgs },
+    ],
+  },
+  /** Keys of one entry of `training.stages`. */
+  stage: { lr: STAGE_LR },
+  /** `training.causal: true`, or the keys a `{epsilon, bins}` mapping leaves out. */
+  causal: { epsilon: 1, bins: 16 },
+  output: {
+    /** By the geometry's dimension. */
+    grid: { 1: [201], 2: [101, 101], 3: [31, 31, 31] },
+    formats: OUTPUT_FORMATS,
+  },
+} as const);
+
+/** Causal weighting settings when `training.causal` is just `true` (strategies/causal.ts). */
+export const CAUSAL_DEFAULTS: CausalOptions = DEFAULTS.causal;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
