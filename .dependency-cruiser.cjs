@@ -4,8 +4,21 @@
  * docs/architecture.md draws the same order.
  */
 const LAYERS = [
-  'util', 'backend', 'expr', 'spec', 'derivatives', 'problem', 'model', 'residuals',
-  'strategies', 'trainer', 'outputs', 'verify', 'run', 'sweep', 'cli',
+  'util',
+  'backend',
+  'expr',
+  'spec',
+  'derivatives',
+  'problem',
+  'model',
+  'residuals',
+  'strategies',
+  'trainer',
+  'outputs',
+  'verify',
+  'run',
+  'sweep',
+  'cli',
 ];
 
 const above = (i) => LAYERS.slice(i + 1).join('|');

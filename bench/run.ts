@@ -58,7 +58,14 @@ interface Row {
   kernels_per_iteration: number;
 }
 
-interface LbfgsRow { problem: string; backend: string; iterations: number; evaluations: number; evaluations_per_iteration: number; ms_per_iteration: number }
+interface LbfgsRow {
+  problem: string;
+  backend: string;
+  iterations: number;
+  evaluations: number;
+  evaluations_per_iteration: number;
+  ms_per_iteration: number;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -77,14 +84,17 @@ function nestedReverseResiduals(problem: Problem, model: Model, batches: Trainin
       const g = needFirst ? tf.grad(scalarOut)(batch.x) : undefined;
       const d = ch.first.map((want, i) => (want && g ? tf.slice(g, [0, i], [-1, 1]) : undefined));
       const dd = new Map<string, tf.Tensor>();
-      const secondOf = (i: number) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(tf.grad(scalarOut)(x), [0, i], [-1, 1])))(batch.x);
+      const secondOf = (i: number) =>
+        tf.grad((x: tf.Tensor) => tf.sum(tf.slice(tf.grad(scalarOut)(x), [0, i], [-1, 1])))(batch.x);
       const needed = new Set<number>([...ch.second.map((key) => J.parsePair(key)[0]), ...(ch.lap ?? [])]);
       const hess = new Map([...needed].map((i) => [i, secondOf(i)]));
       for (const key of ch.second) {
         const [i, j] = J.parsePair(key);
         dd.set(key, tf.slice(hess.get(i)!, [0, j], [-1, 1]));
       }
-      const lap = ch.lap ? ch.lap.map((i) => tf.slice(hess.get(i)!, [0, i], [-1, 1])).reduce((a, b) => tf.add(a, b)) : undefined;
+      const lap = ch.lap
+        ? ch.lap.map((i) => tf.slice(hess.get(i)!, [0, i], [-1, 1])).reduce((a, b) => tf.add(a, b))
+        : undefined;
       fields.set(f, { v: tf.slice(u(batch.x), [0, k], [-1, 1]), d, dd, lap });
     });
     const env = batchEnv(problem, model, batch, ch, fields);
@@ -106,19 +116,41 @@ function modelValues(problem: Problem, model: Model, x: tf.Tensor2D): tf.Tensor 
 }
 
 /** Adam through the real training loop with a worker thread taking half of every point set. */
-function twoThreadRow(problem: Problem, model: Model, strategy: Strategy, backend: string, iterations: number, warmup: number, flops: number): Row {
+function twoThreadRow(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  backend: string,
+  iterations: number,
+  warmup: number,
+  flops: number,
+): Row {
   const spec = problem.spec;
   const sampler = makeSampler('sobol', createRng(0));
   const groups = samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler);
   const [mine, theirs] = splitGroups(groups, problem.variables.length, problem.dim);
-  const worker = new ShardWorker({
-    specFile: spec.file, sets: [], backend, parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
-    parts: [...new Set(problem.terms.map((t) => GROUPS[t.kind]))],
-  }, theirs);
-  const batches = prepareBatches(problem, mine.map((m) => m.group)).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
+  const worker = new ShardWorker(
+    {
+      specFile: spec.file,
+      sets: [],
+      backend,
+      parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
+      parts: [...new Set(problem.terms.map((t) => GROUPS[t.kind]))],
+    },
+    theirs,
+  );
+  const batches = prepareBatches(
+    problem,
+    mine.map((m) => m.group),
+  ).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
   const run = (n: number) => {
     const t0 = performance.now();
-    train(problem, model, strategy, batches, { stages: [{ optimizer: 'adam', iterations: n, lr: 1e-4, loc: spec.geometry.loc }], recordEvery: n, resampleEvery: 0, parallel: worker });
+    train(problem, model, strategy, batches, {
+      stages: [{ optimizer: 'adam', iterations: n, lr: 1e-4, loc: spec.geometry.loc }],
+      recordEvery: n,
+      resampleEvery: 0,
+      parallel: worker,
+    });
     return (performance.now() - t0) / n;
   };
   run(warmup);
@@ -128,29 +160,54 @@ function twoThreadRow(problem: Problem, model: Model, strategy: Strategy, backen
   worker.close();
   disposeBatches(batches);
   return {
-    problem: problem.name, backend, engine: 'forward-2threads', ms_per_iteration: ms, mflop_per_iteration: flops / 1e6, gflops: flops / (ms * 1e6),
-    peak_bytes: NaN, tensors_before: before, tensors_after: after, kernels_per_iteration: NaN,
+    problem: problem.name,
+    backend,
+    engine: 'forward-2threads',
+    ms_per_iteration: ms,
+    mflop_per_iteration: flops / 1e6,
+    gflops: flops / (ms * 1e6),
+    peak_bytes: NaN,
+    tensors_before: before,
+    tensors_after: after,
+    kernels_per_iteration: NaN,
   };
 }
 
-async function benchProblem(problem: Problem, backend: string, iterations: number, warmup: number): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow }> {
+async function benchProblem(
+  problem: Problem,
+  backend: string,
+  iterations: number,
+  warmup: number,
+): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow }> {
   const spec = problem.spec;
   const rng = createRng(0);
   const sampler = makeSampler('sobol', rng);
   const strategy = createStrategy('penalty', problem);
   const model = createModel(problem, rng, new Map());
   const vars = trainableVariables(model);
-  const batches = prepareBatches(problem, samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler));
+  const batches = prepareBatches(
+    problem,
+    samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler),
+  );
   const rows: Row[] = [];
   const cost = estimateCost(problem);
   for (const engine of ['forward', 'nested-reverse'] as const) {
-    const residuals = () => (engine === 'forward' ? computeResiduals(problem, model, batches) : nestedReverseResiduals(problem, model, batches));
+    const residuals = () =>
+      engine === 'forward'
+        ? computeResiduals(problem, model, batches)
+        : nestedReverseResiduals(problem, model, batches);
     const adam = createAdamState(vars);
-    const step = () => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => strategy.loss(residuals()).total, vars);
-      value.dataSync();
-      adamUpdate(adam, vars, vars.map((v) => grads[v.name]!), { lr: 1e-4, ...ADAM_DEFAULTS });
-    });
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => strategy.loss(residuals()).total, vars);
+        value.dataSync();
+        adamUpdate(
+          adam,
+          vars,
+          vars.map((v) => grads[v.name]!),
+          { lr: 1e-4, ...ADAM_DEFAULTS },
+        );
+      });
     for (let i = 0; i < warmup; i++) step();
     const before = tf.memory().numTensors;
     const times: number[] = [];
@@ -160,24 +217,37 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
       times.push(performance.now() - t0);
     }
     const after = tf.memory().numTensors;
-    const profile = await tf.profile(() => { step(); });
+    const profile = await tf.profile(() => {
+      step();
+    });
     const ms = median(times);
     // The jet engine's FLOPs are the estimate's; nested reverse does more work, so its GFLOP/s is the same count over its time (an effective rate).
     rows.push({
-      problem: problem.name, backend, engine, ms_per_iteration: ms,
-      mflop_per_iteration: cost.flopsPerIteration / 1e6, gflops: cost.flopsPerIteration / (ms * 1e6),
-      peak_bytes: profile.peakBytes, tensors_before: before, tensors_after: after, kernels_per_iteration: profile.kernels.length,
+      problem: problem.name,
+      backend,
+      engine,
+      ms_per_iteration: ms,
+      mflop_per_iteration: cost.flopsPerIteration / 1e6,
+      gflops: cost.flopsPerIteration / (ms * 1e6),
+      peak_bytes: profile.peakBytes,
+      tensors_before: before,
+      tensors_after: after,
+      kernels_per_iteration: profile.kernels.length,
     });
     adam.m.forEach((t) => t.dispose());
     adam.v.forEach((t) => t.dispose());
   }
-  if (backend === 'wasm' || backend === 'cpu') rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration));
+  if (backend === 'wasm' || backend === 'cpu')
+    rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration));
   const objective = (theta: Float64Array) => {
     setFlat(vars, theta);
     let f = NaN;
     let g: Float64Array = new Float64Array(0);
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => strategy.loss(computeResiduals(problem, model, batches)).total, vars);
+      const { value, grads } = tf.variableGrads(
+        () => strategy.loss(computeResiduals(problem, model, batches)).total,
+        vars,
+      );
       f = value.dataSync()[0]!;
       g = flat64(vars.map((v) => grads[v.name]!));
     });
@@ -186,8 +256,12 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
   const t0 = performance.now();
   const r = lbfgs(objective, flat64(vars), { iterations, history: 50, lr: 1 });
   const lbfgsRow: LbfgsRow = {
-    problem: problem.name, backend, iterations: r.iterations, evaluations: r.evaluations,
-    evaluations_per_iteration: r.evaluations / Math.max(1, r.iterations), ms_per_iteration: (performance.now() - t0) / Math.max(1, r.iterations),
+    problem: problem.name,
+    backend,
+    iterations: r.iterations,
+    evaluations: r.evaluations,
+    evaluations_per_iteration: r.evaluations / Math.max(1, r.iterations),
+    ms_per_iteration: (performance.now() - t0) / Math.max(1, r.iterations),
   };
   disposeBatches(batches);
   vars.forEach((v) => v.dispose());
@@ -199,15 +273,25 @@ async function benchProblem(problem: Problem, backend: string, iterations: numbe
  * `target`, with the spec's own stages; the error is checked every `every`
  * iterations on a 51 x 51 grid, and the checks are not counted as time.
  */
-function timeToAccuracy(target: number, every: number): { reached: boolean; iterations: number; seconds: number; error: number } {
+function timeToAccuracy(
+  target: number,
+  every: number,
+): { reached: boolean; iterations: number; seconds: number; error: number } {
   const problem = buildProblem(loadSpec('problems/poisson-2d.yaml'));
   const spec = problem.spec;
   spec.output.grid = [51, 51];
   const rng = createRng(spec.training.seed);
   const sampler = makeSampler(spec.training.sampling, rng);
   const model = createModel(problem, rng, new Map());
-  const batches = prepareBatches(problem, samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler));
-  const steps = trainSteps(problem, model, createStrategy('penalty', problem), batches, { stages: spec.training.stages, recordEvery: 1000, resampleEvery: 0 });
+  const batches = prepareBatches(
+    problem,
+    samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler),
+  );
+  const steps = trainSteps(problem, model, createStrategy('penalty', problem), batches, {
+    stages: spec.training.stages,
+    recordEvery: 1000,
+    resampleEvery: 0,
+  });
   let seconds = 0;
   let last = performance.now();
   let error: number;
@@ -217,12 +301,20 @@ function timeToAccuracy(target: number, every: number): { reached: boolean; iter
     if (r.done) break;
     if (r.value.done % every === 0 && r.value.done > 0) {
       error = fieldErrors(fieldTable(problem, model))['u']!.l2_relative;
-      if (error <= target) { steps.return(undefined as never); return { reached: true, iterations: r.value.done, seconds, error }; }
+      if (error <= target) {
+        steps.return(undefined as never);
+        return { reached: true, iterations: r.value.done, seconds, error };
+      }
     }
     last = performance.now();
   }
   error = fieldErrors(fieldTable(problem, model))['u']!.l2_relative;
-  return { reached: error <= target, iterations: spec.training.stages.reduce((a, b) => a + b.iterations, 0), seconds, error };
+  return {
+    reached: error <= target,
+    iterations: spec.training.stages.reduce((a, b) => a + b.iterations, 0),
+    seconds,
+    error,
+  };
 }
 
 async function main(): Promise<void> {
@@ -252,24 +344,47 @@ async function main(): Promise<void> {
       rows.push(...r.rows);
       lbfgsRows.push(r.lbfgsRow);
       for (const row of r.rows) {
-        process.stdout.write(`${row.problem.padEnd(12)} ${row.backend.padEnd(6)} ${row.engine.padEnd(16)} ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${row.mflop_per_iteration.toFixed(0).padStart(5)} MFLOP  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  peak ${(row.peak_bytes / 2 ** 20).toFixed(1)} MiB  tensors ${row.tensors_before}->${row.tensors_after}  ${row.kernels_per_iteration} kernels\n`);
+        process.stdout.write(
+          `${row.problem.padEnd(12)} ${row.backend.padEnd(6)} ${row.engine.padEnd(16)} ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${row.mflop_per_iteration.toFixed(0).padStart(5)} MFLOP  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  peak ${(row.peak_bytes / 2 ** 20).toFixed(1)} MiB  tensors ${row.tensors_before}->${row.tensors_after}  ${row.kernels_per_iteration} kernels\n`,
+        );
       }
       const l = r.lbfgsRow;
-      process.stdout.write(`${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`);
+      process.stdout.write(
+        `${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`,
+      );
     }
   }
-  const ratios = rows.filter((r) => r.engine === 'forward').map((f) => {
-    const rev = rows.find((r) => r.engine === 'nested-reverse' && r.problem === f.problem && r.backend === f.backend);
-    return { problem: f.problem, backend: f.backend, reverse_over_forward: rev ? rev.ms_per_iteration / f.ms_per_iteration : NaN };
-  });
-  for (const r of ratios) process.stdout.write(`ratio nested-reverse / forward  ${r.problem.padEnd(12)} ${r.backend.padEnd(6)} ${r.reverse_over_forward.toFixed(2)}x\n`);
+  const ratios = rows
+    .filter((r) => r.engine === 'forward')
+    .map((f) => {
+      const rev = rows.find((r) => r.engine === 'nested-reverse' && r.problem === f.problem && r.backend === f.backend);
+      return {
+        problem: f.problem,
+        backend: f.backend,
+        reverse_over_forward: rev ? rev.ms_per_iteration / f.ms_per_iteration : NaN,
+      };
+    });
+  for (const r of ratios)
+    process.stdout.write(
+      `ratio nested-reverse / forward  ${r.problem.padEnd(12)} ${r.backend.padEnd(6)} ${r.reverse_over_forward.toFixed(2)}x\n`,
+    );
   let accuracy: ReturnType<typeof timeToAccuracy> | undefined;
   if (args.includes('--accuracy')) {
     await selectBackend(available[0]!.name);
     accuracy = timeToAccuracy(1e-3, 50);
-    process.stdout.write(`poisson-2d on ${available[0]!.name}: L2 relative error ${accuracy.error.toExponential(2)} ${accuracy.reached ? 'reached' : 'NOT reached'} after ${accuracy.iterations} iterations, ${accuracy.seconds.toFixed(1)} s of training\n`);
+    process.stdout.write(
+      `poisson-2d on ${available[0]!.name}: L2 relative error ${accuracy.error.toExponential(2)} ${accuracy.reached ? 'reached' : 'NOT reached'} after ${accuracy.iterations} iterations, ${accuracy.seconds.toFixed(1)} s of training\n`,
+    );
   }
-  const result = { date: new Date().toISOString(), node: process.version, backends: available, steps: rows, lbfgs: lbfgsRows, ratios, time_to_1e3: accuracy };
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    backends: available,
+    steps: rows,
+    lbfgs: lbfgsRows,
+    ratios,
+    time_to_1e3: accuracy,
+  };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`results written to ${outFile}\n`);
 }

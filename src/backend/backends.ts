@@ -55,8 +55,12 @@ async function prepare(name: BackendName): Promise<string> {
         const options = (process.env['PINN_DAWN_OPTIONS'] ?? '').split(/\s+/).filter(Boolean);
         const dawnBackend = options.find((o) => o.startsWith('backend='))?.slice('backend='.length);
         // Dawn prints a warning of its own when it finds no Vulkan loader; check first.
-        if ((!dawnBackend || dawnBackend === 'vulkan') && !vulkanLoaderPresent()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
-        const dawn = (await load('webgpu')) as { create: (opts: string[]) => unknown; globals: Record<string, unknown> };
+        if ((!dawnBackend || dawnBackend === 'vulkan') && !vulkanLoaderPresent())
+          throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
+        const dawn = (await load('webgpu')) as {
+          create: (opts: string[]) => unknown;
+          globals: Record<string, unknown>;
+        };
         const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
         Object.assign(globalThis, dawn.globals);
         type Adapter = { info?: { vendor?: string; architecture?: string; device?: string; description?: string } };
@@ -65,12 +69,15 @@ async function prepare(name: BackendName): Promise<string> {
         const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
         if (!adapter) throw new Error('no WebGPU adapter (no GPU, or no Vulkan driver)');
         // The backend registers itself at import only if navigator.gpu exists (Node 20 has no navigator).
-        if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+        if (!g.navigator)
+          Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
         (g.navigator as { gpu?: unknown }).gpu = gpu;
         const info = adapter.info;
         const webgpu = (await load('@tensorflow/tfjs-backend-webgpu')) as Parameters<typeof installSyncReads>[0];
         installSyncReads(webgpu);
-        webgpuAdapterInfo = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'adapter found';
+        webgpuAdapterInfo =
+          [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') ||
+          'adapter found';
         if (dawnBackend && dawnBackend !== 'vulkan') webgpuAdapterInfo += ` (Dawn backend=${dawnBackend})`;
       }
       if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register');
@@ -138,8 +145,15 @@ function vulkanLoaderPresent(): boolean {
   if (process.platform !== 'linux') return true;
   const dirs = [
     ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean),
-    '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/aarch64-linux-gnu',
-    '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib',
+    '/usr/lib/x86_64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/lib64',
+    '/usr/lib',
+    '/lib',
+    '/usr/local/lib',
   ];
   return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
 }

@@ -85,16 +85,23 @@ export function registerWasmSharing(): void {
   if (!identity || !cast || (identity as { pinnSharing?: boolean }).pinnSharing) return;
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({
-    kernelName: 'Identity', backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => (inputs['x']!.dtype === 'string' ? identity.kernelFunc({ inputs, backend, attrs: {} }) : share(inputs['x']!, backend)) as tf.TensorInfo,
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) =>
+      (inputs['x']!.dtype === 'string'
+        ? identity.kernelFunc({ inputs, backend, attrs: {} })
+        : share(inputs['x']!, backend)) as tf.TensorInfo,
     pinnSharing: true,
   } as tf.KernelConfig);
   tf.unregisterKernel('Cast', 'wasm');
   tf.registerKernel({
-    kernelName: 'Cast', backendName: 'wasm',
+    kernelName: 'Cast',
+    backendName: 'wasm',
     kernelFunc: (args) => {
       const x = args.inputs['x']!;
-      return (x.dtype === (args.attrs as { dtype: string }).dtype ? share(x, args.backend) : cast.kernelFunc(args)) as tf.TensorInfo;
+      return (
+        x.dtype === (args.attrs as { dtype: string }).dtype ? share(x, args.backend) : cast.kernelFunc(args)
+      ) as tf.TensorInfo;
     },
   });
 }

@@ -19,8 +19,19 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 
-interface StagingBuffer { size: number; mapState: string; mapAsync(mode: number): Promise<void>; getMappedRange(): ArrayBuffer; unmap(): void }
-interface TensorData { values: unknown; dtype: string; resource: unknown; complexTensorInfos?: unknown }
+interface StagingBuffer {
+  size: number;
+  mapState: string;
+  mapAsync(mode: number): Promise<void>;
+  getMappedRange(): ArrayBuffer;
+  unmap(): void;
+}
+interface TensorData {
+  values: unknown;
+  dtype: string;
+  resource: unknown;
+  complexTensorInfos?: unknown;
+}
 interface WebGPUBackendLike {
   tensorMap: { get(id: object): TensorData };
   bufferManager: { acquireBuffer(size: number, usage: number): StagingBuffer; releaseBuffer(b: StagingBuffer): void };
@@ -35,8 +46,12 @@ interface WebGPUBackendLike {
 const patched = Symbol.for('pinn.webgpuSyncReads');
 
 /** Patches the backend class's readSync; throws when deasync cannot load (then webgpu is unavailable). */
-export function installSyncReads(backendModule: { WebGPUBackend?: { prototype: WebGPUBackendLike }; default?: { WebGPUBackend?: { prototype: WebGPUBackendLike } } }): void {
-  const proto = (backendModule.WebGPUBackend ?? backendModule.default?.WebGPUBackend)?.prototype as (WebGPUBackendLike & { [patched]?: boolean }) | undefined;
+export function installSyncReads(backendModule: {
+  WebGPUBackend?: { prototype: WebGPUBackendLike };
+  default?: { WebGPUBackend?: { prototype: WebGPUBackendLike } };
+}): void {
+  const proto = (backendModule.WebGPUBackend ?? backendModule.default?.WebGPUBackend)?.prototype as
+    (WebGPUBackendLike & { [patched]?: boolean }) | undefined;
   if (!proto) throw new Error('tfjs-backend-webgpu exports no WebGPUBackend');
   if (proto[patched]) return;
   const require = createRequire(import.meta.url);
@@ -44,24 +59,43 @@ export function installSyncReads(backendModule: { WebGPUBackend?: { prototype: W
   try {
     loopWhile = (require('deasync') as { loopWhile: (pred: () => boolean) => void }).loopWhile;
   } catch (err) {
-    throw new Error(`synchronous GPU reads need the optional package deasync (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    throw new Error(
+      `synchronous GPU reads need the optional package deasync (${(err as Error).message.split('\n')[0]})`,
+      { cause: err },
+    );
   }
-  const g = globalThis as unknown as { GPUBufferUsage: { COPY_DST: number; MAP_READ: number }; GPUMapMode: { READ: number } };
+  const g = globalThis as unknown as {
+    GPUBufferUsage: { COPY_DST: number; MAP_READ: number };
+    GPUMapMode: { READ: number };
+  };
   const original = proto.readSync;
   proto.readSync = function readSync(this: WebGPUBackendLike, dataId: object) {
     const data = this.tensorMap.get(dataId);
-    if (data.values !== null && data.values !== undefined || data.dtype === 'string' || data.dtype === 'complex64' || !data.resource) return original.call(this, dataId);
+    if (
+      (data.values !== null && data.values !== undefined) ||
+      data.dtype === 'string' ||
+      data.dtype === 'complex64' ||
+      !data.resource
+    )
+      return original.call(this, dataId);
     const buffer = data.resource as { size: number };
-    const staging = this.bufferManager.acquireBuffer(buffer.size, g.GPUBufferUsage.COPY_DST | g.GPUBufferUsage.MAP_READ);
+    const staging = this.bufferManager.acquireBuffer(
+      buffer.size,
+      g.GPUBufferUsage.COPY_DST | g.GPUBufferUsage.MAP_READ,
+    );
     this.ensureCommandEncoderReady();
     this.endComputePassEncoder();
     this.commandEncoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
     this.submitQueue();
     let failure: unknown;
-    staging.mapAsync(g.GPUMapMode.READ).catch((e: unknown) => { failure = e ?? new Error('mapAsync failed'); });
+    staging.mapAsync(g.GPUMapMode.READ).catch((e: unknown) => {
+      failure = e ?? new Error('mapAsync failed');
+    });
     loopWhile(() => staging.mapState === 'pending' && failure === undefined);
     if (staging.mapState !== 'mapped') {
-      throw new Error(`webgpu: reading a tensor back failed (${failure instanceof Error ? failure.message : String(failure ?? staging.mapState)})`);
+      throw new Error(
+        `webgpu: reading a tensor back failed (${failure instanceof Error ? failure.message : String(failure ?? staging.mapState)})`,
+      );
     }
     const bytes = staging.getMappedRange().slice(0);
     staging.unmap();

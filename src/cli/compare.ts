@@ -9,19 +9,27 @@ import { sharedOption } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
 export function parseStrategies(v: string): StrategyName[] {
-  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (list.length === 0) throw new InvalidArgumentError('expected a comma-separated list of strategies');
   for (const s of list) {
-    if (!STRATEGIES.includes(s as StrategyName)) throw new InvalidArgumentError(`unknown strategy '${s}'; expected ${STRATEGIES.join(', ')}`);
+    if (!STRATEGIES.includes(s as StrategyName))
+      throw new InvalidArgumentError(`unknown strategy '${s}'; expected ${STRATEGIES.join(', ')}`);
   }
   return [...new Set(list)] as StrategyName[];
 }
 
 export function parseSeeds(v: string): number[] {
-  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (list.length === 0) throw new InvalidArgumentError('expected a comma-separated list of seeds, e.g. 0,1,2');
   const seeds = list.map((s) => Number(s));
-  if (seeds.some((n) => !Number.isInteger(n) || n < 0 || n > 0xffffffff)) throw new InvalidArgumentError(`seeds must be whole numbers 0..4294967295, got '${v}'`);
+  if (seeds.some((n) => !Number.isInteger(n) || n < 0 || n > 0xffffffff))
+    throw new InvalidArgumentError(`seeds must be whole numbers 0..4294967295, got '${v}'`);
   return [...new Set(seeds)];
 }
 
@@ -32,23 +40,45 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
     .argument('<spec>', 'problem spec (YAML)')
     .requiredOption('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(', ')})`, parseStrategies)
     .option('--out <dir>', 'comparison folder, one subfolder per strategy (default runs/<name>-compare)')
-    .addOption(sharedOption('iterations', 'cap on each run\'s total iterations'))
+    .addOption(sharedOption('iterations', "cap on each run's total iterations"))
     .addOption(sharedOption('seed', 'random seed for every run, overrides training.seed'))
     .option('--seeds <list>', 'run every strategy once per seed (comma-separated) and summarise over them', parseSeeds)
     .addOption(sharedOption('backend'))
     .addOption(sharedOption('set'))
     .addOption(sharedOption('quiet', 'print only the table'))
-    .action(async (specFile: string, o: { strategies: StrategyName[]; out?: string; iterations?: number; seed?: number; seeds?: number[]; backend?: string; set: string[]; quiet?: boolean }) => {
-      if (o.seed !== undefined && o.seeds !== undefined) command.error('error: give --seed or --seeds, not both', { exitCode: 2 });
-      const backend = await selectBackend(o.backend);
-      const mode: OutputMode = o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
-      const { rows, outDir } = compareStrategies({
-        specFile, strategies: o.strategies, outDir: o.out, iterations: o.iterations, seed: o.seed, seeds: o.seeds, sets: o.set,
-        backend: { name: backend.name, detail: backend.detail }, progress: () => progressSink(mode, process.stderr),
-        log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-      });
-      process.stdout.write(readFileSync(join(outDir, 'compare.md'), 'utf8'));
-      process.stdout.write(`outputs in ${outDir}/\n`);
-      setExit(rows.every((r) => r.summary) ? 0 : 1);
-    });
+    .action(
+      async (
+        specFile: string,
+        o: {
+          strategies: StrategyName[];
+          out?: string;
+          iterations?: number;
+          seed?: number;
+          seeds?: number[];
+          backend?: string;
+          set: string[];
+          quiet?: boolean;
+        },
+      ) => {
+        if (o.seed !== undefined && o.seeds !== undefined)
+          command.error('error: give --seed or --seeds, not both', { exitCode: 2 });
+        const backend = await selectBackend(o.backend);
+        const mode: OutputMode = o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
+        const { rows, outDir } = compareStrategies({
+          specFile,
+          strategies: o.strategies,
+          outDir: o.out,
+          iterations: o.iterations,
+          seed: o.seed,
+          seeds: o.seeds,
+          sets: o.set,
+          backend: { name: backend.name, detail: backend.detail },
+          progress: () => progressSink(mode, process.stderr),
+          log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+        });
+        process.stdout.write(readFileSync(join(outDir, 'compare.md'), 'utf8'));
+        process.stdout.write(`outputs in ${outDir}/\n`);
+        setExit(rows.every((r) => r.summary) ? 0 : 1);
+      },
+    );
 }

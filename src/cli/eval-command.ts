@@ -2,11 +2,19 @@
 import type { Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../util/index.js';
-import { disposeLoadedModel, evalCsv, evaluateAt, loadRunModel, parseOutputExpressions, readPointsCsv } from '../run/index.js';
+import {
+  disposeLoadedModel,
+  evalCsv,
+  evaluateAt,
+  loadRunModel,
+  parseOutputExpressions,
+  readPointsCsv,
+} from '../run/index.js';
 import { sharedOption } from './options.js';
 
 export function registerEval(program: Command): void {
-  program.command('eval')
+  program
+    .command('eval')
     .description('evaluate a saved model at points from a CSV file (columns named by the variables)')
     .argument('<run>', 'run folder written by `pinn solve` (holds model/)')
     .requiredOption('--points <file>', 'CSV with a header naming the variables, one point per line')
@@ -22,7 +30,10 @@ export function registerEval(program: Command): void {
         const table = readPointsCsv(o.points, view.variables);
         const values = evaluateAt(view, model, table.points, exprs);
         const { text, replaced } = evalCsv(table, [...view.fields, ...exprs.map((e) => e.name)], values);
-        if (replaced.length) process.stderr.write(`note: column${replaced.length > 1 ? 's' : ''} ${replaced.join(', ')} of ${o.points} replaced by the model's values\n`);
+        if (replaced.length)
+          process.stderr.write(
+            `note: column${replaced.length > 1 ? 's' : ''} ${replaced.join(', ')} of ${o.points} replaced by the model's values\n`,
+          );
         if (o.out) writeFileAtomic(o.out, text);
         else process.stdout.write(text);
       } finally {

@@ -23,16 +23,21 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const setExit = (code: number) => { exitCode = code; };
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
   registerSolve(program, setExit);
   registerValidate(program, setExit);
   registerEval(program);
 
-  program.command('backends')
+  program
+    .command('backends')
     .description('list compute backends and whether each is available here')
     .action(async () => {
       for (const b of await listBackends()) {
-        process.stdout.write(`${b.available ? chalk.green('available  ') : chalk.yellow('unavailable')} ${b.name.padEnd(10)} ${b.detail}\n`);
+        process.stdout.write(
+          `${b.available ? chalk.green('available  ') : chalk.yellow('unavailable')} ${b.name.padEnd(10)} ${b.detail}\n`,
+        );
       }
     });
 
@@ -50,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      ? 0
+      : 2;
   }
   if (err instanceof SpecError) {
     for (const d of everyDiagnostic(err)) process.stderr.write(`${chalk.red('error')} ${formatDiagnostic(d)}\n`);

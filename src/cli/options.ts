@@ -6,18 +6,22 @@
 import { InvalidArgumentError, Option } from 'commander';
 
 /** Parses a whole number >= min (--iterations, --seed, --shards). */
-export const wholeNumber = (what: string, min = 0) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
-  return n;
-};
+export const wholeNumber =
+  (what: string, min = 0) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
+    return n;
+  };
 
 /** Parses a number >= 0 (--tolerance, --budget). */
-export const nonNegativeNumber = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number >= 0`);
-  return n;
-};
+export const nonNegativeNumber =
+  (what: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number >= 0`);
+    return n;
+  };
 
 interface SharedOption {
   flags: string;
@@ -31,7 +35,11 @@ const SHARED_OPTIONS = {
   backend: { flags: '--backend <name>', help: 'tensorflow | webgpu | wasm | cpu (default: first available)' },
   set: { flags: '--set <key.path=value>', help: 'override a spec value (repeatable)', repeatable: true },
   seed: { flags: '--seed <n>', help: 'random seed, overrides training.seed', parse: wholeNumber('--seed') },
-  iterations: { flags: '--iterations <n>', help: 'cap on total iterations, taken from the stages in order', parse: wholeNumber('--iterations') },
+  iterations: {
+    flags: '--iterations <n>',
+    help: 'cap on total iterations, taken from the stages in order',
+    parse: wholeNumber('--iterations'),
+  },
   json: { flags: '--json', help: 'progress and summary as JSON lines on stdout, nothing else' },
   quiet: { flags: '--quiet', help: 'print only the result line and errors' },
 } satisfies Record<string, SharedOption>;

@@ -14,14 +14,17 @@ export interface ProgressSink {
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
 
 function line(p: Progress): string {
-  const parts = Object.entries(p.parts).map(([k, v]) => `${k} ${v.toExponential(2)}`).join('  ');
+  const parts = Object.entries(p.parts)
+    .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+    .join('  ');
   const width = String(p.totalIterations).length;
   return `${p.optimizer.padEnd(5)} ${String(p.iteration).padStart(width)}/${p.totalIterations}  loss ${p.loss.toExponential(3)}  ${parts}  ${p.iterationsPerSecond.toFixed(1)} it/s  ETA ${formatSeconds(p.etaSeconds)}`;
 }
 
 export function progressSink(mode: OutputMode, stream: NodeJS.WriteStream): ProgressSink {
   switch (mode) {
-    case 'quiet': return { update: () => {}, finish: () => {} };
+    case 'quiet':
+      return { update: () => {}, finish: () => {} };
     case 'json': {
       // One line per stage change and per 200 ms at most, and always the last iteration.
       let last = 0;
@@ -48,7 +51,9 @@ export function progressSink(mode: OutputMode, stream: NodeJS.WriteStream): Prog
           shown = true;
           stream.write(`\r\x1b[2K${chalk.cyan(line(p))}`);
         },
-        finish: () => { if (shown) stream.write('\n'); },
+        finish: () => {
+          if (shown) stream.write('\n');
+        },
       };
     }
     case 'plain': {

@@ -8,11 +8,21 @@ import { sharedOption } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
 interface SolveFlags {
-  out?: string; backend?: string; strategy?: string; iterations?: number; seed?: number; workers?: number; set: string[]; json?: boolean; quiet?: boolean; resume?: boolean;
+  out?: string;
+  backend?: string;
+  strategy?: string;
+  iterations?: number;
+  seed?: number;
+  workers?: number;
+  set: string[];
+  json?: boolean;
+  quiet?: boolean;
+  resume?: boolean;
 }
 
 export function registerSolve(program: Command, setExit: (code: number) => void): void {
-  program.command('solve')
+  program
+    .command('solve')
     .description('train a PINN on a problem spec and write its fields')
     .argument('<spec>', 'problem spec (YAML)')
     .option('--out <dir>', 'run folder (default runs/<name>)')
@@ -28,15 +38,20 @@ export function registerSolve(program: Command, setExit: (code: number) => void)
     .addOption(sharedOption('json'))
     .addOption(sharedOption('quiet'))
     .option('--resume', 'continue from the checkpoint in the run folder (same spec and options)')
-    .action(async (specFile: string, o: SolveFlags) => { setExit(await solveCommand(specFile, o)); });
+    .action(async (specFile: string, o: SolveFlags) => {
+      setExit(await solveCommand(specFile, o));
+    });
 }
 
 /** Solves and prints the result; returns the exit status (130 or 143 when stopped by a signal). */
 async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   const mode: OutputMode = o.json ? 'json' : o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
   // With --json, stdout carries JSON lines only: library chatter on console goes to stderr.
-  if (mode === 'json') for (const k of ['log', 'info', 'debug'] as const) console[k] = (...a: unknown[]) => console.error(...a);
-  const say = (s: string) => { if (mode === 'tty' || mode === 'plain') process.stderr.write(`${s}\n`); };
+  if (mode === 'json')
+    for (const k of ['log', 'info', 'debug'] as const) console[k] = (...a: unknown[]) => console.error(...a);
+  const say = (s: string) => {
+    if (mode === 'tty' || mode === 'plain') process.stderr.write(`${s}\n`);
+  };
   // Ctrl-C / SIGTERM: stop at the next iteration boundary with a checkpoint; a second signal exits at once.
   const stop: { signal?: string } = {};
   const onSignal = (signal: NodeJS.Signals) => {
@@ -49,13 +64,26 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   let summary: Summary;
   try {
     const backend = await selectBackend(o.backend);
-    summary = await solveAsync({
-      specFile, outDir: o.out, sets: o.set, strategy: o.strategy, iterations: o.iterations, seed: o.seed, workers: o.workers, resume: o.resume,
-      backend: { name: backend.name, detail: backend.detail },
-      onRollback: (r) => say(`${chalk.yellow('diverging')}: ${r.reason}; rolled back to iteration ${r.toIteration}, lr now ${r.lr.toPrecision(3)}`),
-      onStart: (info) => announceStart(info, backend, mode, say),
-      onProgress: (p) => sink.update(p),
-    }, stop);
+    summary = await solveAsync(
+      {
+        specFile,
+        outDir: o.out,
+        sets: o.set,
+        strategy: o.strategy,
+        iterations: o.iterations,
+        seed: o.seed,
+        workers: o.workers,
+        resume: o.resume,
+        backend: { name: backend.name, detail: backend.detail },
+        onRollback: (r) =>
+          say(
+            `${chalk.yellow('diverging')}: ${r.reason}; rolled back to iteration ${r.toIteration}, lr now ${r.lr.toPrecision(3)}`,
+          ),
+        onStart: (info) => announceStart(info, backend, mode, say),
+        onProgress: (p) => sink.update(p),
+      },
+      stop,
+    );
   } catch (err) {
     sink.finish();
     if (!(err instanceof InterruptedError)) throw err;
@@ -72,11 +100,23 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
 }
 
 /** The header line and notes (stderr), or the JSON start line. */
-function announceStart(info: StartInfo, backend: { name: string; detail: string }, mode: OutputMode, say: (s: string) => void): void {
-  say(`${chalk.bold('pinn')} ${info.problem.name}: backend ${chalk.green(backend.name)} (${backend.detail}), strategy ${info.problem.spec.constraints.strategy}, ` +
-    `${info.parameters} parameters, points ${Object.entries(info.points).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+function announceStart(
+  info: StartInfo,
+  backend: { name: string; detail: string },
+  mode: OutputMode,
+  say: (s: string) => void,
+): void {
+  say(
+    `${chalk.bold('pinn')} ${info.problem.name}: backend ${chalk.green(backend.name)} (${backend.detail}), strategy ${info.problem.spec.constraints.strategy}, ` +
+      `${info.parameters} parameters, points ${Object.entries(info.points)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+  );
   for (const n of info.notes) say(`  ${n}`);
-  if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'start', name: info.problem.name, backend: backend.name, out: info.outDir })}\n`);
+  if (mode === 'json')
+    process.stdout.write(
+      `${JSON.stringify({ type: 'start', name: info.problem.name, backend: backend.name, out: info.outDir })}\n`,
+    );
 }
 
 /** Where the run stopped and the command that resumes it, with the flags that shaped it. */
@@ -88,9 +128,14 @@ function reportInterrupted(err: InterruptedError, specFile: string, o: SolveFlag
     ...(o.seed !== undefined ? [`--seed ${o.seed}`] : []),
     ...(o.backend ? [`--backend ${o.backend}`] : []),
   ];
-  process.stderr.write(`${chalk.yellow('interrupted')} (${err.signal}) at iteration ${err.iteration} of ${err.totalIterations}; checkpoint saved to ${err.checkpoint}\n` +
-    `resume with: pinn solve ${shellQuote(specFile)} --out ${shellQuote(err.outDir)}${flags.length ? ` ${flags.join(' ')}` : ''} --resume\n`);
-  if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'interrupted', signal: err.signal, iteration: err.iteration, checkpoint: err.checkpoint })}\n`);
+  process.stderr.write(
+    `${chalk.yellow('interrupted')} (${err.signal}) at iteration ${err.iteration} of ${err.totalIterations}; checkpoint saved to ${err.checkpoint}\n` +
+      `resume with: pinn solve ${shellQuote(specFile)} --out ${shellQuote(err.outDir)}${flags.length ? ` ${flags.join(' ')}` : ''} --resume\n`,
+  );
+  if (mode === 'json')
+    process.stdout.write(
+      `${JSON.stringify({ type: 'interrupted', signal: err.signal, iteration: err.iteration, checkpoint: err.checkpoint })}\n`,
+    );
 }
 
 /** Quotes a word for a POSIX shell when it needs it. */
@@ -100,10 +145,17 @@ function shellQuote(s: string): string {
 
 function printSummary(s: Summary, outDir: string, mode: OutputMode): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const errs = Object.entries(s.errors).map(([f, e]) => `${f} L2 rel ${e.l2_relative.toExponential(2)} (max ${e.max_abs.toExponential(2)})`).join(', ');
-  out(`${chalk.bold('done')} ${s.name}: ${s.iterations} iterations in ${formatSeconds(s.train_seconds)} (${s.ms_per_iteration.toFixed(1)} ms/it, ${s.backend}), loss ${s.loss.total.toExponential(3)}${errs ? `, ${errs}` : ''}`);
+  const errs = Object.entries(s.errors)
+    .map(([f, e]) => `${f} L2 rel ${e.l2_relative.toExponential(2)} (max ${e.max_abs.toExponential(2)})`)
+    .join(', ');
+  out(
+    `${chalk.bold('done')} ${s.name}: ${s.iterations} iterations in ${formatSeconds(s.train_seconds)} (${s.ms_per_iteration.toFixed(1)} ms/it, ${s.backend}), loss ${s.loss.total.toExponential(3)}${errs ? `, ${errs}` : ''}`,
+  );
   if (mode !== 'quiet') {
-    for (const v of s.violations) out(`  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`);
+    for (const v of s.violations)
+      out(
+        `  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`,
+      );
     for (const [k, v] of Object.entries(s.unknowns)) out(`  unknown ${k} = ${v.toPrecision(6)}`);
     out(`  outputs in ${outDir}/`);
   }

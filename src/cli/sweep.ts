@@ -2,7 +2,26 @@
 import { basename, extname, join, relative } from 'node:path';
 import chalk from 'chalk';
 import type { Command } from 'commander';
-import { CollectError, collectResults, countsLine, LOG_FILE, logTail, markdownTable, parseShard, plainStatus, planSweep, readSweepFile, runSweep, ShardError, shardFromEnv, shardMatrix, showValue, ttyStatus, type Results, type Shard } from '../sweep/index.js';
+import {
+  CollectError,
+  collectResults,
+  countsLine,
+  LOG_FILE,
+  logTail,
+  markdownTable,
+  parseShard,
+  plainStatus,
+  planSweep,
+  readSweepFile,
+  runSweep,
+  ShardError,
+  shardFromEnv,
+  shardMatrix,
+  showValue,
+  ttyStatus,
+  type Results,
+  type Shard,
+} from '../sweep/index.js';
 import { sharedOption, wholeNumber } from './options.js';
 
 function usage(message: string): number {
@@ -10,30 +29,47 @@ function usage(message: string): number {
   return 2;
 }
 
-const shortPath = (p: string) => { const r = relative(process.cwd(), p); return r.startsWith('..') ? p : r; };
+const shortPath = (p: string) => {
+  const r = relative(process.cwd(), p);
+  return r.startsWith('..') ? p : r;
+};
 
 function printTable(res: Results): void {
   process.stdout.write(`${markdownTable(res)}\n\n${countsLine(res)}\n`);
 }
 
 interface SweepFlags {
-  out?: string; shard?: string; shardCount?: number; parallel?: number; iterations?: number; backend?: string; force?: boolean;
+  out?: string;
+  shard?: string;
+  shardCount?: number;
+  parallel?: number;
+  iterations?: number;
+  backend?: string;
+  force?: boolean;
 }
 
 export function registerSweep(program: Command, setExit: (code: number) => void): void {
-  const sweep = program.command('sweep')
+  const sweep = program
+    .command('sweep')
     .description('run a batch of variants of a problem (see docs/sweeps.md); also: sweep plan, sweep collect')
     .argument('<sweep>', 'sweep file (YAML)')
     .option('--out <dir>', 'sweep folder, one subfolder per case (default runs/<sweep name>)')
     .option('--shard <i/n>', 'run only the i-th of n disjoint parts of the sweep')
-    .option('--shard-count <n>', 'n parts, this being part JOB_COMPLETION_INDEX+1 (Kubernetes Indexed Jobs)', wholeNumber('--shard-count', 1))
+    .option(
+      '--shard-count <n>',
+      'n parts, this being part JOB_COMPLETION_INDEX+1 (Kubernetes Indexed Jobs)',
+      wholeNumber('--shard-count', 1),
+    )
     .option('--parallel <n>', 'cases run at once on this machine (overrides parallel:)', wholeNumber('--parallel', 1))
-    .addOption(sharedOption('iterations', 'cap on each case\'s total iterations (overrides iterations:)'))
+    .addOption(sharedOption('iterations', "cap on each case's total iterations (overrides iterations:)"))
     .addOption(sharedOption('backend', 'backend for every case (overrides backend:)'))
     .option('--force', 'rerun cases even when they finished with the same spec')
-    .action(async (file: string, o: SweepFlags) => { setExit(await sweepCommand(file, o)); });
+    .action(async (file: string, o: SweepFlags) => {
+      setExit(await sweepCommand(file, o));
+    });
 
-  sweep.command('plan')
+  sweep
+    .command('plan')
     .description('print a CI matrix (JSON) splitting the sweep into shards')
     .argument('<sweep>', 'sweep file (YAML)')
     .requiredOption('--shards <n>', 'number of shards', wholeNumber('--shards', 1))
@@ -42,24 +78,35 @@ export function registerSweep(program: Command, setExit: (code: number) => void)
       process.stdout.write(`${JSON.stringify(shardMatrix(plan.cases, o.shards))}\n`);
     });
 
-  sweep.command('collect')
-    .description('merge the case folders of a sweep\'s shards under DIR into one results table')
-    .argument('<dir>', 'folder holding the shards\' output (their --out folders, or downloaded artifacts)')
+  sweep
+    .command('collect')
+    .description("merge the case folders of a sweep's shards under DIR into one results table")
+    .argument('<dir>', "folder holding the shards' output (their --out folders, or downloaded artifacts)")
     .action((dir: string) => {
       try {
         const { results } = collectResults(dir);
         printTable(results);
-        const missing = results.rows.filter((r) => r.status === 'missing' || r.status === 'stale' || r.status === 'running');
+        const missing = results.rows.filter(
+          (r) => r.status === 'missing' || r.status === 'stale' || r.status === 'running',
+        );
         const failed = results.rows.filter((r) => r.status === 'failed');
-        for (const r of failed) process.stderr.write(`${chalk.red('failed')} ${r.id}: ${r.record?.error ?? ''} (${join(dir, r.folder ?? '', LOG_FILE)})\n`);
+        for (const r of failed)
+          process.stderr.write(
+            `${chalk.red('failed')} ${r.id}: ${r.record?.error ?? ''} (${join(dir, r.folder ?? '', LOG_FILE)})\n`,
+          );
         for (const r of missing) {
-          const p = Object.entries(r.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ');
+          const p = Object.entries(r.params)
+            .map(([k, v]) => `${k}=${showValue(v)}`)
+            .join(' ');
           process.stderr.write(`${chalk.yellow(r.status === 'missing' ? 'missing' : r.status)} ${r.id} ${p}\n`);
         }
         process.stderr.write(`results in ${join(dir, 'results.csv')} and results.md\n`);
         setExit(failed.length || missing.length ? 1 : 0);
       } catch (err) {
-        if (err instanceof CollectError) { setExit(usage(err.message)); return; }
+        if (err instanceof CollectError) {
+          setExit(usage(err.message));
+          return;
+        }
         throw err;
       }
     });
@@ -68,7 +115,8 @@ export function registerSweep(program: Command, setExit: (code: number) => void)
 async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
   let shard: Shard | undefined;
   try {
-    if (o.shard !== undefined && o.shardCount !== undefined) return usage('give either --shard i/n or --shard-count n (with JOB_COMPLETION_INDEX), not both');
+    if (o.shard !== undefined && o.shardCount !== undefined)
+      return usage('give either --shard i/n or --shard-count n (with JOB_COMPLETION_INDEX), not both');
     if (o.shard !== undefined) shard = parseShard(o.shard);
     if (o.shardCount !== undefined) shard = shardFromEnv(o.shardCount);
   } catch (err) {
@@ -85,12 +133,24 @@ async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
     process.stderr.write(`sweep ${def.name}: ${plan.cases.length} cases, ${mine}running into ${outDir}\n`);
   }
   const abort = new AbortController();
-  const onSigint = () => { abort.abort(); };
+  const onSigint = () => {
+    abort.abort();
+  };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   let run;
   try {
-    run = await runSweep({ plan, outDir, shard, parallel: o.parallel, iterations: o.iterations, backend: o.backend, force: o.force, onEvent: (e) => view.event(e), signal: abort.signal });
+    run = await runSweep({
+      plan,
+      outDir,
+      shard,
+      parallel: o.parallel,
+      iterations: o.iterations,
+      backend: o.backend,
+      force: o.force,
+      onEvent: (e) => view.event(e),
+      signal: abort.signal,
+    });
   } finally {
     view.finish();
     process.off('SIGINT', onSigint);
@@ -99,14 +159,20 @@ async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
   printTable(run.results);
   const failed = run.cases.filter((c) => c.state === 'failed');
   for (const c of failed) {
-    process.stderr.write(`\n${chalk.red('failed')} ${c.case.id} ${Object.entries(c.case.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ')}: ` +
-      `${c.record?.signal ? `signal ${c.record.signal}` : `exit ${c.record?.exit_code}`}, log ${shortPath(join(c.folder, LOG_FILE))}\n`);
+    process.stderr.write(
+      `\n${chalk.red('failed')} ${c.case.id} ${Object.entries(c.case.params)
+        .map(([k, v]) => `${k}=${showValue(v)}`)
+        .join(' ')}: ` +
+        `${c.record?.signal ? `signal ${c.record.signal}` : `exit ${c.record?.exit_code}`}, log ${shortPath(join(c.folder, LOG_FILE))}\n`,
+    );
     for (const l of logTail(join(c.folder, LOG_FILE), 10)) process.stderr.write(`  | ${l}\n`);
   }
   process.stderr.write(`results in ${join(outDir, 'results.csv')} and results.md\n`);
   if (abort.signal.aborted) return 130;
   if (failed.length) {
-    process.stderr.write(`${chalk.red(`${failed.length} of ${run.cases.length} case${run.cases.length === 1 ? '' : 's'} failed`)}: ${failed.map((c) => c.case.id).join(', ')}\n`);
+    process.stderr.write(
+      `${chalk.red(`${failed.length} of ${run.cases.length} case${run.cases.length === 1 ? '' : 's'} failed`)}: ${failed.map((c) => c.case.id).join(', ')}\n`,
+    );
     return 1;
   }
   return 0;

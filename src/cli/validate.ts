@@ -6,11 +6,14 @@ import { buildProblem, describeProblem, everyDiagnostic } from '../problem/index
 import { sharedOption } from './options.js';
 
 export function registerValidate(program: Command, setExit: (code: number) => void): void {
-  program.command('validate')
+  program
+    .command('validate')
     .description('check specs and print the resolved problems without training')
     .argument('<specs...>', 'problem specs (YAML)')
     .addOption(sharedOption('set'))
-    .action((specs: string[], o: { set: string[] }) => { setExit(validateCommand(specs, o.set)); });
+    .action((specs: string[], o: { set: string[] }) => {
+      setExit(validateCommand(specs, o.set));
+    });
 }
 
 export function validateCommand(specs: string[], sets: string[]): number {

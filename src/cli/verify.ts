@@ -6,11 +6,20 @@ import { DEFAULT_BUDGET, DEFAULT_TOLERANCE, verifyRun, type VerifyReport } from 
 import { nonNegativeNumber, sharedOption } from './options.js';
 
 export function registerVerify(program: Command, setExit: (code: number) => void): void {
-  program.command('verify')
+  program
+    .command('verify')
     .description('certify bounds on constraint violations of a trained run (interval branch and bound)')
     .argument('<run>', 'run folder written by `pinn solve`')
-    .option('--tolerance <t>', `largest violation accepted (default ${DEFAULT_TOLERANCE})`, nonNegativeNumber('--tolerance'))
-    .option('--budget <seconds>', `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`, nonNegativeNumber('--budget'))
+    .option(
+      '--tolerance <t>',
+      `largest violation accepted (default ${DEFAULT_TOLERANCE})`,
+      nonNegativeNumber('--tolerance'),
+    )
+    .option(
+      '--budget <seconds>',
+      `wall-clock budget for all constraints (default ${DEFAULT_BUDGET})`,
+      nonNegativeNumber('--budget'),
+    )
     .option('--exact-arithmetic', 'bound the real-arithmetic model only, without the float32 evaluation margin')
     .addOption(sharedOption('json', 'print verify.json to stdout instead of the table'))
     .action((run: string, o: { tolerance?: number; budget?: number; exactArithmetic?: boolean; json?: boolean }) => {
@@ -26,28 +35,55 @@ const fmt = (x: number | null): string => (x === null ? 'unbounded' : x === 0 ? 
 export function formatTable(r: VerifyReport): string {
   const color = (s: string): string => {
     switch (s) {
-      case 'certified': return chalk.green(s);
-      case 'violated': return chalk.red(s);
-      case 'inconclusive': return chalk.yellow(s);
-      default: return s;
+      case 'certified':
+        return chalk.green(s);
+      case 'violated':
+        return chalk.red(s);
+      case 'inconclusive':
+        return chalk.yellow(s);
+      default:
+        return s;
     }
   };
-  const rows = r.constraints.map((c) => [c.kind, c.name, c.status, fmt(c.bound), fmt(c.sampled_max), String(c.boxes_evaluated), c.seconds.toFixed(1)]);
+  const rows = r.constraints.map((c) => [
+    c.kind,
+    c.name,
+    c.status,
+    fmt(c.bound),
+    fmt(c.sampled_max),
+    String(c.boxes_evaluated),
+    c.seconds.toFixed(1),
+  ]);
   const head = ['kind', 'constraint', 'status', 'bound', 'seen', 'boxes', 's'];
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k]!.length)));
-  const line = (cells: string[], paint = false) => cells.map((cell, k) => {
-    const pad = cell.padEnd(widths[k]!);
-    return paint && k === 2 ? color(cell) + pad.slice(cell.length) : pad;
-  }).join('  ').trimEnd();
+  const line = (cells: string[], paint = false) =>
+    cells
+      .map((cell, k) => {
+        const pad = cell.padEnd(widths[k]!);
+        return paint && k === 2 ? color(cell) + pad.slice(cell.length) : pad;
+      })
+      .join('  ')
+      .trimEnd();
   const out = [line(head), ...rows.map((row) => line(row, true))];
   for (const c of r.constraints) {
     if (c.counterexample) {
-      const p = Object.entries(c.counterexample.point).map(([k, v]) => `${k}=${v.toPrecision(6)}`).join(', ');
-      out.push(`  counterexample for ${c.name}: at ${p} the residual is ${c.counterexample.value.toExponential(3)} (violation >= ${c.counterexample.violation.toExponential(3)})`);
+      const p = Object.entries(c.counterexample.point)
+        .map(([k, v]) => `${k}=${v.toPrecision(6)}`)
+        .join(', ');
+      out.push(
+        `  counterexample for ${c.name}: at ${p} the residual is ${c.counterexample.value.toExponential(3)} (violation >= ${c.counterexample.violation.toExponential(3)})`,
+      );
     }
     if (c.note && c.status !== 'certified') out.push(`  ${c.name}: ${c.note}`);
   }
-  const verdict = r.exit_code === 0 ? chalk.green('all constraints certified') : r.exit_code === 1 ? chalk.red('a violation was found') : chalk.yellow('inconclusive');
-  out.push(`${verdict} at tolerance ${r.tolerance} (${r.seconds.toFixed(1)} s); bound: certified upper bound, seen: worst violation at concrete points; written ${join(r.run, 'verify.json')}`);
+  const verdict =
+    r.exit_code === 0
+      ? chalk.green('all constraints certified')
+      : r.exit_code === 1
+        ? chalk.red('a violation was found')
+        : chalk.yellow('inconclusive');
+  out.push(
+    `${verdict} at tolerance ${r.tolerance} (${r.seconds.toFixed(1)} s); bound: certified upper bound, seen: worst violation at concrete points; written ${join(r.run, 'verify.json')}`,
+  );
   return `${out.join('\n')}\n`;
 }

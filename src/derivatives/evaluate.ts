@@ -47,7 +47,8 @@ function evaluateNode(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {
   const { ch } = env;
   const rec = (x: Expr) => evaluate(x, env, memo);
   switch (e.kind) {
-    case 'num': return J.constant(ch, tf.scalar(e.value));
+    case 'num':
+      return J.constant(ch, tf.scalar(e.value));
     case 'var': {
       const jet = env.vars.get(e.name);
       if (!jet) throw new Error(`variable ${e.name} is not bound`);
@@ -58,21 +59,29 @@ function evaluateNode(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {
       if (c === undefined) throw new Error(`constant ${e.name} is not bound`);
       return J.constant(ch, typeof c === 'number' ? tf.scalar(c) : c);
     }
-    case 'field': return J.constant(ch, fieldDerivative(env, e.field, e.derivs));
-    case 'lap': return J.constant(ch, J.laplacian(fieldJet(env, e.field), env.fieldChannels, env.n));
+    case 'field':
+      return J.constant(ch, fieldDerivative(env, e.field, e.derivs));
+    case 'lap':
+      return J.constant(ch, J.laplacian(fieldJet(env, e.field), env.fieldChannels, env.n));
     case 'dn': {
       if (!env.normals) throw new Error('dn() evaluated off the boundary');
       const u = fieldJet(env, e.field);
       const terms = env.spatial.map((k, axis) =>
-        tf.mul(J.derivative(u, [k], env.n), tf.slice(env.normals!, [0, axis], [env.n, 1])));
-      return J.constant(ch, terms.reduce((a, b) => tf.add(a, b)));
+        tf.mul(J.derivative(u, [k], env.n), tf.slice(env.normals!, [0, axis], [env.n, 1])),
+      );
+      return J.constant(
+        ch,
+        terms.reduce((a, b) => tf.add(a, b)),
+      );
     }
     case 'normal': {
       if (!env.normals) throw new Error('normal evaluated off the boundary');
       return J.constant(ch, tf.slice(env.normals, [0, e.axis], [env.n, 1]));
     }
-    case 'neg': return J.neg(ch, rec(e.arg));
-    case 'binary': return binary(e.op, e.left, e.right, env, memo);
+    case 'neg':
+      return J.neg(ch, rec(e.arg));
+    case 'binary':
+      return binary(e.op, e.left, e.right, env, memo);
     case 'call': {
       if (e.fn === 'min' || e.fn === 'max') {
         const a = rec(e.args[0]!);
@@ -82,9 +91,12 @@ function evaluateNode(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {
       }
       return J.chain(ch, rec(e.args[0]!), UNARY_DERIVS[e.fn]);
     }
-    case 'compare': case 'logic': case 'not':
+    case 'compare':
+    case 'logic':
+    case 'not':
       return J.constant(ch, tf.cast(truth(e, env, memo), 'float32'));
-    case 'cond': return select(env, truth(e.test, env, memo), rec(e.then), rec(e.else));
+    case 'cond':
+      return select(env, truth(e.test, env, memo), rec(e.then), rec(e.else));
   }
 }
 
@@ -99,12 +111,18 @@ export function truth(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet> = new Map())
       const a = value(e.left);
       const b = value(e.right);
       switch (e.op) {
-        case '<': return tf.less(a, b);
-        case '<=': return tf.lessEqual(a, b);
-        case '>': return tf.greater(a, b);
-        case '>=': return tf.greaterEqual(a, b);
-        case '==': return tf.equal(a, b);
-        case '!=': return tf.notEqual(a, b);
+        case '<':
+          return tf.less(a, b);
+        case '<=':
+          return tf.lessEqual(a, b);
+        case '>':
+          return tf.greater(a, b);
+        case '>=':
+          return tf.greaterEqual(a, b);
+        case '==':
+          return tf.equal(a, b);
+        case '!=':
+          return tf.notEqual(a, b);
       }
       break;
     }
@@ -112,8 +130,10 @@ export function truth(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet> = new Map())
       return e.op === 'and'
         ? tf.logicalAnd(truth(e.left, env, memo), truth(e.right, env, memo))
         : tf.logicalOr(truth(e.left, env, memo), truth(e.right, env, memo));
-    case 'not': return tf.logicalNot(truth(e.arg, env, memo));
-    default: return tf.notEqual(value(e), 0);
+    case 'not':
+      return tf.logicalNot(truth(e.arg, env, memo));
+    default:
+      return tf.notEqual(value(e), 0);
   }
   throw new Error('unreachable');
 }
@@ -126,11 +146,16 @@ function binary(op: string, left: Expr, right: Expr, env: EvalEnv, memo: Map<Exp
   if (op === '/' && right.kind === 'num') return J.scale(ch, a, 1 / right.value);
   const b = evaluate(right, env, memo);
   switch (op) {
-    case '+': return J.add(ch, a, b);
-    case '-': return J.sub(ch, a, b);
-    case '*': return J.mul(ch, a, b);
-    case '/': return J.div(ch, a, b);
-    case '^': return J.chain(ch, J.mul(ch, b, J.chain(ch, a, UNARY_DERIVS.log)), UNARY_DERIVS.exp);
+    case '+':
+      return J.add(ch, a, b);
+    case '-':
+      return J.sub(ch, a, b);
+    case '*':
+      return J.mul(ch, a, b);
+    case '/':
+      return J.div(ch, a, b);
+    case '^':
+      return J.chain(ch, J.mul(ch, b, J.chain(ch, a, UNARY_DERIVS.log)), UNARY_DERIVS.exp);
   }
   throw new Error(`unknown operator ${op}`);
 }

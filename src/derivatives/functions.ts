@@ -39,9 +39,7 @@ const silu: Derivs = (v, second) => {
   const oneMinus = tf.sub(1, s);
   const f = tf.mul(v, s);
   const f1 = tf.mul(s, tf.add(1, tf.mul(v, oneMinus)));
-  const f2 = second
-    ? tf.mul(tf.mul(s, oneMinus), tf.add(2, tf.mul(v, tf.sub(1, tf.mul(s, 2)))))
-    : undefined;
+  const f2 = second ? tf.mul(tf.mul(s, oneMinus), tf.add(2, tf.mul(v, tf.sub(1, tf.mul(s, 2))))) : undefined;
   return { f, f1, f2 };
 };
 
@@ -103,4 +101,17 @@ export const ACTIVATION_DERIVS: Record<ActivationName, Derivs> = { tanh, sin, si
 /** Activations whose second derivative is not usable for PDE residuals. */
 export const NO_SECOND_DERIVATIVE: ReadonlySet<ActivationName> = new Set(['relu']);
 
-export const UNARY_DERIVS: Record<UnaryFunctionName, Derivs> = { sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, sigmoid, softplus };
+export const UNARY_DERIVS: Record<UnaryFunctionName, Derivs> = {
+  sin,
+  cos,
+  tan,
+  exp,
+  log,
+  sqrt,
+  abs,
+  tanh,
+  sinh,
+  cosh,
+  sigmoid,
+  softplus,
+};

@@ -99,16 +99,31 @@ export function inputMatrix(ch: Channels, x: Tensor, shift: number[], scale: num
 // ---- linear rules ----
 
 export function add(ch: Channels, a: Jet, b: Jet): Jet {
-  return linearCombine(ch, a, b, (x, y) => tf.add(x, y), (y) => y);
+  return linearCombine(
+    ch,
+    a,
+    b,
+    (x, y) => tf.add(x, y),
+    (y) => y,
+  );
 }
 
 export function sub(ch: Channels, a: Jet, b: Jet): Jet {
-  return linearCombine(ch, a, b, (x, y) => tf.sub(x, y), (y) => tf.neg(y));
+  return linearCombine(
+    ch,
+    a,
+    b,
+    (x, y) => tf.sub(x, y),
+    (y) => tf.neg(y),
+  );
 }
 
 function linearCombine(
-  ch: Channels, a: Jet, b: Jet,
-  both: (x: Tensor, y: Tensor) => Tensor, onlyB: (y: Tensor) => Tensor,
+  ch: Channels,
+  a: Jet,
+  b: Jet,
+  both: (x: Tensor, y: Tensor) => Tensor,
+  onlyB: (y: Tensor) => Tensor,
 ): Jet {
   const comb = (x: Tensor | undefined, y: Tensor | undefined): Tensor | undefined =>
     x && y ? both(x, y) : x ? x : y ? onlyB(y) : undefined;
@@ -153,9 +168,7 @@ export function mul(ch: Channels, a: Jet, b: Jet): Jet {
   const dd = new Map<string, Tensor>();
   for (const key of ch.second) {
     const [i, j] = parsePair(key);
-    const cross = i === j
-      ? mulZ(mulZ(a.d[i], b.d[i]), tf.scalar(2))
-      : addZ(mulZ(a.d[i], b.d[j]), mulZ(a.d[j], b.d[i]));
+    const cross = i === j ? mulZ(mulZ(a.d[i], b.d[i]), tf.scalar(2)) : addZ(mulZ(a.d[i], b.d[j]), mulZ(a.d[j], b.d[i]));
     const t = sumZ([mulZ(a.dd.get(key), b.v), cross, mulZ(a.v, b.dd.get(key))]);
     if (t) dd.set(key, t);
   }
@@ -175,7 +188,8 @@ export function mul(ch: Channels, a: Jet, b: Jet): Jet {
  * each function shares subexpressions between f, f', f'').
  */
 export function chain(
-  ch: Channels, a: Jet,
+  ch: Channels,
+  a: Jet,
   derivs: (v: Tensor, needSecond: boolean) => { f: Tensor; f1?: Tensor; f2?: Tensor },
 ): Jet {
   const anyFirst = a.d.some((t, i) => t && ch.first[i]);
@@ -274,7 +288,15 @@ export function concat(ch: Channels, parts: Jet[]): Jet {
     const t = cat((j) => j.dd.get(key));
     if (t) dd.set(key, t);
   }
-  return { v: tf.concat(parts.map((p) => p.v), 1), d, dd, lap: ch.lap ? cat((j) => j.lap) : undefined };
+  return {
+    v: tf.concat(
+      parts.map((p) => p.v),
+      1,
+    ),
+    d,
+    dd,
+    lap: ch.lap ? cat((j) => j.lap) : undefined,
+  };
 }
 
 /** Column `col` of a multi-output jet, as an [n, 1] jet. */

@@ -58,7 +58,6 @@ export function fieldsUsed(e: Expr): Set<string> {
   return out;
 }
 
-
 /** Replaces known constants by numbers and folds numeric subtrees. */
 export function fold(e: Expr, known: ReadonlyMap<string, number>): Expr {
   return mapExpr(e, (node) => {
@@ -67,7 +66,8 @@ export function fold(e: Expr, known: ReadonlyMap<string, number>): Expr {
     if (node.kind === 'binary' && node.left.kind === 'num' && node.right.kind === 'num') {
       const a = node.left.value;
       const b = node.right.value;
-      const v = node.op === '+' ? a + b : node.op === '-' ? a - b : node.op === '*' ? a * b : node.op === '/' ? a / b : a ** b;
+      const v =
+        node.op === '+' ? a + b : node.op === '-' ? a - b : node.op === '*' ? a * b : node.op === '/' ? a / b : a ** b;
       if (Number.isFinite(v)) return { kind: 'num', value: v };
     }
     if (node.kind === 'call' && node.args.every((x) => x.kind === 'num') && node.fn !== 'min' && node.fn !== 'max') {

@@ -25,20 +25,37 @@ export function diff(e: Expr, name: string): Expr {
 
 function d(e: Expr, v: string): Expr {
   switch (e.kind) {
-    case 'num': case 'const': case 'normal': return num(0);
-    case 'var': return num(e.name === v ? 1 : 0);
-    case 'field': case 'lap': case 'dn':
-      throw new DiffError(`a coefficient cannot depend on the fields (found ${e.kind === 'field' ? e.field : `${e.kind}(${e.field})`})`);
-    case 'neg': return neg(d(e.arg, v));
-    case 'compare': case 'logic': case 'not': return num(0);
-    case 'cond': return { kind: 'cond', test: e.test, then: d(e.then, v), else: d(e.else, v) };
+    case 'num':
+    case 'const':
+    case 'normal':
+      return num(0);
+    case 'var':
+      return num(e.name === v ? 1 : 0);
+    case 'field':
+    case 'lap':
+    case 'dn':
+      throw new DiffError(
+        `a coefficient cannot depend on the fields (found ${e.kind === 'field' ? e.field : `${e.kind}(${e.field})`})`,
+      );
+    case 'neg':
+      return neg(d(e.arg, v));
+    case 'compare':
+    case 'logic':
+    case 'not':
+      return num(0);
+    case 'cond':
+      return { kind: 'cond', test: e.test, then: d(e.then, v), else: d(e.else, v) };
     case 'binary': {
       const { left: a, right: b } = e;
       switch (e.op) {
-        case '+': return add(d(a, v), d(b, v));
-        case '-': return sub(d(a, v), d(b, v));
-        case '*': return add(mul(d(a, v), b), mul(a, d(b, v)));
-        case '/': return sub(div(d(a, v), b), div(mul(a, d(b, v)), mul(b, b)));
+        case '+':
+          return add(d(a, v), d(b, v));
+        case '-':
+          return sub(d(a, v), d(b, v));
+        case '*':
+          return add(mul(d(a, v), b), mul(a, d(b, v)));
+        case '/':
+          return sub(div(d(a, v), b), div(mul(a, d(b, v)), mul(b, b)));
         case '^': {
           const db = simplify(d(b, v));
           // a^c with constant c: c a^(c-1) a'.
@@ -53,21 +70,36 @@ function d(e: Expr, v: string): Expr {
       const [a, b] = e.args as [Expr, Expr | undefined];
       const da = d(a, v);
       switch (e.fn) {
-        case 'sin': return mul(call('cos', a), da);
-        case 'cos': return neg(mul(call('sin', a), da));
-        case 'tan': return div(da, mul(call('cos', a), call('cos', a)));
-        case 'exp': return mul(e, da);
-        case 'log': return div(da, a);
-        case 'sqrt': return div(da, mul(num(2), e));
-        case 'abs': return { kind: 'cond', test: { kind: 'compare', op: '<', left: a, right: num(0) }, then: neg(da), else: da };
-        case 'tanh': return mul(sub(num(1), mul(e, e)), da);
-        case 'sinh': return mul(call('cosh', a), da);
-        case 'cosh': return mul(call('sinh', a), da);
-        case 'min': return { kind: 'cond', test: { kind: 'compare', op: '<=', left: a, right: b! }, then: da, else: d(b!, v) };
-        case 'max': return { kind: 'cond', test: { kind: 'compare', op: '>=', left: a, right: b! }, then: da, else: d(b!, v) };
-        case 'sigmoid': return mul(mul(e, sub(num(1), e)), da);
-        case 'softplus': return mul(call('sigmoid', a), da);
-        default: return assertNever(e.fn, 'function');
+        case 'sin':
+          return mul(call('cos', a), da);
+        case 'cos':
+          return neg(mul(call('sin', a), da));
+        case 'tan':
+          return div(da, mul(call('cos', a), call('cos', a)));
+        case 'exp':
+          return mul(e, da);
+        case 'log':
+          return div(da, a);
+        case 'sqrt':
+          return div(da, mul(num(2), e));
+        case 'abs':
+          return { kind: 'cond', test: { kind: 'compare', op: '<', left: a, right: num(0) }, then: neg(da), else: da };
+        case 'tanh':
+          return mul(sub(num(1), mul(e, e)), da);
+        case 'sinh':
+          return mul(call('cosh', a), da);
+        case 'cosh':
+          return mul(call('sinh', a), da);
+        case 'min':
+          return { kind: 'cond', test: { kind: 'compare', op: '<=', left: a, right: b! }, then: da, else: d(b!, v) };
+        case 'max':
+          return { kind: 'cond', test: { kind: 'compare', op: '>=', left: a, right: b! }, then: da, else: d(b!, v) };
+        case 'sigmoid':
+          return mul(mul(e, sub(num(1), e)), da);
+        case 'softplus':
+          return mul(call('sigmoid', a), da);
+        default:
+          return assertNever(e.fn, 'function');
       }
     }
   }
@@ -93,37 +125,60 @@ export function simplify(e: Expr): Expr {
         if (Number.isFinite(r)) return num(r);
       }
       switch (e.op) {
-        case '+': if (isNum(a, 0)) return b; if (isNum(b, 0)) return a; break;
-        case '-': if (isNum(b, 0)) return a; if (isNum(a, 0)) return simplify(neg(b)); break;
+        case '+':
+          if (isNum(a, 0)) return b;
+          if (isNum(b, 0)) return a;
+          break;
+        case '-':
+          if (isNum(b, 0)) return a;
+          if (isNum(a, 0)) return simplify(neg(b));
+          break;
         case '*':
           if (isNum(a, 0) || isNum(b, 0)) return num(0);
           if (isNum(a, 1)) return b;
           if (isNum(b, 1)) return a;
           break;
-        case '/': if (isNum(a, 0)) return num(0); if (isNum(b, 1)) return a; break;
-        case '^': if (isNum(b, 1)) return a; if (isNum(b, 0)) return num(1); break;
+        case '/':
+          if (isNum(a, 0)) return num(0);
+          if (isNum(b, 1)) return a;
+          break;
+        case '^':
+          if (isNum(b, 1)) return a;
+          if (isNum(b, 0)) return num(1);
+          break;
       }
       return { ...e, left: a, right: b };
     }
-    case 'call': return { ...e, args: e.args.map(simplify) };
+    case 'call':
+      return { ...e, args: e.args.map(simplify) };
     case 'cond': {
       const t = simplify(e.then);
       const f = simplify(e.else);
       if (t.kind === 'num' && f.kind === 'num' && t.value === f.value) return t;
       return { ...e, test: e.test, then: t, else: f };
     }
-    default: return e;
+    default:
+      return e;
   }
 }
 
 /** Whether `e` reads any of the named variables. */
 export function dependsOn(e: Expr, names: string[]): boolean {
   switch (e.kind) {
-    case 'var': return names.includes(e.name);
-    case 'neg': case 'not': return dependsOn(e.arg, names);
-    case 'binary': case 'compare': case 'logic': return dependsOn(e.left, names) || dependsOn(e.right, names);
-    case 'call': return e.args.some((a) => dependsOn(a, names));
-    case 'cond': return dependsOn(e.test, names) || dependsOn(e.then, names) || dependsOn(e.else, names);
-    default: return false;
+    case 'var':
+      return names.includes(e.name);
+    case 'neg':
+    case 'not':
+      return dependsOn(e.arg, names);
+    case 'binary':
+    case 'compare':
+    case 'logic':
+      return dependsOn(e.left, names) || dependsOn(e.right, names);
+    case 'call':
+      return e.args.some((a) => dependsOn(a, names));
+    case 'cond':
+      return dependsOn(e.test, names) || dependsOn(e.then, names) || dependsOn(e.else, names);
+    default:
+      return false;
   }
 }

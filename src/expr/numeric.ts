@@ -8,8 +8,18 @@ import { children, type Expr, type FunctionName } from './ir.js';
 
 /** Float64 value of every IR function (softplus in the form that does not overflow). */
 export const NUMERIC_FUNCTIONS: Record<FunctionName, (...args: number[]) => number> = {
-  sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, abs: Math.abs,
-  tanh: Math.tanh, sinh: Math.sinh, cosh: Math.cosh, min: Math.min, max: Math.max,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  tanh: Math.tanh,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  min: Math.min,
+  max: Math.max,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
 };
@@ -49,40 +59,60 @@ export function compileNumeric(e: Expr): (env: NumericEnv) => number {
 
 function evalNode(e: Expr, of: (child: Expr) => number, env: NumericEnv): number {
   switch (e.kind) {
-    case 'num': return e.value;
-    case 'var': case 'const': return env.value(e.name);
-    case 'neg': return -of(e.arg);
+    case 'num':
+      return e.value;
+    case 'var':
+    case 'const':
+      return env.value(e.name);
+    case 'neg':
+      return -of(e.arg);
     case 'binary': {
       const a = of(e.left);
       const b = of(e.right);
       switch (e.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/': return a / b;
-        case '^': return a ** b;
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return a / b;
+        case '^':
+          return a ** b;
       }
       break;
     }
-    case 'call': return NUMERIC_FUNCTIONS[e.fn](...e.args.map(of));
+    case 'call':
+      return NUMERIC_FUNCTIONS[e.fn](...e.args.map(of));
     case 'compare': {
       const a = of(e.left);
       const b = of(e.right);
       const tol = env.tolerance;
       switch (e.op) {
-        case '==': return Math.abs(a - b) <= tol ? 1 : 0;
-        case '!=': return Math.abs(a - b) > tol ? 1 : 0;
-        case '<': return a < b + tol ? 1 : 0;
-        case '<=': return a <= b + tol ? 1 : 0;
-        case '>': return a > b - tol ? 1 : 0;
-        case '>=': return a >= b - tol ? 1 : 0;
+        case '==':
+          return Math.abs(a - b) <= tol ? 1 : 0;
+        case '!=':
+          return Math.abs(a - b) > tol ? 1 : 0;
+        case '<':
+          return a < b + tol ? 1 : 0;
+        case '<=':
+          return a <= b + tol ? 1 : 0;
+        case '>':
+          return a > b - tol ? 1 : 0;
+        case '>=':
+          return a >= b - tol ? 1 : 0;
       }
       break;
     }
-    case 'logic': return e.op === 'and' ? (of(e.left) && of(e.right) ? 1 : 0) : (of(e.left) || of(e.right) ? 1 : 0);
-    case 'not': return of(e.arg) ? 0 : 1;
-    case 'cond': return of(e.test) ? of(e.then) : of(e.else);
-    default: return NaN;
+    case 'logic':
+      return e.op === 'and' ? (of(e.left) && of(e.right) ? 1 : 0) : of(e.left) || of(e.right) ? 1 : 0;
+    case 'not':
+      return of(e.arg) ? 0 : 1;
+    case 'cond':
+      return of(e.test) ? of(e.then) : of(e.else);
+    default:
+      return NaN;
   }
   return NaN;
 }

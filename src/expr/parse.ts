@@ -22,7 +22,12 @@ export interface NameScope {
 }
 
 export class ExprError extends Error {
-  constructor(message: string, readonly offset: number) { super(message); }
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
 }
 
 const BUILTIN_NUMBERS: Record<string, number> = { pi: Math.PI, e: Math.E };
@@ -32,13 +37,20 @@ const MAX_DEPTH = 200;
 const TOO_DEEP = `the expression is nested more than ${MAX_DEPTH} levels deep; expected a shorter expression (name parts of it as constants)`;
 
 const COMPARE: Record<string, CompareOp> = {
-  larger: '>', smaller: '<', largerEq: '>=', smallerEq: '<=', equal: '==', unequal: '!=',
+  larger: '>',
+  smaller: '<',
+  largerEq: '>=',
+  smallerEq: '<=',
+  equal: '==',
+  unequal: '!=',
 };
 
 /** Parses a plain expression (no top-level '='). */
 export function parseExpr(text: string, scope: NameScope, baseOffset = 0): Expr {
-  if (text.length > MAX_LENGTH) throw new ExprError(`expression is ${text.length} characters long; at most ${MAX_LENGTH} are accepted`, baseOffset);
-  if (text.trim() === '') throw new ExprError('empty expression; expected a math expression such as "sin(pi*x)"', baseOffset);
+  if (text.length > MAX_LENGTH)
+    throw new ExprError(`expression is ${text.length} characters long; at most ${MAX_LENGTH} are accepted`, baseOffset);
+  if (text.trim() === '')
+    throw new ExprError('empty expression; expected a math expression such as "sin(pi*x)"', baseOffset);
   let node: MathNode;
   try {
     node = mathParse(text);
@@ -73,7 +85,10 @@ export function topLevelEquals(text: string): number {
     if (text[i] !== '=') continue;
     const before = text[i - 1];
     const after = text[i + 1];
-    if (after === '=') { i++; continue; }
+    if (after === '=') {
+      i++;
+      continue;
+    }
     if (before === '<' || before === '>' || before === '!' || before === '=') continue;
     return i;
   }
@@ -81,7 +96,11 @@ export function topLevelEquals(text: string): number {
 }
 
 class Converter {
-  constructor(private readonly text: string, private readonly scope: NameScope, private readonly base: number) {}
+  constructor(
+    private readonly text: string,
+    private readonly scope: NameScope,
+    private readonly base: number,
+  ) {}
 
   /** Offset of the first whole-word occurrence of a name, for pointing at it. */
   private where(name: string): number {
@@ -91,7 +110,10 @@ class Converter {
   }
 
   private fail(message: string, name?: string): never {
-    throw new ExprError(message, name ? this.where(name) : this.base + (this.text.length - this.text.trimStart().length));
+    throw new ExprError(
+      message,
+      name ? this.where(name) : this.base + (this.text.length - this.text.trimStart().length),
+    );
   }
 
   private depth = 0;
@@ -111,7 +133,9 @@ class Converter {
       case 'ConstantNode': {
         const value = n['value'];
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          this.fail(`only finite numbers are allowed as literals, found ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
+          this.fail(
+            `only finite numbers are allowed as literals, found ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
+          );
         }
         return { kind: 'num', value };
       }
@@ -133,7 +157,14 @@ class Converter {
         const params = (n['params'] as MathNode[]).map((p) => this.convert(p));
         let result: Expr | undefined;
         for (let i = 0; i < ops.length; i++) {
-          const cmp: Expr = { kind: 'compare', op: (Object.hasOwn(COMPARE, ops[i]!) ? COMPARE[ops[i]!] : undefined) ?? this.fail(`unsupported comparison '${ops[i]}'`), left: params[i]!, right: params[i + 1]! };
+          const cmp: Expr = {
+            kind: 'compare',
+            op:
+              (Object.hasOwn(COMPARE, ops[i]!) ? COMPARE[ops[i]!] : undefined) ??
+              this.fail(`unsupported comparison '${ops[i]}'`),
+            left: params[i]!,
+            right: params[i + 1]!,
+          };
           result = result ? { kind: 'logic', op: 'and', left: result, right: cmp } : cmp;
         }
         return result!;
@@ -141,7 +172,9 @@ class Converter {
       case 'FunctionNode':
         return this.func(n['fn'] as MathNode, n['args'] as MathNode[]);
       default:
-        return this.fail(`${describeNode(node.type)} is not allowed in an expression; expected arithmetic (+ - * / ^), comparisons, 'cond ? a : b' and the functions ${Object.keys(FUNCTIONS).join(', ')}`);
+        return this.fail(
+          `${describeNode(node.type)} is not allowed in an expression; expected arithmetic (+ - * / ^), comparisons, 'cond ? a : b' and the functions ${Object.keys(FUNCTIONS).join(', ')}`,
+        );
     }
   }
 
@@ -156,25 +189,41 @@ class Converter {
       const base = name.slice(0, under);
       const suffix = name.slice(under + 1);
       if (base === 'n' && s.spatial.includes(suffix) && !s.fields.includes('n')) {
-        if (!s.boundary) this.fail(`the normal component '${name}' exists only on the boundary; use it in a boundary condition`, name);
+        if (!s.boundary)
+          this.fail(`the normal component '${name}' exists only on the boundary; use it in a boundary condition`, name);
         return { kind: 'normal', axis: s.spatial.indexOf(suffix), pos: this.where(name) };
       }
       if (s.fields.includes(base)) return this.derivative(name, base, suffix);
     }
     const known = [...s.variables, ...s.fields, ...s.constants, 'pi', 'e'];
-    this.fail(`unknown name '${name}'${didYouMean(name, known)}; expected a variable (${s.variables.join(', ')}), a field (${s.fields.join(', ') || 'none'}), a constant${s.constants.length ? ` (${s.constants.join(', ')})` : ''}, pi or e`, name);
+    this.fail(
+      `unknown name '${name}'${didYouMean(name, known)}; expected a variable (${s.variables.join(', ')}), a field (${s.fields.join(', ') || 'none'}), a constant${s.constants.length ? ` (${s.constants.join(', ')})` : ''}, pi or e`,
+      name,
+    );
   }
 
   private derivative(name: string, fieldName: string, letters: string): Expr {
     const s = this.scope;
-    if (!s.derivatives) this.fail(`derivatives such as '${name}' are not allowed here; expected an expression of the variables and constants`, name);
+    if (!s.derivatives)
+      this.fail(
+        `derivatives such as '${name}' are not allowed here; expected an expression of the variables and constants`,
+        name,
+      );
     for (const ch of letters) {
       if (!s.variables.includes(ch)) {
-        this.fail(`'${name}' differentiates by '${ch}', which is not a variable of this problem; expected letters from ${s.variables.join(', ')}`, name);
+        this.fail(
+          `'${name}' differentiates by '${ch}', which is not a variable of this problem; expected letters from ${s.variables.join(', ')}`,
+          name,
+        );
       }
     }
-    if (letters.length === 0) this.fail(`'${name}' names no variable after '_'; write e.g. ${fieldName}_${s.variables[0]}`, name);
-    if (letters.length > 2) this.fail(`'${name}' is a derivative of order ${letters.length}; at most second derivatives are supported (e.g. ${fieldName}_${letters.slice(0, 2)})`, name);
+    if (letters.length === 0)
+      this.fail(`'${name}' names no variable after '_'; write e.g. ${fieldName}_${s.variables[0]}`, name);
+    if (letters.length > 2)
+      this.fail(
+        `'${name}' is a derivative of order ${letters.length}; at most second derivatives are supported (e.g. ${fieldName}_${letters.slice(0, 2)})`,
+        name,
+      );
     const sorted = [...letters].sort((a, b) => s.variables.indexOf(a) - s.variables.indexOf(b)).join('');
     return { kind: 'field', field: fieldName, derivs: sorted, pos: this.where(name) };
   }
@@ -182,33 +231,57 @@ class Converter {
   private operator(fn: string, op: string, args: MathNode[]): Expr {
     const a = args.map((x) => this.convert(x));
     switch (fn) {
-      case 'add': return { kind: 'binary', op: '+', left: a[0]!, right: a[1]! };
-      case 'subtract': return { kind: 'binary', op: '-', left: a[0]!, right: a[1]! };
-      case 'multiply': return { kind: 'binary', op: '*', left: a[0]!, right: a[1]! };
-      case 'divide': return { kind: 'binary', op: '/', left: a[0]!, right: a[1]! };
-      case 'pow': return { kind: 'binary', op: '^', left: a[0]!, right: a[1]! };
-      case 'unaryMinus': return { kind: 'neg', arg: a[0]! };
-      case 'unaryPlus': return a[0]!;
-      case 'and': case 'or': return { kind: 'logic', op: fn, left: a[0]!, right: a[1]! };
-      case 'not': return { kind: 'not', arg: a[0]! };
+      case 'add':
+        return { kind: 'binary', op: '+', left: a[0]!, right: a[1]! };
+      case 'subtract':
+        return { kind: 'binary', op: '-', left: a[0]!, right: a[1]! };
+      case 'multiply':
+        return { kind: 'binary', op: '*', left: a[0]!, right: a[1]! };
+      case 'divide':
+        return { kind: 'binary', op: '/', left: a[0]!, right: a[1]! };
+      case 'pow':
+        return { kind: 'binary', op: '^', left: a[0]!, right: a[1]! };
+      case 'unaryMinus':
+        return { kind: 'neg', arg: a[0]! };
+      case 'unaryPlus':
+        return a[0]!;
+      case 'and':
+      case 'or':
+        return { kind: 'logic', op: fn, left: a[0]!, right: a[1]! };
+      case 'not':
+        return { kind: 'not', arg: a[0]! };
       default: {
         const cmp = Object.hasOwn(COMPARE, fn) ? COMPARE[fn] : undefined;
         if (cmp) return { kind: 'compare', op: cmp, left: a[0]!, right: a[1]! };
-        return this.fail(`operator '${op}' is not supported; expected + - * / ^, comparisons (< <= > >= == !=), and, or, not`);
+        return this.fail(
+          `operator '${op}' is not supported; expected + - * / ^, comparisons (< <= > >= == !=), and, or, not`,
+        );
       }
     }
   }
 
   private func(fnNode: MathNode, args: MathNode[]): Expr {
     const name = fnNode.type === 'SymbolNode' ? (fnNode as unknown as { name: string }).name : undefined;
-    if (!name) this.fail(`only the functions ${Object.keys(FUNCTIONS).join(', ')}, lap and dn can be called; property access and method calls are not allowed`);
+    if (!name)
+      this.fail(
+        `only the functions ${Object.keys(FUNCTIONS).join(', ')}, lap and dn can be called; property access and method calls are not allowed`,
+      );
     if (name === 'lap' || name === 'dn') return this.fieldOperator(name, args);
     if (!Object.hasOwn(FUNCTIONS, name)) {
-      this.fail(`unknown function '${name}'${didYouMean(name, [...Object.keys(FUNCTIONS), 'lap', 'dn'])}; expected one of ${Object.keys(FUNCTIONS).join(', ')}, lap, dn`, name);
+      this.fail(
+        `unknown function '${name}'${didYouMean(name, [...Object.keys(FUNCTIONS), 'lap', 'dn'])}; expected one of ${Object.keys(FUNCTIONS).join(', ')}, lap, dn`,
+        name,
+      );
     }
     const arity = FUNCTIONS[name as UserFunctionName];
-    if (args.length !== arity) this.fail(`${name}() takes ${arity} argument${arity > 1 ? 's' : ''}, got ${args.length}`, name);
-    return { kind: 'call', fn: name as UserFunctionName, args: args.map((x) => this.convert(x)), pos: this.where(name) };
+    if (args.length !== arity)
+      this.fail(`${name}() takes ${arity} argument${arity > 1 ? 's' : ''}, got ${args.length}`, name);
+    return {
+      kind: 'call',
+      fn: name as UserFunctionName,
+      args: args.map((x) => this.convert(x)),
+      pos: this.where(name),
+    };
   }
 
   private fieldOperator(name: 'lap' | 'dn', args: MathNode[]): Expr {
@@ -217,17 +290,29 @@ class Converter {
     if (args.length !== 1 || arg?.type !== 'SymbolNode' || !s.fields.includes(arg.name!)) {
       this.fail(`${name}() takes one field name, e.g. ${name}(${s.fields[0] ?? 'u'})`, name);
     }
-    if (!s.derivatives) this.fail(`${name}() is not allowed here; expected an expression of the variables and constants`, name);
-    if (name === 'dn' && !s.boundary) this.fail(`dn(${arg.name}) is the outward normal derivative and exists only on a boundary; use it in a boundary condition`, name);
-    return name === 'lap' ? { kind: 'lap', field: arg.name!, pos: this.where(name) } : { kind: 'dn', field: arg.name!, pos: this.where(name) };
+    if (!s.derivatives)
+      this.fail(`${name}() is not allowed here; expected an expression of the variables and constants`, name);
+    if (name === 'dn' && !s.boundary)
+      this.fail(
+        `dn(${arg.name}) is the outward normal derivative and exists only on a boundary; use it in a boundary condition`,
+        name,
+      );
+    return name === 'lap'
+      ? { kind: 'lap', field: arg.name!, pos: this.where(name) }
+      : { kind: 'dn', field: arg.name!, pos: this.where(name) };
   }
 }
 
 function describeNode(type: string): string {
   const names: Record<string, string> = {
-    AssignmentNode: 'assignment', FunctionAssignmentNode: 'function definition', AccessorNode: 'indexing',
-    ArrayNode: 'an array', ObjectNode: 'an object', BlockNode: 'a block of several expressions',
-    RangeNode: 'a range', IndexNode: 'indexing',
+    AssignmentNode: 'assignment',
+    FunctionAssignmentNode: 'function definition',
+    AccessorNode: 'indexing',
+    ArrayNode: 'an array',
+    ObjectNode: 'an object',
+    BlockNode: 'a block of several expressions',
+    RangeNode: 'a range',
+    IndexNode: 'indexing',
   };
   return names[type] ?? type;
 }

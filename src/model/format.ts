@@ -36,7 +36,11 @@ export const SPEC_FILE = 'spec.resolved.yaml';
 
 /** tfjs-layers activation identifier for each of ours, where tfjs-layers has one. */
 const LAYERS_ACTIVATION: Partial<Record<ActivationName, string>> = {
-  tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', gelu: 'gelu', silu: 'swish',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  relu: 'relu',
+  gelu: 'gelu',
+  silu: 'swish',
 };
 
 export interface PinnManifest {
@@ -74,10 +78,19 @@ export interface PinnManifest {
   files: { topology: string; weights: string; spec: string };
 }
 
-export interface WeightSpec { name: string; shape: number[]; dtype: 'float32' }
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
 
 /** The files of model/ (names relative to it), from a trained model. */
-export function modelFiles(problem: ModelProblem & { name: string }, model: Model, specYaml: string, pinnVersion: string): { name: string; content: string | Uint8Array }[] {
+export function modelFiles(
+  problem: ModelProblem & { name: string },
+  model: Model,
+  specYaml: string,
+  pinnVersion: string,
+): { name: string; content: string | Uint8Array }[] {
   const net = model.net;
   const nVars = problem.variables.length;
   const layersActivation = LAYERS_ACTIVATION[net.shape.activation];
@@ -93,7 +106,11 @@ export function modelFiles(problem: ModelProblem & { name: string }, model: Mode
   const diag = new Array<number>(nVars * nVars).fill(0);
   for (let i = 0; i < nVars; i++) diag[i * nVars + i] = model.scale[i]!;
   add('input_scaling/kernel', [nVars, nVars], diag);
-  add('input_scaling/bias', [nVars], model.shift.map((s, i) => -s * model.scale[i]!));
+  add(
+    'input_scaling/bias',
+    [nVars],
+    model.shift.map((s, i) => -s * model.scale[i]!),
+  );
   let fourier: string | undefined;
   if (net.fourier) {
     fourier = 'fourier_features/kernel';
@@ -118,10 +135,17 @@ export function modelFiles(problem: ModelProblem & { name: string }, model: Mode
     unknowns: Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!])),
     input: { shift: model.shift, scale: model.scale },
     network: {
-      inputs: net.shape.inputs, hidden: net.shape.hidden, outputs: net.shape.outputs, activation: net.shape.activation,
+      inputs: net.shape.inputs,
+      hidden: net.shape.hidden,
+      outputs: net.shape.outputs,
+      activation: net.shape.activation,
       ...(net.shape.fourierFeatures ? { fourier_features: net.shape.fourierFeatures } : {}),
     },
-    weights: { ...(fourier ? { fourier } : {}), kernels: names.map((n) => `${n}/kernel`), biases: names.map((n) => `${n}/bias`) },
+    weights: {
+      ...(fourier ? { fourier } : {}),
+      kernels: names.map((n) => `${n}/kernel`),
+      biases: names.map((n) => `${n}/bias`),
+    },
     transforms: Object.fromEntries(model.transforms),
     layers_model: layersModel,
     files: { topology: TOPOLOGY_FILE, weights: WEIGHTS_FILE, spec: SPEC_FILE },
@@ -156,7 +180,10 @@ function concatBytes(chunks: Float32Array[]): Uint8Array {
   const total = chunks.reduce((s, c) => s + c.length, 0);
   const all = new Float32Array(total);
   let off = 0;
-  for (const c of chunks) { all.set(c, off); off += c.length; }
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
   return new Uint8Array(all.buffer);
 }
 
@@ -164,9 +191,23 @@ function concatBytes(chunks: Float32Array[]): Uint8Array {
 function layersTopology(net: NetworkParams, nVars: number, names: string[], activation: string): unknown {
   const last = net.weights.length - 1;
   const seq = tf.sequential({ name: 'pinn_mlp' });
-  seq.add(tf.layers.dense({ inputShape: [nVars], units: nVars, activation: 'linear', name: 'input_scaling', trainable: false }));
+  seq.add(
+    tf.layers.dense({
+      inputShape: [nVars],
+      units: nVars,
+      activation: 'linear',
+      name: 'input_scaling',
+      trainable: false,
+    }),
+  );
   net.weights.forEach((w, l) => {
-    seq.add(tf.layers.dense({ units: w.shape[1]!, activation: (l === last ? 'linear' : activation) as 'linear', name: names[l]! }));
+    seq.add(
+      tf.layers.dense({
+        units: w.shape[1]!,
+        activation: (l === last ? 'linear' : activation) as 'linear',
+        name: names[l]!,
+      }),
+    );
   });
   const topology = seq.toJSON(undefined, false);
   seq.layers.forEach((layer) => layer.dispose());
@@ -174,28 +215,53 @@ function layersTopology(net: NetworkParams, nVars: number, names: string[], acti
 }
 
 /** Reads the artifacts back: the manifest, and the weights by name. */
-export function readModelFiles(files: { manifest: string; topology: string; weights: Uint8Array }, where: string): { manifest: PinnManifest; tensors: Record<string, tf.Tensor> } {
+export function readModelFiles(
+  files: { manifest: string; topology: string; weights: Uint8Array },
+  where: string,
+): { manifest: PinnManifest; tensors: Record<string, tf.Tensor> } {
   let manifest: PinnManifest;
   let modelJson: { weightsManifest?: { paths: string[]; weights: WeightSpec[] }[] };
-  try { manifest = JSON.parse(files.manifest) as PinnManifest; } catch (err) { throw new ModelFormatError(`${where}/${MANIFEST_FILE}: not valid JSON (${(err as Error).message})`); }
-  try { modelJson = JSON.parse(files.topology) as typeof modelJson; } catch (err) { throw new ModelFormatError(`${where}/${TOPOLOGY_FILE}: not valid JSON (${(err as Error).message})`); }
-  if (manifest.format !== 'pinn-model' || manifest.version !== 1) throw new ModelFormatError(`${where}/${MANIFEST_FILE}: not a pinn model manifest (format ${String(manifest.format)}, version ${String(manifest.version)}); expected format pinn-model version 1`);
+  try {
+    manifest = JSON.parse(files.manifest) as PinnManifest;
+  } catch (err) {
+    throw new ModelFormatError(`${where}/${MANIFEST_FILE}: not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    modelJson = JSON.parse(files.topology) as typeof modelJson;
+  } catch (err) {
+    throw new ModelFormatError(`${where}/${TOPOLOGY_FILE}: not valid JSON (${(err as Error).message})`);
+  }
+  if (manifest.format !== 'pinn-model' || manifest.version !== 1)
+    throw new ModelFormatError(
+      `${where}/${MANIFEST_FILE}: not a pinn model manifest (format ${String(manifest.format)}, version ${String(manifest.version)}); expected format pinn-model version 1`,
+    );
   const specs = (modelJson.weightsManifest ?? []).flatMap((g) => g.weights);
   const bytes = specs.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-  if (bytes !== files.weights.byteLength) throw new ModelFormatError(`${where}/${WEIGHTS_FILE}: ${files.weights.byteLength} bytes, but the weights manifest in ${TOPOLOGY_FILE} describes ${bytes}`);
+  if (bytes !== files.weights.byteLength)
+    throw new ModelFormatError(
+      `${where}/${WEIGHTS_FILE}: ${files.weights.byteLength} bytes, but the weights manifest in ${TOPOLOGY_FILE} describes ${bytes}`,
+    );
   const copy = new Uint8Array(files.weights.byteLength);
   copy.set(files.weights);
   const tensors = tf.io.decodeWeights(copy.buffer, specs) as Record<string, tf.Tensor>;
-  const need = [...manifest.weights.kernels, ...manifest.weights.biases, ...(manifest.weights.fourier ? [manifest.weights.fourier] : [])];
+  const need = [
+    ...manifest.weights.kernels,
+    ...manifest.weights.biases,
+    ...(manifest.weights.fourier ? [manifest.weights.fourier] : []),
+  ];
   const missing = need.filter((n) => !tensors[n]);
-  if (missing.length) throw new ModelFormatError(`${where}/${TOPOLOGY_FILE}: the weights manifest lacks ${missing.join(', ')}`);
+  if (missing.length)
+    throw new ModelFormatError(`${where}/${TOPOLOGY_FILE}: the weights manifest lacks ${missing.join(', ')}`);
   return { manifest, tensors };
 }
 
 export class ModelFormatError extends Error {}
 
 /** A model and the problem view it evaluates on, rebuilt from the saved artifacts. */
-export function modelFromArtifacts(manifest: PinnManifest, tensors: Record<string, tf.Tensor>): { model: Model; view: ModelProblem & { name: string } } {
+export function modelFromArtifacts(
+  manifest: PinnManifest,
+  tensors: Record<string, tf.Tensor>,
+): { model: Model; view: ModelProblem & { name: string } } {
   const w = manifest.weights;
   const weights = w.kernels.map((n) => tf.variable(tensors[n]!, false));
   const biases = w.biases.map((n) => tf.variable(tf.reshape(tensors[n]!, [1, -1]), false));
@@ -203,14 +269,22 @@ export function modelFromArtifacts(manifest: PinnManifest, tensors: Record<strin
   for (const [name, t] of Object.entries(tensors)) if (name !== w.fourier) t.dispose();
   const net: NetworkParams = {
     shape: {
-      inputs: manifest.network.inputs, hidden: manifest.network.hidden, outputs: manifest.network.outputs,
-      activation: manifest.network.activation, fourierFeatures: manifest.network.fourier_features,
+      inputs: manifest.network.inputs,
+      hidden: manifest.network.hidden,
+      outputs: manifest.network.outputs,
+      activation: manifest.network.activation,
+      fourierFeatures: manifest.network.fourier_features,
     },
-    weights, biases, fourier,
+    weights,
+    biases,
+    fourier,
   };
   const unknowns = new Map(Object.entries(manifest.unknowns).map(([k, v]) => [k, tf.variable(tf.scalar(v), false)]));
   const model: Model = {
-    net, shift: manifest.input.shift, scale: manifest.input.scale, unknowns,
+    net,
+    shift: manifest.input.shift,
+    scale: manifest.input.scale,
+    unknowns,
     transforms: new Map(Object.entries(manifest.transforms)),
   };
   const view = {

@@ -1,4 +1,26 @@
 /** The network and its trainable state: parameters, input scaling, unknown constants, output transforms, saved model files. */
-export { MANIFEST_FILE, MODEL_DIR, modelFiles, modelFromArtifacts, readModelFiles, SPEC_FILE, TOPOLOGY_FILE, WEIGHTS_FILE, type PinnManifest } from './format.js';
-export { batchEnv, createModel, disposeBatch, disposeModel, fieldJets, makeBatch, rawName, trainableVariables, type Batch, type Model, type ModelProblem } from './model.js';
+export {
+  MANIFEST_FILE,
+  MODEL_DIR,
+  modelFiles,
+  modelFromArtifacts,
+  readModelFiles,
+  SPEC_FILE,
+  TOPOLOGY_FILE,
+  WEIGHTS_FILE,
+  type PinnManifest,
+} from './format.js';
+export {
+  batchEnv,
+  createModel,
+  disposeBatch,
+  disposeModel,
+  fieldJets,
+  makeBatch,
+  rawName,
+  trainableVariables,
+  type Batch,
+  type Model,
+  type ModelProblem,
+} from './model.js';
 export { parameterCount } from './network.js';

@@ -39,18 +39,29 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
   const spec = problem.spec;
   const lo = [...problem.geometry.bbox.min];
   const hi = [...problem.geometry.bbox.max];
-  if (problem.time) { lo.push(problem.time.min); hi.push(problem.time.max); }
+  if (problem.time) {
+    lo.push(problem.time.min);
+    hi.push(problem.time.max);
+  }
   const shift = lo.map((a, i) => (a + hi[i]!) / 2);
   const scale = lo.map((a, i) => 2 / (hi[i]! - a));
-  const net = createNetwork({
-    inputs: problem.variables.length,
-    hidden: spec.network.hidden,
-    outputs: problem.fields.length,
-    activation: spec.network.activation,
-    fourierFeatures: spec.network.fourierFeatures,
-    firstLayer: spec.network.firstLayer,
-  }, rng);
-  const unknowns = new Map(problem.unknowns.map((u, k) => [u.name, tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`))]));
+  const net = createNetwork(
+    {
+      inputs: problem.variables.length,
+      hidden: spec.network.hidden,
+      outputs: problem.fields.length,
+      activation: spec.network.activation,
+      fourierFeatures: spec.network.fourierFeatures,
+      firstLayer: spec.network.firstLayer,
+    },
+    rng,
+  );
+  const unknowns = new Map(
+    problem.unknowns.map((u, k) => [
+      u.name,
+      tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`)),
+    ]),
+  );
   return { net, shift, scale, unknowns, transforms };
 }
 
@@ -82,13 +93,29 @@ export function disposeBatch(b: Batch): void {
 export type ModelProblem = Pick<Problem, 'variables' | 'fields' | 'constants' | 'spatialIndex'>;
 
 /** Environment for evaluating expressions on a batch, given field jets. */
-export function batchEnv(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels, fields: Map<string, J.Jet>): EvalEnv {
+export function batchEnv(
+  problem: ModelProblem,
+  model: Model,
+  batch: Batch,
+  ch: J.Channels,
+  fields: Map<string, J.Jet>,
+): EvalEnv {
   const varIndex = new Map(problem.variables.map((v, i) => [v, i]));
   const vars = new Map<string, J.Jet>(problem.variables.map((v, i) => [v, J.inputVariable(ch, i, batch.columns[i]!)]));
   for (const [name, t] of batch.extra) vars.set(name, J.constant(ch, t));
   const consts = new Map<string, number | tf.Tensor>(problem.constants);
   for (const [k, v] of model.unknowns) consts.set(k, v);
-  return { ch, n: batch.n, varIndex, vars, consts, fields, fieldChannels: ch, spatial: problem.spatialIndex, normals: batch.normals };
+  return {
+    ch,
+    n: batch.n,
+    varIndex,
+    vars,
+    consts,
+    fields,
+    fieldChannels: ch,
+    spatial: problem.spatialIndex,
+    normals: batch.normals,
+  };
 }
 
 /** Field jets on a batch with the given channels, output transforms applied. */

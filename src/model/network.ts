@@ -82,7 +82,8 @@ export function createNetwork(shape: NetworkShape, rng: Rng): NetworkParams {
     const fanOut = sizes[l + 1]!;
     const std = initStd(shape, l, fanIn, fanOut);
     // Behind sin units: uniform, as SIREN (its bounded support keeps every pre-activation's scale).
-    const uniform = (shape.activation === 'sin' && l > 0) || (l === 0 && shape.firstLayer === 'unit' && !shape.fourierFeatures);
+    const uniform =
+      (shape.activation === 'sin' && l > 0) || (l === 0 && shape.firstLayer === 'unit' && !shape.fourierFeatures);
     const w = uniform
       ? Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng.next() - 1) * std * Math.sqrt(3))
       : normalSamples(rng, fanIn * fanOut).map((v) => v * std);

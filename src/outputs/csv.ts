@@ -20,11 +20,19 @@ export function fieldsCsv(table: FieldTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function lossCsv(history: LossHistory, extra: { names: string[]; values: number[][] } = { names: [], values: [] }): string {
+export function lossCsv(
+  history: LossHistory,
+  extra: { names: string[]; values: number[][] } = { names: [], values: [] },
+): string {
   const header = ['iteration', 'total', ...history.parts, ...extra.names];
   const lines = [header.join(',')];
   history.iterations.forEach((it, k) => {
-    const row = [String(it), formatNumber(history.total[k]!), ...history.values.map((v) => formatNumber(v[k]!)), ...extra.values.map((v) => formatNumber(v[k] ?? NaN))];
+    const row = [
+      String(it),
+      formatNumber(history.total[k]!),
+      ...history.values.map((v) => formatNumber(v[k]!)),
+      ...extra.values.map((v) => formatNumber(v[k] ?? NaN)),
+    ];
     lines.push(row.join(','));
   });
   return `${lines.join('\n')}\n`;

@@ -48,7 +48,9 @@ export function fieldEnergy(problem: Problem, table: FieldTable): EnergyReport |
   const { counts, min, max, inside } = table.grid;
   const weights = gridWeights(counts, min, max);
   const nodeOfRow: number[] = [];
-  inside.forEach((v, k) => { if (v) nodeOfRow.push(k); });
+  inside.forEach((v, k) => {
+    if (v) nodeOfRow.push(k);
+  });
   const perTime = nodeOfRow.length;
   const c = table.columns.length;
   const col = (name: string) => table.columns.indexOf(name);
@@ -66,7 +68,7 @@ export function fieldEnergy(problem: Problem, table: FieldTable): EnergyReport |
       const row = (i: number) => table.data[r * c + i]!;
       const at = (name: string) => {
         const vi = table.variables.indexOf(name);
-        return vi >= 0 && vi < nv ? row(vi) : problem.constants.get(name) ?? NaN;
+        return vi >= 0 && vi < nv ? row(vi) : (problem.constants.get(name) ?? NaN);
       };
       const eps = evalNumeric(em.permittivity, { tolerance: 0, value: at });
       const mu = evalNumeric(em.permeability, { tolerance: 0, value: at });

@@ -12,7 +12,10 @@ import type { FieldTable } from './table.js';
 
 const CHUNK = 16384;
 
-export function gridNodes(problem: Problem, counts: number[]): { coords: Float64Array; inside: Uint8Array; nodes: number } {
+export function gridNodes(
+  problem: Problem,
+  counts: number[],
+): { coords: Float64Array; inside: Uint8Array; nodes: number } {
   const { min, max } = problem.geometry.bbox;
   const dim = problem.dim;
   const nodes = counts.reduce((a, b) => a * b, 1);
@@ -68,7 +71,7 @@ export function exactValues(problem: Problem, field: string, points: Float64Arra
       tolerance: 0,
       value: (name) => {
         const k = index.get(name);
-        return k !== undefined ? points[i * nVars + k]! : problem.constants.get(name) ?? NaN;
+        return k !== undefined ? points[i * nVars + k]! : (problem.constants.get(name) ?? NaN);
       },
     });
   }
@@ -98,7 +101,11 @@ export function fieldTable(problem: Problem, model: Model): FieldTable {
   const values = evaluateFields(problem, model, points);
   const exactFields = problem.fields.filter((f) => problem.exact.has(f));
   const exact = new Map(exactFields.map((f) => [f, exactValues(problem, f, points)]));
-  const columns = [...problem.variables, ...problem.fields, ...exactFields.flatMap((f) => [`${f}_exact`, `${f}_error`])];
+  const columns = [
+    ...problem.variables,
+    ...problem.fields,
+    ...exactFields.flatMap((f) => [`${f}_exact`, `${f}_error`]),
+  ];
   const c = columns.length;
   const nf = problem.fields.length;
   const data = new Float64Array(rows * c);
@@ -113,7 +120,11 @@ export function fieldTable(problem: Problem, model: Model): FieldTable {
     });
   }
   return {
-    variables: problem.variables, fields: problem.fields, columns, data, rows,
+    variables: problem.variables,
+    fields: problem.fields,
+    columns,
+    data,
+    rows,
     grid: { counts, min: problem.geometry.bbox.min, max: problem.geometry.bbox.max, inside },
     times,
   };
@@ -136,7 +147,10 @@ export function fieldErrors(table: FieldTable): Record<string, { l2_relative: nu
       den += ex * ex;
       maxAbs = Math.max(maxAbs, Math.abs(err));
     }
-    out[f] = { l2_relative: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num / Math.max(table.rows, 1)), max_abs: maxAbs };
+    out[f] = {
+      l2_relative: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num / Math.max(table.rows, 1)),
+      max_abs: maxAbs,
+    };
   }
   return out;
 }

@@ -85,7 +85,8 @@ function errorsSection(errors: unknown): string {
   if (!isRecord(errors) || Object.keys(errors).length === 0) return '';
   const measures = [...new Set(Object.values(errors).flatMap((e) => (isRecord(e) ? Object.keys(e) : [])))];
   const rows = Object.entries(errors).map(
-    ([field, e]) => `<td>${escapeHtml(field)}</td>${measures.map((m) => cell(isRecord(e) ? e[m] : undefined)).join('')}`,
+    ([field, e]) =>
+      `<td>${escapeHtml(field)}</td>${measures.map((m) => cell(isRecord(e) ? e[m] : undefined)).join('')}`,
   );
   return `<h2>Errors against the exact solution</h2>\n${table(['field', ...measures.map(escapeHtml)], rows)}`;
 }
@@ -128,5 +129,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }

@@ -18,7 +18,11 @@ export interface Violation {
 }
 
 export function measureViolations(
-  problem: Problem, model: Model, sampler: UnitSampler, timeSampler: UnitSampler, counts: PointCounts,
+  problem: Problem,
+  model: Model,
+  sampler: UnitSampler,
+  timeSampler: UnitSampler,
+  counts: PointCounts,
   imposedBy: (name: string) => string | undefined,
 ): Violation[] {
   const terms = problem.terms.filter((t) => t.kind !== 'equation');
@@ -42,8 +46,12 @@ export function measureViolations(
           }
         }
         out.push({
-          name: r.term.name, kind: r.term.kind === 'inequality' ? 'inequality' : r.term.kind === 'data' ? 'data' : 'condition',
-          rms: Math.sqrt(sumSq / Math.max(n, 1)), max, points: n / r.values.length, imposed: imposedBy(r.term.name),
+          name: r.term.name,
+          kind: r.term.kind === 'inequality' ? 'inequality' : r.term.kind === 'data' ? 'data' : 'condition',
+          rms: Math.sqrt(sumSq / Math.max(n, 1)),
+          max,
+          points: n / r.values.length,
+          imposed: imposedBy(r.term.name),
         });
       }
     });

@@ -88,7 +88,11 @@ export function toVtu(table: FieldTable, timeIndex = 0): string {
     dataArray({ type: 'Float64', NumberOfComponents: 3, format: 'ascii' }, points, 1),
     '      </Points>',
     '      <Cells>',
-    dataArray({ type: 'Int64', Name: 'connectivity', format: 'ascii' }, cells.connectivity.map(String), cellsPerLine(cells)),
+    dataArray(
+      { type: 'Int64', Name: 'connectivity', format: 'ascii' },
+      cells.connectivity.map(String),
+      cellsPerLine(cells),
+    ),
     dataArray({ type: 'Int64', Name: 'offsets', format: 'ascii' }, cells.offsets.map(String), 12),
     dataArray({ type: 'UInt8', Name: 'types', format: 'ascii' }, cells.types.map(String), 24),
     '      </Cells>',
@@ -190,7 +194,11 @@ function timeFieldData(table: FieldTable, timeIndex: number): string[] {
   if (table.times.length === 0) return [];
   return [
     '    <FieldData>',
-    dataArray({ type: 'Float64', Name: 'TimeValue', NumberOfTuples: 1, format: 'ascii' }, [String(table.times[timeIndex])], 1),
+    dataArray(
+      { type: 'Float64', Name: 'TimeValue', NumberOfTuples: 1, format: 'ascii' },
+      [String(table.times[timeIndex])],
+      1,
+    ),
     '    </FieldData>',
   ];
 }
@@ -233,5 +241,10 @@ function float32Text(v: number): string {
 
 /** Field names are user strings; keep them from breaking the XML. */
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }

@@ -15,7 +15,8 @@ export function everyDiagnostic(err: SpecError): Diagnostic[] {
       // Only located spec errors count; anything else a partial spec trips over is a consequence.
       if (e instanceof SpecError) {
         for (const d of e.diagnostics) {
-          if (!list.some((x) => x.loc.file === d.loc.file && x.loc.line === d.loc.line && x.loc.col === d.loc.col)) list.push(d);
+          if (!list.some((x) => x.loc.file === d.loc.file && x.loc.line === d.loc.line && x.loc.col === d.loc.col))
+            list.push(d);
         }
       }
     }

@@ -32,12 +32,19 @@ export function conditionTerms(ctx: BuildContext): Term[] {
   const terms: Term[] = [];
   for (const c of ctx.spec.conditions) {
     const where = c.on;
-    if (where.kind === 'initial' && !ctx.spec.time) { ctx.diags.error(c.loc, "an initial condition needs 'time: [start, end]' in the spec"); continue; }
+    if (where.kind === 'initial' && !ctx.spec.time) {
+      ctx.diags.error(c.loc, "an initial condition needs 'time: [start, end]' in the spec");
+      continue;
+    }
     const geometry = ctx.geometry;
     const set = geometry ? pointSetFor(where, geometry, ctx, c.loc) : undefined;
     if (!geometry || !set) continue;
     const site: ConditionSite = {
-      set, label: describeTarget(where), onBoundary: set.kind === 'boundary', geometry, dir,
+      set,
+      label: describeTarget(where),
+      onBoundary: set.kind === 'boundary',
+      geometry,
+      dir,
       base: { kind: 'condition', set, strategy: c.strategy, weight: c.weight, loc: c.loc },
     };
     terms.push(...termsOf(c, site, ctx));
@@ -47,34 +54,69 @@ export function conditionTerms(ctx: BuildContext): Term[] {
 
 function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext): Term[] {
   switch (c.kind) {
-    case 'dirichlet': case 'neumann': return valueTerms(c.kind, c.values, c.loc, site, ctx);
-    case 'robin': return robinTerms(c.values, c.loc, site, ctx);
-    case 'equation': return equationTerms(c.equations, site, ctx);
-    case 'initial': return initialTerms(c.value, c.rate, site, ctx);
-    case 'pec': return pecTerms(c.loc, site, ctx);
-    case 'conductor': return conductorTerms(c.potential, c.loc, site, ctx);
-    case 'data': return dataTerms(c.file, c.fileLoc, site, ctx);
-    case 'periodic': return periodicTerms(c.axis, c.axisLoc ?? c.loc, site, ctx);
+    case 'dirichlet':
+    case 'neumann':
+      return valueTerms(c.kind, c.values, c.loc, site, ctx);
+    case 'robin':
+      return robinTerms(c.values, c.loc, site, ctx);
+    case 'equation':
+      return equationTerms(c.equations, site, ctx);
+    case 'initial':
+      return initialTerms(c.value, c.rate, site, ctx);
+    case 'pec':
+      return pecTerms(c.loc, site, ctx);
+    case 'conductor':
+      return conductorTerms(c.potential, c.loc, site, ctx);
+    case 'data':
+      return dataTerms(c.file, c.fileLoc, site, ctx);
+    case 'periodic':
+      return periodicTerms(c.axis, c.axisLoc ?? c.loc, site, ctx);
   }
 }
 
 /** A condition's value for field `f` (no derivatives; the normal on a boundary), or undefined after reporting why not. */
 function valueExpr(f: string, src: SourceExpr, site: ConditionSite, ctx: BuildContext): Expr | undefined {
-  if (!ctx.fields.includes(f)) { ctx.diags.error(src.keyLoc ?? src.loc, `unknown field '${f}'${didYouMean(f, ctx.fields)}; expected one of ${ctx.fields.join(', ')}`); return undefined; }
+  if (!ctx.fields.includes(f)) {
+    ctx.diags.error(
+      src.keyLoc ?? src.loc,
+      `unknown field '${f}'${didYouMean(f, ctx.fields)}; expected one of ${ctx.fields.join(', ')}`,
+    );
+    return undefined;
+  }
   const e = compile(src, nameScope(ctx, site.onBoundary, false), ctx.diags, false);
   return e && finish(ctx, e);
 }
 
-function valueTerms(kind: 'dirichlet' | 'neumann', values: Record<string, SourceExpr>, loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
+function valueTerms(
+  kind: 'dirichlet' | 'neumann',
+  values: Record<string, SourceExpr>,
+  loc: SourceLoc,
+  site: ConditionSite,
+  ctx: BuildContext,
+): Term[] {
   const terms: Term[] = [];
   for (const [f, src] of Object.entries(values)) {
     const g = valueExpr(f, src, site, ctx);
     if (!g) continue;
     if (kind === 'dirichlet') {
-      terms.push({ ...site.base, name: `dirichlet ${f} on ${site.label}`, form: 'dirichlet', residuals: [sub(fieldRef(f), g)], hardValues: [{ field: f, value: g }] });
+      terms.push({
+        ...site.base,
+        name: `dirichlet ${f} on ${site.label}`,
+        form: 'dirichlet',
+        residuals: [sub(fieldRef(f), g)],
+        hardValues: [{ field: f, value: g }],
+      });
     } else {
-      if (!site.onBoundary) { ctx.diags.error(loc, 'a neumann condition needs a boundary part (it uses the outward normal)'); continue; }
-      terms.push({ ...site.base, name: `neumann ${f} on ${site.label}`, form: 'neumann', residuals: [sub({ kind: 'dn', field: f }, g)] });
+      if (!site.onBoundary) {
+        ctx.diags.error(loc, 'a neumann condition needs a boundary part (it uses the outward normal)');
+        continue;
+      }
+      terms.push({
+        ...site.base,
+        name: `neumann ${f} on ${site.label}`,
+        form: 'neumann',
+        residuals: [sub({ kind: 'dn', field: f }, g)],
+      });
     }
   }
   return terms;
@@ -82,14 +124,25 @@ function valueTerms(kind: 'dirichlet' | 'neumann', values: Record<string, Source
 
 /** a u + b du/dn = value. */
 function robinTerms(
-  values: Record<string, { a: SourceExpr; b: SourceExpr; value: SourceExpr }>, loc: SourceLoc, site: ConditionSite, ctx: BuildContext,
+  values: Record<string, { a: SourceExpr; b: SourceExpr; value: SourceExpr }>,
+  loc: SourceLoc,
+  site: ConditionSite,
+  ctx: BuildContext,
 ): Term[] {
-  if (!site.onBoundary) { ctx.diags.error(loc, 'a robin condition needs a boundary part (it uses the outward normal)'); return []; }
+  if (!site.onBoundary) {
+    ctx.diags.error(loc, 'a robin condition needs a boundary part (it uses the outward normal)');
+    return [];
+  }
   const terms: Term[] = [];
   for (const [f, abv] of Object.entries(values)) {
     const [a, b, v] = [abv.a, abv.b, abv.value].map((s) => valueExpr(f, s, site, ctx));
     if (!a || !b || !v) continue;
-    terms.push({ ...site.base, name: `robin ${f} on ${site.label}`, form: 'robin', residuals: [sub(add(mul(a, fieldRef(f)), mul(b, { kind: 'dn', field: f })), v)] });
+    terms.push({
+      ...site.base,
+      name: `robin ${f} on ${site.label}`,
+      form: 'robin',
+      residuals: [sub(add(mul(a, fieldRef(f)), mul(b, { kind: 'dn', field: f })), v)],
+    });
   }
   return terms;
 }
@@ -98,29 +151,62 @@ function equationTerms(equations: SourceExpr[], site: ConditionSite, ctx: BuildC
   const terms: Term[] = [];
   for (const src of equations) {
     const e = compile(src, nameScope(ctx, site.onBoundary), ctx.diags, true);
-    if (e) terms.push({ ...site.base, name: `equation ${src.text.trim()} on ${site.label}`, form: 'equation', residuals: [finish(ctx, e)] });
+    if (e)
+      terms.push({
+        ...site.base,
+        name: `equation ${src.text.trim()} on ${site.label}`,
+        form: 'equation',
+        residuals: [finish(ctx, e)],
+      });
   }
   return terms;
 }
 
 /** Initial values u = g (imposable exactly) and rates u_t = g at the start time. */
-function initialTerms(value: Record<string, SourceExpr>, rate: Record<string, SourceExpr>, site: ConditionSite, ctx: BuildContext): Term[] {
+function initialTerms(
+  value: Record<string, SourceExpr>,
+  rate: Record<string, SourceExpr>,
+  site: ConditionSite,
+  ctx: BuildContext,
+): Term[] {
   const terms: Term[] = [];
   for (const [f, src] of Object.entries(value)) {
     const g = valueExpr(f, src, site, ctx);
-    if (g) terms.push({ ...site.base, name: `initial value ${f}`, form: 'initial-value', residuals: [sub(fieldRef(f), g)], hardValues: [{ field: f, value: g }] });
+    if (g)
+      terms.push({
+        ...site.base,
+        name: `initial value ${f}`,
+        form: 'initial-value',
+        residuals: [sub(fieldRef(f), g)],
+        hardValues: [{ field: f, value: g }],
+      });
   }
   for (const [f, src] of Object.entries(rate)) {
     const g = valueExpr(f, src, site, ctx);
-    if (g) terms.push({ ...site.base, name: `initial rate ${f}_t`, form: 'initial-rate', residuals: [sub(fieldRef(f, 't'), g)] });
+    if (g)
+      terms.push({
+        ...site.base,
+        name: `initial rate ${f}_t`,
+        form: 'initial-rate',
+        residuals: [sub(fieldRef(f, 't'), g)],
+      });
   }
   return terms;
 }
 
 function pecTerms(loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
   const pec = pecResiduals(ctx.fields, ctx.dim);
-  if (!pec) { ctx.diags.error(loc, `pec needs electric field components among the fields (Ez for TM, Ex and Ey for TE, Ex, Ey, Ez in 3D); fields are ${ctx.fields.join(', ')}`); return []; }
-  if (pec.needsNormal && !site.onBoundary) { ctx.diags.error(loc, 'pec with tangential components needs a boundary part'); return []; }
+  if (!pec) {
+    ctx.diags.error(
+      loc,
+      `pec needs electric field components among the fields (Ez for TM, Ex and Ey for TE, Ex, Ey, Ez in 3D); fields are ${ctx.fields.join(', ')}`,
+    );
+    return [];
+  }
+  if (pec.needsNormal && !site.onBoundary) {
+    ctx.diags.error(loc, 'pec with tangential components needs a boundary part');
+    return [];
+  }
   return [{ ...site.base, name: `pec on ${site.label}`, form: 'pec', residuals: pec.residuals, hardValues: pec.hard }];
 }
 
@@ -128,54 +214,106 @@ function pecTerms(loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[
 function conductorTerms(potential: SourceExpr, loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
   const fields = ctx.fields;
   const target = fields.includes('phi') ? 'phi' : fields.length === 1 ? fields[0]! : undefined;
-  if (!target) { ctx.diags.error(loc, "conductor sets the potential field 'phi' (or the only field); this problem has several fields and no 'phi'"); return []; }
+  if (!target) {
+    ctx.diags.error(
+      loc,
+      "conductor sets the potential field 'phi' (or the only field); this problem has several fields and no 'phi'",
+    );
+    return [];
+  }
   const v = compile(potential, nameScope(ctx, site.onBoundary, false), ctx.diags, false);
   if (!v) return [];
-  return [{
-    ...site.base, name: `conductor ${target} = ${potential.text} on ${site.label}`, form: 'dirichlet',
-    residuals: [sub(fieldRef(target), finish(ctx, v))], hardValues: [{ field: target, value: finish(ctx, v) }],
-  }];
+  return [
+    {
+      ...site.base,
+      name: `conductor ${target} = ${potential.text} on ${site.label}`,
+      form: 'dirichlet',
+      residuals: [sub(fieldRef(target), finish(ctx, v))],
+      hardValues: [{ field: target, value: finish(ctx, v) }],
+    },
+  ];
 }
 
 function dataTerms(file: string, fileLoc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
   const data = loadData(resolvePath(site.dir, file), fileLoc, ctx.variables, ctx.fields, ctx.diags);
   if (!data) return [];
-  return [{
-    ...site.base, kind: 'data', name: `data ${file}`, form: 'data', set: { kind: 'data', ...data },
-    residuals: data.columns.map((f) => sub(fieldRef(f), { kind: 'var', name: `__data_${f}` })),
-  }];
+  return [
+    {
+      ...site.base,
+      kind: 'data',
+      name: `data ${file}`,
+      form: 'data',
+      set: { kind: 'data', ...data },
+      residuals: data.columns.map((f) => sub(fieldRef(f), { kind: 'var', name: `__data_${f}` })),
+    },
+  ];
 }
 
 /** Every field and its derivative along the axis match on the two sides. */
 function periodicTerms(axisName: string, axisLoc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
   const axis = ctx.spatial.indexOf(axisName);
-  if (axis < 0) { ctx.diags.error(axisLoc, `periodic ${axisName}: '${axisName}' is not a spatial variable of this ${ctx.dim}D problem; expected one of ${ctx.spatial.join(', ')}`); return []; }
+  if (axis < 0) {
+    ctx.diags.error(
+      axisLoc,
+      `periodic ${axisName}: '${axisName}' is not a spatial variable of this ${ctx.dim}D problem; expected one of ${ctx.spatial.join(', ')}`,
+    );
+    return [];
+  }
   const geometry = site.geometry;
   const why = periodicProblem(geometry, axis, axisName);
-  if (why) { ctx.diags.error(axisLoc, why); return []; }
-  const set: PointSet = { kind: 'periodic', axis, label: `${axisName} = ${geometry.bbox.min[axis]} and ${axisName} = ${geometry.bbox.max[axis]}` };
-  return ctx.fields.map((f) => ({ ...site.base, set, name: `periodic ${f} in ${axisName}`, form: 'periodic', residuals: [fieldRef(f), fieldRef(f, axisName)] }));
+  if (why) {
+    ctx.diags.error(axisLoc, why);
+    return [];
+  }
+  const set: PointSet = {
+    kind: 'periodic',
+    axis,
+    label: `${axisName} = ${geometry.bbox.min[axis]} and ${axisName} = ${geometry.bbox.max[axis]}`,
+  };
+  return ctx.fields.map((f) => ({
+    ...site.base,
+    set,
+    name: `periodic ${f} in ${axisName}`,
+    form: 'periodic',
+    residuals: [fieldRef(f), fieldRef(f, axisName)],
+  }));
 }
 
 function describeTarget(t: ConditionTarget): string {
   switch (t.kind) {
-    case 'boundary': return 'boundary';
-    case 'part': return t.name;
-    case 'selector': return `"${t.expr.text}"`;
-    case 'initial': return 'initial';
-    case 'data': return 'data';
+    case 'boundary':
+      return 'boundary';
+    case 'part':
+      return t.name;
+    case 'selector':
+      return `"${t.expr.text}"`;
+    case 'initial':
+      return 'initial';
+    case 'data':
+      return 'data';
   }
 }
 
 /** The point set of a condition or inequality target; undefined after reporting an unknown part or a bad selector (and for data targets). */
-export function pointSetFor(target: ConditionTarget, geometry: Geometry, ctx: BuildContext, loc: SourceLoc): PointSet | undefined {
+export function pointSetFor(
+  target: ConditionTarget,
+  geometry: Geometry,
+  ctx: BuildContext,
+  loc: SourceLoc,
+): PointSet | undefined {
   switch (target.kind) {
-    case 'boundary': return { kind: 'boundary', selector: { kind: 'all' }, label: 'boundary' };
-    case 'initial': return { kind: 'initial' };
-    case 'data': return undefined;
+    case 'boundary':
+      return { kind: 'boundary', selector: { kind: 'all' }, label: 'boundary' };
+    case 'initial':
+      return { kind: 'initial' };
+    case 'data':
+      return undefined;
     case 'part': {
       if (!geometry.partNames.includes(target.name)) {
-        ctx.diags.error(target.loc ?? loc, `unknown boundary part '${target.name}'${didYouMean(target.name, [...geometry.partNames, 'boundary', 'initial'])}; expected boundary, initial, data${geometry.partNames.length ? `, ${geometry.partNames.join(', ')}` : ''} or an expression like "x == 1"`);
+        ctx.diags.error(
+          target.loc ?? loc,
+          `unknown boundary part '${target.name}'${didYouMean(target.name, [...geometry.partNames, 'boundary', 'initial'])}; expected boundary, initial, data${geometry.partNames.length ? `, ${geometry.partNames.join(', ')}` : ''} or an expression like "x == 1"`,
+        );
         return undefined;
       }
       return { kind: 'boundary', selector: { kind: 'name', name: target.name }, label: target.name };
@@ -184,7 +322,14 @@ export function pointSetFor(target: ConditionTarget, geometry: Geometry, ctx: Bu
       const spatial = ctx.variables.filter((v) => v !== 't');
       let e: Expr;
       try {
-        e = parseExpr(target.expr.text, { variables: spatial, fields: [], constants: ctx.constantNames, spatial, derivatives: false, boundary: false });
+        e = parseExpr(target.expr.text, {
+          variables: spatial,
+          fields: [],
+          constants: ctx.constantNames,
+          spatial,
+          derivatives: false,
+          boundary: false,
+        });
       } catch (err) {
         if (err instanceof ExprError) ctx.diags.error(exprLoc(target.expr, err.offset), err.message);
         return undefined;
@@ -199,12 +344,21 @@ export function pointSetFor(target: ConditionTarget, geometry: Geometry, ctx: Bu
  * A boundary selector expression as a point predicate; `==` holds within a
  * tolerance scaled to the domain size, since sampled points are never exact.
  */
-function selectorPredicate(e: Expr, spatial: string[], geometry: Geometry, known: ReadonlyMap<string, number>): (p: ArrayLike<number>) => boolean {
+function selectorPredicate(
+  e: Expr,
+  spatial: string[],
+  geometry: Geometry,
+  known: ReadonlyMap<string, number>,
+): (p: ArrayLike<number>) => boolean {
   const size = Math.max(...geometry.bbox.max.map((m, i) => m - geometry.bbox.min[i]!));
   const tol = 1e-6 * Math.max(1, size);
   const run = compileNumeric(e);
-  return (p) => run({
-    tolerance: tol,
-    value: (name) => { const i = spatial.indexOf(name); return i >= 0 ? p[i]! : known.get(name) ?? NaN; },
-  }) !== 0;
+  return (p) =>
+    run({
+      tolerance: tol,
+      value: (name) => {
+        const i = spatial.indexOf(name);
+        return i >= 0 ? p[i]! : (known.get(name) ?? NaN);
+      },
+    }) !== 0;
 }

@@ -25,7 +25,14 @@ export interface BuildContext {
 
 /** The names an expression of the problem may use; `boundary` allows the normal, `derivatives` the fields' derivatives. */
 export function nameScope(ctx: BuildContext, boundary: boolean, derivatives = true): NameScope {
-  return { variables: ctx.variables, fields: ctx.fields, constants: ctx.constantNames, spatial: ctx.spatial, derivatives, boundary };
+  return {
+    variables: ctx.variables,
+    fields: ctx.fields,
+    constants: ctx.constantNames,
+    spatial: ctx.spatial,
+    derivatives,
+    boundary,
+  };
 }
 
 /** An expression with the known constants folded in. */

@@ -11,7 +11,12 @@ import { estimateSampler } from './sampling/samplers.js';
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */
 const ASSUMED_GFLOPS = 5;
 
-export interface CostEstimate { flopsPerIteration: number; bytesPerIteration: number; msPerIteration: number; points: number }
+export interface CostEstimate {
+  flopsPerIteration: number;
+  bytesPerIteration: number;
+  msPerIteration: number;
+  points: number;
+}
 
 export function estimateCost(problem: Problem): CostEstimate {
   const spec = problem.spec;
@@ -20,9 +25,19 @@ export function estimateCost(problem: Problem): CostEstimate {
   let bytes = 0;
   let points = 0;
   for (const g of groupTerms(problem.terms)) {
-    const n = g.set.kind === 'domain' ? spec.training.points.domain : g.set.kind === 'initial' ? spec.training.points.initial : g.set.kind === 'data' ? g.set.points.length / problem.variables.length : spec.training.points.boundary;
+    const n =
+      g.set.kind === 'domain'
+        ? spec.training.points.domain
+        : g.set.kind === 'initial'
+          ? spec.training.points.initial
+          : g.set.kind === 'data'
+            ? g.set.points.length / problem.variables.length
+            : spec.training.points.boundary;
     points += n;
-    const ch = channelsFor(problem, g.terms.flatMap((t) => t.residuals));
+    const ch = channelsFor(
+      problem,
+      g.terms.flatMap((t) => t.residuals),
+    );
     const channels = 1 + ch.first.filter(Boolean).length + ch.second.length + (ch.lap ? 1 : 0);
     for (let l = 0; l + 1 < widths.length; l++) {
       // forward product per channel, then two products backward; ~8 saved activations per channel
@@ -39,12 +54,17 @@ export function describeProblem(problem: Problem): string {
   const g = problem.geometry;
   lines.push(`${problem.name}${spec.description ? ` - ${spec.description}` : ''}`);
   lines.push(`  variables: ${problem.variables.join(', ')}   fields: ${problem.fields.join(', ')}`);
-  lines.push(`  geometry: ${spec.geometry.kind}${spec.geometry.name ? ` '${spec.geometry.name}'` : ''}, ${problem.dim}D, bounding box [${g.bbox.min.join(', ')}] - [${g.bbox.max.join(', ')}], volume ${fmt(g.volume())}${g.partNames.length ? `, parts ${g.partNames.join(', ')}` : ''}`);
+  lines.push(
+    `  geometry: ${spec.geometry.kind}${spec.geometry.name ? ` '${spec.geometry.name}'` : ''}, ${problem.dim}D, bounding box [${g.bbox.min.join(', ')}] - [${g.bbox.max.join(', ')}], volume ${fmt(g.volume())}${g.partNames.length ? `, parts ${g.partNames.join(', ')}` : ''}`,
+  );
   if (problem.time) lines.push(`  time: [${problem.time.min}, ${problem.time.max}]`);
-  if (problem.constants.size) lines.push(`  constants: ${[...problem.constants].map(([k, v]) => `${k} = ${fmt(v)}`).join(', ')}`);
-  if (problem.unknowns.length) lines.push(`  unknowns (trained): ${problem.unknowns.map((u) => `${u.name} from ${u.initial}`).join(', ')}`);
+  if (problem.constants.size)
+    lines.push(`  constants: ${[...problem.constants].map(([k, v]) => `${k} = ${fmt(v)}`).join(', ')}`);
+  if (problem.unknowns.length)
+    lines.push(`  unknowns (trained): ${problem.unknowns.map((u) => `${u.name} from ${u.initial}`).join(', ')}`);
   lines.push('  equations:');
-  for (const t of problem.terms.filter((x) => x.kind === 'equation')) lines.push(`    ${t.name}`, ...t.residuals.map((r) => `      residual ${show(r)}`));
+  for (const t of problem.terms.filter((x) => x.kind === 'equation'))
+    lines.push(`    ${t.name}`, ...t.residuals.map((r) => `      residual ${show(r)}`));
   const others = problem.terms.filter((x) => x.kind !== 'equation');
   if (others.length) {
     lines.push('  conditions and constraints:');
@@ -59,20 +79,34 @@ export function describeProblem(problem: Problem): string {
         }
       } else if (t.set.kind === 'periodic') where = `paired sides ${t.set.label}`;
       else if (t.set.kind === 'data') where = `data (${t.set.points.length / problem.variables.length} points)`;
-      lines.push(`    ${t.kind} ${t.name} on ${where}${t.strategy ? ` [strategy ${t.strategy}]` : ''}${t.weight !== undefined ? ` [weight ${t.weight}]` : ''}`);
+      lines.push(
+        `    ${t.kind} ${t.name} on ${where}${t.strategy ? ` [strategy ${t.strategy}]` : ''}${t.weight !== undefined ? ` [weight ${t.weight}]` : ''}`,
+      );
     }
   }
   if (problem.exact.size) lines.push(`  exact: ${[...problem.exact].map(([f, e]) => `${f} = ${show(e)}`).join('; ')}`);
   const c = spec.constraints;
-  lines.push(`  strategy: ${c.strategy}, weights equations ${c.weights.equations}, conditions ${c.weights.conditions}, inequalities ${c.weights.inequalities}, data ${c.weights.data}`);
+  lines.push(
+    `  strategy: ${c.strategy}, weights equations ${c.weights.equations}, conditions ${c.weights.conditions}, inequalities ${c.weights.inequalities}, data ${c.weights.data}`,
+  );
   const n = spec.network;
-  lines.push(`  network: ${n.hidden.join(' x ')} ${n.activation}${n.fourierFeatures ? `, ${n.fourierFeatures.count} Fourier features (scale ${n.fourierFeatures.scale})` : ''}`);
+  lines.push(
+    `  network: ${n.hidden.join(' x ')} ${n.activation}${n.fourierFeatures ? `, ${n.fourierFeatures.count} Fourier features (scale ${n.fourierFeatures.scale})` : ''}`,
+  );
   const tr = spec.training;
-  lines.push(`  training: points domain ${tr.points.domain}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`);
-  lines.push(`  stages: ${tr.stages.map((s) => `${s.optimizer} ${s.iterations}${s.optimizer === 'adam' ? ` (lr ${s.lr}${s.lrFinal !== undefined ? ` to ${s.lrFinal}` : ''})` : ''}`).join(', ')}`);
+  lines.push(
+    `  training: points domain ${tr.points.domain}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`,
+  );
+  lines.push(
+    `  stages: ${tr.stages.map((s) => `${s.optimizer} ${s.iterations}${s.optimizer === 'adam' ? ` (lr ${s.lr}${s.lrFinal !== undefined ? ` to ${s.lrFinal}` : ''})` : ''}`).join(', ')}`,
+  );
   const est = estimateCost(problem);
-  lines.push(`  estimate: ~${fmt(est.flopsPerIteration / 1e6)} MFLOP and ~${fmt(est.bytesPerIteration / 2 ** 20)} MiB per iteration, ~${fmt(est.msPerIteration)} ms/iteration at ${ASSUMED_GFLOPS} GFLOP/s`);
-  lines.push(`  output: grid ${spec.output.grid.join(' x ')}${spec.output.times.length ? `, times ${spec.output.times.join(', ')}` : ''}; formats ${spec.output.formats.join(', ')}`);
+  lines.push(
+    `  estimate: ~${fmt(est.flopsPerIteration / 1e6)} MFLOP and ~${fmt(est.bytesPerIteration / 2 ** 20)} MiB per iteration, ~${fmt(est.msPerIteration)} ms/iteration at ${ASSUMED_GFLOPS} GFLOP/s`,
+  );
+  lines.push(
+    `  output: grid ${spec.output.grid.join(' x ')}${spec.output.times.length ? `, times ${spec.output.times.join(', ')}` : ''}; formats ${spec.output.formats.join(', ')}`,
+  );
   return lines.join('\n');
 }
 

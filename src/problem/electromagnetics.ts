@@ -11,7 +11,10 @@ import type { Problem } from './types.js';
  * normal; TM Ez = 0 does not, and is a value a `hard` strategy can impose.
  * Undefined when the fields hold no electric components.
  */
-export function pecResiduals(fields: string[], dim: number): { residuals: Expr[]; hard?: { field: string; value: Expr }[]; needsNormal: boolean } | undefined {
+export function pecResiduals(
+  fields: string[],
+  dim: number,
+): { residuals: Expr[]; hard?: { field: string; value: Expr }[]; needsNormal: boolean } | undefined {
   const has = (f: string) => fields.includes(f);
   const nx: Expr = { kind: 'normal', axis: 0 };
   const ny: Expr = { kind: 'normal', axis: 1 };
@@ -19,14 +22,19 @@ export function pecResiduals(fields: string[], dim: number): { residuals: Expr[]
   const E = (c: string) => fieldRef(`E${c}`);
   if (dim === 3 && has('Ex') && has('Ey') && has('Ez')) {
     return {
-      residuals: [sub(mul(ny, E('z')), mul(nz, E('y'))), sub(mul(nz, E('x')), mul(nx, E('z'))), sub(mul(nx, E('y')), mul(ny, E('x')))],
+      residuals: [
+        sub(mul(ny, E('z')), mul(nz, E('y'))),
+        sub(mul(nz, E('x')), mul(nx, E('z'))),
+        sub(mul(nx, E('y')), mul(ny, E('x'))),
+      ],
       needsNormal: true,
     };
   }
   if (dim === 2 && has('Ex') && has('Ey')) {
     return { residuals: [sub(mul(nx, E('y')), mul(ny, E('x')))], needsNormal: true };
   }
-  if (has('Ez')) return { residuals: [E('z')], hard: [{ field: 'Ez', value: { kind: 'num', value: 0 } }], needsNormal: false };
+  if (has('Ez'))
+    return { residuals: [E('z')], hard: [{ field: 'Ez', value: { kind: 'num', value: 0 } }], needsNormal: false };
   return undefined;
 }
 
@@ -39,11 +47,18 @@ const TIME_DOMAIN_MAXWELL: readonly TemplateName[] = ['maxwell-tm', 'maxwell-te'
  * problem's; `constants`: the known constants, folded into the materials.
  */
 export function electromagneticMetadata(
-  template: TemplateName, templateFields: string[], named: string[], params: ReadonlyMap<string, Expr>, constants: ReadonlyMap<string, number>,
+  template: TemplateName,
+  templateFields: string[],
+  named: string[],
+  params: ReadonlyMap<string, Expr>,
+  constants: ReadonlyMap<string, number>,
 ): Problem['electromagnetic'] {
-  if (!TIME_DOMAIN_MAXWELL.includes(template) || !params.has('permittivity') || !params.has('permeability')) return undefined;
+  if (!TIME_DOMAIN_MAXWELL.includes(template) || !params.has('permittivity') || !params.has('permeability'))
+    return undefined;
   return {
-    E: named.filter((_, i) => templateFields[i]!.startsWith('E')), H: named.filter((_, i) => templateFields[i]!.startsWith('H')),
-    permittivity: fold(params.get('permittivity')!, constants), permeability: fold(params.get('permeability')!, constants),
+    E: named.filter((_, i) => templateFields[i]!.startsWith('E')),
+    H: named.filter((_, i) => templateFields[i]!.startsWith('H')),
+    permittivity: fold(params.get('permittivity')!, constants),
+    permeability: fold(params.get('permeability')!, constants),
   };
 }

@@ -9,16 +9,32 @@ import type { Term } from './types.js';
 export function inequalityTerms(ctx: BuildContext): Term[] {
   const terms: Term[] = [];
   for (const q of ctx.spec.inequalities) {
-    const set = q.on.kind === 'domain' ? { kind: 'domain' as const }
-      : ctx.geometry ? pointSetFor(q.on as ConditionTarget, ctx.geometry, ctx, q.loc) : undefined;
+    const set =
+      q.on.kind === 'domain'
+        ? { kind: 'domain' as const }
+        : ctx.geometry
+          ? pointSetFor(q.on as ConditionTarget, ctx.geometry, ctx, q.loc)
+          : undefined;
     if (!set) continue;
     const e = compile(q.constraint, nameScope(ctx, set.kind === 'boundary'), ctx.diags, false);
     if (!e) continue;
     const gs = inequalityParts(e);
-    if (!gs) { ctx.diags.error(q.constraint.loc, `inequality '${q.constraint.text}' must compare two sides, e.g. "u >= 0" or "abs(Ez) <= 1"`); continue; }
+    if (!gs) {
+      ctx.diags.error(
+        q.constraint.loc,
+        `inequality '${q.constraint.text}' must compare two sides, e.g. "u >= 0" or "abs(Ez) <= 1"`,
+      );
+      continue;
+    }
     terms.push({
-      name: set.kind === 'boundary' ? `${q.constraint.text.trim()} on ${set.label}` : q.constraint.text.trim(), kind: 'inequality', form: 'inequality',
-      set, residuals: gs.map((g) => finish(ctx, g)), strategy: q.strategy, weight: q.weight, loc: q.loc,
+      name: set.kind === 'boundary' ? `${q.constraint.text.trim()} on ${set.label}` : q.constraint.text.trim(),
+      kind: 'inequality',
+      form: 'inequality',
+      set,
+      residuals: gs.map((g) => finish(ctx, g)),
+      strategy: q.strategy,
+      weight: q.weight,
+      loc: q.loc,
     });
   }
   return terms;

@@ -35,7 +35,10 @@ export function parameterBytes(problem: Problem): number {
   return params * 4 * 24;
 }
 
-const memoryRule = () => (process.env['PINN_MEMORY_FRACTION'] ? `PINN_MEMORY_FRACTION=${process.env['PINN_MEMORY_FRACTION']} of ${gib(totalmem())} GiB` : `the smaller of 8 GiB and half of ${gib(totalmem())} GiB; set PINN_MEMORY_FRACTION to change`);
+const memoryRule = () =>
+  process.env['PINN_MEMORY_FRACTION']
+    ? `PINN_MEMORY_FRACTION=${process.env['PINN_MEMORY_FRACTION']} of ${gib(totalmem())} GiB`
+    : `the smaller of 8 GiB and half of ${gib(totalmem())} GiB; set PINN_MEMORY_FRACTION to change`;
 
 const gib = (b: number) => (b / 2 ** 30).toFixed(b >= 10 * 2 ** 30 ? 0 : 1);
 
@@ -50,10 +53,13 @@ export function checkResources(problem: Problem, diags: Diagnostics): void {
   const pointsDriven = est.bytesPerIteration >= params;
   const locs = spec.locs ?? {};
   const at: SourceLoc = (pointsDriven
-    ? locs['training.points.domain'] ?? locs['training.points'] ?? locs['training']
-    : locs['network.hidden'] ?? locs['network']) ?? { file: spec.file, line: 1, col: 1 };
-  diags.error(at, `training would need about ${gib(total)} GiB of memory per iteration (estimate: ${est.points} points ` +
-    `(domain ${p.domain}, boundary ${p.boundary}${problem.time ? `, initial ${p.initial}` : ''}) through a ${spec.network.hidden.join('x')} network` +
-    `${params > 2 ** 30 ? ` with ${gib(params)} GiB of parameters and optimizer state` : ''}); at most ${gib(limit)} GiB is allowed here (${memoryRule()}); ` +
-    `expected fewer ${pointsDriven ? 'training.points' : 'or narrower network.hidden layers'} (use resample_every to see more points over time)`);
+    ? (locs['training.points.domain'] ?? locs['training.points'] ?? locs['training'])
+    : (locs['network.hidden'] ?? locs['network'])) ?? { file: spec.file, line: 1, col: 1 };
+  diags.error(
+    at,
+    `training would need about ${gib(total)} GiB of memory per iteration (estimate: ${est.points} points ` +
+      `(domain ${p.domain}, boundary ${p.boundary}${problem.time ? `, initial ${p.initial}` : ''}) through a ${spec.network.hidden.join('x')} network` +
+      `${params > 2 ** 30 ? ` with ${gib(params)} GiB of parameters and optimizer state` : ''}); at most ${gib(limit)} GiB is allowed here (${memoryRule()}); ` +
+      `expected fewer ${pointsDriven ? 'training.points' : 'or narrower network.hidden layers'} (use resample_every to see more points over time)`,
+  );
 }

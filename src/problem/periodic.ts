@@ -19,7 +19,13 @@ function inset(geometry: Geometry): number {
 }
 
 /** Whether the face point `others` (coordinates on the other axes) lies on both sides. */
-function onBothSides(geometry: Geometry, axis: number, others: ArrayLike<number>, eps: number, buf: Float64Array): boolean {
+function onBothSides(
+  geometry: Geometry,
+  axis: number,
+  others: ArrayLike<number>,
+  eps: number,
+  buf: Float64Array,
+): boolean {
   const dim = geometry.dim;
   for (let a = 0, k = 0; a < dim; a++) if (a !== axis) buf[a] = others[k++]!;
   buf[axis] = geometry.bbox.min[axis]! + eps;
@@ -60,7 +66,8 @@ export function periodicFace(geometry: Geometry, axis: number): { fraction: numb
   }
   const pts = facePoints(geometry, axis, estimateSampler()(PILOT, dim - 1), PILOT);
   let inside = 0;
-  for (let i = 0; i < PILOT; i++) if (onBothSides(geometry, axis, pts.subarray(i * (dim - 1), (i + 1) * (dim - 1)), eps, buf)) inside++;
+  for (let i = 0; i < PILOT; i++)
+    if (onBothSides(geometry, axis, pts.subarray(i * (dim - 1), (i + 1) * (dim - 1)), eps, buf)) inside++;
   const fraction = inside / PILOT;
   return { fraction, measure: fraction * faceArea };
 }
@@ -71,8 +78,10 @@ export function periodicProblem(geometry: Geometry, axis: number, axisName: stri
   if (fraction >= MIN_FACE_FRACTION) return undefined;
   const lo = geometry.bbox.min[axis]!;
   const hi = geometry.bbox.max[axis]!;
-  return `periodic ${axisName} needs flat sides at ${axisName} = ${lo} and ${axisName} = ${hi} facing each other (as a rectangle or box has); ` +
-    `this geometry shares ${(100 * fraction).toFixed(1)}% of its extent between those sides; expected a geometry with box-like extent along ${axisName}`;
+  return (
+    `periodic ${axisName} needs flat sides at ${axisName} = ${lo} and ${axisName} = ${hi} facing each other (as a rectangle or box has); ` +
+    `this geometry shares ${(100 * fraction).toFixed(1)}% of its extent between those sides; expected a geometry with box-like extent along ${axisName}`
+  );
 }
 
 /**
@@ -80,7 +89,12 @@ export function periodicProblem(geometry: Geometry, axis: number, axisName: stri
  * high-side rows; 2n * nVars numbers). With time, `t` is drawn once per pair.
  */
 export function samplePeriodicPairs(
-  geometry: Geometry, axis: number, n: number, sampler: UnitSampler, nVars: number, time?: { min: number; max: number },
+  geometry: Geometry,
+  axis: number,
+  n: number,
+  sampler: UnitSampler,
+  nVars: number,
+  time?: { min: number; max: number },
 ): Float64Array {
   const dim = geometry.dim;
   const k = dim - 1 + (time ? 1 : 0);
@@ -90,7 +104,10 @@ export function samplePeriodicPairs(
   const lo = geometry.bbox.min[axis]!;
   const hi = geometry.bbox.max[axis]!;
   const write = (row: number, others: ArrayLike<number>, t: number | undefined) => {
-    for (const [r, side] of [[row, lo], [row + n, hi]] as const) {
+    for (const [r, side] of [
+      [row, lo],
+      [row + n, hi],
+    ] as const) {
       for (let a = 0, j = 0; a < dim; a++) out[r * nVars + a] = a === axis ? side : others[j++]!;
       if (time) out[r * nVars + dim] = t!;
     }
@@ -100,7 +117,7 @@ export function samplePeriodicPairs(
     return out;
   }
   const { fraction } = periodicFace(geometry, axis);
-  let m = Math.ceil(n / Math.max(fraction, MIN_FACE_FRACTION) * 1.2) + 16;
+  let m = Math.ceil((n / Math.max(fraction, MIN_FACE_FRACTION)) * 1.2) + 16;
   for (let attempt = 0; attempt < 6; attempt++, m *= 2) {
     const unit = sampler(m, k);
     const space = dim > 1 ? facePoints(geometry, axis, spaceColumns(unit, m, k, dim - 1), m) : new Float64Array(0);
@@ -113,7 +130,9 @@ export function samplePeriodicPairs(
     }
     if (found === n) return out;
   }
-  throw new Error(`could not place ${n} periodic point pairs along axis ${axis}; the sides share too little of the geometry's extent`);
+  throw new Error(
+    `could not place ${n} periodic point pairs along axis ${axis}; the sides share too little of the geometry's extent`,
+  );
 }
 
 /** The first `cols` columns of an m x k unit sample. */

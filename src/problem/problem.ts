@@ -27,12 +27,24 @@ export function buildProblem(spec: Spec): Problem {
 
   // Fields: listed, or from the templates.
   const fields = spec.fields.length > 0 ? spec.fields : fieldsFromTemplates(spec);
-  if (fields.length === 0) diags.error({ file: spec.file, line: 1, col: 1 }, "no fields: add 'fields: [u]' (the unknowns the network outputs) or use a template");
+  if (fields.length === 0)
+    diags.error(
+      { file: spec.file, line: 1, col: 1 },
+      "no fields: add 'fields: [u]' (the unknowns the network outputs) or use a template",
+    );
   checkTemplates(spec, fields, dim, diags);
 
   const { constants, unknowns } = readConstants(spec, fields, diags);
   const ctx: BuildContext = {
-    spec, diags, dim, spatial, variables, fields, constants, constantNames: [...constants.keys(), ...unknowns.map((u) => u.name)], geometry,
+    spec,
+    diags,
+    dim,
+    spatial,
+    variables,
+    fields,
+    constants,
+    constantNames: [...constants.keys(), ...unknowns.map((u) => u.name)],
+    geometry,
   };
 
   // Equations: written ones, then template expansions; then conditions and inequalities.
@@ -43,13 +55,28 @@ export function buildProblem(spec: Spec): Problem {
   const exact = exactSolution(ctx);
   checkActivation(spec, terms, diags);
   if (terms.length === 0 && diags.ok) {
-    diags.error(spec.locs?.['equations'] ?? { file: spec.file, line: 1, col: 1 }, 'the problem has nothing to train on; expected at least one equation');
+    diags.error(
+      spec.locs?.['equations'] ?? { file: spec.file, line: 1, col: 1 },
+      'the problem has nothing to train on; expected at least one equation',
+    );
   }
   diags.throwIfAny();
   const electromagnetic = expanded.electromagnetic;
   const problem: Problem = {
-    spec, name: spec.name, variables, spatialIndex: spatial.map((_, i) => i), dim, time: spec.time && { min: spec.time.min, max: spec.time.max },
-    fields, constants, unknowns, geometry: geometry!, terms, exact, equationText, ...(electromagnetic ? { electromagnetic } : {}),
+    spec,
+    name: spec.name,
+    variables,
+    spatialIndex: spatial.map((_, i) => i),
+    dim,
+    time: spec.time && { min: spec.time.min, max: spec.time.max },
+    fields,
+    constants,
+    unknowns,
+    geometry: geometry!,
+    terms,
+    exact,
+    equationText,
+    ...(electromagnetic ? { electromagnetic } : {}),
   };
   checkResources(problem, diags);
   diags.throwIfAny();
@@ -69,13 +96,34 @@ function geometryOf(spec: Spec, diags: Diagnostics): Geometry | undefined {
 function readConstants(spec: Spec, fields: string[], diags: Diagnostics): Pick<Problem, 'constants' | 'unknowns'> {
   const constants = new Map<string, number>();
   const unknowns: { name: string; initial: number }[] = [];
-  const constScope: NameScope = { variables: [], fields: [], constants: [], spatial: [], derivatives: false, boundary: false };
+  const constScope: NameScope = {
+    variables: [],
+    fields: [],
+    constants: [],
+    spatial: [],
+    derivatives: false,
+    boundary: false,
+  };
   for (const c of spec.constants) {
-    if (fields.includes(c.name)) { diags.error(c.loc, `constant '${c.name}' has the name of a field`); continue; }
-    const e = compile(c.value, { ...constScope, constants: [...constants.keys(), ...unknowns.map((u) => u.name)] }, diags, false);
+    if (fields.includes(c.name)) {
+      diags.error(c.loc, `constant '${c.name}' has the name of a field`);
+      continue;
+    }
+    const e = compile(
+      c.value,
+      { ...constScope, constants: [...constants.keys(), ...unknowns.map((u) => u.name)] },
+      diags,
+      false,
+    );
     if (!e) continue;
     const v = fold(e, constants);
-    if (v.kind !== 'num') { diags.error(c.value.loc, `constant '${c.name}' must evaluate to a number; it may use only numbers and earlier known constants`); continue; }
+    if (v.kind !== 'num') {
+      diags.error(
+        c.value.loc,
+        `constant '${c.name}' must evaluate to a number; it may use only numbers and earlier known constants`,
+      );
+      continue;
+    }
     if (c.unknown) unknowns.push({ name: c.name, initial: v.value });
     else constants.set(c.name, v.value);
   }
@@ -90,21 +138,35 @@ function writtenEquations(ctx: BuildContext): { terms: Term[]; equationText: str
     const e = compile(eq, nameScope(ctx, false), ctx.diags, true);
     if (!e) continue;
     checkInvolvesField(e, eq, ctx.diags);
-    terms.push({ name: `equation ${eq.text.trim()}`, kind: 'equation', form: 'equation', set: { kind: 'domain' }, residuals: [finish(ctx, e)], loc: eq.loc });
+    terms.push({
+      name: `equation ${eq.text.trim()}`,
+      kind: 'equation',
+      form: 'equation',
+      set: { kind: 'domain' },
+      residuals: [finish(ctx, e)],
+      loc: eq.loc,
+    });
     equationText.push(eq.text.trim());
   }
   return { terms, equationText };
 }
 
 function checkInvolvesField(e: Expr, src: SourceExpr, diags: Diagnostics): void {
-  if (fieldsUsed(e).size === 0) diags.error(src.loc, `equation '${src.text.trim()}' does not involve any field; expected a residual of the fields`);
+  if (fieldsUsed(e).size === 0)
+    diags.error(src.loc, `equation '${src.text.trim()}' does not involve any field; expected a residual of the fields`);
 }
 
 /** The exact solution per field, for error measures: expressions of the variables and constants only. */
 function exactSolution(ctx: BuildContext): Map<string, Expr> {
   const exact = new Map<string, Expr>();
   for (const [f, src] of Object.entries(ctx.spec.exact)) {
-    if (!ctx.fields.includes(f)) { ctx.diags.error(src.keyLoc ?? src.loc, `exact names unknown field '${f}'${didYouMean(f, ctx.fields)}; expected one of ${ctx.fields.join(', ')}`); continue; }
+    if (!ctx.fields.includes(f)) {
+      ctx.diags.error(
+        src.keyLoc ?? src.loc,
+        `exact names unknown field '${f}'${didYouMean(f, ctx.fields)}; expected one of ${ctx.fields.join(', ')}`,
+      );
+      continue;
+    }
     const e = compile(src, { ...nameScope(ctx, false, false), fields: [] }, ctx.diags, false);
     if (e) exact.set(f, finish(ctx, e));
   }
@@ -115,7 +177,9 @@ function exactSolution(ctx: BuildContext): Map<string, Expr> {
 function checkActivation(spec: Spec, terms: Term[], diags: Diagnostics): void {
   const secondOrder = terms.find((t) => t.residuals.some((r) => derivativeOrder(r) >= 2));
   if (spec.network.activation && NO_SECOND_DERIVATIVE.has(spec.network.activation) && secondOrder) {
-    diags.error(spec.locs?.['network.activation'] ?? { file: spec.file, line: 1, col: 1 },
-      `activation '${spec.network.activation}' has no second derivative, which '${secondOrder.name}' needs; expected tanh, sin, silu, sigmoid or gelu`);
+    diags.error(
+      spec.locs?.['network.activation'] ?? { file: spec.file, line: 1, col: 1 },
+      `activation '${spec.network.activation}' has no second derivative, which '${secondOrder.name}' needs; expected tanh, sin, silu, sigmoid or gelu`,
+    );
   }
 }

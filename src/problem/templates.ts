@@ -5,7 +5,18 @@
  */
 import { TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
-import { dependsOn, diff, DiffError, mapExpr, parseEquation, parseExpr, show, simplify, type Expr, type NameScope } from '../expr/index.js';
+import {
+  dependsOn,
+  diff,
+  DiffError,
+  mapExpr,
+  parseEquation,
+  parseExpr,
+  show,
+  simplify,
+  type Expr,
+  type NameScope,
+} from '../expr/index.js';
 import { compile, finish, nameScope, type BuildContext } from './context.js';
 import { electromagneticMetadata } from './electromagnetics.js';
 import type { Problem, Term } from './types.js';
@@ -20,10 +31,16 @@ export function checkTemplates(spec: Spec, fields: string[], dim: number, diags:
   for (const t of spec.templates) {
     const info = TEMPLATE_PARAMS[t.name];
     for (const f of t.fields ?? info.fields) {
-      if (!fields.includes(f)) diags.error(t.loc, `template ${t.name} uses field '${f}', which is not in fields [${fields.join(', ')}]${didYouMean(f, fields)}; rename with ${t.name}: {fields: [...]}`);
+      if (!fields.includes(f))
+        diags.error(
+          t.loc,
+          `template ${t.name} uses field '${f}', which is not in fields [${fields.join(', ')}]${didYouMean(f, fields)}; rename with ${t.name}: {fields: [...]}`,
+        );
     }
-    if (info.needsTime && !spec.time) diags.error(t.loc, `template ${t.name} is time-dependent; add 'time: [start, end]'`);
-    if (info.dims && !info.dims.includes(dim)) diags.error(t.loc, `template ${t.name} needs a ${info.dims.join(' or ')}D geometry, found ${dim}D`);
+    if (info.needsTime && !spec.time)
+      diags.error(t.loc, `template ${t.name} is time-dependent; add 'time: [start, end]'`);
+    if (info.dims && !info.dims.includes(dim))
+      diags.error(t.loc, `template ${t.name} needs a ${info.dims.join(' or ')}D geometry, found ${dim}D`);
   }
 }
 
@@ -47,11 +64,17 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     const paramDerivs = new Map<string, [string, string]>();
     for (const k of params.keys()) for (const v of ctx.spatial) paramDerivs.set(`${k}_${v}`, [k, v]);
     const tScope: NameScope = {
-      variables: ctx.variables, fields: info.fields, constants: [...Object.keys(info.params), ...paramDerivs.keys()], spatial: ctx.spatial, derivatives: true, boundary: false,
+      variables: ctx.variables,
+      fields: info.fields,
+      constants: [...Object.keys(info.params), ...paramDerivs.keys()],
+      spatial: ctx.spatial,
+      derivatives: true,
+      boundary: false,
     };
     const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);
     const named = info.fields.map((f) => rename.get(f)!);
-    out.electromagnetic = electromagneticMetadata(t.name, info.fields, named, params, ctx.constants) ?? out.electromagnetic;
+    out.electromagnetic =
+      electromagneticMetadata(t.name, info.fields, named, params, ctx.constants) ?? out.electromagnetic;
     for (const text of info.equations(paramValues, { spatial: ctx.spatial, varies })) {
       let e: Expr;
       try {
@@ -62,9 +85,13 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
       }
       try {
         e = mapExpr(e, (n) => {
-          if (n.kind === 'const' && paramDerivs.has(n.name)) { const [k, v] = paramDerivs.get(n.name)!; return diff(params.get(k)!, v); }
+          if (n.kind === 'const' && paramDerivs.has(n.name)) {
+            const [k, v] = paramDerivs.get(n.name)!;
+            return diff(params.get(k)!, v);
+          }
           if (n.kind === 'const' && params.has(n.name)) return params.get(n.name)!;
-          if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && rename.has(n.field)) return { ...n, field: rename.get(n.field)! };
+          if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && rename.has(n.field))
+            return { ...n, field: rename.get(n.field)! };
           return n;
         });
       } catch (err) {
@@ -74,7 +101,14 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
       }
       const shown = [...rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
       e = simplify(finish(ctx, e));
-      out.terms.push({ name: `${t.name}: ${shown}`, kind: 'equation', form: 'equation', set: { kind: 'domain' }, residuals: [e], loc: t.loc });
+      out.terms.push({
+        name: `${t.name}: ${shown}`,
+        kind: 'equation',
+        form: 'equation',
+        set: { kind: 'domain' },
+        residuals: [e],
+        loc: t.loc,
+      });
       out.equationText.push(`${show(e)} = 0`);
     }
   }
@@ -89,12 +123,19 @@ function paramText(t: TemplateSpec): Record<string, string | boolean> {
 }
 
 /** The template's expression parameters compiled (written ones reported at their place, defaults parsed as they are). */
-function templateParams(t: TemplateSpec, paramValues: Record<string, string | boolean>, ctx: BuildContext): Map<string, Expr> {
+function templateParams(
+  t: TemplateSpec,
+  paramValues: Record<string, string | boolean>,
+  ctx: BuildContext,
+): Map<string, Expr> {
   const params = new Map<string, Expr>();
   for (const [k, v] of Object.entries(paramValues)) {
     if (typeof v === 'boolean') continue;
     const src = t.params[k];
-    const e = typeof src === 'object' ? compile(src, nameScope(ctx, false), ctx.diags, false) : parseExpr(v, nameScope(ctx, false));
+    const e =
+      typeof src === 'object'
+        ? compile(src, nameScope(ctx, false), ctx.diags, false)
+        : parseExpr(v, nameScope(ctx, false));
     if (e) params.set(k, e);
   }
   return params;

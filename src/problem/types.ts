@@ -24,7 +24,16 @@ export type TermKind = 'equation' | 'condition' | 'inequality' | 'data';
  * for what a strategy can impose exactly.
  */
 export type TermForm =
-  | 'equation' | 'dirichlet' | 'neumann' | 'robin' | 'initial-value' | 'initial-rate' | 'pec' | 'periodic' | 'data' | 'inequality';
+  | 'equation'
+  | 'dirichlet'
+  | 'neumann'
+  | 'robin'
+  | 'initial-value'
+  | 'initial-rate'
+  | 'pec'
+  | 'periodic'
+  | 'data'
+  | 'inequality';
 
 /** One loss term: residuals that vanish (or, for inequalities, are <= 0) when satisfied. */
 export interface Term {

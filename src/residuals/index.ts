@@ -1,2 +1,8 @@
 /** Batches of collocation points and residual evaluation, shared by the trainer, the outputs and the shard worker. */
-export { computeResiduals, disposeBatches, prepareBatches, type TermResiduals, type TrainingBatch } from './residuals.js';
+export {
+  computeResiduals,
+  disposeBatches,
+  prepareBatches,
+  type TermResiduals,
+  type TrainingBatch,
+} from './residuals.js';

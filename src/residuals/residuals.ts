@@ -38,22 +38,40 @@ export function prepareBatches(problem: Problem, groups: PointGroup[]): Training
         batch.extra.set(`__data_${f}`, tf.keep(tf.tensor2d(col, [batch.n, 1])));
       });
     }
-    const ch = channelsFor(problem, group.terms.flatMap((t) => t.residuals));
+    const ch = channelsFor(
+      problem,
+      group.terms.flatMap((t) => t.residuals),
+    );
     const causal = problem.spec.training.causal && problem.time && group.set.kind === 'domain';
     if (!causal) return { group, batch, ch };
     const nv = problem.variables.length;
     const times = Float64Array.from({ length: batch.n }, (_, i) => group.points[i * nv + problem.dim]!);
-    const bins = tf.keep(binMatrix(times, problem.time!.min, problem.time!.max, (problem.spec.training.causalOptions ?? CAUSAL_DEFAULTS).bins));
+    const bins = tf.keep(
+      binMatrix(
+        times,
+        problem.time!.min,
+        problem.time!.max,
+        (problem.spec.training.causalOptions ?? CAUSAL_DEFAULTS).bins,
+      ),
+    );
     return { group, batch, ch, bins };
   });
 }
 
 export function disposeBatches(batches: TrainingBatch[]): void {
-  batches.forEach((b) => { disposeBatch(b.batch); b.bins?.dispose(); });
+  batches.forEach((b) => {
+    disposeBatch(b.batch);
+    b.bins?.dispose();
+  });
 }
 
 /** Residual tensors of the given terms (all terms of each batch unless filtered). */
-export function computeResiduals(problem: Problem, model: Model, batches: TrainingBatch[], include: (t: Term) => boolean = () => true): TermResiduals[] {
+export function computeResiduals(
+  problem: Problem,
+  model: Model,
+  batches: TrainingBatch[],
+  include: (t: Term) => boolean = () => true,
+): TermResiduals[] {
   const out: TermResiduals[] = [];
   for (const { group, batch, ch, scale, bins } of batches) {
     const terms = group.terms.filter(include);
@@ -62,9 +80,15 @@ export function computeResiduals(problem: Problem, model: Model, batches: Traini
     const env = batchEnv(problem, model, batch, ch, fields);
     // Periodic batches hold n low-side rows then n high-side rows: residual = low - high.
     const h = batch.n / 2;
-    const pair = (v: tf.Tensor) => (group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v);
+    const pair = (v: tf.Tensor) =>
+      group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v;
     const scaled = (v: tf.Tensor) => (scale === undefined || scale === 1 ? v : tf.mul(v, scale));
-    for (const term of terms) out.push({ term, values: term.residuals.map((r) => scaled(pair(evaluateValue(r, env)))), ...(bins ? { bins } : {}) });
+    for (const term of terms)
+      out.push({
+        term,
+        values: term.residuals.map((r) => scaled(pair(evaluateValue(r, env)))),
+        ...(bins ? { bins } : {}),
+      });
   }
   return out;
 }

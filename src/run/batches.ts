@@ -21,11 +21,26 @@ export class BatchSource {
   /** The batches in use (the trainer holds the same ones). */
   batches: TrainingBatch[];
 
-  constructor(private readonly run: PreparedRun, private readonly backend: string, private readonly requestedWorkers: number | 'auto') {
+  constructor(
+    private readonly run: PreparedRun,
+    private readonly backend: string,
+    private readonly requestedWorkers: number | 'auto',
+  ) {
     const { spec, problem, trained } = run;
     // Causal weights are state of this thread's strategy: a worker would weigh its half differently.
-    this.plan = parallelPlan(requestedWorkers, [spec.constraints.strategy, ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])), ...(spec.training.causal && problem.time ? ['causal weighting'] : [])],
-      backend, run.drawn, problem.variables.length, availableParallelism(), estimateCost(problem).flopsPerIteration);
+    this.plan = parallelPlan(
+      requestedWorkers,
+      [
+        spec.constraints.strategy,
+        ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])),
+        ...(spec.training.causal && problem.time ? ['causal weighting'] : []),
+      ],
+      backend,
+      run.drawn,
+      problem.variables.length,
+      availableParallelism(),
+      estimateCost(problem).flopsPerIteration,
+    );
     this.batches = this.toBatches(run.drawn);
   }
 
@@ -63,21 +78,34 @@ export class BatchSource {
         this.worker = this.startWorker(theirs);
       } catch (err) {
         // A worker that cannot start (e.g. in a single-file bundle) only costs speed.
-        this.plan = { workers: 1, reason: `training on one thread: the worker thread did not start (${(err as Error).message})` };
+        this.plan = {
+          workers: 1,
+          reason: `training on one thread: the worker thread did not start (${(err as Error).message})`,
+        };
         this.workerFailed = true;
         return prepareBatches(problem, groups);
       }
     }
-    return prepareBatches(problem, mine.map((s) => s.group)).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
+    return prepareBatches(
+      problem,
+      mine.map((s) => s.group),
+    ).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
   }
 
   /** A worker rebuilding the same problem from the spec and its overrides, holding the other half of the points. */
   private startWorker(theirs: ReturnType<typeof splitGroups>[1]): ShardWorker {
     const { request, model, trained } = this.run;
-    return new ShardWorker({
-      specFile: request.specFile, sets: request.sets, strategy: request.strategy, seed: request.seed, backend: this.backend,
-      parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
-      parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
-    }, theirs);
+    return new ShardWorker(
+      {
+        specFile: request.specFile,
+        sets: request.sets,
+        strategy: request.strategy,
+        seed: request.seed,
+        backend: this.backend,
+        parameters: trainableVariables(model).reduce((n, v) => n + v.size, 0),
+        parts: [...new Set(trained.map((t) => GROUPS[t.kind]))],
+      },
+      theirs,
+    );
   }
 }

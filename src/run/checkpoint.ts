@@ -68,7 +68,10 @@ export function encodeCheckpoint(c: Checkpoint): string {
   return JSON.stringify(c, function (this: Record<string, unknown>, key: string, value: unknown) {
     const raw = this[key];
     if (raw instanceof Float32Array || raw instanceof Float64Array) {
-      return { $t: raw instanceof Float32Array ? 'f32' : 'f64', b64: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+      return {
+        $t: raw instanceof Float32Array ? 'f32' : 'f64',
+        b64: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64'),
+      };
     }
     if (typeof raw === 'number' && !Number.isFinite(raw)) return { $n: String(raw) };
     return value;
@@ -100,23 +103,29 @@ export function readCheckpoint(outDir: string, hash: string, specFile: string): 
   const path = checkpointPath(outDir);
   if (!existsSync(path)) {
     const finished = existsSync(join(outDir, 'summary.json'));
-    throw new ResumeError(`no checkpoint to resume from: ${path} does not exist` +
-      (finished ? ` (the run in ${outDir} finished; its checkpoint was removed)` : '') +
-      `; run without --resume to start afresh`);
+    throw new ResumeError(
+      `no checkpoint to resume from: ${path} does not exist` +
+        (finished ? ` (the run in ${outDir} finished; its checkpoint was removed)` : '') +
+        `; run without --resume to start afresh`,
+    );
   }
   let c: Checkpoint;
   try {
     c = decodeCheckpoint(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ResumeError(`cannot read the checkpoint ${path}: ${(err as Error).message}; run without --resume to start afresh`);
+    throw new ResumeError(
+      `cannot read the checkpoint ${path}: ${(err as Error).message}; run without --resume to start afresh`,
+    );
   }
   if (c.format !== CHECKPOINT_FORMAT || !c.train?.state) {
     throw new ResumeError(`the checkpoint ${path} has an unknown format; run without --resume to start afresh`);
   }
   if (c.spec_hash !== hash) {
-    throw new ResumeError(`the spec changed since the checkpoint in ${outDir} was taken (spec hash ${hash}, checkpoint ${c.spec_hash}): ` +
-      `${specFile} with these options would not continue the same run. Resume with the same spec and the same --set, --seed, --strategy and --iterations, ` +
-      'or run without --resume to start afresh');
+    throw new ResumeError(
+      `the spec changed since the checkpoint in ${outDir} was taken (spec hash ${hash}, checkpoint ${c.spec_hash}): ` +
+        `${specFile} with these options would not continue the same run. Resume with the same spec and the same --set, --seed, --strategy and --iterations, ` +
+        'or run without --resume to start afresh',
+    );
   }
   return c;
 }
@@ -124,5 +133,9 @@ export function readCheckpoint(outDir: string, hash: string, specFile: string): 
 /** Removes the checkpoint of a finished run (and its folder when nothing else is in it). */
 export function removeCheckpoint(outDir: string): void {
   rmSync(checkpointPath(outDir), { force: true });
-  try { rmdirSync(join(outDir, CHECKPOINT_DIR)); } catch { /* not empty or absent: leave it */ }
+  try {
+    rmdirSync(join(outDir, CHECKPOINT_DIR));
+  } catch {
+    /* not empty or absent: leave it */
+  }
 }

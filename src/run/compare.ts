@@ -62,13 +62,23 @@ export function compareStrategies(opts: CompareOptions): { rows: CompareRow[]; o
       const sink = opts.progress?.() ?? NO_PROGRESS;
       try {
         const summary = solve({
-          specFile: opts.specFile, outDir: runFolder(outDir, strategy, many ? seed : undefined), sets: opts.sets, strategy, iterations: opts.iterations,
-          seed, backend: opts.backend, onProgress: (p) => sink.update(p),
-          onStart: (info) => { for (const n of info.notes) log(`  ${n}`); },
+          specFile: opts.specFile,
+          outDir: runFolder(outDir, strategy, many ? seed : undefined),
+          sets: opts.sets,
+          strategy,
+          iterations: opts.iterations,
+          seed,
+          backend: opts.backend,
+          onProgress: (p) => sink.update(p),
+          onStart: (info) => {
+            for (const n of info.notes) log(`  ${n}`);
+          },
         });
         sink.finish();
         rows.push({ strategy, ...(many ? { seed } : {}), summary });
-        const errs = Object.entries(summary.errors).map(([f, e]) => `${f} L2 rel ${e.l2_relative.toExponential(2)}`).join(', ');
+        const errs = Object.entries(summary.errors)
+          .map(([f, e]) => `${f} L2 rel ${e.l2_relative.toExponential(2)}`)
+          .join(', ');
         log(`  ${summary.iterations} iterations in ${formatSeconds(summary.train_seconds)}${errs ? `, ${errs}` : ''}`);
       } catch (err) {
         sink.finish();
@@ -85,7 +95,10 @@ export function compareStrategies(opts: CompareOptions): { rows: CompareRow[]; o
 const runFolder = (outDir: string, strategy: string, seed?: number): string =>
   seed === undefined ? join(outDir, strategy) : join(outDir, strategy, `seed-${seed}`);
 
-interface Column { name: string; value: (s: Summary) => number | string | undefined }
+interface Column {
+  name: string;
+  value: (s: Summary) => number | string | undefined;
+}
 
 function columnsFor(rows: CompareRow[]): Column[] {
   const done = rows.filter((r) => r.summary).map((r) => r.summary!);
@@ -125,30 +138,55 @@ export function writeComparison(outDir: string, name: string, rows: CompareRow[]
 
   const md: string[] = [`# ${name}: constraint strategies compared`, ''];
   const first = rows.find((r) => r.summary)?.summary;
-  if (first) md.push(`Backend ${first.backend}, ${seeded ? `seeds ${[...new Set(rows.map((r) => r.seed))].join(', ')}` : `seed ${first.seed}`}, network ${first.network.hidden.join('x')} ${first.network.activation}, points ${Object.entries(first.points).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  if (first)
+    md.push(
+      `Backend ${first.backend}, ${seeded ? `seeds ${[...new Set(rows.map((r) => r.seed))].join(', ')}` : `seed ${first.seed}`}, network ${first.network.hidden.join('x')} ${first.network.activation}, points ${Object.entries(
+        first.points,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+    );
   const mdCols = cols.filter((c) => !c.name.endsWith(' imposed'));
   // With --seeds, the notes and the loss overlay show each strategy's first finished run.
-  const firstRuns = rows.filter((r, i): r is CompareRow & { summary: Summary } => !!r.summary && rows.findIndex((x) => x.strategy === r.strategy && x.summary) === i);
+  const firstRuns = rows.filter(
+    (r, i): r is CompareRow & { summary: Summary } =>
+      !!r.summary && rows.findIndex((x) => x.strategy === r.strategy && x.summary) === i,
+  );
   const seedMd = (r: CompareRow) => (seeded ? ` ${r.seed ?? ''} |` : '');
   md.push(`| strategy |${seeded ? ' seed |' : ''} ${mdCols.map((c) => c.name.replace(/\|/g, '\\|')).join(' | ')} |`);
   md.push(`|---|${seeded ? '---:|' : ''}${mdCols.map(() => '---:').join('|')}|`);
   for (const r of rows) {
-    if (!r.summary) { md.push(`| ${r.strategy} |${seedMd(r)} failed: ${(r.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`); continue; }
-    md.push(`| ${r.strategy} |${seedMd(r)} ${mdCols.map((c) => {
-      const v = c.value(r.summary!);
-      return c.name === 'train s' || c.name === 'ms/it' ? (typeof v === 'number' ? v.toFixed(1) : '') : fmt(v);
-    }).join(' | ')} |`);
+    if (!r.summary) {
+      md.push(`| ${r.strategy} |${seedMd(r)} failed: ${(r.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+      continue;
+    }
+    md.push(
+      `| ${r.strategy} |${seedMd(r)} ${mdCols
+        .map((c) => {
+          const v = c.value(r.summary!);
+          return c.name === 'train s' || c.name === 'ms/it' ? (typeof v === 'number' ? v.toFixed(1) : '') : fmt(v);
+        })
+        .join(' | ')} |`,
+    );
   }
   if (seeded) md.push('', ...seedSummary(rows, cols));
   md.push('', 'How each condition and inequality was imposed:', '');
   for (const r of firstRuns) {
-    md.push(`- ${r.strategy}: ${r.summary.violations.map((v) => `${v.name}: ${v.imposed ?? '?'}`).join('; ') || 'nothing to impose'}`);
+    md.push(
+      `- ${r.strategy}: ${r.summary.violations.map((v) => `${v.name}: ${v.imposed ?? '?'}`).join('; ') || 'nothing to impose'}`,
+    );
   }
-  md.push('', `Loss curves: compare-loss.png${seeded ? ' (the first seed of each strategy)' : ''}. Each run's own files are in the subfolder named after its strategy${seeded ? ', then seed-N' : ''}.`, '');
+  md.push(
+    '',
+    `Loss curves: compare-loss.png${seeded ? ' (the first seed of each strategy)' : ''}. Each run's own files are in the subfolder named after its strategy${seeded ? ', then seed-N' : ''}.`,
+    '',
+  );
   writeFileAtomic(join(outDir, 'compare.md'), md.join('\n'));
 
   const files = ['compare.md', 'compare.csv'];
-  const curves = firstRuns.map((r) => ({ name: r.strategy, curve: readLossCurve(join(runFolder(outDir, r.strategy, r.seed), 'loss.csv')) }))
+  const curves = firstRuns
+    .map((r) => ({ name: r.strategy, curve: readLossCurve(join(runFolder(outDir, r.strategy, r.seed), 'loss.csv')) }))
     .filter((c) => c.curve.iterations.length > 0);
   if (curves.length > 0) {
     writeFileAtomic(join(outDir, 'compare-loss.png'), renderLossOverlay(curves));
@@ -165,22 +203,29 @@ export function seedSummary(rows: CompareRow[], cols: Column[]): string[] {
   const errCols = cols.filter((c) => c.name.endsWith(' L2 rel'));
   const violCols = cols.filter((c) => c.name.endsWith(' max') && !c.name.endsWith(' max abs'));
   const out = [
-    'Over the seeds: median [min, max] of each L2 error, the largest max violation, runs that failed.', '',
+    'Over the seeds: median [min, max] of each L2 error, the largest max violation, runs that failed.',
+    '',
     `| strategy | runs | ${[...errCols.map((c) => `${c.name} median [min, max]`), ...violCols.map((c) => `${c.name} (worst)`)].map((n) => n.replace(/\|/g, '\\|')).join(' | ')} | failed |`,
     `|---|---:|${[...errCols, ...violCols].map(() => '---:').join('|')}|---:|`,
   ];
   for (const strategy of [...new Set(rows.map((r) => r.strategy))]) {
     const mine = rows.filter((r) => r.strategy === strategy);
     const done = mine.filter((r) => r.summary).map((r) => r.summary!);
-    const nums = (c: Column) => done.map((s) => c.value(s)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const nums = (c: Column) =>
+      done.map((s) => c.value(s)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     const errCells = errCols.map((c) => {
       const v = nums(c).sort((a, b) => a - b);
       if (v.length === 0) return '';
       const mid = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
       return `${fmt(mid)} [${fmt(v[0]!)}, ${fmt(v[v.length - 1]!)}]`;
     });
-    const violCells = violCols.map((c) => { const v = nums(c); return v.length ? fmt(Math.max(...v)) : ''; });
-    out.push(`| ${strategy} | ${mine.length} | ${[...errCells, ...violCells].join(' | ')} | ${mine.length - done.length} |`);
+    const violCells = violCols.map((c) => {
+      const v = nums(c);
+      return v.length ? fmt(Math.max(...v)) : '';
+    });
+    out.push(
+      `| ${strategy} | ${mine.length} | ${[...errCells, ...violCells].join(' | ')} | ${mine.length - done.length} |`,
+    );
   }
   return out;
 }
@@ -202,7 +247,9 @@ export function readLossCurve(file: string): { iterations: number[]; total: numb
 }
 
 /** One x axis (the union of recorded iterations); each curve holds its last value between its records and ends where it ends. */
-export function renderLossOverlay(curves: { name: string; curve: { iterations: number[]; total: number[] } }[]): Buffer {
+export function renderLossOverlay(
+  curves: { name: string; curve: { iterations: number[]; total: number[] } }[],
+): Buffer {
   const xs = [...new Set(curves.flatMap((c) => c.curve.iterations))].sort((a, b) => a - b);
   const series = curves.map(({ name, curve }) => {
     let k = 0;
@@ -214,6 +261,12 @@ export function renderLossOverlay(curves: { name: string; curve: { iterations: n
     });
     return { name, values };
   });
-  return renderLinePlot({ x: xs, series, title: 'training loss by strategy', xlabel: 'iteration', ylabel: 'total loss', logY: true });
+  return renderLinePlot({
+    x: xs,
+    series,
+    title: 'training loss by strategy',
+    xlabel: 'iteration',
+    ylabel: 'total loss',
+    logY: true,
+  });
 }
-

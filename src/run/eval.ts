@@ -36,7 +36,11 @@ function splitCsvLine(line: string): { text: string; col: number }[] | string {
       for (;;) {
         if (i >= line.length) return `unterminated quoted cell starting at column ${col}`;
         if (line[i] === '"') {
-          if (line[i + 1] === '"') { text += '"'; i += 2; continue; }
+          if (line[i + 1] === '"') {
+            text += '"';
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -62,11 +66,14 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
   try {
     const st = statSync(file);
     if (!st.isFile()) throw new Error('not a file');
-    if (st.size > MAX_POINTS_BYTES) throw new SpecError([at(1, 1, `the points file is ${st.size} bytes; at most ${MAX_POINTS_BYTES} are read`)]);
+    if (st.size > MAX_POINTS_BYTES)
+      throw new SpecError([at(1, 1, `the points file is ${st.size} bytes; at most ${MAX_POINTS_BYTES} are read`)]);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof SpecError) throw err;
-    throw new SpecError([at(1, 1, `cannot read the points file; expected a CSV with a header naming ${variables.join(', ')}`)]);
+    throw new SpecError([
+      at(1, 1, `cannot read the points file; expected a CSV with a header naming ${variables.join(', ')}`),
+    ]);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r?\n/);
@@ -74,21 +81,37 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
   let headerLine = -1;
   for (let k = 0; k < lines.length; k++) {
     const t = lines[k]!.trim();
-    if (t !== '' && !t.startsWith('#')) { headerLine = k; break; }
+    if (t !== '' && !t.startsWith('#')) {
+      headerLine = k;
+      break;
+    }
   }
-  if (headerLine < 0) throw new SpecError([at(1, 1, `the points file is empty; expected a header naming ${variables.join(', ')}, then one point per line`)]);
+  if (headerLine < 0)
+    throw new SpecError([
+      at(1, 1, `the points file is empty; expected a header naming ${variables.join(', ')}, then one point per line`),
+    ]);
   const head = splitCsvLine(lines[headerLine]!);
   if (typeof head === 'string') throw new SpecError([at(headerLine + 1, 1, head)]);
   const header = head.map((c) => c.text);
   head.forEach((c, k) => {
     if (c.text === '') diags.push(at(headerLine + 1, c.col, 'empty column name in the header'));
-    else if (header.indexOf(c.text) !== k) diags.push(at(headerLine + 1, c.col, `column '${c.text}' appears twice in the header`));
+    else if (header.indexOf(c.text) !== k)
+      diags.push(at(headerLine + 1, c.col, `column '${c.text}' appears twice in the header`));
   });
   const index = variables.map((v) => header.indexOf(v));
   const missing = variables.filter((_, k) => index[k]! < 0);
   if (missing.length) {
-    const hint = missing.map((m) => didYouMean(m, header)).filter((s) => s).join(' ');
-    diags.push(at(headerLine + 1, 1, `the header lacks ${missing.map((m) => `'${m}'`).join(', ')}; the model's variables are ${variables.join(', ')} (header: ${header.join(', ')})${hint ? ` ${hint}` : ''}`));
+    const hint = missing
+      .map((m) => didYouMean(m, header))
+      .filter((s) => s)
+      .join(' ');
+    diags.push(
+      at(
+        headerLine + 1,
+        1,
+        `the header lacks ${missing.map((m) => `'${m}'`).join(', ')}; the model's variables are ${variables.join(', ')} (header: ${header.join(', ')})${hint ? ` ${hint}` : ''}`,
+      ),
+    );
   }
   if (diags.length) throw new SpecError(diags);
   const cells: string[][] = [];
@@ -97,10 +120,18 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
     const raw = lines[k]!;
     if (raw.trim() === '' || raw.trim().startsWith('#')) continue;
     const row = splitCsvLine(raw);
-    if (typeof row === 'string') { diags.push(at(k + 1, 1, row)); continue; }
+    if (typeof row === 'string') {
+      diags.push(at(k + 1, 1, row));
+      continue;
+    }
     if (row.length !== header.length) {
-      diags.push(at(k + 1, row.length > header.length ? row[header.length]!.col : raw.length + 1,
-        `this row has ${row.length} cells; the header has ${header.length} (${header.join(', ')})`));
+      diags.push(
+        at(
+          k + 1,
+          row.length > header.length ? row[header.length]!.col : raw.length + 1,
+          `this row has ${row.length} cells; the header has ${header.length} (${header.join(', ')})`,
+        ),
+      );
       continue;
     }
     for (let v = 0; v < variables.length; v++) {
@@ -137,7 +168,12 @@ export function splitExpressions(list: string): { text: string; offset: number }
 }
 
 /** Parses the --derivatives list against the model's names; errors point into the option. */
-export function parseOutputExpressions(list: string, view: ModelProblem, unknowns: string[], source = '--derivatives'): { name: string; expr: Expr }[] {
+export function parseOutputExpressions(
+  list: string,
+  view: ModelProblem,
+  unknowns: string[],
+  source = '--derivatives',
+): { name: string; expr: Expr }[] {
   const scope = {
     variables: view.variables,
     fields: view.fields,
@@ -153,7 +189,10 @@ export function parseOutputExpressions(list: string, view: ModelProblem, unknown
       out.push({ name: part.text, expr: parseExpr(part.text, scope) });
     } catch (err) {
       if (!(err instanceof ExprError)) throw err;
-      diags.push({ loc: { file: source, line: 1, col: part.offset + err.offset + 1 }, message: `${err.message} (in '${part.text}')` });
+      diags.push({
+        loc: { file: source, line: 1, col: part.offset + err.offset + 1 },
+        message: `${err.message} (in '${part.text}')`,
+      });
     }
   }
   if (diags.length) throw new SpecError(diags);
@@ -161,12 +200,22 @@ export function parseOutputExpressions(list: string, view: ModelProblem, unknown
 }
 
 /** Fields, then the expressions, at every point: values[column][row]. */
-export function evaluateAt(view: ModelProblem, model: Model, points: Float64Array, exprs: { expr: Expr }[]): Float64Array[] {
+export function evaluateAt(
+  view: ModelProblem,
+  model: Model,
+  points: Float64Array,
+  exprs: { expr: Expr }[],
+): Float64Array[] {
   const nVars = view.variables.length;
   const n = points.length / nVars;
   const nf = view.fields.length;
   const out = Array.from({ length: nf + exprs.length }, () => new Float64Array(n));
-  const ch = exprs.length ? channelsFor(view, exprs.map((e) => e.expr)) : J.valueOnly(nVars);
+  const ch = exprs.length
+    ? channelsFor(
+        view,
+        exprs.map((e) => e.expr),
+      )
+    : J.valueOnly(nVars);
   for (let start = 0; start < n; start += CHUNK) {
     const count = Math.min(CHUNK, n - start);
     const batch = makeBatch(points.subarray(start * nVars, (start + count) * nVars), nVars);
@@ -191,7 +240,11 @@ export function evaluateAt(view: ModelProblem, model: Model, points: Float64Arra
  * The input rows with the field and expression columns appended; input columns
  * named like an output (say, fields.csv's own `u`) give way to the model's values.
  */
-export function evalCsv(table: PointsTable, names: string[], values: Float64Array[]): { text: string; replaced: string[] } {
+export function evalCsv(
+  table: PointsTable,
+  names: string[],
+  values: Float64Array[],
+): { text: string; replaced: string[] } {
   const outputs = new Set(names);
   const keep = table.header.map((h, k) => (outputs.has(h) ? -1 : k)).filter((k) => k >= 0);
   const replaced = table.header.filter((h) => outputs.has(h));

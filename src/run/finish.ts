@@ -11,7 +11,22 @@ import { createRng, writeFileAtomic } from '../util/index.js';
 import type { Strategy } from '../strategies/index.js';
 import { disposeModel, MODEL_DIR, modelFiles, parameterCount, type Model } from '../model/index.js';
 import { DivergenceError, type TrainResult } from '../trainer/index.js';
-import { fieldEnergy, fieldErrors, fieldsCsv, fieldTable, lossCsv, measureViolations, picturesFor, renderReport, toNpy, vtkFilesFor, type EnergyPoint, type FieldTable, type Picture, type Violation } from '../outputs/index.js';
+import {
+  fieldEnergy,
+  fieldErrors,
+  fieldsCsv,
+  fieldTable,
+  lossCsv,
+  measureViolations,
+  picturesFor,
+  renderReport,
+  toNpy,
+  vtkFilesFor,
+  type EnergyPoint,
+  type FieldTable,
+  type Picture,
+  type Violation,
+} from '../outputs/index.js';
 import { removeCheckpoint } from './checkpoint.js';
 import type { PreparedRun } from './prepare.js';
 import { PINN_VERSION } from './version.js';
@@ -50,17 +65,28 @@ export interface Summary {
  * strategy either way. `notes` gains the stages that ended with their best
  * parameters; `started` is performance.now() at the start of the solve.
  */
-export function finishRun(run: PreparedRun, result: TrainResult, notes: string[], backend: { name: string; detail: string }, started: number): Summary {
+export function finishRun(
+  run: PreparedRun,
+  result: TrainResult,
+  notes: string[],
+  backend: { name: string; detail: string },
+  started: number,
+): Summary {
   const { spec, problem, model, strategy, outDir } = run;
   result.stages.forEach((st, i) => {
-    if (st.best) notes.push(`stage ${i + 1} (adam) ended with its lowest-loss parameters, of iteration ${st.best.iteration} (loss ${st.best.loss.toExponential(3)}; the last iterate's ${st.best.lastLoss.toExponential(3)})`);
+    if (st.best)
+      notes.push(
+        `stage ${i + 1} (adam) ended with its lowest-loss parameters, of iteration ${st.best.iteration} (loss ${st.best.loss.toExponential(3)}; the last iterate's ${st.best.lastLoss.toExponential(3)})`,
+      );
   });
   try {
     const table = fieldTable(problem, model);
     const bad = nonFinite(table);
     if (bad || !Number.isFinite(result.finalLoss.total)) {
-      throw new DivergenceError(`the trained model is not finite (${bad ?? `final loss ${result.finalLoss.total}`}); no fields were written. ` +
-        'Try a smaller learning rate (training.stages[].lr), fewer L-BFGS iterations, or check that the equations and their coefficients are well scaled.');
+      throw new DivergenceError(
+        `the trained model is not finite (${bad ?? `final loss ${result.finalLoss.total}`}); no fields were written. ` +
+          'Try a smaller learning rate (training.stages[].lr), fewer L-BFGS iterations, or check that the equations and their coefficients are well scaled.',
+      );
     }
     const errors = fieldErrors(table);
     const violations = freshViolations(run);
@@ -85,7 +111,11 @@ export function finishRun(run: PreparedRun, result: TrainResult, notes: string[]
       violations,
       unknowns,
       stages: result.stages,
-      network: { hidden: spec.network.hidden, activation: spec.network.activation, parameters: parameterCount(model.net) },
+      network: {
+        hidden: spec.network.hidden,
+        activation: spec.network.activation,
+        parameters: parameterCount(model.net),
+      },
       points: run.points,
       notes,
       fields: problem.fields,
@@ -96,7 +126,14 @@ export function finishRun(run: PreparedRun, result: TrainResult, notes: string[]
     };
     // The report shows the final summary; summary.json comes last, marking the run complete.
     if (report.length) {
-      writeFileAtomic(join(outDir, 'report.html'), renderReport({ summary: summary as unknown as Record<string, unknown>, pictures: outputs.pictures, history: result.history }));
+      writeFileAtomic(
+        join(outDir, 'report.html'),
+        renderReport({
+          summary: summary as unknown as Record<string, unknown>,
+          pictures: outputs.pictures,
+          history: result.history,
+        }),
+      );
     }
     writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     removeCheckpoint(outDir);
@@ -114,7 +151,8 @@ function nonFinite(table: FieldTable): string | undefined {
   for (let r = 0; r < table.rows; r++) {
     for (const c of fieldCols) {
       const v = table.data[r * cols + c]!;
-      if (!Number.isFinite(v)) return `${table.columns[c]} = ${v} at ${table.variables.map((name, i) => `${name} = ${table.data[r * cols + i]}`).join(', ')}`;
+      if (!Number.isFinite(v))
+        return `${table.columns[c]} = ${v} at ${table.variables.map((name, i) => `${name} = ${table.data[r * cols + i]}`).join(', ')}`;
     }
   }
   return undefined;
@@ -126,8 +164,14 @@ function freshViolations(run: PreparedRun): Violation[] {
   const verifyRng = createRng(run.seed + 0x51ed27);
   const freshCounts = { domain: 4096, boundary: 2048, initial: 2048 };
   const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
-  return measureViolations(problem, model, makeSampler('uniform', verifyRng), makeSampler('uniform', verifyRng), freshCounts,
-    (name) => (exactNames.has(name) ? 'exact' : imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy));
+  return measureViolations(
+    problem,
+    model,
+    makeSampler('uniform', verifyRng),
+    makeSampler('uniform', verifyRng),
+    freshCounts,
+    (name) => (exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy)),
+  );
 }
 
 /** How the strategy says it imposes the term named `name` (undefined: its default way). */
@@ -140,10 +184,20 @@ function imposedAs(problem: Problem, strategy: Strategy, name: string): string |
  * Every output file but report.html and summary.json, each written atomically
  * (whole or not at all); only the files named here are touched in the folder.
  */
-function writeOutputs(outDir: string, spec: Spec, problem: Problem, table: FieldTable, result: TrainResult, model: Model): { written: string[]; pictures: Picture[] } {
+function writeOutputs(
+  outDir: string,
+  spec: Spec,
+  problem: Problem,
+  table: FieldTable,
+  result: TrainResult,
+  model: Model,
+): { written: string[]; pictures: Picture[] } {
   const formats = new Set(spec.output.formats);
   const written: string[] = [];
-  const put = (name: string, content: string | Uint8Array) => { writeFileAtomic(join(outDir, name), content); written.push(name); };
+  const put = (name: string, content: string | Uint8Array) => {
+    writeFileAtomic(join(outDir, name), content);
+    written.push(name);
+  };
   const specYaml = resolvedSpecYaml(spec, problem.fields);
   put('spec.resolved.yaml', specYaml);
   put('loss.csv', lossCsv(result.history, result.extra));

@@ -8,7 +8,18 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadSpecText, SpecError, type Spec } from '../spec/index.js';
 import { buildProblem, type Problem } from '../problem/index.js';
-import { MANIFEST_FILE, MODEL_DIR, modelFromArtifacts, readModelFiles, SPEC_FILE, TOPOLOGY_FILE, WEIGHTS_FILE, type Model, type ModelProblem, type PinnManifest } from '../model/index.js';
+import {
+  MANIFEST_FILE,
+  MODEL_DIR,
+  modelFromArtifacts,
+  readModelFiles,
+  SPEC_FILE,
+  TOPOLOGY_FILE,
+  WEIGHTS_FILE,
+  type Model,
+  type ModelProblem,
+  type PinnManifest,
+} from '../model/index.js';
 
 export interface LoadedModel {
   runDir: string;
@@ -31,18 +42,29 @@ function fail(file: string, message: string): never {
 
 /** The model saved in RUN/model (RUN may also name the model folder itself). */
 export function loadRunModel(runDir: string): LoadedModel {
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) fail(runDir, 'is not a run folder; expected the folder a `pinn solve` wrote (it holds model/)');
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory())
+    fail(runDir, 'is not a run folder; expected the folder a `pinn solve` wrote (it holds model/)');
   const dir = existsSync(join(runDir, MANIFEST_FILE)) ? runDir : join(runDir, MODEL_DIR);
   const read = (name: string): Buffer => {
     const path = join(dir, name);
-    try { return readFileSync(path); } catch { return fail(path, `cannot read the model file; expected ${MODEL_DIR}/${name} as written by \`pinn solve\` (was the run made with output.formats lacking the model, or interrupted?)`); }
+    try {
+      return readFileSync(path);
+    } catch {
+      return fail(
+        path,
+        `cannot read the model file; expected ${MODEL_DIR}/${name} as written by \`pinn solve\` (was the run made with output.formats lacking the model, or interrupted?)`,
+      );
+    }
   };
   try {
-    const { manifest, tensors } = readModelFiles({
-      manifest: read(MANIFEST_FILE).toString('utf8'),
-      topology: read(TOPOLOGY_FILE).toString('utf8'),
-      weights: read(WEIGHTS_FILE),
-    }, dir);
+    const { manifest, tensors } = readModelFiles(
+      {
+        manifest: read(MANIFEST_FILE).toString('utf8'),
+        topology: read(TOPOLOGY_FILE).toString('utf8'),
+        weights: read(WEIGHTS_FILE),
+      },
+      dir,
+    );
     const { model, view } = modelFromArtifacts(manifest, tensors);
     return { runDir, manifest, model, view };
   } catch (err) {
@@ -62,9 +84,17 @@ export function loadRun(runDir: string): LoadedRun {
   const altPath = join(runDir, SPEC_FILE);
   const path = existsSync(specPath) ? specPath : altPath;
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { return fail(path, 'cannot read the resolved spec of the run'); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return fail(path, 'cannot read the resolved spec of the run');
+  }
   let summary: Record<string, unknown> | undefined;
-  try { summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>; } catch { summary = undefined; }
+  try {
+    summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    summary = undefined;
+  }
   const spec = loadSpecText(text, path);
   const original = typeof summary?.['spec_file'] === 'string' ? (summary['spec_file'] as string) : undefined;
   // buildProblem resolves data files against spec.file's folder.

@@ -6,7 +6,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpecWithFlags, SpecError, type Spec } from '../spec/index.js';
-import { buildProblem, groupTerms, makeSampler, samplePoints, shuffledRows, type PointGroup, type Problem, type Term } from '../problem/index.js';
+import {
+  buildProblem,
+  groupTerms,
+  makeSampler,
+  samplePoints,
+  shuffledRows,
+  type PointGroup,
+  type Problem,
+  type Term,
+} from '../problem/index.js';
 import { createRng, type Rng } from '../util/index.js';
 import { createStrategy, type Strategy } from '../strategies/index.js';
 import { createModel, disposeModel, type Model } from '../model/index.js';
@@ -52,7 +61,11 @@ export interface PreparedRun {
 export function capStages(spec: Spec, cap: number): void {
   let left = cap;
   spec.training.stages = spec.training.stages
-    .map((s) => { const n = Math.min(s.iterations, left); left -= n; return { ...s, iterations: n }; })
+    .map((s) => {
+      const n = Math.min(s.iterations, left);
+      left -= n;
+      return { ...s, iterations: n };
+    })
     .filter((s) => s.iterations > 0);
 }
 
@@ -63,7 +76,12 @@ export function prepareRun(request: RunRequest): PreparedRun {
   const problem = buildProblem(spec);
   const outDir = request.outDir ?? join('runs', spec.name);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    throw new SpecError([{ loc: { file: outDir, line: 1, col: 1 }, message: 'the output path exists and is not a folder; expected a folder for the run' }]);
+    throw new SpecError([
+      {
+        loc: { file: outDir, line: 1, col: 1 },
+        message: 'the output path exists and is not a folder; expected a folder for the run',
+      },
+    ]);
   }
   const strategy = createStrategy(spec.constraints.strategy, problem);
   const hash = specHash(spec, problem, strategy.notes);
@@ -80,12 +98,33 @@ export function prepareRun(request: RunRequest): PreparedRun {
   // A resumed run replays the point draws from the seed (the samplers' positions follow), then checks the generators.
   let drawn = draw();
   for (let i = 0; i < (resumed?.train.resamples ?? 0); i++) drawn = draw();
-  if (resumed && (String(rng.getState()) !== String(resumed.rng) || String(timeRng.getState()) !== String(resumed.time_rng))) {
+  if (
+    resumed &&
+    (String(rng.getState()) !== String(resumed.rng) || String(timeRng.getState()) !== String(resumed.time_rng))
+  ) {
     disposeModel(model);
-    throw new ResumeError(`the checkpoint in ${outDir} does not match this run's random streams after replaying its ${resumed.train.resamples} point draws ` +
-      '(was it written by another pinn version?); run without --resume to start afresh');
+    throw new ResumeError(
+      `the checkpoint in ${outDir} does not match this run's random streams after replaying its ${resumed.train.resamples} point draws ` +
+        '(was it written by another pinn version?); run without --resume to start afresh',
+    );
   }
   const points: Record<string, number> = {};
   for (const g of drawn) points[g.set.kind] = (points[g.set.kind] ?? 0) + g.points.length / problem.variables.length;
-  return { request, spec, problem, outDir, strategy, hash, resumed, seed, rng, timeRng, model, trained, drawn, points, draw };
+  return {
+    request,
+    spec,
+    problem,
+    outDir,
+    strategy,
+    hash,
+    resumed,
+    seed,
+    rng,
+    timeRng,
+    model,
+    trained,
+    drawn,
+    points,
+    draw,
+  };
 }

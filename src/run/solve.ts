@@ -47,8 +47,16 @@ export interface SolvePoint {
 
 /** Training was stopped at an iteration boundary (signal) after a checkpoint was saved. */
 export class InterruptedError extends Error {
-  constructor(readonly outDir: string, readonly iteration: number, readonly totalIterations: number, readonly checkpoint: string, readonly signal: string) {
-    super(`interrupted by ${signal} at iteration ${iteration} of ${totalIterations}; checkpoint saved to ${checkpoint}`);
+  constructor(
+    readonly outDir: string,
+    readonly iteration: number,
+    readonly totalIterations: number,
+    readonly checkpoint: string,
+    readonly signal: string,
+  ) {
+    super(
+      `interrupted by ${signal} at iteration ${iteration} of ${totalIterations}; checkpoint saved to ${checkpoint}`,
+    );
   }
 }
 
@@ -95,7 +103,11 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   const { spec, problem, model, strategy, outDir, resumed } = run;
   const source = new BatchSource(run, opts.backend.name, opts.workers ?? spec.training.workers);
   mkdirSync(outDir, { recursive: true });
-  const notes = [...strategy.notes, ...source.threadNotes(), ...(resumed ? [resumedNote(resumed, opts.backend.name)] : [])];
+  const notes = [
+    ...strategy.notes,
+    ...source.threadNotes(),
+    ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
+  ];
   opts.onStart?.({ problem, outDir, parameters: parameterCount(model.net), points: run.points, notes });
 
   const totalIterations = spec.training.stages.reduce((s, st) => s + st.iterations, 0);
@@ -109,13 +121,19 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
     parallel: source.worker,
     onProgress: opts.onProgress,
     resume: resumed?.train,
-    onRollback: (info) => { notes.push(`rolled back to iteration ${info.toIteration} after ${info.reason}; lr now ${info.lr.toPrecision(3)}`); opts.onRollback?.(info); },
+    onRollback: (info) => {
+      notes.push(`rolled back to iteration ${info.toIteration} after ${info.reason}; lr now ${info.lr.toPrecision(3)}`);
+      opts.onRollback?.(info);
+    },
   });
   try {
     let lastSaved = resumed?.iteration ?? 0;
     for (;;) {
       const r = steps.next();
-      if (r.done) { result = r.value; break; }
+      if (r.done) {
+        result = r.value;
+        break;
+      }
       const b = r.value;
       const save = () => {
         writeCheckpoint(outDir, checkpointAt(run, b, totalIterations, opts.backend.name));
@@ -128,7 +146,12 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
   } finally {
     // Stopped, diverged or failed: release what the run holds (an interrupted run has saved its checkpoint).
     source.close();
-    if (!result) { steps.return(undefined as never); source.dispose(); disposeModel(model); strategy.dispose?.(); }
+    if (!result) {
+      steps.return(undefined as never);
+      source.dispose();
+      disposeModel(model);
+      strategy.dispose?.();
+    }
   }
   disposeBatches(result.batches);
   return finishRun(run, result, notes, opts.backend, t0);
@@ -136,14 +159,31 @@ export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, 
 
 /** The run's note that it continues from a checkpoint (taken on another backend, perhaps). */
 function resumedNote(resumed: Checkpoint, backend: string): string {
-  return `resumed from the checkpoint at iteration ${resumed.iteration} of ${resumed.total_iterations}` +
-    (resumed.backend !== backend ? ` (taken on backend ${resumed.backend}; results may differ in the last bits from an uninterrupted run)` : '');
+  return (
+    `resumed from the checkpoint at iteration ${resumed.iteration} of ${resumed.total_iterations}` +
+    (resumed.backend !== backend
+      ? ` (taken on backend ${resumed.backend}; results may differ in the last bits from an uninterrupted run)`
+      : '')
+  );
 }
 
 /** The checkpoint at iteration boundary `b`: the trainer's state and the point generators'. */
-function checkpointAt(run: PreparedRun, b: { done: number; capture(): TrainCheckpoint }, totalIterations: number, backend: string): Checkpoint {
+function checkpointAt(
+  run: PreparedRun,
+  b: { done: number; capture(): TrainCheckpoint },
+  totalIterations: number,
+  backend: string,
+): Checkpoint {
   return {
-    format: CHECKPOINT_FORMAT, pinn_version: PINN_VERSION, spec_hash: run.hash, backend, seed: run.seed,
-    iteration: b.done, total_iterations: totalIterations, rng: run.rng.getState(), time_rng: run.timeRng.getState(), train: b.capture(),
+    format: CHECKPOINT_FORMAT,
+    pinn_version: PINN_VERSION,
+    spec_hash: run.hash,
+    backend,
+    seed: run.seed,
+    iteration: b.done,
+    total_iterations: totalIterations,
+    rng: run.rng.getState(),
+    time_rng: run.timeRng.getState(),
+    train: b.capture(),
   };
 }

@@ -31,7 +31,10 @@ export function verifyRun(run: string, o: { tolerance?: number; budget?: number;
       tolerance,
       budget_seconds: budget,
       seconds: (performance.now() - t0) / 1000,
-      arithmetic: o.f32 ?? true ? 'float32 deployment (exact bounds widened by the float32 error model, docs/verify.md)' : 'exact real arithmetic on the float32 weights',
+      arithmetic:
+        (o.f32 ?? true)
+          ? 'float32 deployment (exact bounds widened by the float32 error model, docs/verify.md)'
+          : 'exact real arithmetic on the float32 weights',
       exit_code: exitCodeOf(constraints),
       constraints,
     };

@@ -1,7 +1,10 @@
 /** Located spec errors: every problem in a spec, each as FILE:LINE:COL: message. */
 import type { SourceLoc, Spec } from './types.js';
 
-export interface Diagnostic { loc: SourceLoc; message: string }
+export interface Diagnostic {
+  loc: SourceLoc;
+  message: string;
+}
 
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.loc.file}:${d.loc.line}:${d.loc.col}: ${d.message}`;
@@ -13,7 +16,10 @@ export class SpecError extends Error {
    * @param partial the spec as far as it could be read, when its names (geometry,
    *   fields, constants, equations) are sound, so later checks can still run on it.
    */
-  constructor(readonly diagnostics: Diagnostic[], readonly partial?: Spec) {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly partial?: Spec,
+  ) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.name = 'SpecError';
   }
@@ -29,7 +35,9 @@ export class Diagnostics {
     }
   }
 
-  get ok(): boolean { return this.list.length === 0; }
+  get ok(): boolean {
+    return this.list.length === 0;
+  }
 
   /** Throws a SpecError holding every diagnostic, sorted by position, if there is any. */
   throwIfAny(partial?: Spec): void {
@@ -39,7 +47,9 @@ export class Diagnostics {
 }
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  return [...list].sort((a, b) => a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col);
+  return [...list].sort(
+    (a, b) => a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col,
+  );
 }
 
 /** A location `offset` characters into an expression that starts at `loc` (same line). */

@@ -4,12 +4,28 @@ export { Diagnostics, exprLoc, formatDiagnostic, sortDiagnostics, SpecError, typ
 export { loadSpec, loadSpecText, loadSpecWithFlags } from './load.js';
 export { parseOverride, type Override } from './overrides.js';
 export { resolvedSpecObject, resolvedSpecYaml } from './resolved.js';
-export { STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, strategyOptions, type StrategyOptions, type TunedStrategy } from './strategy-options.js';
+export {
+  STRATEGY_OPTION_NAMES,
+  STRATEGY_OPTIONS,
+  strategyOptions,
+  type StrategyOptions,
+  type TunedStrategy,
+} from './strategy-options.js';
 export { TEMPLATE_PARAMS } from './templates.js';
 export {
-  shapeDim, STRATEGIES,
-  type ActivationName, type CausalOptions, type ConditionTarget, type OutputFormat, type SamplingName, type ShapeSpec,
-  type SourceExpr, type SourceLoc, type Spec, type StageSpec, type StrategyName,
+  shapeDim,
+  STRATEGIES,
+  type ActivationName,
+  type CausalOptions,
+  type ConditionTarget,
+  type OutputFormat,
+  type SamplingName,
+  type ShapeSpec,
+  type SourceExpr,
+  type SourceLoc,
+  type Spec,
+  type StageSpec,
+  type StrategyName,
 } from './types.js';
 export type { ConditionSpec, TemplateName, TemplateSpec } from './types.js';
 export { YamlReader, type YNode } from './yaml-reader.js';

@@ -9,18 +9,52 @@ import { Diagnostics } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
 import { applyOverrides, overridesFromFlags, type Override } from './overrides.js';
 import { readShape, readTime } from './read-geometry.js';
-import { readConditions, readConstants, readEquations, readExprMap, readFields, readInequalities } from './read-physics.js';
+import {
+  readConditions,
+  readConstants,
+  readEquations,
+  readExprMap,
+  readFields,
+  readInequalities,
+} from './read-physics.js';
 import { readConstraints, readNetwork, readOutput, readTraining } from './read-settings.js';
 import { parseSpecYaml, readSource } from './source.js';
 import type { PartialSpec, SourceLoc, Spec, TemplateSpec } from './types.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
-const TOP_KEYS = ['name', 'description', 'version', 'geometry', 'time', 'fields', 'constants', 'equations',
-  'conditions', 'inequalities', 'exact', 'constraints', 'network', 'training', 'output'] as const;
+const TOP_KEYS = [
+  'name',
+  'description',
+  'version',
+  'geometry',
+  'time',
+  'fields',
+  'constants',
+  'equations',
+  'conditions',
+  'inequalities',
+  'exact',
+  'constraints',
+  'network',
+  'training',
+  'output',
+] as const;
 
 /** Key paths whose source locations a spec keeps, for errors found after loading. */
-const LOC_PATHS = ['geometry', 'fields', 'network', 'network.activation', 'network.hidden', 'training', 'training.points',
-  'training.points.domain', 'training.points.boundary', 'training.points.initial', 'constraints.strategy', 'equations'];
+const LOC_PATHS = [
+  'geometry',
+  'fields',
+  'network',
+  'network.activation',
+  'network.hidden',
+  'training',
+  'training.points',
+  'training.points.domain',
+  'training.points.boundary',
+  'training.points.initial',
+  'constraints.strategy',
+  'equations',
+];
 
 /** A spec file plus CLI overrides (flags become --set paths, checked like the file). */
 export function loadSpecWithFlags(file: string, sets: string[], flags: { strategy?: string; seed?: number }): Spec {
@@ -63,9 +97,10 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const has = (k: string) => top.has(k);
 
   const version = has('version') ? r.number(get('version'), 'version') : DEFAULTS.version;
-  if (version !== undefined && version !== 1) r.error(get('version'), `unsupported spec version ${version}; expected 1`);
+  if (version !== undefined && version !== 1)
+    r.error(get('version'), `unsupported spec version ${version}; expected 1`);
 
-  const name = has('name') ? r.string(get('name'), 'name') ?? 'problem' : basename(file, extname(file));
+  const name = has('name') ? (r.string(get('name'), 'name') ?? 'problem') : basename(file, extname(file));
   if (/[/\\]|^\.\.?$/.test(name)) {
     r.error(get('name'), `name '${name}' cannot be used as a folder name; expected letters, digits, '-' or '_'`);
   }
@@ -84,8 +119,10 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const exact = has('exact') ? readExprMap(r, get('exact'), 'exact') : {};
 
   if (!has('equations')) {
-    r.error(doc.contents as YNode,
-      "the spec has no 'equations'; expected a list of residuals like \"-lap(u) = f\" or a template like {poisson: {source: ...}}");
+    r.error(
+      doc.contents as YNode,
+      'the spec has no \'equations\'; expected a list of residuals like "-lap(u) = f" or a template like {poisson: {source: ...}}',
+    );
   }
   if (equations.length === 0 && templates.length === 0 && has('equations')) {
     r.error(get('equations'), 'equations is empty; expected at least one equation or template');
@@ -96,8 +133,23 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const training = readTraining(r, get('training'));
   const output = readOutput(r, get('output'), geometry, time);
   const spec: PartialSpec = {
-    file, name, description, geometry, time, fields, constants, equations, templates, conditions, inequalities, exact,
-    constraints, network, training, output, locs: valueLocs(r, doc),
+    file,
+    name,
+    description,
+    geometry,
+    time,
+    fields,
+    constants,
+    equations,
+    templates,
+    conditions,
+    inequalities,
+    exact,
+    constraints,
+    network,
+    training,
+    output,
+    locs: valueLocs(r, doc),
   };
   return { spec, namesOk };
 }

@@ -10,13 +10,21 @@ import { type Diagnostics, SpecError } from './diagnostics.js';
 export type OverridePathPart = string | number;
 
 /** A `--set key.path=value` override, parsed. */
-export interface Override { path: OverridePathPart[]; value: unknown; text: string }
+export interface Override {
+  path: OverridePathPart[];
+  value: unknown;
+  text: string;
+}
 
 export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
   const at = (col: number) => ({ file: `--set ${text}`, line: 1, col });
-  if (eq <= 0) throw new SpecError([{ loc: at(1), message: `expected key.path=value, e.g. --set network.hidden=[64,64]` }]);
-  const path = text.slice(0, eq).split('.').map((p) => p.trim());
+  if (eq <= 0)
+    throw new SpecError([{ loc: at(1), message: `expected key.path=value, e.g. --set network.hidden=[64,64]` }]);
+  const path = text
+    .slice(0, eq)
+    .split('.')
+    .map((p) => p.trim());
   if (path.some((p) => p === '')) {
     const message = `the key path '${text.slice(0, eq)}' has an empty part; expected names separated by dots`;
     throw new SpecError([{ loc: at(1), message }]);
@@ -25,7 +33,9 @@ export function parseOverride(text: string): Override {
   try {
     value = parseYamlValue(text.slice(eq + 1));
   } catch (err) {
-    throw new SpecError([{ loc: at(eq + 2), message: `the value is not valid YAML: ${(err as Error).message.split('\n')[0]}` }]);
+    throw new SpecError([
+      { loc: at(eq + 2), message: `the value is not valid YAML: ${(err as Error).message.split('\n')[0]}` },
+    ]);
   }
   return { path: path.map((p): OverridePathPart => (/^\d+$/.test(p) ? Number(p) : p)), value, text };
 }
@@ -49,7 +59,8 @@ export function applyOverrides(doc: Document, overrides: Override[], diags: Diag
     try {
       // Parsed from the value's text when possible, so errors can point inside the value.
       const valueDoc = parseDocument(o.text.slice(o.text.indexOf('=') + 1), { prettyErrors: false });
-      const parsed = valueDoc.errors.length === 0 && valueDoc.contents && !/[&*]/.test(o.text) ? valueDoc.contents : undefined;
+      const parsed =
+        valueDoc.errors.length === 0 && valueDoc.contents && !/[&*]/.test(o.text) ? valueDoc.contents : undefined;
       doc.setIn(o.path, parsed ?? doc.createNode(o.value));
       const node = doc.getIn(o.path, true) as Node | undefined;
       if (node && typeof node === 'object') markTree(node, o.text, marks);

@@ -3,16 +3,32 @@ import { isMap } from 'yaml';
 import type { YamlReader, YNode } from './yaml-reader.js';
 import { shapeDim, type ShapeSpec, type SourceLoc, type Spec } from './types.js';
 
-const SHAPES = ['interval', 'rectangle', 'box', 'disk', 'sphere', 'polygon', 'union', 'intersection', 'difference'] as const;
+const SHAPES = [
+  'interval',
+  'rectangle',
+  'box',
+  'disk',
+  'sphere',
+  'polygon',
+  'union',
+  'intersection',
+  'difference',
+] as const;
 type ShapeKind = (typeof SHAPES)[number];
 /** What every shape node has, whatever its kind. */
 type ShapeCommon = { name: string | undefined; loc: SourceLoc };
 
 export function readShape(r: YamlReader, node: YNode, what: string, depth: number): ShapeSpec | undefined {
-  if (depth > 32) { r.error(node, `${what} is nested more than 32 levels deep`); return undefined; }
+  if (depth > 32) {
+    r.error(node, `${what} is nested more than 32 levels deep`);
+    return undefined;
+  }
   const n = r.resolve(node);
   if (!n || !isMap(n)) {
-    r.error(n, `${what} must be a shape such as {rectangle: {min: [0, 0], max: [1, 1]}}; expected one of ${SHAPES.join(', ')}`);
+    r.error(
+      n,
+      `${what} must be a shape such as {rectangle: {min: [0, 0], max: [1, 1]}}; expected one of ${SHAPES.join(', ')}`,
+    );
     return undefined;
   }
   const entries = r.map(n, what, [...SHAPES, 'name']);
@@ -31,15 +47,26 @@ export function readShape(r: YamlReader, node: YNode, what: string, depth: numbe
 }
 
 /** The part of a shape node its kind decides; `at` names it in errors. */
-function readShapeBody(r: YamlReader, kind: ShapeKind, body: YNode, common: ShapeCommon, at: string, depth: number): ShapeSpec | undefined {
+function readShapeBody(
+  r: YamlReader,
+  kind: ShapeKind,
+  body: YNode,
+  common: ShapeCommon,
+  at: string,
+  depth: number,
+): ShapeSpec | undefined {
   switch (kind) {
     case 'interval': {
       const ab = r.numbers(body, at, 2);
       if (!ab) return undefined;
-      if (!(ab[0]! < ab[1]!)) { r.error(body, `${at} must be [a, b] with a < b, found [${ab.join(', ')}]`); return undefined; }
+      if (!(ab[0]! < ab[1]!)) {
+        r.error(body, `${at} must be [a, b] with a < b, found [${ab.join(', ')}]`);
+        return undefined;
+      }
       return { kind, min: ab[0]!, max: ab[1]!, ...common };
     }
-    case 'rectangle': case 'box': {
+    case 'rectangle':
+    case 'box': {
       const dim = kind === 'rectangle' ? 2 : 3;
       const m = r.map(body, at, ['min', 'max'], ['min', 'max']);
       if (!m) return undefined;
@@ -52,7 +79,8 @@ function readShapeBody(r: YamlReader, kind: ShapeKind, body: YNode, common: Shap
       }
       return { kind, min, max, ...common };
     }
-    case 'disk': case 'sphere': {
+    case 'disk':
+    case 'sphere': {
       const dim = kind === 'disk' ? 2 : 3;
       const m = r.map(body, at, ['center', 'radius'], ['center', 'radius']);
       if (!m) return undefined;
@@ -73,13 +101,19 @@ function readShapeBody(r: YamlReader, kind: ShapeKind, body: YNode, common: Shap
       if (vertices.some((v) => !v)) return undefined;
       return { kind, vertices: vertices as number[][], ...common };
     }
-    default: return readCsg(r, kind, body, common, at, depth);
+    default:
+      return readCsg(r, kind, body, common, at, depth);
   }
 }
 
 /** union, intersection or difference: children of one dimension. */
 function readCsg(
-  r: YamlReader, kind: 'union' | 'intersection' | 'difference', body: YNode, common: ShapeCommon, at: string, depth: number,
+  r: YamlReader,
+  kind: 'union' | 'intersection' | 'difference',
+  body: YNode,
+  common: ShapeCommon,
+  at: string,
+  depth: number,
 ): ShapeSpec | undefined {
   const items = r.seq(body, at);
   if (!items) return undefined;
@@ -87,17 +121,26 @@ function readCsg(
     r.error(body, `${at} takes exactly two shapes [A, B] (A minus B), found ${items.length}`);
     return undefined;
   }
-  if (items.length < 2) { r.error(body, `${at} needs at least two shapes, found ${items.length}`); return undefined; }
+  if (items.length < 2) {
+    r.error(body, `${at} needs at least two shapes, found ${items.length}`);
+    return undefined;
+  }
   const children = items.map((it, i) => readShape(r, it, `${at}[${i}]`, depth + 1));
   if (children.some((c) => !c)) return undefined;
   const dims = new Set(children.map((c) => shapeDim(c!)));
-  if (dims.size > 1) { r.error(body, `${at} mixes shapes of different dimensions (${[...dims].join('D, ')}D)`); return undefined; }
+  if (dims.size > 1) {
+    r.error(body, `${at} mixes shapes of different dimensions (${[...dims].join('D, ')}D)`);
+    return undefined;
+  }
   return { kind, children: children as ShapeSpec[], ...common };
 }
 
 export function readTime(r: YamlReader, node: YNode): Spec['time'] {
   const ab = r.numbers(node, 'time', 2);
   if (!ab) return undefined;
-  if (!(ab[0]! < ab[1]!)) { r.error(node, `time must be [start, end] with start < end, found [${ab.join(', ')}]`); return undefined; }
+  if (!(ab[0]! < ab[1]!)) {
+    r.error(node, `time must be [start, end] with start < end, found [${ab.join(', ')}]`);
+    return undefined;
+  }
   return { min: ab[0]!, max: ab[1]!, loc: r.loc(node) };
 }

@@ -7,12 +7,30 @@ import { isMap, isScalar, type Node } from 'yaml';
 import { keyText, type YamlReader, type YNode } from './yaml-reader.js';
 import {
   STRATEGIES,
-  type ConditionSpec, type ConditionTarget, type ConstantSpec, type InequalitySpec, type SourceExpr, type SourceLoc, type StrategyName,
-  type TemplateName, type TemplateSpec,
+  type ConditionSpec,
+  type ConditionTarget,
+  type ConstantSpec,
+  type InequalitySpec,
+  type SourceExpr,
+  type SourceLoc,
+  type StrategyName,
+  type TemplateName,
+  type TemplateSpec,
 } from './types.js';
 import { TEMPLATE_PARAMS } from './templates.js';
 
-const CONDITION_KINDS = ['dirichlet', 'neumann', 'robin', 'periodic', 'pec', 'conductor', 'equation', 'value', 'rate', 'file'] as const;
+const CONDITION_KINDS = [
+  'dirichlet',
+  'neumann',
+  'robin',
+  'periodic',
+  'pec',
+  'conductor',
+  'equation',
+  'value',
+  'rate',
+  'file',
+] as const;
 type ConditionKind = (typeof CONDITION_KINDS)[number];
 /** The kinds that stand alone on a boundary part (value and rate go with `on: initial`, file with `on: data`). */
 type BoundaryKind = Exclude<ConditionKind, 'value' | 'rate' | 'file'>;
@@ -28,22 +46,23 @@ export function readFields(r: YamlReader, node: YNode): string[] {
   for (const [i, f] of fields.entries()) {
     const at = nodes[i];
     if (!IDENT.test(f)) {
-      r.error(at, `field name '${f}' must be letters and digits starting with a letter (no '_', which marks derivatives)`);
-    }
-    else if (RESERVED.has(f)) r.error(at, `field name '${f}' is reserved (variables x y z t, pi, e, lap, dn, n)`);
+      r.error(
+        at,
+        `field name '${f}' must be letters and digits starting with a letter (no '_', which marks derivatives)`,
+      );
+    } else if (RESERVED.has(f)) r.error(at, `field name '${f}' is reserved (variables x y z t, pi, e, lap, dn, n)`);
     if (seen.has(f)) r.error(at, `field '${f}' is listed twice`);
     seen.add(f);
   }
   return fields;
 }
 
-
 // ---- equations and templates ----
 
 export function readEquations(r: YamlReader, node: YNode, templates: TemplateSpec[]): SourceExpr[] {
   const n = r.resolve(node);
   const out: SourceExpr[] = [];
-  const items = n && isMap(n) ? [n as YNode] : r.seq(n, 'equations') ?? [];
+  const items = n && isMap(n) ? [n as YNode] : (r.seq(n, 'equations') ?? []);
   for (const [i, it] of items.entries()) {
     const item = r.resolve(it);
     if (item && isMap(item)) {
@@ -88,7 +107,8 @@ function readTemplate(r: YamlReader, node: YNode): TemplateSpec | undefined {
     }
   }
   for (const req of info.required) {
-    if (!(req in params)) r.error(node, `template ${one.name} needs '${req}'; expected e.g. {${one.name}: {${req}: ...}}`);
+    if (!(req in params))
+      r.error(node, `template ${one.name} needs '${req}'; expected e.g. {${one.name}: {${req}: ...}}`);
   }
   return { name: one.name as TemplateName, params, fields, loc: r.loc(one.key) };
 }
@@ -97,20 +117,35 @@ function readTemplate(r: YamlReader, node: YNode): TemplateSpec | undefined {
 
 export function readConstants(r: YamlReader, node: YNode): ConstantSpec[] {
   const n = r.resolve(node);
-  if (!n || !isMap(n)) { r.error(n, 'constants must be a mapping of names to numbers or expressions'); return []; }
+  if (!n || !isMap(n)) {
+    r.error(n, 'constants must be a mapping of names to numbers or expressions');
+    return [];
+  }
   const out: ConstantSpec[] = [];
   for (const pair of n.items) {
     const key = pair.key as Node;
     const name = keyText(key) ?? '';
-    if (!IDENT.test(name)) { r.error(key, `constant name '${name}' must be letters and digits starting with a letter`); continue; }
-    if (RESERVED.has(name)) { r.error(key, `constant name '${name}' is reserved (variables x y z t, pi, e, lap, dn, n)`); continue; }
+    if (!IDENT.test(name)) {
+      r.error(key, `constant name '${name}' must be letters and digits starting with a letter`);
+      continue;
+    }
+    if (RESERVED.has(name)) {
+      r.error(key, `constant name '${name}' is reserved (variables x y z t, pi, e, lap, dn, n)`);
+      continue;
+    }
     const v = r.resolve(pair.value as YNode);
     if (v && isMap(v)) {
       const m = r.map(v, `constant ${name}`, ['unknown']);
       const start = m?.get('unknown') && r.number(m.get('unknown')!.value, `${name}.unknown`);
       if (start !== undefined && start !== null && m?.has('unknown')) {
-        out.push({ name, value: { text: String(start), loc: r.loc(m.get('unknown')!.value) }, unknown: true, loc: r.loc(key) });
-      } else if (m && !m.has('unknown')) r.error(v, `constant ${name} must be a number, an expression, or {unknown: start value}`);
+        out.push({
+          name,
+          value: { text: String(start), loc: r.loc(m.get('unknown')!.value) },
+          unknown: true,
+          loc: r.loc(key),
+        });
+      } else if (m && !m.has('unknown'))
+        r.error(v, `constant ${name} must be a number, an expression, or {unknown: start value}`);
       continue;
     }
     const e = r.expr(v, `constant ${name}`);
@@ -134,13 +169,22 @@ function readTarget(r: YamlReader, node: YNode, what: string): ConditionTarget |
 
 export function readExprMap(r: YamlReader, node: YNode, what: string): Record<string, SourceExpr> {
   const n = r.resolve(node);
-  if (!n || !isMap(n)) { r.error(n, `${what} must map field names to values, e.g. {u: 0}`); return {}; }
+  if (!n || !isMap(n)) {
+    r.error(n, `${what} must map field names to values, e.g. {u: 0}`);
+    return {};
+  }
   const out: Record<string, SourceExpr> = {};
   for (const pair of n.items) {
     const key = pair.key as Node;
     const name = keyText(key) ?? '';
-    if (!IDENT.test(name)) { r.error(key, `'${name}' in ${what} is not a field name; expected a field such as u`); continue; }
-    if (Object.hasOwn(out, name)) { r.error(key, `field '${name}' is given twice in ${what}`); continue; }
+    if (!IDENT.test(name)) {
+      r.error(key, `'${name}' in ${what} is not a field name; expected a field such as u`);
+      continue;
+    }
+    if (Object.hasOwn(out, name)) {
+      r.error(key, `field '${name}' is given twice in ${what}`);
+      continue;
+    }
     const e = r.expr(pair.value as YNode, `${what}.${name}`);
     if (e) out[name] = { ...e, keyLoc: r.loc(key) };
   }
@@ -151,7 +195,12 @@ type Entries = Map<string, { key: Node; value: YNode }>;
 /** a*u + b*dn(u) = value, for one field. */
 type RobinValue = { a: SourceExpr; b: SourceExpr; value: SourceExpr };
 /** What every condition has, whatever its kind. */
-type ConditionBase = { on: ConditionTarget; strategy: StrategyName | undefined; weight: number | undefined; loc: SourceLoc };
+type ConditionBase = {
+  on: ConditionTarget;
+  strategy: StrategyName | undefined;
+  weight: number | undefined;
+  loc: SourceLoc;
+};
 
 export function readConditions(r: YamlReader, node: YNode): ConditionSpec[] {
   const items = r.seq(node, 'conditions') ?? [];
@@ -171,9 +220,16 @@ function readCondition(r: YamlReader, it: YNode, what: string): ConditionSpec | 
   const strategy = m.has('strategy') ? r.oneOf(m.get('strategy')!.value, 'strategy', STRATEGIES) : undefined;
   const weight = m.has('weight') ? r.number(m.get('weight')!.value, `${what}.weight`, { min: 0 }) : undefined;
   const isPeriodic = kinds.includes('periodic');
-  const on = m.has('on') ? readTarget(r, m.get('on')!.value, what) : isPeriodic ? { kind: 'boundary' as const } : undefined;
+  const on = m.has('on')
+    ? readTarget(r, m.get('on')!.value, what)
+    : isPeriodic
+      ? { kind: 'boundary' as const }
+      : undefined;
   if (!m.has('on') && !isPeriodic) {
-    r.error(it, `${what} is missing 'on'; expected boundary, a side name, a shape name, an expression like "x == 1", initial or data`);
+    r.error(
+      it,
+      `${what} is missing 'on'; expected boundary, a side name, a shape name, an expression like "x == 1", initial or data`,
+    );
     return undefined;
   }
   if (!on) return undefined;
@@ -183,35 +239,66 @@ function readCondition(r: YamlReader, it: YNode, what: string): ConditionSpec | 
   const kind = kinds.length === 1 ? kinds[0]! : undefined;
   if (kind === undefined || kind === 'value' || kind === 'rate' || kind === 'file') {
     const found = kinds.length ? kinds.join(', ') : 'none';
-    r.error(it, `${what} must have exactly one of dirichlet, neumann, robin, periodic, pec, conductor, equation; found ${found}`);
+    r.error(
+      it,
+      `${what} must have exactly one of dirichlet, neumann, robin, periodic, pec, conductor, equation; found ${found}`,
+    );
     return undefined;
   }
   return readBoundaryCondition(r, m, kind, base, what);
 }
 
 function readInitialCondition(
-  r: YamlReader, it: YNode, m: Entries, kinds: ConditionKind[], base: ConditionBase, what: string,
+  r: YamlReader,
+  it: YNode,
+  m: Entries,
+  kinds: ConditionKind[],
+  base: ConditionBase,
+  what: string,
 ): ConditionSpec | undefined {
   const bad = kinds.filter((k) => k !== 'value' && k !== 'rate');
-  if (bad.length) { r.error(m.get(bad[0]!)!.key, `an initial condition takes 'value' and/or 'rate', found '${bad[0]}'`); return undefined; }
-  if (!kinds.length) { r.error(it, `${what} (initial) needs 'value: {field: expr}' and/or 'rate: {field: expr}'`); return undefined; }
-  return { ...base, kind: 'initial',
+  if (bad.length) {
+    r.error(m.get(bad[0]!)!.key, `an initial condition takes 'value' and/or 'rate', found '${bad[0]}'`);
+    return undefined;
+  }
+  if (!kinds.length) {
+    r.error(it, `${what} (initial) needs 'value: {field: expr}' and/or 'rate: {field: expr}'`);
+    return undefined;
+  }
+  return {
+    ...base,
+    kind: 'initial',
     value: m.has('value') ? readExprMap(r, m.get('value')!.value, `${what}.value`) : {},
-    rate: m.has('rate') ? readExprMap(r, m.get('rate')!.value, `${what}.rate`) : {} };
+    rate: m.has('rate') ? readExprMap(r, m.get('rate')!.value, `${what}.rate`) : {},
+  };
 }
 
-function readDataCondition(r: YamlReader, it: YNode, m: Entries, base: ConditionBase, what: string): ConditionSpec | undefined {
-  if (!m.has('file')) { r.error(it, `${what} (data) needs 'file: observations.csv'`); return undefined; }
+function readDataCondition(
+  r: YamlReader,
+  it: YNode,
+  m: Entries,
+  base: ConditionBase,
+  what: string,
+): ConditionSpec | undefined {
+  if (!m.has('file')) {
+    r.error(it, `${what} (data) needs 'file: observations.csv'`);
+    return undefined;
+  }
   const file = r.string(m.get('file')!.value, `${what}.file`);
   return file !== undefined ? { ...base, kind: 'data', file, fileLoc: r.loc(m.get('file')!.value) } : undefined;
 }
 
 function readBoundaryCondition(
-  r: YamlReader, m: Entries, kind: BoundaryKind, base: ConditionBase, what: string,
+  r: YamlReader,
+  m: Entries,
+  kind: BoundaryKind,
+  base: ConditionBase,
+  what: string,
 ): ConditionSpec | undefined {
   const body = m.get(kind)!.value;
   switch (kind) {
-    case 'dirichlet': case 'neumann':
+    case 'dirichlet':
+    case 'neumann':
       return { ...base, kind, values: readExprMap(r, body, `${what}.${kind}`) };
     case 'robin': {
       const values = readRobinValues(r, body, what);
@@ -240,7 +327,7 @@ function readBoundaryCondition(
     }
     case 'equation': {
       const bn = r.resolve(body);
-      const list = bn && isScalar(bn) ? [bn as YNode] : r.seq(bn, `${what}.equation`) ?? [];
+      const list = bn && isScalar(bn) ? [bn as YNode] : (r.seq(bn, `${what}.equation`) ?? []);
       const eqs = list.map((e, k) => r.expr(e, `${what}.equation[${k}]`)).filter((e): e is SourceExpr => !!e);
       return { ...base, kind: 'equation', equations: eqs };
     }
@@ -250,11 +337,17 @@ function readBoundaryCondition(
 /** `robin: {u: {a, b, value}}`; undefined when it is not a mapping. */
 function readRobinValues(r: YamlReader, body: YNode, what: string): Record<string, RobinValue> | undefined {
   const bn = r.resolve(body);
-  if (!bn || !isMap(bn)) { r.error(bn, `${what}.robin must map fields to {a, b, value}`); return undefined; }
+  if (!bn || !isMap(bn)) {
+    r.error(bn, `${what}.robin must map fields to {a, b, value}`);
+    return undefined;
+  }
   const values: Record<string, RobinValue> = {};
   for (const pair of bn.items) {
     const f = keyText(pair.key) ?? '';
-    if (!IDENT.test(f)) { r.error(pair.key as Node, `'${f}' in ${what}.robin is not a field name; expected a field such as u`); continue; }
+    if (!IDENT.test(f)) {
+      r.error(pair.key as Node, `'${f}' in ${what}.robin is not a field name; expected a field such as u`);
+      continue;
+    }
     const abv = r.map(pair.value as YNode, `${what}.robin.${f}`, ['a', 'b', 'value'], ['a', 'b', 'value']);
     const a = abv?.get('a') && r.expr(abv.get('a')!.value, `robin.${f}.a`);
     const b = abv?.get('b') && r.expr(abv.get('b')!.value, `robin.${f}.b`);

@@ -7,20 +7,41 @@ import type { YamlReader, YNode } from './yaml-reader.js';
 import { DEFAULTS } from './defaults.js';
 import { STRATEGY_OPTION_NAMES } from './strategy-options.js';
 import {
-  ACTIVATIONS, FIRST_LAYERS, OPTIMIZERS, OUTPUT_FORMATS, POSITIVITIES, SAMPLINGS, STRATEGIES, shapeDim,
-  type OutputFormat, type ShapeSpec, type Spec, type StageSpec,
+  ACTIVATIONS,
+  FIRST_LAYERS,
+  OPTIMIZERS,
+  OUTPUT_FORMATS,
+  POSITIVITIES,
+  SAMPLINGS,
+  STRATEGIES,
+  shapeDim,
+  type OutputFormat,
+  type ShapeSpec,
+  type Spec,
+  type StageSpec,
 } from './types.js';
 
 export function readConstraints(r: YamlReader, node: YNode): Spec['constraints'] {
   const d = DEFAULTS.constraints;
-  const out: Spec['constraints'] = { strategy: d.strategy, weights: { ...d.weights }, positivity: d.positivity, options: { ...d.options } };
+  const out: Spec['constraints'] = {
+    strategy: d.strategy,
+    weights: { ...d.weights },
+    positivity: d.positivity,
+    options: { ...d.options },
+  };
   if (node === undefined) return out;
   const m = r.map(node, 'constraints', ['strategy', 'weights', 'positivity', 'options']);
   if (!m) return out;
   if (m.has('strategy')) out.strategy = r.oneOf(m.get('strategy')!.value, 'strategy', STRATEGIES) ?? out.strategy;
-  if (m.has('positivity')) out.positivity = r.oneOf(m.get('positivity')!.value, 'positivity', POSITIVITIES) ?? out.positivity;
+  if (m.has('positivity'))
+    out.positivity = r.oneOf(m.get('positivity')!.value, 'positivity', POSITIVITIES) ?? out.positivity;
   if (m.has('weights')) {
-    const w = r.map(m.get('weights')!.value, 'constraints.weights', ['equations', 'conditions', 'inequalities', 'data']);
+    const w = r.map(m.get('weights')!.value, 'constraints.weights', [
+      'equations',
+      'conditions',
+      'inequalities',
+      'data',
+    ]);
     for (const [k, { value }] of w ?? []) {
       const v = r.number(value, `constraints.weights.${k}`, { min: 0 });
       if (v !== undefined) out.weights[k as keyof Spec['constraints']['weights']] = v;
@@ -54,10 +75,18 @@ export function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
       else out.hidden = h;
     }
   }
-  if (m.has('activation')) out.activation = r.oneOf(m.get('activation')!.value, 'activation', ACTIVATIONS) ?? out.activation;
+  if (m.has('activation'))
+    out.activation = r.oneOf(m.get('activation')!.value, 'activation', ACTIVATIONS) ?? out.activation;
   if (m.has('fourier_features')) {
-    const f = r.map(m.get('fourier_features')!.value, 'network.fourier_features', ['count', 'scale'], ['count', 'scale']);
-    const count = f?.get('count') && r.number(f.get('count')!.value, 'fourier_features.count', { integer: true, min: 1, max: 4096 });
+    const f = r.map(
+      m.get('fourier_features')!.value,
+      'network.fourier_features',
+      ['count', 'scale'],
+      ['count', 'scale'],
+    );
+    const count =
+      f?.get('count') &&
+      r.number(f.get('count')!.value, 'fourier_features.count', { integer: true, min: 1, max: 4096 });
     const scale = f?.get('scale') && r.number(f.get('scale')!.value, 'fourier_features.scale', { exclusiveMin: 0 });
     if (typeof count === 'number' && typeof scale === 'number') out.fourierFeatures = { count, scale };
   }
@@ -85,8 +114,17 @@ export function readTraining(r: YamlReader, node: YNode): Spec['training'] {
     stages: d.stages.map((s) => ({ ...s, loc: { file: '', line: 0, col: 0 } })),
   };
   if (node === undefined) return out;
-  const m = r.map(node, 'training',
-    ['points', 'sampling', 'resample_every', 'seed', 'stages', 'causal', 'log_every', 'checkpoint_every', 'workers']);
+  const m = r.map(node, 'training', [
+    'points',
+    'sampling',
+    'resample_every',
+    'seed',
+    'stages',
+    'causal',
+    'log_every',
+    'checkpoint_every',
+    'workers',
+  ]);
   if (!m) return out;
   const whole = (key: string, min: number, max?: number) =>
     r.number(m.get(key)!.value, `training.${key}`, { integer: true, min, ...(max !== undefined ? { max } : {}) });
@@ -123,8 +161,12 @@ function readCausal(r: YamlReader, node: YNode, out: Spec['training']): void {
   if (c && !isScalar(c)) {
     const d = DEFAULTS.causal;
     const cm = r.map(c, 'training.causal', ['epsilon', 'bins']);
-    const epsilon = cm?.get('epsilon') ? r.number(cm.get('epsilon')!.value, 'training.causal.epsilon', { min: 0 }) : d.epsilon;
-    const bins = cm?.get('bins') ? r.number(cm.get('bins')!.value, 'training.causal.bins', { integer: true, min: 1, max: 4096 }) : d.bins;
+    const epsilon = cm?.get('epsilon')
+      ? r.number(cm.get('epsilon')!.value, 'training.causal.epsilon', { min: 0 })
+      : d.epsilon;
+    const bins = cm?.get('bins')
+      ? r.number(cm.get('bins')!.value, 'training.causal.bins', { integer: true, min: 1, max: 4096 })
+      : d.bins;
     out.causal = true;
     if (epsilon !== undefined && bins !== undefined) out.causalOptions = { epsilon, bins };
   } else out.causal = r.boolean(node, 'training.causal') ?? DEFAULTS.training.causal;
@@ -138,25 +180,45 @@ function readStages(r: YamlReader, node: YNode): StageSpec[] {
     const s = r.map(it, what, ['optimizer', 'iterations', 'lr', 'lr_final'], ['optimizer', 'iterations']);
     if (!s) continue;
     const optimizer = r.oneOf(s.get('optimizer')?.value, 'optimizer', OPTIMIZERS);
-    const iterations = r.number(s.get('iterations')?.value, `${what}.iterations`, { integer: true, min: 0, max: 10_000_000 });
-    const lr = s.has('lr') ? r.number(s.get('lr')!.value, `${what}.lr`, { exclusiveMin: 0 }) : optimizer && DEFAULTS.stage.lr[optimizer];
+    const iterations = r.number(s.get('iterations')?.value, `${what}.iterations`, {
+      integer: true,
+      min: 0,
+      max: 10_000_000,
+    });
+    const lr = s.has('lr')
+      ? r.number(s.get('lr')!.value, `${what}.lr`, { exclusiveMin: 0 })
+      : optimizer && DEFAULTS.stage.lr[optimizer];
     let lrFinal: number | undefined;
     if (s.has('lr_final')) {
       if (optimizer === 'lbfgs') {
-        r.error(s.get('lr_final')!.value, `${what}.lr_final applies to adam stages only (L-BFGS chooses its steps by line search)`);
-      }
-      else lrFinal = r.number(s.get('lr_final')!.value, `${what}.lr_final`, { exclusiveMin: 0 });
+        r.error(
+          s.get('lr_final')!.value,
+          `${what}.lr_final applies to adam stages only (L-BFGS chooses its steps by line search)`,
+        );
+      } else lrFinal = r.number(s.get('lr_final')!.value, `${what}.lr_final`, { exclusiveMin: 0 });
     }
     if (optimizer && iterations !== undefined && lr !== undefined) {
-      stages.push({ optimizer, iterations, lr, ...(lrFinal !== undefined ? { lrFinal } : {}), loc: r.loc(r.resolve(it)) });
+      stages.push({
+        optimizer,
+        iterations,
+        lr,
+        ...(lrFinal !== undefined ? { lrFinal } : {}),
+        loc: r.loc(r.resolve(it)),
+      });
     }
   }
-  if (items.length === 0) r.error(node, 'training.stages is empty; expected e.g. [{optimizer: adam, iterations: 5000, lr: 1.0e-3}]');
+  if (items.length === 0)
+    r.error(node, 'training.stages is empty; expected e.g. [{optimizer: adam, iterations: 5000, lr: 1.0e-3}]');
   return stages;
 }
 
 /** `geometry` and `time` as read: the default grid has the geometry's dimension, the default times span `time`. */
-export function readOutput(r: YamlReader, node: YNode, geometry: ShapeSpec | undefined, t: Spec['time']): Spec['output'] {
+export function readOutput(
+  r: YamlReader,
+  node: YNode,
+  geometry: ShapeSpec | undefined,
+  t: Spec['time'],
+): Spec['output'] {
   // Without a (valid) geometry, which is reported already, a 2D grid lets the rest be checked.
   const dim = geometry ? shapeDim(geometry) : 2;
   const out: Spec['output'] = {
@@ -172,7 +234,8 @@ export function readOutput(r: YamlReader, node: YNode, geometry: ShapeSpec | und
     const g = r.numbers(at, 'output.grid', dim);
     const count = g?.reduce((a, b) => a * b, 1);
     if (g) {
-      if (g.some((c) => !Number.isInteger(c) || c < 2)) r.error(at, 'output.grid counts must be whole numbers of at least 2');
+      if (g.some((c) => !Number.isInteger(c) || c < 2))
+        r.error(at, 'output.grid counts must be whole numbers of at least 2');
       else if (count! > 4_000_000) r.error(at, `output.grid has ${count} points; at most 4000000 are written`);
       else out.grid = g;
     }
@@ -181,7 +244,8 @@ export function readOutput(r: YamlReader, node: YNode, geometry: ShapeSpec | und
     const at = m.get('times')!.value;
     const ts = r.numbers(at, 'output.times');
     if (ts && !t) r.error(at, "output.times needs 'time: [start, end]' in the spec");
-    else if (ts && t && ts.some((v) => v < t.min || v > t.max)) r.error(at, `output.times must lie within time [${t.min}, ${t.max}]`);
+    else if (ts && t && ts.some((v) => v < t.min || v > t.max))
+      r.error(at, `output.times must lie within time [${t.min}, ${t.max}]`);
     else if (ts) out.times = ts;
   }
   if (m.has('formats')) out.formats = readFormats(r, m.get('formats')!.value) ?? out.formats;
@@ -193,6 +257,8 @@ function readFormats(r: YamlReader, node: YNode): OutputFormat[] | undefined {
   const f = r.strings(node, 'output.formats');
   const items = r.seq(node, 'output.formats') ?? [];
   const known = (x: string): x is OutputFormat => (OUTPUT_FORMATS as readonly string[]).includes(x);
-  f?.forEach((x, i) => { if (!known(x)) r.oneOf(items[i], 'output format', OUTPUT_FORMATS); });
+  f?.forEach((x, i) => {
+    if (!known(x)) r.oneOf(items[i], 'output format', OUTPUT_FORMATS);
+  });
   return f?.filter(known);
 }

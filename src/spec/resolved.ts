@@ -11,19 +11,29 @@ const exprMap = (m: Record<string, SourceExpr>) => Object.fromEntries(Object.ent
 function shape(s: ShapeSpec): Record<string, unknown> {
   const named = s.name ? { name: s.name } : {};
   switch (s.kind) {
-    case 'interval': return { interval: [s.min, s.max], ...named };
-    case 'rectangle': case 'box': return { [s.kind]: { min: s.min, max: s.max }, ...named };
-    case 'disk': case 'sphere': return { [s.kind]: { center: s.center, radius: s.radius }, ...named };
-    case 'polygon': return { polygon: { vertices: s.vertices }, ...named };
-    default: return { [s.kind]: s.children.map(shape), ...named };
+    case 'interval':
+      return { interval: [s.min, s.max], ...named };
+    case 'rectangle':
+    case 'box':
+      return { [s.kind]: { min: s.min, max: s.max }, ...named };
+    case 'disk':
+    case 'sphere':
+      return { [s.kind]: { center: s.center, radius: s.radius }, ...named };
+    case 'polygon':
+      return { polygon: { vertices: s.vertices }, ...named };
+    default:
+      return { [s.kind]: s.children.map(shape), ...named };
   }
 }
 
 function target(t: ConditionTarget): string {
   switch (t.kind) {
-    case 'part': return t.name;
-    case 'selector': return t.expr.text;
-    default: return t.kind;
+    case 'part':
+      return t.name;
+    case 'selector':
+      return t.expr.text;
+    default:
+      return t.kind;
   }
 }
 
@@ -32,14 +42,32 @@ function condition(c: ConditionSpec): Record<string, unknown> {
   if (c.strategy) base['strategy'] = c.strategy;
   if (c.weight !== undefined) base['weight'] = c.weight;
   switch (c.kind) {
-    case 'dirichlet': case 'neumann': return { ...base, [c.kind]: exprMap(c.values) };
-    case 'robin': return { ...base, robin: Object.fromEntries(Object.entries(c.values).map(([f, v]) => [f, { a: text(v.a), b: text(v.b), value: text(v.value) }])) };
-    case 'periodic': return { periodic: c.axis };
-    case 'pec': return { ...base, pec: true };
-    case 'conductor': return { ...base, conductor: { potential: text(c.potential) } };
-    case 'equation': return { ...base, equation: c.equations.map((e) => e.text) };
-    case 'initial': return { ...base, ...(Object.keys(c.value).length ? { value: exprMap(c.value) } : {}), ...(Object.keys(c.rate).length ? { rate: exprMap(c.rate) } : {}) };
-    case 'data': return { ...base, file: c.file };
+    case 'dirichlet':
+    case 'neumann':
+      return { ...base, [c.kind]: exprMap(c.values) };
+    case 'robin':
+      return {
+        ...base,
+        robin: Object.fromEntries(
+          Object.entries(c.values).map(([f, v]) => [f, { a: text(v.a), b: text(v.b), value: text(v.value) }]),
+        ),
+      };
+    case 'periodic':
+      return { periodic: c.axis };
+    case 'pec':
+      return { ...base, pec: true };
+    case 'conductor':
+      return { ...base, conductor: { potential: text(c.potential) } };
+    case 'equation':
+      return { ...base, equation: c.equations.map((e) => e.text) };
+    case 'initial':
+      return {
+        ...base,
+        ...(Object.keys(c.value).length ? { value: exprMap(c.value) } : {}),
+        ...(Object.keys(c.rate).length ? { rate: exprMap(c.rate) } : {}),
+      };
+    case 'data':
+      return { ...base, file: c.file };
   }
 }
 
@@ -49,10 +77,18 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   out['geometry'] = shape(spec.geometry);
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
   out['fields'] = fields;
-  if (spec.constants.length) out['constants'] = Object.fromEntries(spec.constants.map((c) => [c.name, c.unknown ? { unknown: Number(c.value.text) } : text(c.value)]));
+  if (spec.constants.length)
+    out['constants'] = Object.fromEntries(
+      spec.constants.map((c) => [c.name, c.unknown ? { unknown: Number(c.value.text) } : text(c.value)]),
+    );
   out['equations'] = [
     ...spec.equations.map((e) => e.text),
-    ...spec.templates.map((t) => ({ [t.name]: { ...Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, typeof v === 'boolean' ? v : text(v)])), ...(t.fields ? { fields: t.fields } : {}) } })),
+    ...spec.templates.map((t) => ({
+      [t.name]: {
+        ...Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, typeof v === 'boolean' ? v : text(v)])),
+        ...(t.fields ? { fields: t.fields } : {}),
+      },
+    })),
   ];
   if (spec.conditions.length) out['conditions'] = spec.conditions.map(condition);
   if (spec.inequalities.length) {
@@ -65,20 +101,37 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   }
   if (Object.keys(spec.exact).length) out['exact'] = exprMap(spec.exact);
   out['constraints'] = {
-    strategy: spec.constraints.strategy, weights: spec.constraints.weights, positivity: spec.constraints.positivity,
+    strategy: spec.constraints.strategy,
+    weights: spec.constraints.weights,
+    positivity: spec.constraints.positivity,
     ...(Object.keys(spec.constraints.options).length ? { options: spec.constraints.options } : {}),
   };
   out['network'] = {
-    hidden: spec.network.hidden, activation: spec.network.activation,
+    hidden: spec.network.hidden,
+    activation: spec.network.activation,
     ...(spec.network.fourierFeatures ? { fourier_features: spec.network.fourierFeatures } : {}),
     ...(spec.network.firstLayer ? { first_layer: spec.network.firstLayer } : {}),
   };
   const tr = spec.training;
   out['training'] = {
-    points: tr.points, sampling: tr.sampling, resample_every: tr.resampleEvery, seed: tr.seed, causal: tr.causalOptions ?? tr.causal, workers: tr.workers,
-    stages: tr.stages.map((s) => ({ optimizer: s.optimizer, iterations: s.iterations, lr: s.lr, ...(s.lrFinal !== undefined ? { lr_final: s.lrFinal } : {}) })),
+    points: tr.points,
+    sampling: tr.sampling,
+    resample_every: tr.resampleEvery,
+    seed: tr.seed,
+    causal: tr.causalOptions ?? tr.causal,
+    workers: tr.workers,
+    stages: tr.stages.map((s) => ({
+      optimizer: s.optimizer,
+      iterations: s.iterations,
+      lr: s.lr,
+      ...(s.lrFinal !== undefined ? { lr_final: s.lrFinal } : {}),
+    })),
   };
-  out['output'] = { grid: spec.output.grid, ...(spec.output.times.length ? { times: spec.output.times } : {}), formats: spec.output.formats };
+  out['output'] = {
+    grid: spec.output.grid,
+    ...(spec.output.times.length ? { times: spec.output.times } : {}),
+    formats: spec.output.formats,
+  };
   return out;
 }
 

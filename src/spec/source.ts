@@ -21,7 +21,9 @@ export function readSource(file: string): string {
     throw new SpecError([{ loc: at, message: 'cannot read the file: it does not exist or is not readable' }]);
   }
   if (size > MAX_FILE_BYTES) {
-    throw new SpecError([{ loc: at, message: `the file is ${size} bytes; a spec is at most ${MAX_FILE_BYTES} bytes of YAML` }]);
+    throw new SpecError([
+      { loc: at, message: `the file is ${size} bytes; a spec is at most ${MAX_FILE_BYTES} bytes of YAML` },
+    ]);
   }
   const bytes = readFileSync(file);
   if (bytes.includes(0)) throw new SpecError([{ loc: at, message: 'this is a binary file, not a YAML problem spec' }]);
@@ -47,17 +49,23 @@ export function parseSpecYaml(source: string, file: string): { doc: Document; li
   }
   for (const err of [...doc.errors]) {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos?.[0] ?? 0);
-    diags.error({ file, line: pos.line, col: pos.col }, yamlErrorMessage(err.code, err.message, source, err.pos?.[0] ?? 0));
+    diags.error(
+      { file, line: pos.line, col: pos.col },
+      yamlErrorMessage(err.code, err.message, source, err.pos?.[0] ?? 0),
+    );
   }
   diags.throwIfAny();
   try {
     doc.toJS({ maxAliasCount: 100, mapAsMap: true });
   } catch (err) {
     const msg = (err as Error).message;
-    diags.error({ file, line: 1, col: 1 }, /alias/i.test(msg)
-      ? 'the YAML aliases (*name) expand to too many nodes (a "billion laughs" pattern); '
-        + 'expected a plain spec, with each alias used a few times at most'
-      : `the YAML cannot be expanded: ${msg}; expected a plain spec`);
+    diags.error(
+      { file, line: 1, col: 1 },
+      /alias/i.test(msg)
+        ? 'the YAML aliases (*name) expand to too many nodes (a "billion laughs" pattern); ' +
+            'expected a plain spec, with each alias used a few times at most'
+        : `the YAML cannot be expanded: ${msg}; expected a plain spec`,
+    );
     diags.throwIfAny();
   }
   return { doc, lines };
@@ -72,10 +80,15 @@ function yamlErrorMessage(code: string, message: string, source: string, offset:
       const key = /^[^\s:]+/.exec(source.slice(offset))?.[0] ?? '';
       return `the key${key ? ` '${key}'` : ''} appears twice in this mapping; expected each key once (merge the two entries)`;
     }
-    case 'TAB_AS_INDENT': return 'a tab is used for indentation; expected spaces (YAML does not allow tabs for indentation)';
-    case 'BAD_INDENT': case 'MISSING_CHAR': case 'UNEXPECTED_TOKEN':
+    case 'TAB_AS_INDENT':
+      return 'a tab is used for indentation; expected spaces (YAML does not allow tabs for indentation)';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+    case 'UNEXPECTED_TOKEN':
       return `YAML syntax error: ${first}; check the indentation and brackets of this line`;
-    case 'MULTIPLE_DOCS': return 'the file holds several YAML documents (---); expected one spec per file';
-    default: return `YAML syntax error: ${first}`;
+    case 'MULTIPLE_DOCS':
+      return 'the file holds several YAML documents (---); expected one spec per file';
+    default:
+      return `YAML syntax error: ${first}`;
   }
 }

@@ -35,14 +35,21 @@ export type TunedStrategy = keyof typeof STRATEGY_OPTIONS;
 
 /** A strategy's options as it reads them: a number, or undefined where the default depends on the problem. */
 export type StrategyOptions<S extends TunedStrategy> = {
-  -readonly [K in keyof (typeof STRATEGY_OPTIONS)[S]]: (typeof STRATEGY_OPTIONS)[S][K] extends number ? number : number | undefined;
+  -readonly [K in keyof (typeof STRATEGY_OPTIONS)[S]]: (typeof STRATEGY_OPTIONS)[S][K] extends number
+    ? number
+    : number | undefined;
 };
 
 /** Every option name, each once, in table order: the keys `constraints.options` accepts. */
-export const STRATEGY_OPTION_NAMES: readonly string[] = [...new Set(Object.values(STRATEGY_OPTIONS).flatMap((o) => Object.keys(o)))];
+export const STRATEGY_OPTION_NAMES: readonly string[] = [
+  ...new Set(Object.values(STRATEGY_OPTIONS).flatMap((o) => Object.keys(o))),
+];
 
 /** The spec's `constraints.options` values for one strategy over its defaults. */
-export function strategyOptions<S extends TunedStrategy>(strategy: S, given: Readonly<Record<string, number>>): StrategyOptions<S> {
+export function strategyOptions<S extends TunedStrategy>(
+  strategy: S,
+  given: Readonly<Record<string, number>>,
+): StrategyOptions<S> {
   const defaults: Record<string, number | undefined> = STRATEGY_OPTIONS[strategy];
   return Object.fromEntries(Object.keys(defaults).map((k) => [k, given[k] ?? defaults[k]])) as StrategyOptions<S>;
 }

@@ -37,51 +37,85 @@ export interface TemplateContext {
 const NO_CONTEXT: TemplateContext = { spatial: ['x', 'y'], varies: () => false };
 
 /** grad(a) . grad(u) as template text: a_x*u_x + a_y*u_y (+ a_z*u_z). */
-const gradDot = (a: string, u: string, ctx: TemplateContext) => `(${ctx.spatial.map((v) => `${a}_${v}*${u}_${v}`).join(' + ')})`;
+const gradDot = (a: string, u: string, ctx: TemplateContext) =>
+  `(${ctx.spatial.map((v) => `${a}_${v}*${u}_${v}`).join(' + ')})`;
 
 const exprs = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'expr' as const]));
 
 export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
   poisson: {
-    params: exprs('source', 'coefficient'), required: ['source'], defaults: { coefficient: '1' },
-    fields: ['u'], equations: () => ['-coefficient*lap(u) = source'], description: 'Poisson equation',
+    params: exprs('source', 'coefficient'),
+    required: ['source'],
+    defaults: { coefficient: '1' },
+    fields: ['u'],
+    equations: () => ['-coefficient*lap(u) = source'],
+    description: 'Poisson equation',
   },
   helmholtz: {
-    params: exprs('k', 'source'), required: ['k'], defaults: { source: '0' },
-    fields: ['u'], equations: () => ['-lap(u) - k^2*u = source'], description: 'Helmholtz equation',
+    params: exprs('k', 'source'),
+    required: ['k'],
+    defaults: { source: '0' },
+    fields: ['u'],
+    equations: () => ['-lap(u) - k^2*u = source'],
+    description: 'Helmholtz equation',
   },
   heat: {
-    params: exprs('diffusivity', 'source'), required: ['diffusivity'], defaults: { source: '0' },
-    fields: ['u'], equations: () => ['u_t = diffusivity*lap(u) + source'], needsTime: true, description: 'heat (diffusion) equation',
+    params: exprs('diffusivity', 'source'),
+    required: ['diffusivity'],
+    defaults: { source: '0' },
+    fields: ['u'],
+    equations: () => ['u_t = diffusivity*lap(u) + source'],
+    needsTime: true,
+    description: 'heat (diffusion) equation',
   },
   wave: {
-    params: exprs('speed'), required: ['speed'], defaults: {},
-    fields: ['u'], equations: () => ['u_tt = speed^2*lap(u)'], needsTime: true, description: 'wave equation',
+    params: exprs('speed'),
+    required: ['speed'],
+    defaults: {},
+    fields: ['u'],
+    equations: () => ['u_tt = speed^2*lap(u)'],
+    needsTime: true,
+    description: 'wave equation',
   },
   burgers: {
-    params: exprs('viscosity'), required: ['viscosity'], defaults: {},
-    fields: ['u'], equations: () => ['u_t + u*u_x = viscosity*u_xx'], needsTime: true, dims: [1], description: "viscous Burgers' equation",
+    params: exprs('viscosity'),
+    required: ['viscosity'],
+    defaults: {},
+    fields: ['u'],
+    equations: () => ['u_t + u*u_x = viscosity*u_xx'],
+    needsTime: true,
+    dims: [1],
+    description: "viscous Burgers' equation",
   },
   electrostatic: {
-    params: exprs('permittivity', 'charge'), required: [], defaults: { permittivity: '1', charge: '0' },
+    params: exprs('permittivity', 'charge'),
+    required: [],
+    defaults: { permittivity: '1', charge: '0' },
     fields: ['phi'],
     // -div(eps grad phi) = rho; with a constant eps this is -eps lap(phi) = rho.
-    equations: (_p, c = NO_CONTEXT) => [c.varies('permittivity')
-      ? `-permittivity*lap(phi) - ${gradDot('permittivity', 'phi', c)} = charge`
-      : '-permittivity*lap(phi) = charge'],
+    equations: (_p, c = NO_CONTEXT) => [
+      c.varies('permittivity')
+        ? `-permittivity*lap(phi) - ${gradDot('permittivity', 'phi', c)} = charge`
+        : '-permittivity*lap(phi) = charge',
+    ],
     description: 'electrostatic potential, -div(eps grad phi) = rho',
   },
   magnetostatic: {
-    params: exprs('permeability', 'current'), required: [], defaults: { permeability: '1', current: '0' },
+    params: exprs('permeability', 'current'),
+    required: [],
+    defaults: { permeability: '1', current: '0' },
     fields: ['Az'],
     // -div(grad(Az)/mu) = Jz; with a constant mu this is -lap(Az)/mu = Jz.
-    equations: (_p, c = NO_CONTEXT) => [c.varies('permeability')
-      ? `-lap(Az)/permeability + ${gradDot('permeability', 'Az', c)}/permeability^2 = current`
-      : '-lap(Az)/permeability = current'],
+    equations: (_p, c = NO_CONTEXT) => [
+      c.varies('permeability')
+        ? `-lap(Az)/permeability + ${gradDot('permeability', 'Az', c)}/permeability^2 = current`
+        : '-lap(Az)/permeability = current',
+    ],
     description: 'magnetostatic vector potential Az, -div(grad(Az)/mu) = Jz',
   },
   'maxwell-tm': {
-    params: exprs('permittivity', 'permeability', 'conductivity', 'current'), required: [],
+    params: exprs('permittivity', 'permeability', 'conductivity', 'current'),
+    required: [],
     defaults: { permittivity: '1', permeability: '1', conductivity: '0', current: '0' },
     fields: ['Ez', 'Hx', 'Hy'],
     equations: () => [
@@ -89,20 +123,23 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
       'permeability*Hx_t = -Ez_y',
       'permeability*Hy_t = Ez_x',
     ],
-    dims: [2], needsTime: true, description: "Maxwell's equations, 2D transverse magnetic (Ez, Hx, Hy)",
+    dims: [2],
+    needsTime: true,
+    description: "Maxwell's equations, 2D transverse magnetic (Ez, Hx, Hy)",
   },
   'maxwell-te': {
-    params: exprs('permittivity', 'permeability'), required: [], defaults: { permittivity: '1', permeability: '1' },
+    params: exprs('permittivity', 'permeability'),
+    required: [],
+    defaults: { permittivity: '1', permeability: '1' },
     fields: ['Hz', 'Ex', 'Ey'],
-    equations: () => [
-      'permeability*Hz_t = Ex_y - Ey_x',
-      'permittivity*Ex_t = Hz_y',
-      'permittivity*Ey_t = -Hz_x',
-    ],
-    dims: [2], needsTime: true, description: "Maxwell's equations, 2D transverse electric (Hz, Ex, Ey)",
+    equations: () => ['permeability*Hz_t = Ex_y - Ey_x', 'permittivity*Ex_t = Hz_y', 'permittivity*Ey_t = -Hz_x'],
+    dims: [2],
+    needsTime: true,
+    description: "Maxwell's equations, 2D transverse electric (Hz, Ex, Ey)",
   },
   'maxwell-3d': {
-    params: { permittivity: 'expr', permeability: 'expr', divergence: 'boolean' }, required: [],
+    params: { permittivity: 'expr', permeability: 'expr', divergence: 'boolean' },
+    required: [],
     defaults: { permittivity: '1', permeability: '1', divergence: false },
     fields: ['Ex', 'Ey', 'Ez', 'Hx', 'Hy', 'Hz'],
     equations: (p) => [
@@ -114,16 +151,22 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
       'permeability*Hz_t = -(Ey_x - Ex_y)',
       ...(p['divergence'] === true ? ['Ex_x + Ey_y + Ez_z = 0', 'Hx_x + Hy_y + Hz_z = 0'] : []),
     ],
-    dims: [3], needsTime: true, description: "Maxwell's equations in 3D (E, H)",
+    dims: [3],
+    needsTime: true,
+    description: "Maxwell's equations in 3D (E, H)",
   },
   'maxwell-harmonic': {
-    params: exprs('omega', 'permittivity', 'permeability', 'current'), required: ['omega'],
+    params: exprs('omega', 'permittivity', 'permeability', 'current'),
+    required: ['omega'],
     defaults: { permittivity: '1', permeability: '1', current: '0' },
     fields: ['Ez'],
     // -mu div(grad(Ez)/mu) - omega^2 eps mu Ez = current; with a constant mu, -lap(Ez) - omega^2 eps mu Ez = current.
-    equations: (_p, c = NO_CONTEXT) => [c.varies('permeability')
-      ? `-lap(Ez) + ${gradDot('permeability', 'Ez', c)}/permeability - omega^2*permittivity*permeability*Ez = current`
-      : '-lap(Ez) - omega^2*permittivity*permeability*Ez = current'],
-    dims: [2], description: 'time-harmonic 2D TM field (real amplitude of Ez)',
+    equations: (_p, c = NO_CONTEXT) => [
+      c.varies('permeability')
+        ? `-lap(Ez) + ${gradDot('permeability', 'Ez', c)}/permeability - omega^2*permittivity*permeability*Ez = current`
+        : '-lap(Ez) - omega^2*permittivity*permeability*Ez = current',
+    ],
+    dims: [2],
+    description: 'time-harmonic 2D TM field (real amplitude of Ez)',
   },
 };

@@ -6,7 +6,11 @@
  */
 
 /** A position in a spec file, 1-based. */
-export interface SourceLoc { file: string; line: number; col: number }
+export interface SourceLoc {
+  file: string;
+  line: number;
+  col: number;
+}
 
 /** An expression string (or number) as written, with where it was written. */
 export interface SourceExpr {
@@ -32,8 +36,17 @@ export type ShapeSpec = { name?: string; loc: SourceLoc } & (
 );
 
 export type TemplateName =
-  | 'poisson' | 'helmholtz' | 'heat' | 'wave' | 'burgers' | 'electrostatic' | 'magnetostatic'
-  | 'maxwell-tm' | 'maxwell-te' | 'maxwell-3d' | 'maxwell-harmonic';
+  | 'poisson'
+  | 'helmholtz'
+  | 'heat'
+  | 'wave'
+  | 'burgers'
+  | 'electrostatic'
+  | 'magnetostatic'
+  | 'maxwell-tm'
+  | 'maxwell-te'
+  | 'maxwell-3d'
+  | 'maxwell-harmonic';
 
 export interface TemplateSpec {
   name: TemplateName;
@@ -170,13 +183,23 @@ export interface Spec {
 export type PartialSpec = Omit<Spec, 'geometry'> & { geometry?: ShapeSpec };
 
 /** Causal weighting settings (strategies/causal.ts). */
-export interface CausalOptions { epsilon: number; bins: number }
+export interface CausalOptions {
+  epsilon: number;
+  bins: number;
+}
 
 export function shapeDim(s: ShapeSpec): 1 | 2 | 3 {
   switch (s.kind) {
-    case 'interval': return 1;
-    case 'rectangle': case 'disk': case 'polygon': return 2;
-    case 'box': case 'sphere': return 3;
-    default: return shapeDim(s.children[0]!);
+    case 'interval':
+      return 1;
+    case 'rectangle':
+    case 'disk':
+    case 'polygon':
+      return 2;
+    case 'box':
+    case 'sphere':
+      return 3;
+    default:
+      return shapeDim(s.children[0]!);
   }
 }

@@ -49,7 +49,12 @@ export class YamlReader {
    * Entries of a mapping, reporting keys outside `known` (with a suggestion)
    * and duplicates; returns the value nodes by key.
    */
-  map(node: YNode, what: string, known: readonly string[], required: readonly string[] = []): Map<string, { key: Node; value: YNode }> | undefined {
+  map(
+    node: YNode,
+    what: string,
+    known: readonly string[],
+    required: readonly string[] = [],
+  ): Map<string, { key: Node; value: YNode }> | undefined {
     const n = this.resolve(node);
     const out = new Map<string, { key: Node; value: YNode }>();
     if (!n || !isMap(n)) {
@@ -59,9 +64,15 @@ export class YamlReader {
     for (const pair of n.items) {
       const keyNode = pair.key as Node;
       const key = keyText(keyNode);
-      if (key === undefined) { this.error(keyNode, `${what} has a key that is not a plain name`); continue; }
+      if (key === undefined) {
+        this.error(keyNode, `${what} has a key that is not a plain name`);
+        continue;
+      }
       if (!known.includes(key)) {
-        this.error(keyNode, `unknown key '${key}' in ${what}${didYouMean(key, known)}; expected one of ${known.join(', ')}`);
+        this.error(
+          keyNode,
+          `unknown key '${key}' in ${what}${didYouMean(key, known)}; expected one of ${known.join(', ')}`,
+        );
         continue;
       }
       out.set(key, { key: keyNode, value: pair.value as YNode });
@@ -82,7 +93,10 @@ export class YamlReader {
     const pair = n.items[0]!;
     const key = keyText(pair.key) ?? '';
     if (!known.includes(key)) {
-      this.error(pair.key as Node, `unknown ${what} '${key}'${didYouMean(key, known)}; expected one of ${known.join(', ')}`);
+      this.error(
+        pair.key as Node,
+        `unknown ${what} '${key}'${didYouMean(key, known)}; expected one of ${known.join(', ')}`,
+      );
       return undefined;
     }
     return { name: key, key: pair.key as Node, value: pair.value as YNode };
@@ -90,35 +104,60 @@ export class YamlReader {
 
   seq(node: YNode, what: string): YNode[] | undefined {
     const n = this.resolve(node);
-    if (!n || !isSeq(n)) { this.error(n, `${what} must be a list`); return undefined; }
+    if (!n || !isSeq(n)) {
+      this.error(n, `${what} must be a list`);
+      return undefined;
+    }
     return n.items as YNode[];
   }
 
-  number(node: YNode, what: string, check?: { min?: number; exclusiveMin?: number; max?: number; integer?: boolean }): number | undefined {
+  number(
+    node: YNode,
+    what: string,
+    check?: { min?: number; exclusiveMin?: number; max?: number; integer?: boolean },
+  ): number | undefined {
     const n = this.resolve(node);
     const v = n && isScalar(n) ? n.value : undefined;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       this.error(n, `${what} must be a number, found ${describe(n)}`);
       return undefined;
     }
-    if (check?.integer && !Number.isInteger(v)) { this.error(n, `${what} must be a whole number, found ${v}`); return undefined; }
-    if (check?.min !== undefined && v < check.min) { this.error(n, `${what} must be at least ${check.min}, found ${v}`); return undefined; }
-    if (check?.exclusiveMin !== undefined && v <= check.exclusiveMin) { this.error(n, `${what} must be greater than ${check.exclusiveMin}, found ${v}`); return undefined; }
-    if (check?.max !== undefined && v > check.max) { this.error(n, `${what} must be at most ${check.max}, found ${v}`); return undefined; }
+    if (check?.integer && !Number.isInteger(v)) {
+      this.error(n, `${what} must be a whole number, found ${v}`);
+      return undefined;
+    }
+    if (check?.min !== undefined && v < check.min) {
+      this.error(n, `${what} must be at least ${check.min}, found ${v}`);
+      return undefined;
+    }
+    if (check?.exclusiveMin !== undefined && v <= check.exclusiveMin) {
+      this.error(n, `${what} must be greater than ${check.exclusiveMin}, found ${v}`);
+      return undefined;
+    }
+    if (check?.max !== undefined && v > check.max) {
+      this.error(n, `${what} must be at most ${check.max}, found ${v}`);
+      return undefined;
+    }
     return v;
   }
 
   string(node: YNode, what: string): string | undefined {
     const n = this.resolve(node);
     const v = n && isScalar(n) ? n.value : undefined;
-    if (typeof v !== 'string') { this.error(n, `${what} must be text, found ${describe(n)}`); return undefined; }
+    if (typeof v !== 'string') {
+      this.error(n, `${what} must be text, found ${describe(n)}`);
+      return undefined;
+    }
     return v;
   }
 
   boolean(node: YNode, what: string): boolean | undefined {
     const n = this.resolve(node);
     const v = n && isScalar(n) ? n.value : undefined;
-    if (typeof v !== 'boolean') { this.error(n, `${what} must be true or false, found ${describe(n)}`); return undefined; }
+    if (typeof v !== 'boolean') {
+      this.error(n, `${what} must be true or false, found ${describe(n)}`);
+      return undefined;
+    }
     return v;
   }
 
@@ -156,7 +195,10 @@ export class YamlReader {
     if (!this.source || !range) return undefined;
     let written = this.source.slice(range[0], range[1]);
     let start = range[0];
-    if (n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE) { written = written.slice(1, -1); start += 1; }
+    if (n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE) {
+      written = written.slice(1, -1);
+      start += 1;
+    }
     if (written === text) return undefined;
     if (n.type === Scalar.BLOCK_FOLDED || n.type === Scalar.BLOCK_LITERAL) {
       const nl = written.indexOf('\n');
@@ -209,7 +251,10 @@ function alignScalar(written: string, value: string, start: number): number[] {
       if (!/\s/.test(written[k]!) && ++skipped > 9) break;
       k++;
     }
-    if (k < written.length && written[k] === ch) { out.push(start + k); j = k + 1; } else out.push(start + Math.min(j, Math.max(0, written.length - 1)));
+    if (k < written.length && written[k] === ch) {
+      out.push(start + k);
+      j = k + 1;
+    } else out.push(start + Math.min(j, Math.max(0, written.length - 1)));
   }
   return out;
 }

@@ -18,7 +18,9 @@ import { columnName, type LossHandler } from './strategy.js';
 export function gradientStats(f: () => tf.Scalar, vars: tf.Variable[]): { max: number; mean: number } {
   return tf.tidy(() => {
     const { grads } = tf.variableGrads(f, vars);
-    const flat = Object.values(grads).filter((g) => g !== undefined).map((g) => tf.reshape(tf.abs(g), [-1]));
+    const flat = Object.values(grads)
+      .filter((g) => g !== undefined)
+      .map((g) => tf.reshape(tf.abs(g), [-1]));
     const all = tf.concat(flat);
     return { max: tf.max(all).dataSync()[0]!, mean: tf.mean(all).dataSync()[0]! };
   });
@@ -31,7 +33,9 @@ export function annealedWeight(old: number, maxEquation: number, meanTerm: numbe
 }
 
 /** The weights moved so far, by term name, for checkpoints. */
-export interface AdaptiveState { weights: [string, number][] }
+export interface AdaptiveState {
+  weights: [string, number][];
+}
 
 export function adaptiveWeights(problem: Problem, options: StrategyOptions<'adaptive'>): LossHandler<AdaptiveState> {
   const every = Math.max(1, Math.round(options.update_every));

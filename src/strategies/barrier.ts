@@ -14,7 +14,9 @@ import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './strategy.js';
 
 /** The barrier weight, for checkpoints. */
-export interface BarrierState { beta: number }
+export interface BarrierState {
+  beta: number;
+}
 
 /** psi(s) elementwise. */
 export function extendedLogBarrier(s: tf.Tensor, d: number): tf.Tensor {
@@ -27,7 +29,9 @@ export function extendedLogBarrier(s: tf.Tensor, d: number): tf.Tensor {
 export function barrier(o: StrategyOptions<'barrier'>): LossHandler<BarrierState> & { weight(): number } {
   const every = Math.max(1, Math.round(o.update_every));
   let beta = o.barrier_start;
-  const decay = () => { beta = Math.max(o.barrier_min, beta * o.barrier_decay); };
+  const decay = () => {
+    beta = Math.max(o.barrier_min, beta * o.barrier_decay);
+  };
   return {
     loss: (r: TermResiduals) => {
       const d = Math.max(o.barrier_threshold * beta, 1e-12);
@@ -42,6 +46,8 @@ export function barrier(o: StrategyOptions<'barrier'>): LossHandler<BarrierState
     logValues: () => ({ barrier_weight: beta }),
     weight: () => beta,
     getState: () => ({ beta }),
-    setState: (state) => { beta = state.beta; },
+    setState: (state) => {
+      beta = state.beta;
+    },
   };
 }

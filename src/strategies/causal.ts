@@ -17,7 +17,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { TermResiduals } from './strategy.js';
 import type { CausalOptions } from '../spec/index.js';
 
-
 /** w_k = exp(-epsilon * sum_{j<k} L_j). */
 export function causalWeights(binLoss: ArrayLike<number>, epsilon: number): Float64Array {
   const w = new Float64Array(binLoss.length);
@@ -30,7 +29,9 @@ export function causalWeights(binLoss: ArrayLike<number>, epsilon: number): Floa
 }
 
 /** The bin weights, for checkpoints. */
-export interface CausalState { w: number[] }
+export interface CausalState {
+  w: number[];
+}
 
 export interface CausalWeighting {
   readonly options: CausalOptions;
@@ -54,7 +55,10 @@ export function causalWeighting(options: CausalOptions): CausalWeighting {
   let seen = false;
   return {
     options,
-    begin() { gathered = new Float64Array(bins); seen = false; },
+    begin() {
+      gathered = new Float64Array(bins);
+      seen = false;
+    },
     loss(r, weight) {
       const perBin = r.values.map((v) => tf.matMul(tf.square(v), r.bins, true, false));
       const L = (perBin.length === 1 ? perBin[0]! : tf.addN(perBin)) as tf.Tensor2D;
@@ -63,10 +67,14 @@ export function causalWeighting(options: CausalOptions): CausalWeighting {
       seen = true;
       return tf.mul(tf.sum(tf.mul(L, tf.tensor2d(Float32Array.from(w), [1, bins]))), weight / bins) as tf.Scalar;
     },
-    update() { if (seen) w = causalWeights(gathered, epsilon); },
+    update() {
+      if (seen) w = causalWeights(gathered, epsilon);
+    },
     weights: () => w,
     logValues: () => ({ causal_min_weight: Math.min(...w) }),
     getState: () => ({ w: [...w] }),
-    setState(s) { if (s?.w?.length === bins) w = Float64Array.from(s.w); },
+    setState(s) {
+      if (s?.w?.length === bins) w = Float64Array.from(s.w);
+    },
   };
 }

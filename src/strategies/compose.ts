@@ -19,7 +19,7 @@ export function composeStrategy(name: StrategyName, problem: Problem): Strategy 
     transforms: exact.transforms,
     exactTerms: exact.exactTerms,
     notes: [...exact.notes, ...lossPlan.notes],
-    imposed: (t: Term) => (exact.exactTerms.has(t) ? 'exact' : lossPlan.modeOf.get(t) ?? 'penalty'),
+    imposed: (t: Term) => (exact.exactTerms.has(t) ? 'exact' : (lossPlan.modeOf.get(t) ?? 'penalty')),
     ...composeLoss(problem, lossPlan),
   };
 }

@@ -6,7 +6,12 @@ import type { Strategy } from './strategy.js';
 
 export function createStrategy(name: StrategyName, problem: Problem): Strategy {
   if (!STRATEGIES.includes(name)) {
-    throw new SpecError([{ loc: { file: problem.spec.file, line: 1, col: 1 }, message: `unknown constraint strategy '${name}'; expected one of ${STRATEGIES.join(', ')}` }]);
+    throw new SpecError([
+      {
+        loc: { file: problem.spec.file, line: 1, col: 1 },
+        message: `unknown constraint strategy '${name}'; expected one of ${STRATEGIES.join(', ')}`,
+      },
+    ]);
   }
   return composeStrategy(name, problem);
 }

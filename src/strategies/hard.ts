@@ -28,7 +28,12 @@ const BLEND_EPS = 1e-12;
  * `silent`: the value is 0 and every other part's data vanishes here already,
  * so the part only multiplies phi and stays out of the blend of G.
  */
-export interface HardPart { term: Term; phi: Expr; value: Expr; silent?: boolean }
+export interface HardPart {
+  term: Term;
+  phi: Expr;
+  value: Expr;
+  silent?: boolean;
+}
 
 export interface HardPlan {
   /** Per field: the parts that can be imposed exactly. */
@@ -51,7 +56,10 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
     // PEC on a rectangle or box: per component, the faces it is tangential to (TM Ez: all of them).
     // Elsewhere TM Ez = 0 uses the part's distance function below; TE and 3D fall back to penalty.
     const tangential = term.form === 'pec' ? tangentialPec(problem, term) : undefined;
-    if (typeof tangential === 'string' && !term.hardValues?.length) { fallback.push({ term, reason: tangential }); continue; }
+    if (typeof tangential === 'string' && !term.hardValues?.length) {
+      fallback.push({ term, reason: tangential });
+      continue;
+    }
     if (tangential !== undefined && typeof tangential !== 'string') {
       for (const { field, phi } of tangential) {
         const list = parts.get(field) ?? [];
@@ -59,11 +67,17 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
         parts.set(field, list);
       }
       exact.add(term);
-      detail.set(term, `tangential E = 0 on the faces: ${tangential.map((x) => `${x.field} = ${show(x.phi)} * N`).join(', ')}`);
+      detail.set(
+        term,
+        `tangential E = 0 on the faces: ${tangential.map((x) => `${x.field} = ${show(x.phi)} * N`).join(', ')}`,
+      );
       continue;
     }
     const why = cannotImpose(problem, term);
-    if (why) { fallback.push({ term, reason: why }); continue; }
+    if (why) {
+      fallback.push({ term, reason: why });
+      continue;
+    }
     const phi = partPhi(problem, term)!;
     for (const hv of term.hardValues!) {
       const list = parts.get(hv.field) ?? [];
@@ -151,7 +165,8 @@ function zeroPoints(problem: Problem, part: HardPart): number[][] {
     return out;
   };
   const set = part.term.set;
-  if (set.kind === 'initial') return withTime(problem.geometry.sampleInterior(SILENT_SAMPLES, sampler), () => time!.min);
+  if (set.kind === 'initial')
+    return withTime(problem.geometry.sampleInterior(SILENT_SAMPLES, sampler), () => time!.min);
   if (set.kind !== 'boundary') return [];
   let pts: number[][];
   try {
@@ -180,7 +195,10 @@ function samplePoints(problem: Problem): number[][] {
 function evalAt(problem: Problem, e: Expr, p: number[]): number {
   return evalNumeric(e, {
     tolerance: 0,
-    value: (name) => { const k = problem.variables.indexOf(name); return k >= 0 ? p[k]! : problem.constants.get(name) ?? NaN; },
+    value: (name) => {
+      const k = problem.variables.indexOf(name);
+      return k >= 0 ? p[k]! : (problem.constants.get(name) ?? NaN);
+    },
   });
 }
 
@@ -199,7 +217,8 @@ function cannotImpose(problem: Problem, term: Term): string | undefined {
   if (term.kind !== 'condition') return `a ${term.kind} term is never imposed exactly`;
   if (!term.hardValues || term.hardValues.length === 0) {
     switch (term.form) {
-      case 'neumann': case 'robin':
+      case 'neumann':
+      case 'robin':
         return 'normal-derivative conditions need derivatives of the network inside the output transform (u = N - phi (grad phi . grad N + h) needs third derivatives of N for second-order equations), which this version does not build';
       case 'initial-rate':
         return 'initial rates are not imposed exactly in this version';
@@ -224,12 +243,14 @@ function cannotImpose(problem: Problem, term: Term): string | undefined {
 /** Distance-like function of the term's point set: zero there, positive in the domain. */
 function partPhi(problem: Problem, term: Term): Expr | undefined {
   switch (term.set.kind) {
-    case 'boundary': return problem.geometry.partDistance(term.set.selector);
+    case 'boundary':
+      return problem.geometry.partDistance(term.set.selector);
     case 'initial': {
       const { min, max } = problem.time!;
       return div(sub(variable('t'), num(min)), num(max - min));
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -264,7 +285,9 @@ export function extension(all: HardPart[], size = 1): Expr {
   // prod_{k != i} s_k from shared prefix and suffix products (n parts: O(n) products, not O(n^2)).
   const prefix: Expr[] = [];
   const suffix: Expr[] = [];
-  sq.forEach((t, i) => { prefix[i] = i === 0 ? t : mul(prefix[i - 1]!, t); });
+  sq.forEach((t, i) => {
+    prefix[i] = i === 0 ? t : mul(prefix[i - 1]!, t);
+  });
   for (let i = sq.length - 1; i >= 0; i--) suffix[i] = i === sq.length - 1 ? sq[i]! : mul(sq[i]!, suffix[i + 1]!);
   const weights = parts.map((_, i) => {
     const before = i > 0 ? prefix[i - 1] : undefined;

@@ -40,7 +40,8 @@ export function alUpdate(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number
 
 /** `startMu`: mu's start unless the `mu` option is given. */
 export function lagrangian(
-  startMu: number, options: StrategyOptions<'augmented-lagrangian'>,
+  startMu: number,
+  options: StrategyOptions<'augmented-lagrangian'>,
 ): LossHandler<LagrangianState> & { state(): { mu: number; rounds: number; multipliers: Map<Term, tf.Tensor[]> } } {
   let mu = options.mu ?? startMu;
   const growth = options.mu_growth;
@@ -53,7 +54,10 @@ export function lagrangian(
   const pending = new Map<string, tf.Tensor[]>();
   const claim = (t: Term) => {
     const p = pending.get(t.name);
-    if (p) { pending.delete(t.name); multipliers.set(t, p); }
+    if (p) {
+      pending.delete(t.name);
+      multipliers.set(t, p);
+    }
   };
   const lambdaFor = (t: Term, i: number, c: tf.Tensor) => {
     claim(t);
@@ -72,7 +76,10 @@ export function lagrangian(
         const next = r.values.map((c, i) => tf.keep(alUpdate(c, lambdaFor(r.term, i, c), mu, ineq)));
         multipliers.get(r.term)?.forEach((l) => l.dispose());
         multipliers.set(r.term, next);
-        for (const l of next) { sumSq += tf.sum(tf.square(l)).dataSync()[0]!; n += l.size; }
+        for (const l of next) {
+          sumSq += tf.sum(tf.square(l)).dataSync()[0]!;
+          n += l.size;
+        }
       }
     });
     lambdaRms = Math.sqrt(sumSq / Math.max(n, 1));
@@ -99,17 +106,26 @@ export function lagrangian(
       pending.clear();
     },
     getState: () => ({
-      mu, rounds, lambdaRms,
-      multipliers: [...multipliers, ...[...pending].map(([n, ls]) => [{ name: n } as Term, ls] as const)].map(([t, ls]) => [t.name, ls.map((l) => ({ shape: l.shape, values: Array.from(l.dataSync()) }))]),
+      mu,
+      rounds,
+      lambdaRms,
+      multipliers: [...multipliers, ...[...pending].map(([n, ls]) => [{ name: n } as Term, ls] as const)].map(
+        ([t, ls]) => [t.name, ls.map((l) => ({ shape: l.shape, values: Array.from(l.dataSync()) }))],
+      ),
     }),
     setState(s) {
-      mu = s.mu; rounds = s.rounds; lambdaRms = s.lambdaRms;
+      mu = s.mu;
+      rounds = s.rounds;
+      lambdaRms = s.lambdaRms;
       multipliers.forEach((ls) => ls.forEach((l) => l.dispose()));
       multipliers.clear();
       pending.forEach((ls) => ls.forEach((l) => l.dispose()));
       pending.clear();
       for (const [name, ls] of s.multipliers) {
-        pending.set(name, ls.map((l) => tf.keep(tf.tensor(Float32Array.from(l.values), l.shape))));
+        pending.set(
+          name,
+          ls.map((l) => tf.keep(tf.tensor(Float32Array.from(l.values), l.shape))),
+        );
       }
     },
   };

@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Problem, Term } from '../problem/index.js';
 import { CAUSAL_DEFAULTS, strategyOptions, type CausalOptions, type StrategyName } from '../spec/index.js';
 import { termMeanSquare, termWeight } from './penalty.js';
-import { GROUPS, type IterationContext, type LossHandler, type LossParts, type Strategy, type TermResiduals } from './strategy.js';
+import {
+  GROUPS,
+  type IterationContext,
+  type LossHandler,
+  type LossParts,
+  type Strategy,
+  type TermResiduals,
+} from './strategy.js';
 import { adaptiveWeights } from './adaptive.js';
 import { lagrangian } from './lagrangian.js';
 import { barrier } from './barrier.js';
@@ -46,33 +53,55 @@ export function planLoss(problem: Problem, name: StrategyName, exact: ExactPlan)
     }
     modeOf.set(t, mode);
   }
-  const plain = [...modeOf].filter(([t, m]) => t.kind !== 'equation' && m === 'penalty' && !t.strategy && !exact.explained.has(t)).map(([t]) => t.name);
-  if (name !== 'penalty' && plain.length > 0) notes.push(`${plain.join('; ')}: penalty (${name} does not apply to ${plain.length === 1 ? 'it' : 'them'})`);
+  const plain = [...modeOf]
+    .filter(([t, m]) => t.kind !== 'equation' && m === 'penalty' && !t.strategy && !exact.explained.has(t))
+    .map(([t]) => t.name);
+  if (name !== 'penalty' && plain.length > 0)
+    notes.push(`${plain.join('; ')}: penalty (${name} does not apply to ${plain.length === 1 ? 'it' : 'them'})`);
   // Time-causal weighting of the equations' residuals (training.causal).
-  const causal = spec.training.causal && problem.time ? spec.training.causalOptions ?? CAUSAL_DEFAULTS : undefined;
-  if (causal) notes.push(`equations: causal time weighting (${causal.bins} time bins, epsilon ${causal.epsilon}; weights fixed during L-BFGS stages)`);
+  const causal = spec.training.causal && problem.time ? (spec.training.causalOptions ?? CAUSAL_DEFAULTS) : undefined;
+  if (causal)
+    notes.push(
+      `equations: causal time weighting (${causal.bins} time bins, epsilon ${causal.epsilon}; weights fixed during L-BFGS stages)`,
+    );
   else if (spec.training.causal) notes.push('training.causal has no effect: the problem has no time');
   if (spec.training.resampleEvery > 0 && [...modeOf.values()].includes('augmented-lagrangian')) {
-    notes.push('augmented-lagrangian: multipliers are pointwise on the training points; resampling keeps them by point index');
+    notes.push(
+      'augmented-lagrangian: multipliers are pointwise on the training points; resampling keeps them by point index',
+    );
   }
   return { modeOf, causal, notes };
 }
 
 /** A strategy's loss and its changing state. */
-export type ComposedLoss = Required<Pick<Strategy, 'loss' | 'logValues' | 'getState' | 'setState' | 'dispose' | 'afterIteration' | 'roundEvery' | 'outerRound'>>;
+export type ComposedLoss = Required<
+  Pick<
+    Strategy,
+    'loss' | 'logValues' | 'getState' | 'setState' | 'dispose' | 'afterIteration' | 'roundEvery' | 'outerRound'
+  >
+>;
 
 /**
  * The checkpointed state: each handler's under its mode, the causal weights, and the L-BFGS
  * iterations since each round-keeping handler's last outer round.
  */
-type ComposedState = Partial<Record<HandledMode, unknown>> & { causal?: CausalState; since_round?: Partial<Record<HandledMode, number>> };
+type ComposedState = Partial<Record<HandledMode, unknown>> & {
+  causal?: CausalState;
+  since_round?: Partial<Record<HandledMode, number>>;
+};
 
 function createHandler(mode: HandledMode, problem: Problem): LossHandler {
   const { options, weights } = problem.spec.constraints;
   switch (mode) {
-    case 'adaptive': return adaptiveWeights(problem, strategyOptions('adaptive', options));
-    case 'augmented-lagrangian': return lagrangian(weights.conditions > 0 ? weights.conditions : 1, strategyOptions('augmented-lagrangian', options));
-    case 'barrier': return barrier(strategyOptions('barrier', options));
+    case 'adaptive':
+      return adaptiveWeights(problem, strategyOptions('adaptive', options));
+    case 'augmented-lagrangian':
+      return lagrangian(
+        weights.conditions > 0 ? weights.conditions : 1,
+        strategyOptions('augmented-lagrangian', options),
+      );
+    case 'barrier':
+      return barrier(strategyOptions('barrier', options));
   }
 }
 
@@ -98,17 +127,24 @@ export function composeLoss(problem: Problem, plan: LossPlan): ComposedLoss {
         const ms = termMeanSquare(r);
         parts.set(group, parts.has(group) ? tf.add(parts.get(group)!, ms) : ms);
         const mode = modeOf.get(r.term) ?? 'penalty';
-        if (causal && r.bins && r.term.kind === 'equation') { totals.push(causal.loss({ ...r, bins: r.bins }, termWeight(r.term, spec))); continue; }
+        if (causal && r.bins && r.term.kind === 'equation') {
+          totals.push(causal.loss({ ...r, bins: r.bins }, termWeight(r.term, spec)));
+          continue;
+        }
         totals.push(mode === 'penalty' ? tf.mul(ms, termWeight(r.term, spec)) : handlers.get(mode)!.loss(r));
       }
-      const total = (totals.length === 0 ? tf.scalar(0) : totals.length === 1 ? totals[0]! : tf.addN(totals)) as tf.Scalar;
+      const total = (
+        totals.length === 0 ? tf.scalar(0) : totals.length === 1 ? totals[0]! : tf.addN(totals)
+      ) as tf.Scalar;
       return { total, parts };
     },
     logValues(): Record<string, number> {
       return Object.assign({}, ...[...handlers.values()].map((h) => h.logValues?.() ?? {}), causal?.logValues() ?? {});
     },
     getState(): ComposedState {
-      const state: ComposedState = Object.fromEntries([...handlers].filter(([, h]) => h.getState).map(([mode, h]) => [mode, h.getState!()]));
+      const state: ComposedState = Object.fromEntries(
+        [...handlers].filter(([, h]) => h.getState).map(([mode, h]) => [mode, h.getState!()]),
+      );
       if (causal) state.causal = causal.getState();
       if (sinceRound.size > 0) state.since_round = Object.fromEntries(sinceRound);
       return state;
@@ -130,7 +166,9 @@ export function composeLoss(problem: Problem, plan: LossPlan): ComposedLoss {
       }
     },
     roundEvery(): number | undefined {
-      const due = [...handlers].filter(([, h]) => h.round).map(([mode, h]) => h.roundEvery! - (sinceRound.get(mode) ?? 0));
+      const due = [...handlers]
+        .filter(([, h]) => h.round)
+        .map(([mode, h]) => h.roundEvery! - (sinceRound.get(mode) ?? 0));
       return due.length > 0 ? Math.max(1, Math.min(...due)) : undefined;
     },
     outerRound(ctx: IterationContext, iterations: number, converged: boolean): void {

@@ -29,7 +29,9 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   const want = (t: Term): StrategyName => t.strategy ?? name;
 
   // Sign and bound transforms.
-  const { bounds, handled, rest } = planBounds(problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'reparam'));
+  const { bounds, handled, rest } = planBounds(
+    problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'reparam'),
+  );
 
   // Exact value conditions. Under reparam, a value condition whose data is a constant on the allowed
   // side of a one-sided bound is imposed exactly too (u = g + phi * P(N)): the sign transform alone
@@ -41,8 +43,11 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
     want(t) === strategy && (t.hardValues ?? []).length > 0 && t.hardValues!.every(holds);
   const onBarrier = barrierBoundTest(problem, want);
   const barrierValues = (t: Term) => valuesExact(t, 'barrier', (h) => onBarrier(t, h));
-  const hardCandidates = problem.terms.filter((t) => t.kind === 'condition'
-    && (want(t) === 'hard' || valuesExact(t, 'reparam', (h) => insideOneSidedBound(h, bounds)) || barrierValues(t)));
+  const hardCandidates = problem.terms.filter(
+    (t) =>
+      t.kind === 'condition' &&
+      (want(t) === 'hard' || valuesExact(t, 'reparam', (h) => insideOneSidedBound(h, bounds)) || barrierValues(t)),
+  );
   const hard = planHard(problem, hardCandidates);
   for (const t of hard.exact) {
     const why = barrierValues(t) ? '; its data sit on a barrier bound, which a barrier cannot hold' : '';
@@ -57,8 +62,16 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   const fields = fieldTransforms(problem, hard.parts, bounds, handled);
   for (const t of fields.exact) exactTerms.add(t);
   notes.push(...fields.notes);
-  for (const t of rest) notes.push(`${t.name}: penalty, not exact: reparam handles only bounds like "u >= 0" or "a <= u <= b" on a plain field`);
-  return { transforms: fields.transforms, exactTerms, explained: new Set([...hard.fallback.map((f) => f.term), ...rest]), notes };
+  for (const t of rest)
+    notes.push(
+      `${t.name}: penalty, not exact: reparam handles only bounds like "u >= 0" or "a <= u <= b" on a plain field`,
+    );
+  return {
+    transforms: fields.transforms,
+    exactTerms,
+    explained: new Set([...hard.fallback.map((f) => f.term), ...rest]),
+    notes,
+  };
 }
 
 /** Whether the value is a constant on the allowed side of a one-sided bound on its field. */
@@ -76,8 +89,17 @@ function barrierBoundTest(problem: Problem, want: (t: Term) => StrategyName): (c
   const barrierIneqs = problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'barrier');
   return (c, h) => {
     const g = h.value.kind === 'num' ? h.value.value : undefined;
-    return g !== undefined && barrierIneqs.some((q) => (q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set))
-      && q.residuals.some((r) => { const b = boundOf(r); return b?.field === h.field && (b.lower === g || b.upper === g); }));
+    return (
+      g !== undefined &&
+      barrierIneqs.some(
+        (q) =>
+          (q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set)) &&
+          q.residuals.some((r) => {
+            const b = boundOf(r);
+            return b?.field === h.field && (b.lower === g || b.upper === g);
+          }),
+      )
+    );
   };
 }
 
@@ -86,7 +108,9 @@ function fixedInequalities(problem: Problem, want: (t: Term) => StrategyName, ex
   return problem.terms.filter((t) => {
     if (t.kind !== 'inequality' || want(t) === 'reparam' || t.residuals.length === 0) return false;
     return t.residuals.map(boundOf).every((b) => {
-      const data = b && [...exact].flatMap((c) => (covers(c.set, t.set) ? c.hardValues ?? [] : [])).find((h) => h.field === b.field);
+      const data =
+        b &&
+        [...exact].flatMap((c) => (covers(c.set, t.set) ? (c.hardValues ?? []) : [])).find((h) => h.field === b.field);
       return !!b && data?.value.kind === 'num' && withinBounds(data.value.value, b);
     });
   });
@@ -94,7 +118,10 @@ function fixedInequalities(problem: Problem, want: (t: Term) => StrategyName, ex
 
 /** Each field's transform from its exact parts and bounds; the bound terms it satisfies, and the notes on them. */
 function fieldTransforms(
-  problem: Problem, hardParts: Map<string, HardPart[]>, bounds: Map<string, Bounds>, boundTerms: Term[],
+  problem: Problem,
+  hardParts: Map<string, HardPart[]>,
+  bounds: Map<string, Bounds>,
+  boundTerms: Term[],
 ): { transforms: Map<string, Expr>; exact: Term[]; notes: string[] } {
   const transforms = new Map<string, Expr>();
   const exact: Term[] = [];
@@ -109,7 +136,10 @@ function fieldTransforms(
     if (!parts) {
       if (b) {
         transforms.set(f, boundTransform(b, positivity, raw(f)));
-        for (const t of onField) { exact.push(t); notes.push(`${t.name}: exact (${describeBound(b, positivity)})`); }
+        for (const t of onField) {
+          exact.push(t);
+          notes.push(`${t.name}: exact (${describeBound(b, positivity)})`);
+        }
       }
       continue;
     }
@@ -117,12 +147,21 @@ function fieldTransforms(
     const g = constantValue(parts);
     const oneSided = b && (b.lower === undefined) !== (b.upper === undefined);
     if (b && oneSided && g !== undefined && withinBounds(g, b)) {
-      const inner = b.lower !== undefined ? boundTransform({ lower: 0 }, positivity, raw(f)) : boundTransform({ upper: 0 }, positivity, raw(f));
+      const inner =
+        b.lower !== undefined
+          ? boundTransform({ lower: 0 }, positivity, raw(f))
+          : boundTransform({ upper: 0 }, positivity, raw(f));
       transforms.set(f, hardTransform(parts, inner, domainSize));
-      for (const t of onField) { exact.push(t); notes.push(`${t.name}: exact (u = g + phi * ${positivity}(N))`); }
+      for (const t of onField) {
+        exact.push(t);
+        notes.push(`${t.name}: exact (u = g + phi * ${positivity}(N))`);
+      }
     } else {
       transforms.set(f, hardTransform(parts, raw(f), domainSize));
-      for (const t of onField) notes.push(`${t.name}: penalty, not exact: ${f} also has exact boundary data that is not a constant on the bound's side`);
+      for (const t of onField)
+        notes.push(
+          `${t.name}: penalty, not exact: ${f} also has exact boundary data that is not a constant on the bound's side`,
+        );
     }
   }
   return { transforms, exact, notes };

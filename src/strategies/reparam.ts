@@ -10,7 +10,10 @@ import type { Term } from '../problem/index.js';
 
 export type Positivity = 'square' | 'softplus' | 'exp';
 
-export interface Bounds { lower?: number; upper?: number }
+export interface Bounds {
+  lower?: number;
+  upper?: number;
+}
 
 /** Whether the value g lies within the bounds (an absent side is no limit). */
 export function withinBounds(g: number, b: Bounds): boolean {
@@ -36,7 +39,10 @@ export function planBounds(terms: Term[]): { bounds: Map<string, Bounds>; handle
   const rest: Term[] = [];
   for (const term of terms) {
     const parts = term.kind === 'inequality' ? term.residuals.map(boundOf) : [undefined];
-    if (parts.some((p) => p === undefined)) { rest.push(term); continue; }
+    if (parts.some((p) => p === undefined)) {
+      rest.push(term);
+      continue;
+    }
     for (const p of parts) {
       const b = bounds.get(p!.field) ?? {};
       if (p!.lower !== undefined) b.lower = Math.max(b.lower ?? -Infinity, p!.lower);
@@ -54,9 +60,12 @@ const fn = (name: 'softplus' | 'sigmoid', arg: Expr): Expr => call(name, arg);
 /** P(N) >= 0. */
 export function positive(kind: Positivity, n: Expr): Expr {
   switch (kind) {
-    case 'square': return mul(n, n);
-    case 'softplus': return fn('softplus', n);
-    case 'exp': return call('exp', n);
+    case 'square':
+      return mul(n, n);
+    case 'softplus':
+      return fn('softplus', n);
+    case 'exp':
+      return call('exp', n);
   }
 }
 

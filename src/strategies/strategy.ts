@@ -67,7 +67,10 @@ export interface IterationContext {
 }
 
 export const GROUPS: Record<TermKind, string> = {
-  equation: 'equations', condition: 'conditions', inequality: 'inequalities', data: 'data',
+  equation: 'equations',
+  condition: 'conditions',
+  inequality: 'inequalities',
+  data: 'data',
 };
 
 /**

@@ -8,7 +8,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
-import { Diagnostics, loadSpec, parseOverride, resolvedSpecObject, SpecError, YamlReader, type Diagnostic, type Override, type SourceLoc, type Spec, type YNode } from '../spec/index.js';
+import {
+  Diagnostics,
+  loadSpec,
+  parseOverride,
+  resolvedSpecObject,
+  SpecError,
+  YamlReader,
+  type Diagnostic,
+  type Override,
+  type SourceLoc,
+  type Spec,
+  type YNode,
+} from '../spec/index.js';
 
 const TOP_KEYS = ['spec', 'grid', 'cases', 'set', 'parallel', 'iterations', 'backend', 'timeout', 'name'] as const;
 const MAX_CASES = 10000;
@@ -60,7 +72,7 @@ export interface SweepPlan {
 
 /** Text for a swept value in tables and status lines: strings bare, the rest as compact JSON. */
 export function showValue(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null';
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null');
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -75,7 +87,11 @@ function dataFileHashes(spec: Spec): Record<string, string> {
   for (const c of spec.conditions) {
     if (c.kind !== 'data') continue;
     const path = resolve(dir, c.file);
-    try { out[c.file] = sha(readFileSync(path, 'utf8')); } catch { out[c.file] = 'missing'; }
+    try {
+      out[c.file] = sha(readFileSync(path, 'utf8'));
+    } catch {
+      out[c.file] = 'missing';
+    }
   }
   return out;
 }
@@ -84,7 +100,10 @@ function dataFileHashes(spec: Spec): Record<string, string> {
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }
@@ -96,7 +115,9 @@ export function readSweepFile(file: string): SweepDef {
     if (!statSync(file).isFile()) throw new Error('not a file');
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new SpecError([{ loc: at, message: 'cannot read the sweep file: it does not exist or is not a readable file' }]);
+    throw new SpecError([
+      { loc: at, message: 'cannot read the sweep file: it does not exist or is not a readable file' },
+    ]);
   }
   return parseSweep(text, file);
 }
@@ -113,7 +134,10 @@ export function parseSweep(source: string, file: string): SweepDef {
   const r = new YamlReader(file, lines, doc);
   const src: SweepSource = { r, doc };
   const top = r.map(doc.contents as YNode, 'the sweep', TOP_KEYS, ['spec']);
-  if (!top) { r.diags.throwIfAny(); throw new SpecError([{ loc: { file, line: 1, col: 1 }, message: 'the sweep must be a mapping' }]); }
+  if (!top) {
+    r.diags.throwIfAny();
+    throw new SpecError([{ loc: { file, line: 1, col: 1 }, message: 'the sweep must be a mapping' }]);
+  }
   const get = (k: string) => top.get(k)?.value;
 
   const specRel = top.has('spec') ? r.string(get('spec'), 'spec') : undefined;
@@ -122,17 +146,24 @@ export function parseSweep(source: string, file: string): SweepDef {
     try {
       if (!statSync(spec).isFile()) throw new Error('not a file');
     } catch {
-      r.error(get('spec'), `spec '${specRel}' does not exist (paths are relative to the sweep file's folder, here ${dirname(file) || '.'})`);
+      r.error(
+        get('spec'),
+        `spec '${specRel}' does not exist (paths are relative to the sweep file's folder, here ${dirname(file) || '.'})`,
+      );
     }
   }
-  const name = top.has('name') ? r.string(get('name'), 'name') ?? 'sweep' : basename(file, extname(file));
+  const name = top.has('name') ? (r.string(get('name'), 'name') ?? 'sweep') : basename(file, extname(file));
   const set: SweepOverride[] = [];
   if (top.has('set')) {
-    for (const e of keyPathEntries(src, get('set'), 'set')) { const o = sweepOverride(src, e.path, e.value, e.key); if (o) set.push(o); }
+    for (const e of keyPathEntries(src, get('set'), 'set')) {
+      const o = sweepOverride(src, e.path, e.value, e.key);
+      if (o) set.push(o);
+    }
   }
   const grid = top.has('grid') ? gridAxes(src, get('grid')) : [];
   const cases = top.has('cases') ? caseList(src, get('cases'), grid) : [];
-  if (!top.has('grid') && !top.has('cases')) r.error(doc.contents as YNode, 'the sweep has neither grid: nor cases:; expected at least one of them');
+  if (!top.has('grid') && !top.has('cases'))
+    r.error(doc.contents as YNode, 'the sweep has neither grid: nor cases:; expected at least one of them');
 
   const posInt = (k: string, min: number) => (top.has(k) ? r.number(get(k), k, { integer: true, min }) : undefined);
   const parallel = posInt('parallel', 1) ?? 1;
@@ -141,28 +172,48 @@ export function parseSweep(source: string, file: string): SweepDef {
   const backend = top.has('backend') ? r.string(get('backend'), 'backend') : undefined;
   r.diags.throwIfAny();
   const total = (cases.length || 1) * grid.reduce((n, g) => n * g.values.length, 1);
-  if (total > MAX_CASES) throw new SpecError([{ loc: r.loc(get('grid') ?? get('cases')), message: `the sweep expands to ${total} cases; at most ${MAX_CASES} are supported` }]);
+  if (total > MAX_CASES)
+    throw new SpecError([
+      {
+        loc: r.loc(get('grid') ?? get('cases')),
+        message: `the sweep expands to ${total} cases; at most ${MAX_CASES} are supported`,
+      },
+    ]);
   return { file, name, spec, grid, cases: cases.length ? cases : [[]], set, parallel, iterations, backend, timeout };
 }
 
 /** A sweep file being read: its reader (which collects the errors) and its YAML document. */
-interface SweepSource { r: YamlReader; doc: Document }
+interface SweepSource {
+  r: YamlReader;
+  doc: Document;
+}
 
 /** The `key.path: value` entries of a mapping (`what` names it in errors). */
 function keyPathEntries({ r }: SweepSource, node: YNode, what: string): { path: string; key: Node; value: YNode }[] {
   const n = r.resolve(node);
-  if (!n || !isMap(n)) { r.error(n, `${what} must be a mapping of key.path: value, e.g. network.hidden: [32, 32]`); return []; }
+  if (!n || !isMap(n)) {
+    r.error(n, `${what} must be a mapping of key.path: value, e.g. network.hidden: [32, 32]`);
+    return [];
+  }
   const out: { path: string; key: Node; value: YNode }[] = [];
   for (const pair of n.items) {
     const key = pair.key as Node;
-    if (!isScalar(key) || typeof key.value !== 'string') { r.error(key, `${what} has a key that is not a key.path`); continue; }
+    if (!isScalar(key) || typeof key.value !== 'string') {
+      r.error(key, `${what} has a key that is not a key.path`);
+      continue;
+    }
     out.push({ path: key.value.trim(), key, value: pair.value as YNode });
   }
   return out;
 }
 
 /** One entry as the `--set` text it becomes, checked as `--set` would be; undefined (error recorded) when invalid. */
-function sweepOverride({ r, doc }: SweepSource, path: string, valueNode: YNode, keyNode: Node): SweepOverride | undefined {
+function sweepOverride(
+  { r, doc }: SweepSource,
+  path: string,
+  valueNode: YNode,
+  keyNode: Node,
+): SweepOverride | undefined {
   const n = r.resolve(valueNode);
   const value = n ? (n as Node).toJS(doc as Document<Node, boolean>, { maxAliasCount: 100 }) : null;
   const text = `${path}=${JSON.stringify(value) ?? 'null'}`;
@@ -184,9 +235,20 @@ function gridAxes(src: SweepSource, node: YNode): SweepDef['grid'] {
   for (const e of keyPathEntries(src, node, 'grid')) {
     const items = r.resolve(e.value);
     const list = items && 'items' in items && !isMap(items) ? (items as { items: YNode[] }).items : undefined;
-    if (!list) { r.error(e.value ?? e.key, `grid '${e.path}' must be a list of values to try; to fix one value for every case, put it under set:`); continue; }
-    if (list.length === 0) { r.error(e.value, `grid '${e.path}' is an empty list; expected at least one value`); continue; }
-    const values = list.map((v) => sweepOverride(src, e.path, v, e.key)).filter((o): o is SweepOverride => o !== undefined);
+    if (!list) {
+      r.error(
+        e.value ?? e.key,
+        `grid '${e.path}' must be a list of values to try; to fix one value for every case, put it under set:`,
+      );
+      continue;
+    }
+    if (list.length === 0) {
+      r.error(e.value, `grid '${e.path}' is an empty list; expected at least one value`);
+      continue;
+    }
+    const values = list
+      .map((v) => sweepOverride(src, e.path, v, e.key))
+      .filter((o): o is SweepOverride => o !== undefined);
     grid.push({ path: e.path, loc: r.loc(e.key), values });
   }
   return grid;
@@ -197,12 +259,22 @@ function caseList(src: SweepSource, node: YNode, grid: SweepDef['grid']): SweepO
   const { r } = src;
   const cases: SweepOverride[][] = [];
   const list = r.seq(node, 'cases') ?? [];
-  if (list.length === 0 && r.resolve(node)) r.error(node, 'cases is an empty list; expected at least one map of key.path: value');
+  if (list.length === 0 && r.resolve(node))
+    r.error(node, 'cases is an empty list; expected at least one map of key.path: value');
   for (const c of list) {
     const one: SweepOverride[] = [];
     for (const e of keyPathEntries(src, c, 'a case')) {
-      if (one.some((o) => o.path === e.path)) { r.error(e.key, `'${e.path}' is given twice in this case`); continue; }
-      if (grid.some((g) => g.path === e.path)) { r.error(e.key, `'${e.path}' is both in this case and in grid; a key is either swept by the grid or set per case`); continue; }
+      if (one.some((o) => o.path === e.path)) {
+        r.error(e.key, `'${e.path}' is given twice in this case`);
+        continue;
+      }
+      if (grid.some((g) => g.path === e.path)) {
+        r.error(
+          e.key,
+          `'${e.path}' is both in this case and in grid; a key is either swept by the grid or set per case`,
+        );
+        continue;
+      }
       const o = sweepOverride(src, e.path, e.value, e.key);
       if (o) one.push(o);
     }
@@ -220,7 +292,9 @@ export function expandCases(def: SweepDef): SweepOverride[][] {
 
 export function caseId(index: number, total: number, swept: SweepOverride[]): string {
   const width = Math.max(3, String(total).length);
-  const key = canonicalJson([...swept].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((o) => [o.path, o.value]));
+  const key = canonicalJson(
+    [...swept].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((o) => [o.path, o.value]),
+  );
   return `${String(index + 1).padStart(width, '0')}-${sha(key).slice(0, 8)}`;
 }
 
@@ -245,14 +319,21 @@ export function planSweep(def: SweepDef, settings: { iterations?: number; backen
       const parsed: Override[] = overrides.map((o) => parseOverride(o.text));
       const spec = loadSpec(def.spec, parsed);
       const data = dataFileHashes(spec);
-      specHash = sha(canonicalJson({
-        spec: resolvedSpecObject(spec, spec.fields), overrides: overrides.map((o) => o.text), ...(Object.keys(data).length > 0 ? { data } : {}),
-        iterations: iterations ?? null, backend: backend ?? null,
-      }));
+      specHash = sha(
+        canonicalJson({
+          spec: resolvedSpecObject(spec, spec.fields),
+          overrides: overrides.map((o) => o.text),
+          ...(Object.keys(data).length > 0 ? { data } : {}),
+          iterations: iterations ?? null,
+          backend: backend ?? null,
+        }),
+      );
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       for (const d of err.diagnostics) {
-        const from = d.loc.file.startsWith('--set ') ? overrides.find((o) => `--set ${o.text}` === d.loc.file) : blame(d, overrides);
+        const from = d.loc.file.startsWith('--set ')
+          ? overrides.find((o) => `--set ${o.text}` === d.loc.file)
+          : blame(d, overrides);
         const loc = from ? from.loc : d.loc;
         const message = from ? `${d.message} (in case ${id}, from ${from.path})` : d.message;
         const key = `${loc.file}:${loc.line}:${loc.col}:${d.message}`;
@@ -264,7 +345,9 @@ export function planSweep(def: SweepDef, settings: { iterations?: number; backen
     return { index, id, params: Object.fromEntries(swept.map((o) => [o.path, o.value])), overrides, specHash };
   });
   if (diags.length) {
-    throw new SpecError(diags.sort((a, b) => a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col));
+    throw new SpecError(
+      diags.sort((a, b) => a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col),
+    );
   }
   return { def, keys, cases };
 }

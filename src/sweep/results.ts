@@ -48,7 +48,12 @@ export interface PlanFile {
 
 export function planFile(plan: SweepPlan, planHash: string): PlanFile {
   return {
-    version: 1, name: plan.def.name, sweep: plan.def.file, spec: plan.def.spec, plan_hash: planHash, keys: plan.keys,
+    version: 1,
+    name: plan.def.name,
+    sweep: plan.def.file,
+    spec: plan.def.spec,
+    plan_hash: planHash,
+    keys: plan.keys,
     cases: plan.cases.map((c) => ({ id: c.id, index: c.index, params: c.params, spec_hash: c.specHash })),
   };
 }
@@ -99,13 +104,21 @@ export function findFiles(root: string, file: string, depth = 4): string[] {
   const out: string[] = [];
   const walk = (dir: string, d: number) => {
     let names: string[];
-    try { names = readdirSync(dir).sort(); } catch { return; }
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
     if (names.includes(file)) out.push(dir);
     if (d === 0) return;
     for (const n of names) {
       if (n.startsWith('.') || n === 'node_modules') continue;
       const p = join(dir, n);
-      try { if (statSync(p).isDirectory()) walk(p, d - 1); } catch { /* vanished */ }
+      try {
+        if (statSync(p).isDirectory()) walk(p, d - 1);
+      } catch {
+        /* vanished */
+      }
     }
   };
   walk(root, depth);
@@ -116,7 +129,8 @@ export function readPlan(dir: string): PlanFile | undefined {
   return readJson<PlanFile>(join(dir, PLAN_FILE));
 }
 
-const rank = (r: CaseRecord, hash: string) => (r.spec_hash !== hash ? 0 : r.status === 'ok' ? 3 : r.status === 'failed' ? 2 : 1);
+const rank = (r: CaseRecord, hash: string) =>
+  r.spec_hash !== hash ? 0 : r.status === 'ok' ? 3 : r.status === 'failed' ? 2 : 1;
 
 /**
  * One row per planned case from the case folders found under `root`: the
@@ -134,8 +148,11 @@ export function buildResults(root: string, plan: PlanFile, folders?: string[]): 
   }
   const fields: string[] = [];
   const rows: ResultRow[] = plan.cases.map((c) => {
-    const found = (byId.get(c.id) ?? []).sort((a, b) =>
-      rank(b.record, c.spec_hash) - rank(a.record, c.spec_hash) || String(b.record.finished_at ?? '').localeCompare(String(a.record.finished_at ?? '')));
+    const found = (byId.get(c.id) ?? []).sort(
+      (a, b) =>
+        rank(b.record, c.spec_hash) - rank(a.record, c.spec_hash) ||
+        String(b.record.finished_at ?? '').localeCompare(String(a.record.finished_at ?? '')),
+    );
     const best = found[0];
     if (!best) return { id: c.id, params: c.params, status: 'missing' };
     const { record } = best;
@@ -152,10 +169,15 @@ export function maxViolation(s: Summaryish | undefined): number | undefined {
   return v.length ? Math.max(...v) : undefined;
 }
 
-interface Column { name: string; csv: (r: ResultRow) => string; md: (r: ResultRow) => string }
+interface Column {
+  name: string;
+  csv: (r: ResultRow) => string;
+  md: (r: ResultRow) => string;
+}
 
 const num = (v: number | undefined) => (v === undefined || v === null ? '' : String(v));
-const sci = (v: number | undefined) => (v === undefined || v === null ? '' : Number.isFinite(v) ? v.toExponential(2) : String(v));
+const sci = (v: number | undefined) =>
+  v === undefined || v === null ? '' : Number.isFinite(v) ? v.toExponential(2) : String(v);
 /** The case's whole time (process start to end), or the run's own when there is no record. */
 const secs = (r: ResultRow) => r.record?.seconds ?? r.summary?.wall_seconds;
 
@@ -167,13 +189,32 @@ function columns(res: Results): Column[] {
   }
   cols.push({ name: 'status', csv: (r) => r.status, md: (r) => (r.status === 'ok' ? 'ok' : `**${r.status}**`) });
   for (const f of res.fields) {
-    cols.push({ name: `l2_relative(${f})`, csv: (r) => num(r.summary?.errors?.[f]?.l2_relative), md: (r) => sci(r.summary?.errors?.[f]?.l2_relative) });
-    cols.push({ name: `max_abs(${f})`, csv: (r) => num(r.summary?.errors?.[f]?.max_abs), md: (r) => sci(r.summary?.errors?.[f]?.max_abs) });
+    cols.push({
+      name: `l2_relative(${f})`,
+      csv: (r) => num(r.summary?.errors?.[f]?.l2_relative),
+      md: (r) => sci(r.summary?.errors?.[f]?.l2_relative),
+    });
+    cols.push({
+      name: `max_abs(${f})`,
+      csv: (r) => num(r.summary?.errors?.[f]?.max_abs),
+      md: (r) => sci(r.summary?.errors?.[f]?.max_abs),
+    });
   }
-  cols.push({ name: 'max_violation', csv: (r) => num(maxViolation(r.summary)), md: (r) => sci(maxViolation(r.summary)) });
+  cols.push({
+    name: 'max_violation',
+    csv: (r) => num(maxViolation(r.summary)),
+    md: (r) => sci(maxViolation(r.summary)),
+  });
   cols.push({ name: 'loss', csv: (r) => num(r.summary?.loss?.total), md: (r) => sci(r.summary?.loss?.total) });
   cols.push({ name: 'iterations', csv: (r) => num(r.summary?.iterations), md: (r) => num(r.summary?.iterations) });
-  cols.push({ name: 'seconds', csv: (r) => num(secs(r)), md: (r) => { const s = secs(r); return s === undefined ? '' : s.toFixed(1); } });
+  cols.push({
+    name: 'seconds',
+    csv: (r) => num(secs(r)),
+    md: (r) => {
+      const s = secs(r);
+      return s === undefined ? '' : s.toFixed(1);
+    },
+  });
   cols.push({ name: 'folder', csv: (r) => r.folder ?? '', md: (r) => r.folder ?? '' });
   return cols;
 }
@@ -195,8 +236,13 @@ export function counts(res: Results): Record<RowStatus, number> {
 
 export function countsLine(res: Results): string {
   const n = counts(res);
-  return `${res.rows.length} case${res.rows.length === 1 ? '' : 's'}: ` +
-    (Object.entries(n) as [RowStatus, number][]).filter(([k, v]) => v > 0 || k === 'ok').map(([k, v]) => `${v} ${k}`).join(', ');
+  return (
+    `${res.rows.length} case${res.rows.length === 1 ? '' : 's'}: ` +
+    (Object.entries(n) as [RowStatus, number][])
+      .filter(([k, v]) => v > 0 || k === 'ok')
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')
+  );
 }
 
 export function markdownTable(res: Results): string {
@@ -220,7 +266,14 @@ export function resultsMarkdown(res: Results): string {
   const missing = res.rows.filter((r) => r.status === 'missing' || r.status === 'stale' || r.status === 'running');
   if (missing.length) {
     out.push('## Not finished', '');
-    for (const r of missing) out.push(`- ${r.id} (${r.status}): ${Object.entries(r.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ') || 'no swept values'}`);
+    for (const r of missing)
+      out.push(
+        `- ${r.id} (${r.status}): ${
+          Object.entries(r.params)
+            .map(([k, v]) => `${k}=${showValue(v)}`)
+            .join(' ') || 'no swept values'
+        }`,
+      );
     out.push('');
   }
   return out.join('\n');
@@ -235,6 +288,15 @@ export function writeResults(dir: string, res: Results): void {
 export function logTail(path: string, lines = 15, width = 300): string[] {
   if (!existsSync(path)) return [];
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { return []; }
-  return text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l !== '').slice(-lines).map((l) => (l.length > width ? `${l.slice(0, width)}...` : l));
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
+    .slice(-lines)
+    .map((l) => (l.length > width ? `${l.slice(0, width)}...` : l));
 }

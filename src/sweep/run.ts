@@ -11,8 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/index.js';
 import type { SweepCase, SweepPlan } from './file.js';
 import {
-  CASE_FILE, LOG_FILE, PLAN_FILE, buildResults, logTail, planFile, readCase, writeResults,
-  type CaseRecord, type Results,
+  CASE_FILE,
+  LOG_FILE,
+  PLAN_FILE,
+  buildResults,
+  logTail,
+  planFile,
+  readCase,
+  writeResults,
+  type CaseRecord,
+  type Results,
 } from './results.js';
 import { shardCases, type Shard } from './shard.js';
 
@@ -52,13 +60,18 @@ export interface RunResult {
 }
 
 export function planHash(plan: SweepPlan): string {
-  return createHash('sha256').update(plan.cases.map((c) => `${c.id}:${c.specHash}`).join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(plan.cases.map((c) => `${c.id}:${c.specHash}`).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A finished, successful case folder with this spec hash can be reused. */
 export function isReusable(folder: string, specHash: string): boolean {
   const { record } = readCase(folder);
-  return !!record && record.status === 'ok' && record.spec_hash === specHash && existsSync(join(folder, 'summary.json'));
+  return (
+    !!record && record.status === 'ok' && record.spec_hash === specHash && existsSync(join(folder, 'summary.json'))
+  );
 }
 
 export async function runSweep(opts: RunOptions): Promise<RunResult> {
@@ -72,10 +85,20 @@ export async function runSweep(opts: RunOptions): Promise<RunResult> {
   const parallel = Math.max(1, opts.parallel ?? plan.def.parallel);
   const iterations = opts.iterations ?? plan.def.iterations;
   const backend = opts.backend ?? plan.def.backend;
-  const out: RunResult['cases'] = mine.map((c) => ({ case: c, state: 'queued' as CaseState, folder: join(outDir, c.id) }));
-  const emit = (k: number) => opts.onEvent?.({ case: out[k]!.case, state: out[k]!.state, record: out[k]!.record, n: k + 1, of: out.length });
+  const out: RunResult['cases'] = mine.map((c) => ({
+    case: c,
+    state: 'queued' as CaseState,
+    folder: join(outDir, c.id),
+  }));
+  const emit = (k: number) =>
+    opts.onEvent?.({ case: out[k]!.case, state: out[k]!.state, record: out[k]!.record, n: k + 1, of: out.length });
 
-  if (!opts.force) relocate(outDir, plan, out.filter((o) => !isReusable(o.folder, o.case.specHash)).map((o) => o.case));
+  if (!opts.force)
+    relocate(
+      outDir,
+      plan,
+      out.filter((o) => !isReusable(o.folder, o.case.specHash)).map((o) => o.case),
+    );
   const todo: number[] = [];
   out.forEach((o, k) => {
     if (!opts.force && isReusable(o.folder, o.case.specHash)) {
@@ -91,8 +114,13 @@ export async function runSweep(opts: RunOptions): Promise<RunResult> {
     const o = out[k]!;
     o.state = 'running';
     o.record = await runCase(o.case, o.folder, {
-      cli: opts.cli ?? CLI_PATH, iterations, backend, timeout: plan.def.timeout, signal: opts.signal,
-      shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined, spec: plan.def.spec,
+      cli: opts.cli ?? CLI_PATH,
+      iterations,
+      backend,
+      timeout: plan.def.timeout,
+      signal: opts.signal,
+      shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined,
+      spec: plan.def.spec,
       onStart: () => emit(k),
     });
     o.state = o.record.status === 'ok' ? 'ok' : 'failed';
@@ -120,7 +148,11 @@ function relocate(outDir: string, plan: SweepPlan, wanted: SweepCase[]): void {
   const planned = new Map(plan.cases.map((c) => [c.id, c.specHash]));
   const byHash = new Map<string, string>();
   let names: string[];
-  try { names = readdirSync(outDir); } catch { return; }
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return;
+  }
   for (const name of names) {
     const folder = join(outDir, name);
     if (name.startsWith('.') || !existsSync(join(folder, CASE_FILE))) continue;
@@ -135,7 +167,12 @@ function relocate(outDir: string, plan: SweepPlan, wanted: SweepCase[]): void {
     if (!from) continue;
     byHash.delete(c.specHash);
     const tmp = join(outDir, `.moving-${c.id}-${process.pid}`);
-    try { renameSync(from, tmp); moving.push({ c, tmp }); } catch { /* taken by another shard */ }
+    try {
+      renameSync(from, tmp);
+      moving.push({ c, tmp });
+    } catch {
+      /* taken by another shard */
+    }
   }
   for (const { c, tmp } of moving) {
     const folder = join(outDir, c.id);
@@ -143,7 +180,11 @@ function relocate(outDir: string, plan: SweepPlan, wanted: SweepCase[]): void {
       rmSync(folder, { recursive: true, force: true });
       renameSync(tmp, folder);
       const { record } = readCase(folder);
-      if (record) writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify({ ...record, id: c.id, index: c.index, params: c.params }, null, 2)}\n`);
+      if (record)
+        writeFileAtomic(
+          join(folder, CASE_FILE),
+          `${JSON.stringify({ ...record, id: c.id, index: c.index, params: c.params }, null, 2)}\n`,
+        );
     } catch {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -170,9 +211,18 @@ export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Pr
   if (s.iterations !== undefined) args.push('--iterations', String(s.iterations));
   if (s.backend !== undefined) args.push('--backend', s.backend);
   const record: CaseRecord = {
-    id: c.id, index: c.index, params: c.params, overrides: c.overrides.map((o) => o.text), spec_hash: c.specHash,
-    status: 'running', exit_code: null, signal: null, seconds: 0, started_at: new Date().toISOString(),
-    ...(s.shard ? { shard: s.shard } : {}), command: ['pinn', ...args.slice(1)],
+    id: c.id,
+    index: c.index,
+    params: c.params,
+    overrides: c.overrides.map((o) => o.text),
+    spec_hash: c.specHash,
+    status: 'running',
+    exit_code: null,
+    signal: null,
+    seconds: 0,
+    started_at: new Date().toISOString(),
+    ...(s.shard ? { shard: s.shard } : {}),
+    command: ['pinn', ...args.slice(1)],
   };
   const save = () => writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
   save();
@@ -182,14 +232,33 @@ export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Pr
   let timedOut = false;
   let interrupted = false;
   const ended = await new Promise<{ code: number | null; signal: string | null; spawnError?: string }>((done) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', PINN_SWEEP_CASE: c.id } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', PINN_SWEEP_CASE: c.id },
+    });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
-    const timer = s.timeout ? setTimeout(() => { timedOut = true; child.kill('SIGTERM'); }, s.timeout * 1000) : undefined;
-    const onAbort = () => { interrupted = true; child.kill('SIGTERM'); };
+    const timer = s.timeout
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+        }, s.timeout * 1000)
+      : undefined;
+    const onAbort = () => {
+      interrupted = true;
+      child.kill('SIGTERM');
+    };
     s.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (err) => { clearTimeout(timer); s.signal?.removeEventListener('abort', onAbort); done({ code: null, signal: null, spawnError: err.message }); });
-    child.on('close', (code, signal) => { clearTimeout(timer); s.signal?.removeEventListener('abort', onAbort); done({ code, signal }); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      s.signal?.removeEventListener('abort', onAbort);
+      done({ code: null, signal: null, spawnError: err.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      s.signal?.removeEventListener('abort', onAbort);
+      done({ code, signal });
+    });
   });
   await new Promise<void>((r) => log.end(r));
   record.seconds = (performance.now() - t0) / 1000;
@@ -201,12 +270,17 @@ export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Pr
   if (!ok) {
     const tail = logTail(join(folder, LOG_FILE), 40);
     const last = [...tail].reverse().find((l) => /error|failed|Error/.test(l)) ?? tail[tail.length - 1];
-    record.error = ended.spawnError ? `could not start: ${ended.spawnError}`
-      : timedOut ? `timed out after ${s.timeout}s`
-        : interrupted ? 'interrupted'
-          : ended.signal ? `killed by ${ended.signal}${last ? `: ${last}` : ''}`
-            : ended.code === 0 ? 'exited 0 but wrote no summary.json'
-              : last ?? `exit ${ended.code} with no output`;
+    record.error = ended.spawnError
+      ? `could not start: ${ended.spawnError}`
+      : timedOut
+        ? `timed out after ${s.timeout}s`
+        : interrupted
+          ? 'interrupted'
+          : ended.signal
+            ? `killed by ${ended.signal}${last ? `: ${last}` : ''}`
+            : ended.code === 0
+              ? 'exited 0 but wrote no summary.json'
+              : (last ?? `exit ${ended.code} with no output`);
   }
   save();
   return record;

@@ -3,7 +3,10 @@
  * index is i-1 modulo n, so shards are disjoint, together complete, and the
  * same on every machine; neighbouring cases (often of similar cost) spread out.
  */
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 export class ShardError extends Error {}
 
@@ -20,11 +23,16 @@ export function parseShard(text: string): Shard {
 /** The shard of a Kubernetes Indexed Job pod: JOB_COMPLETION_INDEX (0-based) of `count`. */
 export function shardFromEnv(count: number, env: NodeJS.ProcessEnv = process.env): Shard {
   const raw = env['JOB_COMPLETION_INDEX'];
-  if (raw === undefined || raw.trim() === '') throw new ShardError('--shard-count needs JOB_COMPLETION_INDEX in the environment (set by Kubernetes Indexed Jobs); use --shard i/n elsewhere');
+  if (raw === undefined || raw.trim() === '')
+    throw new ShardError(
+      '--shard-count needs JOB_COMPLETION_INDEX in the environment (set by Kubernetes Indexed Jobs); use --shard i/n elsewhere',
+    );
   if (!/^\d+$/.test(raw.trim())) throw new ShardError(`JOB_COMPLETION_INDEX '${raw}' is not a whole number`);
   const k = Number(raw.trim());
-  if (!Number.isInteger(count) || count < 1) throw new ShardError(`--shard-count ${count}: expected a whole number >= 1`);
-  if (k >= count) throw new ShardError(`JOB_COMPLETION_INDEX ${k} is outside --shard-count ${count} (expected 0..${count - 1})`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new ShardError(`--shard-count ${count}: expected a whole number >= 1`);
+  if (k >= count)
+    throw new ShardError(`JOB_COMPLETION_INDEX ${k} is outside --shard-count ${count} (expected 0..${count - 1})`);
   return { index: k + 1, count };
 }
 
@@ -37,7 +45,10 @@ export function shardCases<T extends { index: number }>(cases: T[], shard: Shard
 }
 
 /** A GitHub Actions matrix (`include` rows), one row per non-empty shard. */
-export function shardMatrix(cases: { index: number; id: string }[], count: number): { include: { shard: string; index: number; count: number; cases: number }[] } {
+export function shardMatrix(
+  cases: { index: number; id: string }[],
+  count: number,
+): { include: { shard: string; index: number; count: number; cases: number }[] } {
   const include = [];
   for (let i = 1; i <= count; i++) {
     const n = shardCases(cases, { index: i, count }).length;

@@ -14,12 +14,16 @@ export interface StatusView {
   finish(): void;
 }
 
-const params = (e: CaseEvent) => Object.entries(e.case.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ') || '(no swept values)';
+const params = (e: CaseEvent) =>
+  Object.entries(e.case.params)
+    .map(([k, v]) => `${k}=${showValue(v)}`)
+    .join(' ') || '(no swept values)';
 
 function outcome(e: CaseEvent, outDir: string): string {
   const r = e.record;
   if (!r) return '';
-  if (r.status === 'failed') return r.signal ? `signal ${r.signal}: ${r.error ?? ''}` : `exit ${r.exit_code}: ${r.error ?? ''}`;
+  if (r.status === 'failed')
+    return r.signal ? `signal ${r.signal}: ${r.error ?? ''}` : `exit ${r.exit_code}: ${r.error ?? ''}`;
   const { summary } = readCase(join(outDir, e.case.id));
   const errs = Object.entries(summary?.errors ?? {}).map(([f, v]) => `${f} L2 ${v.l2_relative?.toExponential(2)}`);
   const mv = maxViolation(summary);
@@ -31,11 +35,20 @@ export function plainStatus(stream: NodeJS.WritableStream, outDir: string): Stat
     event(e) {
       const tag = `[${e.n}/${e.of}] ${e.case.id}`;
       switch (e.state) {
-        case 'queued': return;
-        case 'running': stream.write(`${tag} started ${params(e)}\n`); return;
-        case 'reused': stream.write(`${tag} reused (finished earlier, spec unchanged) ${params(e)}\n`); return;
-        case 'ok': stream.write(`${tag} ok in ${formatSeconds(e.record?.seconds ?? 0)}: ${outcome(e, outDir)}\n`); return;
-        case 'failed': stream.write(`${tag} FAILED after ${formatSeconds(e.record?.seconds ?? 0)}: ${outcome(e, outDir)}\n`); return;
+        case 'queued':
+          return;
+        case 'running':
+          stream.write(`${tag} started ${params(e)}\n`);
+          return;
+        case 'reused':
+          stream.write(`${tag} reused (finished earlier, spec unchanged) ${params(e)}\n`);
+          return;
+        case 'ok':
+          stream.write(`${tag} ok in ${formatSeconds(e.record?.seconds ?? 0)}: ${outcome(e, outDir)}\n`);
+          return;
+        case 'failed':
+          stream.write(`${tag} FAILED after ${formatSeconds(e.record?.seconds ?? 0)}: ${outcome(e, outDir)}\n`);
+          return;
       }
     },
     finish() {},
@@ -43,7 +56,11 @@ export function plainStatus(stream: NodeJS.WritableStream, outDir: string): Stat
 }
 
 const COLORS: Record<CaseState, (s: string) => string> = {
-  queued: chalk.gray, running: chalk.cyan, ok: chalk.green, reused: chalk.green, failed: chalk.red,
+  queued: chalk.gray,
+  running: chalk.cyan,
+  ok: chalk.green,
+  reused: chalk.green,
+  failed: chalk.red,
 };
 
 export function ttyStatus(stream: NodeJS.WriteStream, outDir: string, name: string): StatusView {
@@ -58,21 +75,36 @@ export function ttyStatus(stream: NodeJS.WriteStream, outDir: string, name: stri
     const n = (s: CaseState) => all.filter((r) => r.e.state === s).length;
     const head = `sweep ${name}: ${n('running')} running, ${n('ok') + n('reused')} ok, ${n('failed')} failed, ${n('queued')} queued  ${formatSeconds((Date.now() - t0) / 1000)}`;
     // Running and failed cases first when not everything fits.
-    const order = all.length <= height - 1 ? all
-      : [...all.filter((r) => r.e.state === 'running' || r.e.state === 'failed'), ...all.filter((r) => r.e.state !== 'running' && r.e.state !== 'failed')].slice(0, height - 1);
-    const lines = [chalk.bold(head), ...order.map((r) => {
-      const st = r.e.state === 'running' ? `running ${formatSeconds((Date.now() - r.started) / 1000)}` : r.e.state;
-      const text = `${r.e.case.id}  ${st.padEnd(12)} ${params(r.e)}  ${r.line}`;
-      return COLORS[r.e.state](text.length > width ? `${text.slice(0, width - 3)}...` : text);
-    })];
+    const order =
+      all.length <= height - 1
+        ? all
+        : [
+            ...all.filter((r) => r.e.state === 'running' || r.e.state === 'failed'),
+            ...all.filter((r) => r.e.state !== 'running' && r.e.state !== 'failed'),
+          ].slice(0, height - 1);
+    const lines = [
+      chalk.bold(head),
+      ...order.map((r) => {
+        const st = r.e.state === 'running' ? `running ${formatSeconds((Date.now() - r.started) / 1000)}` : r.e.state;
+        const text = `${r.e.case.id}  ${st.padEnd(12)} ${params(r.e)}  ${r.line}`;
+        return COLORS[r.e.state](text.length > width ? `${text.slice(0, width - 3)}...` : text);
+      }),
+    ];
     stream.write(`${drawn ? `\x1b[${drawn}A` : ''}\r\x1b[J${lines.join('\n')}\n`);
     drawn = lines.length;
   };
   return {
     event(e) {
       const prev = rows.get(e.case.id);
-      rows.set(e.case.id, { e, started: e.state === 'running' ? Date.now() : prev?.started ?? Date.now(), line: e.state === 'ok' || e.state === 'failed' || e.state === 'reused' ? outcome(e, outDir) : '' });
-      if (!timer) { timer = setInterval(draw, 500); timer.unref(); }
+      rows.set(e.case.id, {
+        e,
+        started: e.state === 'running' ? Date.now() : (prev?.started ?? Date.now()),
+        line: e.state === 'ok' || e.state === 'failed' || e.state === 'reused' ? outcome(e, outDir) : '',
+      });
+      if (!timer) {
+        timer = setInterval(draw, 500);
+        timer.unref();
+      }
       draw();
     },
     finish() {

@@ -17,7 +17,10 @@ export function* adamStage(ctx: StageContext, state: LoopState, st: StageSpec): 
     const next = adamIteration(ctx, state, st);
     if (next !== state) return next;
   }
-  if (state.adam) { disposeAdamState(state.adam); state.adam = undefined; }
+  if (state.adam) {
+    disposeAdamState(state.adam);
+    state.adam = undefined;
+  }
   const report = stageReport(ctx, 'adam', state.k);
   if (state.best) {
     settleBest(state, ctx.vars, ctx.evaluate, report);
@@ -45,7 +48,10 @@ function adamIteration(ctx: StageContext, state: LoopState, st: StageSpec): Loop
     state.lastTotal = f;
     if (ctx.keepBest) offerBest(state, f, ctx.vars);
     adamUpdate(state.adam!, ctx.vars, grads, { lr, ...ADAM_DEFAULTS });
-    if (parts) { state.lastParts = parts; record(ctx, state.done, f, parts); }
+    if (parts) {
+      state.lastParts = parts;
+      record(ctx, state.done, f, parts);
+    }
     return undefined;
   });
   if (bad) return ctx.restore(state, guard.rollback(bad, state, stageLr, st.lr));

@@ -7,7 +7,12 @@ export interface AdamState {
   v: tf.Variable[];
 }
 
-export interface AdamConfig { lr: number; beta1: number; beta2: number; epsilon: number }
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
 
 export const ADAM_DEFAULTS: Omit<AdamConfig, 'lr'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
@@ -24,7 +29,7 @@ export function createAdamState(params: tf.Variable[]): AdamState {
 export function adamUpdate(state: AdamState, params: tf.Variable[], grads: tf.Tensor[], cfg: AdamConfig): void {
   state.step += 1;
   const t = state.step;
-  const lrT = cfg.lr * Math.sqrt(1 - cfg.beta2 ** t) / (1 - cfg.beta1 ** t);
+  const lrT = (cfg.lr * Math.sqrt(1 - cfg.beta2 ** t)) / (1 - cfg.beta1 ** t);
   tf.tidy(() => {
     params.forEach((p, i) => {
       const g = grads[i]!;

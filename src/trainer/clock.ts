@@ -7,7 +7,11 @@ export class TrainClock {
   private stageStarted = this.started;
 
   /** Earlier sessions' training seconds `before` the current stage and `stageBefore` within it; `doneAtStart`: their iterations. */
-  constructor(private readonly before = 0, private stageBefore = 0, readonly doneAtStart = 0) {}
+  constructor(
+    private readonly before = 0,
+    private stageBefore = 0,
+    readonly doneAtStart = 0,
+  ) {}
 
   /** Training seconds so far. */
   seconds(): number {

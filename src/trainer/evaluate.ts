@@ -21,7 +21,12 @@ export type LossEvaluation = {
  * inside the taped function because the tape frees every tensor but the total when it returns.
  */
 export function evaluateLoss(
-  problem: Problem, model: Model, strategy: Strategy, batches: TrainingBatch[], vars: tf.Variable[], readParts: boolean,
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  batches: TrainingBatch[],
+  vars: tf.Variable[],
+  readParts: boolean,
   include?: (t: Term) => boolean,
 ): LossEvaluation {
   let parts: Record<string, number> | undefined;
@@ -35,7 +40,10 @@ export function evaluateLoss(
 
 /** `local()` on this thread while `worker` evaluates the other half of the points at the same parameters: the average of both. */
 export function evaluateWithWorker(
-  worker: ShardWorker, vars: tf.Variable[], readParts: boolean, local: () => LossEvaluation,
+  worker: ShardWorker,
+  vars: tf.Variable[],
+  readParts: boolean,
+  local: () => LossEvaluation,
 ): LossEvaluation {
   worker.start(packTensors(vars, new Float32Array(totalSize(vars))), readParts);
   const mine = local();
@@ -46,6 +54,7 @@ export function evaluateWithWorker(
     offset += g.size;
     return tf.mul(tf.add(g, theirs), 0.5);
   });
-  const parts = mine.parts && Object.fromEntries(Object.entries(mine.parts).map(([k, v]) => [k, (v + (other.parts[k] ?? 0)) / 2]));
+  const parts =
+    mine.parts && Object.fromEntries(Object.entries(mine.parts).map(([k, v]) => [k, (v + (other.parts[k] ?? 0)) / 2]));
   return { value: tf.mul(tf.add(mine.value, other.f), 0.5) as tf.Scalar, grads: averaged, parts };
 }

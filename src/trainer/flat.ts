@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 /** The data of `tensors` end to end in `out` (at least as long as their sizes together). */
 export function packTensors<T extends Float32Array | Float64Array>(tensors: tf.Tensor[], out: T): T {
   let o = 0;
-  for (const t of tensors) { out.set(t.dataSync() as Float32Array, o); o += t.size; }
+  for (const t of tensors) {
+    out.set(t.dataSync() as Float32Array, o);
+    o += t.size;
+  }
   return out;
 }
 

@@ -60,7 +60,10 @@ export class DivergenceGuard implements GuardState {
   /** The iteration's loss `f` was fine: its candidate snapshot becomes the good one, `f` joins the window. */
   accept(state: LoopState, f: number): void {
     if (Number.isNaN(this.firstLoss)) this.firstLoss = f;
-    if (this.candidate) { this.good = this.candidate; this.candidate = undefined; }
+    if (this.candidate) {
+      this.good = this.candidate;
+      this.candidate = undefined;
+    }
     state.recent.push(f);
     if (state.recent.length > this.settings.window) state.recent.shift();
   }
@@ -75,17 +78,26 @@ export class DivergenceGuard implements GuardState {
     const at = `at iteration ${state.done + 1} (stage ${state.stage + 1}, adam, lr ${lr.toPrecision(3)})`;
     this.candidate = undefined;
     if (!this.good) {
-      throw new DivergenceError(`training diverged: ${why} ${at}, before any good state to roll back to. ` +
-        'Try a smaller learning rate (training.stages[].lr, e.g. 1.0e-3), smaller condition weights, or check that the equations and their coefficients are well scaled.');
+      throw new DivergenceError(
+        `training diverged: ${why} ${at}, before any good state to roll back to. ` +
+          'Try a smaller learning rate (training.stages[].lr, e.g. 1.0e-3), smaller condition weights, or check that the equations and their coefficients are well scaled.',
+      );
     }
     if (this.rollbacks >= this.settings.maxRollbacks) {
-      throw new DivergenceError(`training diverged: ${why} ${at}; rolled back ${this.rollbacks} times, halving the learning rate each time ` +
-        `(from ${firstLr.toPrecision(3)} to ${lr.toPrecision(3)}), and it still diverges. No fields were written. ` +
-        'Try a smaller learning rate (training.stages[].lr, e.g. 1.0e-3), smaller condition weights or fewer Fourier features, or check that the equations and their coefficients are well scaled.');
+      throw new DivergenceError(
+        `training diverged: ${why} ${at}; rolled back ${this.rollbacks} times, halving the learning rate each time ` +
+          `(from ${firstLr.toPrecision(3)} to ${lr.toPrecision(3)}), and it still diverges. No fields were written. ` +
+          'Try a smaller learning rate (training.stages[].lr, e.g. 1.0e-3), smaller condition weights or fewer Fourier features, or check that the equations and their coefficients are well scaled.',
+      );
     }
     this.rollbacks++;
     this.lrScale *= 0.5;
-    this.onRollback?.({ reason: `${why} ${at}`, toIteration: this.good.done, lr: stageLr * this.lrScale, rollbacks: this.rollbacks });
+    this.onRollback?.({
+      reason: `${why} ${at}`,
+      toIteration: this.good.done,
+      lr: stageLr * this.lrScale,
+      rollbacks: this.rollbacks,
+    });
     return this.good;
   }
 }

@@ -13,8 +13,9 @@ import type { StageReport } from './records.js';
  * different iterations are comparable: no resampling, no strategy state.
  */
 export function keepsBest(asked: boolean | undefined, resampling: boolean, strategyState: unknown): boolean {
-  const stateless = strategyState === undefined
-    || (typeof strategyState === 'object' && strategyState !== null && Object.keys(strategyState).length === 0);
+  const stateless =
+    strategyState === undefined ||
+    (typeof strategyState === 'object' && strategyState !== null && Object.keys(strategyState).length === 0);
   return (asked ?? true) && !resampling && stateless;
 }
 
@@ -30,7 +31,10 @@ export function offerBest(state: LoopState, f: number, vars: tf.Variable[]): voi
  * the best and keeps the lower (a non-finite last loss loses); records the choice in `state` and `report`.
  */
 export function settleBest(
-  state: LoopState, vars: tf.Variable[], evaluate: (readParts: boolean) => LossEvaluation, report: StageReport,
+  state: LoopState,
+  vars: tf.Variable[],
+  evaluate: (readParts: boolean) => LossEvaluation,
+  report: StageReport,
 ): void {
   const best = state.best!;
   const last = tf.tidy(() => evaluate(true));
@@ -40,7 +44,9 @@ export function settleBest(
   if (best.loss < lastLoss || !Number.isFinite(lastLoss)) {
     vars.forEach((v, i) => v.assign(best.weights[i]!));
     state.lastTotal = best.loss;
-    tf.tidy(() => { state.lastParts = evaluate(true).parts!; });
+    tf.tidy(() => {
+      state.lastParts = evaluate(true).parts!;
+    });
     report.best = { iteration: best.done, loss: best.loss, lastLoss };
   } else {
     state.lastTotal = lastLoss;

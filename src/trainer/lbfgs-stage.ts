@@ -15,12 +15,17 @@ import type { LoopState } from './loop-state.js';
  * empty memory, and a solve that cannot move at all ends the stage.
  */
 export function* lbfgsStage(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LoopState, void> {
-  if (state.adam) { disposeAdamState(state.adam); state.adam = undefined; }
+  if (state.adam) {
+    disposeAdamState(state.adam);
+    state.adam = undefined;
+  }
   for (;;) {
     const result = yield* innerSolve(ctx, state, st);
     if (result.iterations === 0 && !Number.isFinite(result.f)) {
-      throw new DivergenceError(`training diverged: the loss is ${result.f} at the start of stage ${state.stage + 1} (lbfgs). No fields were written. ` +
-        'Try a smaller learning rate in the stages before it, or check that the equations and their coefficients are well scaled.');
+      throw new DivergenceError(
+        `training diverged: the loss is ${result.f} at the start of stage ${state.stage + 1} (lbfgs). No fields were written. ` +
+          'Try a smaller learning rate in the stages before it, or check that the equations and their coefficients are well scaled.',
+      );
     }
     setFlat(ctx.vars, result.theta);
     state.lastTotal = result.f;
@@ -28,9 +33,18 @@ export function* lbfgsStage(ctx: StageContext, state: LoopState, st: StageSpec):
     const segment = { start: before.start + result.iterations, evaluations: before.evaluations + result.evaluations };
     state.lbfgsSegment = segment;
     const { strategy } = ctx;
-    if (strategy.outerRound && strategy.roundEvery?.() !== undefined && result.iterations > 0 && segment.start < st.iterations) {
+    if (
+      strategy.outerRound &&
+      strategy.roundEvery?.() !== undefined &&
+      result.iterations > 0 &&
+      segment.start < st.iterations
+    ) {
       const converged = result.stopReason !== 'iteration-limit';
-      strategy.outerRound({ iteration: state.done, vars: ctx.vars, residuals: ctx.residuals }, result.iterations, converged);
+      strategy.outerRound(
+        { iteration: state.done, vars: ctx.vars, residuals: ctx.residuals },
+        result.iterations,
+        converged,
+      );
       state.k = segment.start;
       // A boundary between inner solves (checkpoints, stops): a resume starts the next solve afresh, as here.
       yield state;
@@ -39,7 +53,11 @@ export function* lbfgsStage(ctx: StageContext, state: LoopState, st: StageSpec):
     // L-BFGS may stop early; the remaining budget is not spent elsewhere.
     const report = stageReport(ctx, 'lbfgs', segment.start);
     recordParts(ctx, state);
-    endStage(ctx, state, { ...report, evaluations: segment.evaluations, stopReason: stopReasonText(result.stopReason) });
+    endStage(ctx, state, {
+      ...report,
+      evaluations: segment.evaluations,
+      stopReason: stopReasonText(result.stopReason),
+    });
     state.lbfgsSegment = { start: 0, evaluations: 0 };
     return state;
   }
@@ -53,16 +71,21 @@ function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Genera
   const { start } = state.lbfgsSegment;
   const left = st.iterations - start;
   const untilRound = ctx.strategy.roundEvery?.();
-  const steps = lbfgsSteps(objective(ctx), flat64(ctx.vars), {
-    iterations: untilRound ? Math.min(untilRound, left) : left,
-    history: 50,
-    lr: st.lr,
-    onIteration: ({ f }) => {
-      state.lastTotal = f;
-      state.done++;
-      if (state.done % ctx.recordEvery === 0) recordParts(ctx, state);
+  const steps = lbfgsSteps(
+    objective(ctx),
+    flat64(ctx.vars),
+    {
+      iterations: untilRound ? Math.min(untilRound, left) : left,
+      history: 50,
+      lr: st.lr,
+      onIteration: ({ f }) => {
+        state.lastTotal = f;
+        state.done++;
+        if (state.done % ctx.recordEvery === 0) recordParts(ctx, state);
+      },
     },
-  }, state.lbfgs);
+    state.lbfgs,
+  );
   for (;;) {
     const step = steps.next();
     if (step.done) {
@@ -77,7 +100,9 @@ function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Genera
 
 /** Records the loss parts at the current parameters with the loss L-BFGS accepted, and reports progress. */
 function recordParts(ctx: StageContext, state: LoopState): void {
-  tf.tidy(() => { state.lastParts = ctx.evaluate(true).parts!; });
+  tf.tidy(() => {
+    state.lastParts = ctx.evaluate(true).parts!;
+  });
   record(ctx, state.done, state.lastTotal, state.lastParts);
   ctx.progress(state, 'lbfgs');
 }

@@ -82,7 +82,12 @@ export function lbfgs(objective: Objective, theta0: Float64Array, opts: LbfgsOpt
  * onIteration), so a caller can checkpoint or pause between iterations, and
  * returns the result. With `resume`, continues from a yielded state.
  */
-export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: LbfgsOptions, resume?: LbfgsState): Generator<LbfgsState, LbfgsResult, void> {
+export function* lbfgsSteps(
+  objective: Objective,
+  theta0: Float64Array,
+  opts: LbfgsOptions,
+  resume?: LbfgsState,
+): Generator<LbfgsState, LbfgsResult, void> {
   let theta: Float64Array<ArrayBufferLike>;
   let f: number;
   let g: Float64Array<ArrayBufferLike>;
@@ -92,9 +97,14 @@ export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: Lb
   const RHO: number[] = [];
   let it = 0;
   if (resume) {
-    theta = Float64Array.from(resume.theta); f = resume.f; g = Float64Array.from(resume.g);
-    evaluations = resume.evaluations; it = resume.iteration;
-    S.push(...resume.S.map((x) => Float64Array.from(x))); Y.push(...resume.Y.map((x) => Float64Array.from(x))); RHO.push(...resume.RHO);
+    theta = Float64Array.from(resume.theta);
+    f = resume.f;
+    g = Float64Array.from(resume.g);
+    evaluations = resume.evaluations;
+    it = resume.iteration;
+    S.push(...resume.S.map((x) => Float64Array.from(x)));
+    Y.push(...resume.Y.map((x) => Float64Array.from(x)));
+    RHO.push(...resume.RHO);
   } else {
     theta = Float64Array.from(theta0);
     ({ f, g } = objective(theta));
@@ -104,11 +114,16 @@ export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: Lb
   let stopReason: StopReason = 'iteration-limit';
   for (; it < opts.iterations; it++) {
     const gnorm = Math.sqrt(dot(g, g));
-    if (gnorm === 0 || !Number.isFinite(gnorm)) { stopReason = 'gradient-vanished'; break; }
+    if (gnorm === 0 || !Number.isFinite(gnorm)) {
+      stopReason = 'gradient-vanished';
+      break;
+    }
     let d = direction(g, S, Y, RHO);
     let gd = dot(g, d);
     if (!(gd < 0)) {
-      S.length = 0; Y.length = 0; RHO.length = 0;
+      S.length = 0;
+      Y.length = 0;
+      RHO.length = 0;
       d = g.map((v) => -v);
       gd = -gnorm * gnorm;
     }
@@ -117,22 +132,42 @@ export function* lbfgsSteps(objective: Objective, theta0: Float64Array, opts: Lb
     evaluations += ls.evaluations;
     if (!ls.ok && S.length > 0) {
       // Memory may be stale: retry once along steepest descent.
-      S.length = 0; Y.length = 0; RHO.length = 0;
+      S.length = 0;
+      Y.length = 0;
+      RHO.length = 0;
       const sd = g.map((v) => -v);
       ls = lineSearch(objective, theta, f, g, sd, -gnorm * gnorm, Math.min(1, 1 / gnorm) * opts.lr);
       evaluations += ls.evaluations;
     }
-    if (!ls.ok) { stopReason = 'no-decrease'; break; }
+    if (!ls.ok) {
+      stopReason = 'no-decrease';
+      break;
+    }
     const s = new Float64Array(theta.length);
     const y = new Float64Array(theta.length);
-    for (let i = 0; i < s.length; i++) { s[i] = ls.theta[i]! - theta[i]!; y[i] = ls.g[i]! - g[i]!; }
+    for (let i = 0; i < s.length; i++) {
+      s[i] = ls.theta[i]! - theta[i]!;
+      y[i] = ls.g[i]! - g[i]!;
+    }
     const sy = dot(s, y);
     if (sy > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      S.push(s); Y.push(y); RHO.push(1 / sy);
-      if (S.length > opts.history) { S.shift(); Y.shift(); RHO.shift(); }
+      S.push(s);
+      Y.push(y);
+      RHO.push(1 / sy);
+      if (S.length > opts.history) {
+        S.shift();
+        Y.shift();
+        RHO.shift();
+      }
     }
-    theta = ls.theta; f = ls.f; g = ls.g;
-    if (opts.onIteration?.({ iteration: it + 1, f, evaluations, theta }) === false) { it++; stopReason = 'stopped'; break; }
+    theta = ls.theta;
+    f = ls.f;
+    g = ls.g;
+    if (opts.onIteration?.({ iteration: it + 1, f, evaluations, theta }) === false) {
+      it++;
+      stopReason = 'stopped';
+      break;
+    }
     if (it + 1 < opts.iterations) yield { theta, f, g, S, Y, RHO, iteration: it + 1, evaluations };
   }
   return { theta, f, iterations: it, evaluations, stopReason };
@@ -163,11 +198,23 @@ function direction(g: Float64Array, S: Float64Array[], Y: Float64Array[], RHO: n
   return q;
 }
 
-interface LineResult { ok: boolean; theta: Float64Array; f: number; g: Float64Array; evaluations: number }
+interface LineResult {
+  ok: boolean;
+  theta: Float64Array;
+  f: number;
+  g: Float64Array;
+  evaluations: number;
+}
 
 /** Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6). */
 function lineSearch(
-  objective: Objective, theta: Float64Array, f0: number, g0: Float64Array, d: Float64Array, gd0: number, a0: number,
+  objective: Objective,
+  theta: Float64Array,
+  f0: number,
+  g0: Float64Array,
+  d: Float64Array,
+  gd0: number,
+  a0: number,
 ): LineResult {
   let evaluations = 0;
   const at = (a: number) => {
@@ -180,7 +227,9 @@ function lineSearch(
   };
   type Point = ReturnType<typeof at>;
   let best: Point | undefined;
-  const consider = (p: Point) => { if (p.f < f0 && (!best || p.f < best.f)) best = p; };
+  const consider = (p: Point) => {
+    if (p.f < f0 && (!best || p.f < best.f)) best = p;
+  };
   const done = (p: Point): LineResult => ({ ok: true, theta: p.x, f: p.f, g: p.g, evaluations });
   const fallback = (): LineResult => (best ? done(best) : { ok: false, theta, f: f0, g: g0, evaluations });
 
@@ -205,7 +254,10 @@ function lineSearch(
   let a = a0;
   for (let k = 0; evaluations < MAX_LINE_EVALS; k++) {
     const p = at(a);
-    if (!Number.isFinite(p.f)) { a *= 0.1; continue; }
+    if (!Number.isFinite(p.f)) {
+      a *= 0.1;
+      continue;
+    }
     consider(p);
     if (p.f > f0 + C1 * a * gd0 || (k > 0 && p.f >= prev.f)) return zoom(prev, p);
     if (Math.abs(p.gd) <= -C2 * gd0) return done(p);
@@ -219,12 +271,12 @@ function lineSearch(
 /** Minimiser of the cubic through two points with slopes, kept inside the bracket. */
 function interpolate(lo: { a: number; f: number; gd: number }, hi: { a: number; f: number; gd: number }): number {
   const [a1, a2] = [lo.a, hi.a];
-  const d1 = lo.gd + hi.gd - 3 * (lo.f - hi.f) / (a1 - a2);
+  const d1 = lo.gd + hi.gd - (3 * (lo.f - hi.f)) / (a1 - a2);
   const disc = d1 * d1 - lo.gd * hi.gd;
   let a = (a1 + a2) / 2;
   if (disc >= 0 && Number.isFinite(hi.f) && Number.isFinite(hi.gd)) {
     const d2 = Math.sign(a2 - a1) * Math.sqrt(disc);
-    const c = a2 - (a2 - a1) * (hi.gd + d2 - d1) / (hi.gd - lo.gd + 2 * d2);
+    const c = a2 - ((a2 - a1) * (hi.gd + d2 - d1)) / (hi.gd - lo.gd + 2 * d2);
     if (Number.isFinite(c)) a = c;
   }
   const lower = Math.min(a1, a2);

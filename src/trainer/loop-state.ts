@@ -50,8 +50,17 @@ export type TrainState = LoopState<Float32Array, Float32Array> & Marks;
 /** The state of a run that has not started. */
 export function initialState(vars: tf.Variable[]): LoopState {
   return {
-    done: 0, stage: 0, k: 0, weights: vars, adam: undefined, lbfgs: undefined, lbfgsSegment: { start: 0, evaluations: 0 }, best: undefined,
-    lastTotal: NaN, lastParts: {}, recent: [],
+    done: 0,
+    stage: 0,
+    k: 0,
+    weights: vars,
+    adam: undefined,
+    lbfgs: undefined,
+    lbfgsSegment: { start: 0, evaluations: 0 },
+    best: undefined,
+    lastTotal: NaN,
+    lastParts: {},
+    recent: [],
   };
 }
 
@@ -66,13 +75,18 @@ export function snapshotState(state: LoopState, marks: Marks): TrainState {
  */
 export function restoreState(saved: TrainState, vars: tf.Variable[]): LoopState {
   // Marks are the caller's to restore.
-  const { strategy, historyLength, loggedLength, stagesLength, seconds, stageSeconds, weights, adam, best, ...plain } = saved;
+  const { strategy, historyLength, loggedLength, stagesLength, seconds, stageSeconds, weights, adam, best, ...plain } =
+    saved;
   vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i]!, v.shape))));
   return {
     ...plainCopy(plain),
     weights: vars,
     adam: adam && restoreAdam(adam, vars),
-    best: best && { loss: best.loss, done: best.done, weights: best.weights.map((w, i) => tf.keep(tf.tensor(w, vars[i]!.shape))) },
+    best: best && {
+      loss: best.loss,
+      done: best.done,
+      weights: best.weights.map((w, i) => tf.keep(tf.tensor(w, vars[i]!.shape))),
+    },
   };
 }
 
@@ -91,10 +105,15 @@ function restoreAdam(saved: { step: number; m: Float32Array[]; v: Float32Array[]
 }
 
 /** `T` with its tensors as Float32Arrays. */
-type Plain<T> = T extends tf.Tensor ? Float32Array
-  : T extends Float32Array | Float64Array ? T
-    : T extends (infer E)[] ? Plain<E>[]
-      : T extends object ? { [K in keyof T]: Plain<T[K]> } : T;
+type Plain<T> = T extends tf.Tensor
+  ? Float32Array
+  : T extends Float32Array | Float64Array
+    ? T
+    : T extends (infer E)[]
+      ? Plain<E>[]
+      : T extends object
+        ? { [K in keyof T]: Plain<T[K]> }
+        : T;
 
 /** Deep copy of plain data, tensors read into Float32Arrays. */
 function plainCopy<T>(x: T): Plain<T> {
@@ -105,6 +124,7 @@ function copy(x: unknown): unknown {
   if (x instanceof tf.Tensor) return Float32Array.from(x.dataSync() as Float32Array);
   if (x instanceof Float32Array || x instanceof Float64Array) return x.slice();
   if (Array.isArray(x)) return x.map(copy);
-  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([key, v]) => [key, copy(v)]));
+  if (x !== null && typeof x === 'object')
+    return Object.fromEntries(Object.entries(x).map(([key, v]) => [key, copy(v)]));
   return x;
 }

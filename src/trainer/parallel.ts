@@ -25,7 +25,10 @@ export interface ReplicaSetup {
 }
 
 /** A point group's rows for one shard plus the residual scale that keeps means exact. */
-export interface Shard { group: PointGroup; scale: number }
+export interface Shard {
+  group: PointGroup;
+  scale: number;
+}
 
 const STATUS = 0;
 const ERROR_BYTES = 4096;
@@ -65,7 +68,11 @@ export function splitGroups(groups: PointGroup[], nVars: number, dim: number): [
   return [a, b];
 }
 
-export interface ShardResult { f: number; grads: Float32Array; parts: Record<string, number> }
+export interface ShardResult {
+  f: number;
+  grads: Float32Array;
+  parts: Record<string, number>;
+}
 
 /**
  * The worker side as seen from the main thread: start an evaluation, do other
@@ -127,7 +134,9 @@ export class ShardWorker {
     if (r === 'timed-out') throw new Error(`parallel worker did not answer while ${what}`);
     if (Atomics.load(this.status, STATUS) === FAILED) {
       const end = this.errorText.indexOf(0);
-      throw new Error(`parallel worker failed while ${what}: ${new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end))}`);
+      throw new Error(
+        `parallel worker failed while ${what}: ${new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end))}`,
+      );
     }
   }
 }
@@ -143,7 +152,10 @@ export function sharedViews(shared: SharedArrayBuffer, parameters: number, parts
   const values = new Float32Array(shared, 8 + ERROR_BYTES, 1 + parameters + parts);
   return {
     values,
-    done: () => { Atomics.store(status, STATUS, DONE); Atomics.notify(status, STATUS); },
+    done: () => {
+      Atomics.store(status, STATUS, DONE);
+      Atomics.notify(status, STATUS);
+    },
     fail: (message: string) => {
       const bytes = new TextEncoder().encode(message).slice(0, ERROR_BYTES - 1);
       errorText.fill(0);
@@ -173,19 +185,28 @@ export const AUTO_MIN_FLOPS = 2e8;
  * and, when 1, why.
  */
 export function parallelPlan(
-  requested: number | 'auto', strategies: string[], backend: string, groups: PointGroup[], nVars: number, cores: number,
+  requested: number | 'auto',
+  strategies: string[],
+  backend: string,
+  groups: PointGroup[],
+  nVars: number,
+  cores: number,
   flopsPerIteration: number,
 ): { workers: 1 | 2; reason?: string } {
   if (requested === 1) return { workers: 1 };
   const why = (reason: string) => ({ workers: 1 as const, reason: `training on one thread: ${reason}` });
   if (requested === 'auto' && flopsPerIteration < AUTO_MIN_FLOPS) {
-    return why(`the step is small (${(flopsPerIteration / 1e6).toFixed(0)} MFLOP; two threads pay from ${AUTO_MIN_FLOPS / 1e6})`);
+    return why(
+      `the step is small (${(flopsPerIteration / 1e6).toFixed(0)} MFLOP; two threads pay from ${AUTO_MIN_FLOPS / 1e6})`,
+    );
   }
   if (cores < 2) return why('this machine has one core');
   if (backend !== 'wasm' && backend !== 'cpu') return why(`backend ${backend} runs its own parallel kernels`);
   const odd = strategies.find((s) => !SHARDABLE.has(s));
   if (odd) return why(`strategy ${odd} keeps per-point or gradient state`);
-  const small = groups.find((g) => g.points.length / nVars / (g.set.kind === 'periodic' ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD);
+  const small = groups.find(
+    (g) => g.points.length / nVars / (g.set.kind === 'periodic' ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD,
+  );
   if (small) return why(`a point set (${small.set.kind}) has fewer than ${2 * MIN_ROWS_PER_SHARD} points`);
   return { workers: 2 };
 }

@@ -39,7 +39,11 @@ export function emptyHistory(partNames: string[]): LossHistory {
 
 /** One loss record: the total and parts at `iteration`, with the strategy's values then. */
 export function appendRecord(
-  r: Records, iteration: number, total: number, parts: Record<string, number>, logValues: Record<string, number>,
+  r: Records,
+  iteration: number,
+  total: number,
+  parts: Record<string, number>,
+  logValues: Record<string, number>,
 ): void {
   r.history.iterations.push(iteration);
   r.history.total.push(total);
@@ -55,7 +59,9 @@ export function recordMarks(r: Records): RecordMarks {
 export function truncateRecords(r: Records, marks: RecordMarks): void {
   r.history.iterations.length = marks.historyLength;
   r.history.total.length = marks.historyLength;
-  r.history.values.forEach((v) => { v.length = marks.historyLength; });
+  r.history.values.forEach((v) => {
+    v.length = marks.historyLength;
+  });
   r.logged.length = marks.loggedLength;
   r.stages.length = marks.stagesLength;
 }
@@ -64,7 +70,12 @@ export function truncateRecords(r: Records, marks: RecordMarks): void {
 export function copyRecords(r: Records): Pick<Records, 'history' | 'logged' | 'stages'> {
   const h = r.history;
   return {
-    history: { parts: [...h.parts], iterations: [...h.iterations], total: [...h.total], values: h.values.map((v) => [...v]) },
+    history: {
+      parts: [...h.parts],
+      iterations: [...h.iterations],
+      total: [...h.total],
+      values: h.values.map((v) => [...v]),
+    },
     logged: r.logged.map((x) => ({ ...x })),
     stages: r.stages.map((x) => ({ ...x })),
   };

@@ -16,9 +16,17 @@ import { evaluateLoss } from './evaluate.js';
 import { packTensors, setFlat } from './flat.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
 
-interface SerializedShard { points: Float64Array; normals?: Float64Array; scale: number }
+interface SerializedShard {
+  points: Float64Array;
+  normals?: Float64Array;
+  scale: number;
+}
 
-const { setup, shared, shards } = workerData as { setup: ReplicaSetup; shared: SharedArrayBuffer; shards: SerializedShard[] };
+const { setup, shared, shards } = workerData as {
+  setup: ReplicaSetup;
+  shared: SharedArrayBuffer;
+  shards: SerializedShard[];
+};
 const report = sharedViews(shared, setup.parameters, setup.parts.length);
 
 try {
@@ -31,32 +39,45 @@ try {
   const groups = groupTerms(problem.terms.filter((t) => !strategy.exactTerms.has(t)));
   const build = (list: SerializedShard[]): TrainingBatch[] => {
     if (list.length !== groups.length) throw new Error(`expected ${groups.length} point groups, got ${list.length}`);
-    const pointGroups: PointGroup[] = groups.map((g, k) => ({ ...g, points: list[k]!.points, normals: list[k]!.normals }));
+    const pointGroups: PointGroup[] = groups.map((g, k) => ({
+      ...g,
+      points: list[k]!.points,
+      normals: list[k]!.normals,
+    }));
     return prepareBatches(problem, pointGroups).map((b, k) => ({ ...b, scale: list[k]!.scale }));
   };
   let batches = build(shards);
   report.done();
 
-  parentPort!.on('message', (msg: { kind: 'points'; shards: SerializedShard[] } | { kind: 'evaluate'; theta: Float32Array; readParts: boolean }) => {
-    try {
-      if (msg.kind === 'points') {
-        disposeBatches(batches);
-        batches = build(msg.shards);
+  parentPort!.on(
+    'message',
+    (
+      msg:
+        { kind: 'points'; shards: SerializedShard[] } | { kind: 'evaluate'; theta: Float32Array; readParts: boolean },
+    ) => {
+      try {
+        if (msg.kind === 'points') {
+          disposeBatches(batches);
+          batches = build(msg.shards);
+          report.done();
+          return;
+        }
+        setFlat(vars, msg.theta);
+        tf.tidy(() => {
+          const { value, grads, parts } = evaluateLoss(problem, model, strategy, batches, vars, msg.readParts);
+          if (parts)
+            setup.parts.forEach((p, k) => {
+              report.values[1 + setup.parameters + k] = parts[p] ?? 0;
+            });
+          report.values[0] = value.dataSync()[0]!;
+          packTensors(grads, report.values.subarray(1));
+        });
         report.done();
-        return;
+      } catch (err) {
+        report.fail((err as Error).message);
       }
-      setFlat(vars, msg.theta);
-      tf.tidy(() => {
-        const { value, grads, parts } = evaluateLoss(problem, model, strategy, batches, vars, msg.readParts);
-        if (parts) setup.parts.forEach((p, k) => { report.values[1 + setup.parameters + k] = parts[p] ?? 0; });
-        report.values[0] = value.dataSync()[0]!;
-        packTensors(grads, report.values.subarray(1));
-      });
-      report.done();
-    } catch (err) {
-      report.fail((err as Error).message);
-    }
-  });
+    },
+  );
 } catch (err) {
   report.fail((err as Error).message);
 }

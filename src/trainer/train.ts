@@ -15,9 +15,24 @@ import { DivergenceGuard, GUARD_DEFAULTS, type GuardState, type RollbackInfo } f
 import type { LossHistory } from './history.js';
 import { keepsBest } from './keep-best.js';
 import { lbfgsStage } from './lbfgs-stage.js';
-import { disposeState, initialState, restoreState, snapshotState, type LoopState, type TrainState } from './loop-state.js';
+import {
+  disposeState,
+  initialState,
+  restoreState,
+  snapshotState,
+  type LoopState,
+  type TrainState,
+} from './loop-state.js';
 import type { ShardWorker } from './parallel.js';
-import { copyRecords, emptyHistory, extraColumns, recordMarks, truncateRecords, type Records, type StageReport } from './records.js';
+import {
+  copyRecords,
+  emptyHistory,
+  extraColumns,
+  recordMarks,
+  truncateRecords,
+  type Records,
+  type StageReport,
+} from './records.js';
 
 export { DivergenceError } from './guard.js';
 export type { StageReport, TrainState };
@@ -88,7 +103,13 @@ export interface Boundary {
 export type TrainOutput = TrainResult & { batches: TrainingBatch[]; resamples: number };
 
 /** Trains `model` in place; `batches` may be replaced on resampling (returned in result order of use). */
-export function train(problem: Problem, model: Model, strategy: Strategy, initial: TrainingBatch[], opts: TrainOptions): TrainOutput {
+export function train(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  initial: TrainingBatch[],
+  opts: TrainOptions,
+): TrainOutput {
   const steps = trainSteps(problem, model, strategy, initial, opts);
   for (;;) {
     const r = steps.next();
@@ -103,13 +124,25 @@ export function train(problem: Problem, model: Model, strategy: Strategy, initia
  * Each stage takes the loop state and returns it (after an Adam rollback, the
  * restored one, which may be in an earlier stage).
  */
-export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, initial: TrainingBatch[], opts: TrainOptions): Generator<Boundary, TrainOutput, void> {
+export function* trainSteps(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  initial: TrainingBatch[],
+  opts: TrainOptions,
+): Generator<Boundary, TrainOutput, void> {
   const { ctx, points, totalIterations } = createRun(problem, model, strategy, initial, opts);
   const boundary = (state: LoopState): Boundary => ({
-    done: state.done, totalIterations,
+    done: state.done,
+    totalIterations,
     capture: () => ({
-      state: ctx.snapshot(state), good: ctx.guard.good, ...copyRecords(ctx.records),
-      resamples: points.resamples, lrScale: ctx.guard.lrScale, rollbacks: ctx.guard.rollbacks, firstLoss: ctx.guard.firstLoss,
+      state: ctx.snapshot(state),
+      good: ctx.guard.good,
+      ...copyRecords(ctx.records),
+      resamples: points.resamples,
+      lrScale: ctx.guard.lrScale,
+      rollbacks: ctx.guard.rollbacks,
+      firstLoss: ctx.guard.firstLoss,
     }),
   });
   let state = initialState(ctx.vars);
@@ -117,7 +150,10 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
   try {
     while (state.stage < opts.stages.length) {
       const st = opts.stages[state.stage]!;
-      state = yield* boundaries(st.optimizer === 'adam' ? adamStage(ctx, state, st) : lbfgsStage(ctx, state, st), boundary);
+      state = yield* boundaries(
+        st.optimizer === 'adam' ? adamStage(ctx, state, st) : lbfgsStage(ctx, state, st),
+        boundary,
+      );
     }
   } finally {
     disposeState(state);
@@ -136,7 +172,8 @@ export function* trainSteps(problem: Problem, model: Model, strategy: Strategy, 
 
 /** Runs a stage, yielding a Boundary at each state it yields; returns the state it ends with. */
 function* boundaries(
-  stage: Generator<LoopState, LoopState, void>, boundary: (s: LoopState) => Boundary,
+  stage: Generator<LoopState, LoopState, void>,
+  boundary: (s: LoopState) => Boundary,
 ): Generator<Boundary, LoopState, void> {
   for (;;) {
     const step = stage.next();
@@ -147,7 +184,11 @@ function* boundaries(
 
 /** The stages' shared context, and the points in use (replaced on resampling) with how many times they were drawn. */
 function createRun(
-  problem: Problem, model: Model, strategy: Strategy, initial: TrainingBatch[], opts: TrainOptions,
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  initial: TrainingBatch[],
+  opts: TrainOptions,
 ): { ctx: StageContext; points: { batches: TrainingBatch[]; resamples: number }; totalIterations: number } {
   const r = opts.resume;
   const points = { batches: initial, resamples: r?.resamples ?? 0 };
@@ -157,11 +198,16 @@ function createRun(
   const records: Records = r
     ? { partNames, history: r.history, logged: r.logged, stages: r.stages }
     : { partNames, history: emptyHistory(partNames), logged: [], stages: [] };
-  const clock = r ? new TrainClock(r.state.seconds - r.state.stageSeconds, r.state.stageSeconds, r.state.done) : new TrainClock();
+  const clock = r
+    ? new TrainClock(r.state.seconds - r.state.stageSeconds, r.state.stageSeconds, r.state.done)
+    : new TrainClock();
   const resampling = opts.resampleEvery > 0 && opts.resample !== undefined;
   const totalIterations = opts.stages.reduce((s, st) => s + st.iterations, 0);
   const ctx: StageContext = {
-    strategy, vars, records, clock,
+    strategy,
+    vars,
+    records,
+    clock,
     guard: new DivergenceGuard({ ...GUARD_DEFAULTS, ...opts.guard }, r ?? {}, opts.onRollback),
     keepBest: keepsBest(opts.keepBest, resampling, strategy.getState?.()),
     recordEvery: opts.recordEvery,
@@ -171,19 +217,32 @@ function createRun(
     },
     residuals: () => computeResiduals(problem, model, points.batches, include),
     resampleIfDue: (done) => {
-      if (resampling && done > 0 && done % opts.resampleEvery === 0) { points.batches = opts.resample!(); points.resamples++; }
+      if (resampling && done > 0 && done % opts.resampleEvery === 0) {
+        points.batches = opts.resample!();
+        points.resamples++;
+      }
     },
     progress: (state, optimizer) => {
       const rate = clock.rate(state.done);
       opts.onProgress?.({
-        stage: state.stage, stages: opts.stages.length, optimizer, iteration: state.done, totalIterations,
-        loss: state.lastTotal, parts: state.lastParts,
-        iterationsPerSecond: rate, etaSeconds: (totalIterations - state.done) / Math.max(rate, 1e-9),
+        stage: state.stage,
+        stages: opts.stages.length,
+        optimizer,
+        iteration: state.done,
+        totalIterations,
+        loss: state.lastTotal,
+        parts: state.lastParts,
+        iterationsPerSecond: rate,
+        etaSeconds: (totalIterations - state.done) / Math.max(rate, 1e-9),
       });
     },
-    snapshot: (state) => snapshotState(state, {
-      strategy: strategy.getState?.(), ...recordMarks(records), seconds: clock.seconds(), stageSeconds: clock.stageSeconds(),
-    }),
+    snapshot: (state) =>
+      snapshotState(state, {
+        strategy: strategy.getState?.(),
+        ...recordMarks(records),
+        seconds: clock.seconds(),
+        stageSeconds: clock.stageSeconds(),
+      }),
     restore: (current, saved) => {
       disposeState(current);
       const state = restoreState(saved, vars);

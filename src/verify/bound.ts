@@ -25,7 +25,10 @@ export interface VerifyModel {
   constants: Map<string, number>;
 }
 
-export interface Box { lo: number[]; hi: number[] }
+export interface Box {
+  lo: number[];
+  hi: number[];
+}
 
 /** Normal components over a box, for residuals that use dn() or n_x. */
 export type NormalsFn = (c: Ctx, box: Box) => IJet[];
@@ -43,7 +46,9 @@ export function derivativeDepth(e: Expr): number {
 
 export function usesNormals(e: Expr): boolean {
   let used = false;
-  walk(e, (n) => { if (n.kind === 'dn' || n.kind === 'normal') used = true; });
+  walk(e, (n) => {
+    if (n.kind === 'dn' || n.kind === 'normal') used = true;
+  });
   return used;
 }
 
@@ -72,7 +77,14 @@ export function fieldJets(vm: VerifyModel, box: Box, ord: number, f32: boolean):
   }
   const varMap = new Map<string, IJet>(vm.variables.map((v, i) => [v, vars[i]!]));
   for (const [f, j] of raw) varMap.set(rawName(f), j);
-  const env: IEnv = { c, varIndex: new Map(vm.variables.map((v, i) => [v, i])), vars: varMap, consts: vm.constants, fields: new Map(), spatial: vm.spatialIndex };
+  const env: IEnv = {
+    c,
+    varIndex: new Map(vm.variables.map((v, i) => [v, i])),
+    vars: varMap,
+    consts: vm.constants,
+    fields: new Map(),
+    spatial: vm.spatialIndex,
+  };
   for (const f of vm.fields) {
     const t = vm.transforms.get(f);
     result.set(f, { jet: t ? ievaluate(t, env) : raw.get(f)!, ord });
@@ -81,14 +93,29 @@ export function fieldJets(vm: VerifyModel, box: Box, ord: number, f32: boolean):
 }
 
 /** Plain evaluation of residuals over a box at expression order `exprOrd`. */
-function evalResiduals(vm: VerifyModel, residuals: Expr[], box: Box, exprOrd: number, depth: number, f32: boolean, normals: NormalsFn | undefined, eqTol?: number): IJet[] {
+function evalResiduals(
+  vm: VerifyModel,
+  residuals: Expr[],
+  box: Box,
+  exprOrd: number,
+  depth: number,
+  f32: boolean,
+  normals: NormalsFn | undefined,
+  eqTol?: number,
+): IJet[] {
   const netOrd = Math.min(2, depth + exprOrd);
   const fields = fieldJets(vm, box, netOrd, f32);
   const c: Ctx = { nv: vm.variables.length, ord: exprOrd, f32 };
   const vars = boxVars(c, box);
   const env: IEnv = {
-    c, varIndex: new Map(vm.variables.map((v, i) => [v, i])), vars: new Map(vm.variables.map((v, i) => [v, vars[i]!])),
-    consts: vm.constants, fields, spatial: vm.spatialIndex, normals: normals?.(c, box), eqTol,
+    c,
+    varIndex: new Map(vm.variables.map((v, i) => [v, i])),
+    vars: new Map(vm.variables.map((v, i) => [v, vars[i]!])),
+    consts: vm.constants,
+    fields,
+    spatial: vm.spatialIndex,
+    normals: normals?.(c, box),
+    eqTol,
   };
   return residuals.map((r) => ievaluate(r, env));
 }
@@ -97,7 +124,13 @@ function evalResiduals(vm: VerifyModel, residuals: Expr[], box: Box, exprOrd: nu
  * Enclosures of each residual over the box, as values a float32 evaluation
  * can produce (exact enclosure widened by the float32 deviation when f32).
  */
-export function residualBounds(vm: VerifyModel, residuals: Expr[], box: Box, opts: BoundOptions, normals?: NormalsFn): I[] {
+export function residualBounds(
+  vm: VerifyModel,
+  residuals: Expr[],
+  box: Box,
+  opts: BoundOptions,
+  normals?: NormalsFn,
+): I[] {
   const depth = Math.max(0, ...residuals.map(derivativeDepth));
   const isPoint = box.lo.every((lo, i) => lo === box.hi[i]);
   // The mean-value form needs the residual's gradient: field derivatives one order higher than it uses.

@@ -10,7 +10,10 @@ import * as JI from './ijet.js';
 import type { Ctx, IJet } from './ijet.js';
 
 /** A field's jets as the network (plus transform) gives them, of some order. */
-export interface FieldJets { jet: IJet; ord: number }
+export interface FieldJets {
+  jet: IJet;
+  ord: number;
+}
 
 export interface IEnv {
   c: Ctx;
@@ -33,7 +36,8 @@ export function ievaluate(e: Expr, env: IEnv): IJet {
   const { c } = env;
   const rec = (x: Expr) => ievaluate(x, env);
   switch (e.kind) {
-    case 'num': return JI.numberJet(c, e.value);
+    case 'num':
+      return JI.numberJet(c, e.value);
     case 'var': {
       const j = env.vars.get(e.name);
       if (!j) throw new Error(`variable ${e.name} is not bound`);
@@ -44,11 +48,16 @@ export function ievaluate(e: Expr, env: IEnv): IJet {
       if (v === undefined) throw new Error(`constant ${e.name} is not bound`);
       return JI.numberJet(c, v);
     }
-    case 'field': return fieldDerivative(env, e.field, [...e.derivs].map((ch) => {
-      const i = env.varIndex.get(ch);
-      if (i === undefined) throw new Error(`unknown variable ${ch}`);
-      return i;
-    }));
+    case 'field':
+      return fieldDerivative(
+        env,
+        e.field,
+        [...e.derivs].map((ch) => {
+          const i = env.varIndex.get(ch);
+          if (i === undefined) throw new Error(`unknown variable ${ch}`);
+          return i;
+        }),
+      );
     case 'lap': {
       let acc: IJet | undefined;
       for (const k of env.spatial) {
@@ -70,8 +79,10 @@ export function ievaluate(e: Expr, env: IEnv): IJet {
       if (!env.normals) throw new Error('normal evaluated off the boundary');
       return env.normals[e.axis]!;
     }
-    case 'neg': return JI.neg(rec(e.arg));
-    case 'binary': return binary(e.op, e.left, e.right, env);
+    case 'neg':
+      return JI.neg(rec(e.arg));
+    case 'binary':
+      return binary(e.op, e.left, e.right, env);
     case 'call': {
       if (e.fn === 'min' || e.fn === 'max') {
         const a = rec(e.args[0]!);
@@ -88,7 +99,9 @@ export function ievaluate(e: Expr, env: IEnv): IJet {
       const rule = JI.RULES[e.fn];
       return JI.chain(c, rec(e.args[0]!), rule);
     }
-    case 'compare': case 'logic': case 'not': {
+    case 'compare':
+    case 'logic':
+    case 'not': {
       const t = truth(e, env);
       if (t !== 0.5) return JI.constant(c, A.point(t));
       // A jump inside the box: no derivative bound (the mean-value form must not be used across it).
@@ -116,12 +129,18 @@ export function truth(e: Expr, env: IEnv): Truth {
       const d = A.sub(value(e.left), value(e.right));
       const tol = env.eqTol ?? 0;
       switch (e.op) {
-        case '<': return d.hi < 0 ? 1 : d.lo >= 0 ? 0 : 0.5;
-        case '<=': return d.hi <= 0 ? 1 : d.lo > 0 ? 0 : 0.5;
-        case '>': return d.lo > 0 ? 1 : d.hi <= 0 ? 0 : 0.5;
-        case '>=': return d.lo >= 0 ? 1 : d.hi < 0 ? 0 : 0.5;
-        case '==': return d.lo >= -tol && d.hi <= tol ? 1 : d.lo > tol || d.hi < -tol ? 0 : 0.5;
-        case '!=': return d.lo > tol || d.hi < -tol ? 1 : d.lo >= -tol && d.hi <= tol ? 0 : 0.5;
+        case '<':
+          return d.hi < 0 ? 1 : d.lo >= 0 ? 0 : 0.5;
+        case '<=':
+          return d.hi <= 0 ? 1 : d.lo > 0 ? 0 : 0.5;
+        case '>':
+          return d.lo > 0 ? 1 : d.hi <= 0 ? 0 : 0.5;
+        case '>=':
+          return d.lo >= 0 ? 1 : d.hi < 0 ? 0 : 0.5;
+        case '==':
+          return d.lo >= -tol && d.hi <= tol ? 1 : d.lo > tol || d.hi < -tol ? 0 : 0.5;
+        case '!=':
+          return d.lo > tol || d.hi < -tol ? 1 : d.lo >= -tol && d.hi <= tol ? 0 : 0.5;
       }
       break;
     }
@@ -130,7 +149,8 @@ export function truth(e: Expr, env: IEnv): Truth {
       const b = truth(e.right, env);
       return e.op === 'and' ? (Math.min(a, b) as Truth) : (Math.max(a, b) as Truth);
     }
-    case 'not': return (1 - truth(e.arg, env)) as Truth;
+    case 'not':
+      return (1 - truth(e.arg, env)) as Truth;
     default: {
       const v = value(e);
       return v.lo > 0 || v.hi < 0 ? 1 : v.lo === 0 && v.hi === 0 ? 0 : 0.5;
@@ -146,11 +166,16 @@ function binary(op: string, left: Expr, right: Expr, env: IEnv): IJet {
   // e * e written out twice (as transforms do): evaluate once, so the product is a square.
   const b = op === '*' && sameExpr(left, right) ? a : ievaluate(right, env);
   switch (op) {
-    case '+': return JI.add(c, a, b);
-    case '-': return JI.sub(c, a, b);
-    case '*': return JI.mul(c, a, b);
-    case '/': return JI.mul(c, a, JI.chain(c, b, JI.RULES.reciprocal));
-    case '^': return JI.chain(c, JI.mul(c, b, JI.chain(c, a, JI.RULES.log)), JI.RULES.exp);
+    case '+':
+      return JI.add(c, a, b);
+    case '-':
+      return JI.sub(c, a, b);
+    case '*':
+      return JI.mul(c, a, b);
+    case '/':
+      return JI.mul(c, a, JI.chain(c, b, JI.RULES.reciprocal));
+    case '^':
+      return JI.chain(c, JI.mul(c, b, JI.chain(c, a, JI.RULES.log)), JI.RULES.exp);
   }
   throw new Error(`unknown operator ${op}`);
 }
@@ -160,13 +185,24 @@ export function sameExpr(a: Expr, b: Expr): boolean {
   if (a === b) return true;
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
-    case 'num': return a.value === (b as typeof a).value;
-    case 'var': case 'const': return a.name === (b as typeof a).name;
-    case 'field': return a.field === (b as typeof a).field && a.derivs === (b as typeof a).derivs;
-    case 'lap': case 'dn': return a.field === (b as typeof a).field;
-    case 'normal': return a.axis === (b as typeof a).axis;
-    case 'neg': case 'not': return sameExpr(a.arg, (b as typeof a).arg);
-    case 'binary': case 'compare': case 'logic': {
+    case 'num':
+      return a.value === (b as typeof a).value;
+    case 'var':
+    case 'const':
+      return a.name === (b as typeof a).name;
+    case 'field':
+      return a.field === (b as typeof a).field && a.derivs === (b as typeof a).derivs;
+    case 'lap':
+    case 'dn':
+      return a.field === (b as typeof a).field;
+    case 'normal':
+      return a.axis === (b as typeof a).axis;
+    case 'neg':
+    case 'not':
+      return sameExpr(a.arg, (b as typeof a).arg);
+    case 'binary':
+    case 'compare':
+    case 'logic': {
       const o = b as typeof a;
       return a.op === o.op && sameExpr(a.left, o.left) && sameExpr(a.right, o.right);
     }
@@ -200,6 +236,7 @@ export function fieldDerivative(env: IEnv, name: string, vars: number[]): IJet {
   };
   const out = JI.constant(c, at(vars), vars.length === 0 ? jet.e : 0);
   if (c.ord >= 1) for (let i = 0; i < nv; i++) out.g[i] = at([...vars, i]);
-  if (c.ord >= 2) for (let i = 0; i < nv; i++) for (let j = i; j < nv; j++) out.h[JI.pairIndex(i, j, nv)] = at([...vars, i, j]);
+  if (c.ord >= 2)
+    for (let i = 0; i < nv; i++) for (let j = i; j < nv; j++) out.h[JI.pairIndex(i, j, nv)] = at([...vars, i, j]);
   return out;
 }

@@ -25,7 +25,12 @@ export interface Ctx {
   f32: boolean;
 }
 
-export interface IJet { v: I; g: I[]; h: I[]; e: number }
+export interface IJet {
+  v: I;
+  g: I[];
+  h: I[];
+  e: number;
+}
 
 /** float32 unit roundoff. */
 export const U32 = 2 ** -24;
@@ -73,7 +78,9 @@ export function neg(a: IJet): IJet {
   return { v: A.neg(a.v), g: a.g.map(A.neg), h: a.h.map(A.neg), e: a.e };
 }
 
-export function sub(c: Ctx, a: IJet, b: IJet): IJet { return add(c, a, neg(b)); }
+export function sub(c: Ctx, a: IJet, b: IJet): IJet {
+  return add(c, a, neg(b));
+}
 
 export function mul(c: Ctx, a: IJet, b: IJet): IJet {
   // The same quantity twice (e.g. N * N): a square, which is never negative.
@@ -140,7 +147,12 @@ export function chain(c: Ctx, a: IJet, rule: Rule): IJet {
 
 /** Every channel the hull of both (for branches that cannot be decided on the box). */
 export function hullJet(a: IJet, b: IJet): IJet {
-  return { v: A.hull(a.v, b.v), g: a.g.map((x, i) => A.hull(x, b.g[i]!)), h: a.h.map((x, i) => A.hull(x, b.h[i]!)), e: Math.max(a.e, b.e) };
+  return {
+    v: A.hull(a.v, b.v),
+    g: a.g.map((x, i) => A.hull(x, b.g[i]!)),
+    h: a.h.map((x, i) => A.hull(x, b.h[i]!)),
+    e: Math.max(a.e, b.e),
+  };
 }
 
 /** Re-shapes a jet to a context's order: missing channels become ENTIRE, extra ones are dropped. */
@@ -161,28 +173,64 @@ function tanhPrime(x: I): I {
 }
 /** sigma' = sigma (1 - sigma), exactly: decreasing in |x|, at most 1/4. */
 function sigmoidPrime(x: I): I {
-  const s = (t: number) => { const v = A.sigmoidN(t); return v * (1 - v); };
+  const s = (t: number) => {
+    const v = A.sigmoidN(t);
+    return v * (1 - v);
+  };
   const M = A.mag(x);
-  return { lo: M === Infinity ? 0 : Math.max(0, A.dn(s(M), 2 ** -46)), hi: Math.min(0.25, A.up(s(A.mig(x)), 2 ** -46)) };
+  return {
+    lo: M === Infinity ? 0 : Math.max(0, A.dn(s(M), 2 ** -46)),
+    hi: Math.min(0.25, A.up(s(A.mig(x)), 2 ** -46)),
+  };
 }
 
 /** Interval rules of every one-argument IR function and activation (the compiler checks the list is complete). */
 export const RULES: Record<UnaryFunctionName | ActivationName | 'reciprocal', Rule> = {
-  tanh: (x) => { const f = A.tanh(x); const f1 = tanhPrime(x); return { f, f1, f2: A.scale(A.mul(f, f1), -2) }; },
-  sigmoid: (x) => { const f = A.sigmoid(x); const f1 = sigmoidPrime(x); return { f, f1, f2: A.mul(f1, sub1(A.scale(f, 2))) }; },
-  sin: (x) => { const f = A.sin(x); return { f, f1: A.cos(x), f2: A.neg(f) }; },
-  cos: (x) => { const f = A.cos(x); return { f, f1: A.neg(A.sin(x)), f2: A.neg(f) }; },
-  exp: (x) => { const f = A.exp(x); return { f, f1: f, f2: f }; },
-  log: (x) => { const r = A.recip(x); return { f: A.log(x), f1: r, f2: A.neg(A.sqr(r)) }; },
+  tanh: (x) => {
+    const f = A.tanh(x);
+    const f1 = tanhPrime(x);
+    return { f, f1, f2: A.scale(A.mul(f, f1), -2) };
+  },
+  sigmoid: (x) => {
+    const f = A.sigmoid(x);
+    const f1 = sigmoidPrime(x);
+    return { f, f1, f2: A.mul(f1, sub1(A.scale(f, 2))) };
+  },
+  sin: (x) => {
+    const f = A.sin(x);
+    return { f, f1: A.cos(x), f2: A.neg(f) };
+  },
+  cos: (x) => {
+    const f = A.cos(x);
+    return { f, f1: A.neg(A.sin(x)), f2: A.neg(f) };
+  },
+  exp: (x) => {
+    const f = A.exp(x);
+    return { f, f1: f, f2: f };
+  },
+  log: (x) => {
+    const r = A.recip(x);
+    return { f: A.log(x), f1: r, f2: A.neg(A.sqr(r)) };
+  },
   sqrt: (x) => {
     const f = A.sqrt(x);
     const f1 = A.scale(A.recip(f), 0.5);
     return { f, f1, f2: A.scale(A.recip(A.mul(A.intersect(x, { lo: 0, hi: Infinity }), f)), -0.25) };
   },
   abs: (x) => ({ f: A.abs(x), f1: x.lo >= 0 ? A.point(1) : x.hi <= 0 ? A.point(-1) : { lo: -1, hi: 1 }, f2: ZERO }),
-  tan: (x) => { const f = A.tan(x); const f1 = A.add(A.point(1), A.sqr(f)); return { f, f1, f2: A.scale(A.mul(f, f1), 2) }; },
-  sinh: (x) => { const f = A.sinh(x); return { f, f1: A.cosh(x), f2: f }; },
-  cosh: (x) => { const f = A.cosh(x); return { f, f1: A.sinh(x), f2: f }; },
+  tan: (x) => {
+    const f = A.tan(x);
+    const f1 = A.add(A.point(1), A.sqr(f));
+    return { f, f1, f2: A.scale(A.mul(f, f1), 2) };
+  },
+  sinh: (x) => {
+    const f = A.sinh(x);
+    return { f, f1: A.cosh(x), f2: f };
+  },
+  cosh: (x) => {
+    const f = A.cosh(x);
+    return { f, f1: A.sinh(x), f2: f };
+  },
   softplus: (x) => ({ f: A.softplus(x), f1: A.sigmoid(x), f2: sigmoidPrime(x) }),
   silu: (x) => {
     const s = A.sigmoid(x);

@@ -13,7 +13,12 @@ import type { Ctx, IJet } from './ijet.js';
 import type { Model } from '../model/index.js';
 import type { ActivationName } from '../spec/index.js';
 
-export interface PlainLayer { nIn: number; nOut: number; /** row-major [i * nOut + j] */ w: Float64Array; b: Float64Array }
+export interface PlainLayer {
+  nIn: number;
+  nOut: number;
+  /** row-major [i * nOut + j] */ w: Float64Array;
+  b: Float64Array;
+}
 
 /** The network and input scaling of a model as plain float64 arrays (exact copies of the float32 values). */
 export interface PlainNet {
@@ -43,7 +48,10 @@ export function plainNet(model: Model): PlainNet {
 const buffers: Float64Array[] = [];
 function scratch(k: number, n: number, zero = false): Float64Array {
   let b = buffers[k];
-  if (!b || b.length < n) { b = new Float64Array(Math.max(n, 64)); buffers[k] = b; }
+  if (!b || b.length < n) {
+    b = new Float64Array(Math.max(n, 64));
+    buffers[k] = b;
+  }
   const view = b.subarray(0, n);
   if (zero) view.fill(0);
   return view;
@@ -110,10 +118,26 @@ function channelProduct(xs: I[], layer: PlainLayer, bias: Float64Array | undefin
 
 /** Dense layer on a vector of jets. */
 export function dense(c: Ctx, xs: IJet[], layer: PlainLayer, withBias: boolean): IJet[] {
-  const v = channelProduct(xs.map((x) => x.v), layer, withBias ? layer.b : undefined);
-  const g = Array.from({ length: c.ord >= 1 ? c.nv : 0 }, (_, k) => channelProduct(xs.map((x) => x.g[k]!), layer, undefined));
+  const v = channelProduct(
+    xs.map((x) => x.v),
+    layer,
+    withBias ? layer.b : undefined,
+  );
+  const g = Array.from({ length: c.ord >= 1 ? c.nv : 0 }, (_, k) =>
+    channelProduct(
+      xs.map((x) => x.g[k]!),
+      layer,
+      undefined,
+    ),
+  );
   const nh = c.ord >= 2 ? JI.pairCount(c.nv) : 0;
-  const h = Array.from({ length: nh }, (_, p) => channelProduct(xs.map((x) => x.h[p]!), layer, undefined));
+  const h = Array.from({ length: nh }, (_, p) =>
+    channelProduct(
+      xs.map((x) => x.h[p]!),
+      layer,
+      undefined,
+    ),
+  );
   const e = new Float64Array(layer.nOut);
   if (c.f32) {
     // |fl(x W + b) - (x W + b)| <= sum |W| e_x + gamma32_n (sum |W| |x| + |b|), any summation order.
@@ -145,7 +169,9 @@ export function forwardJets(c: Ctx, net: PlainNet, vars: IJet[]): IJet[] {
   let h: IJet[] = vars.map((x, i) => JI.scaleNum(c, JI.sub(c, x, JI.numberJet(c, net.shift[i]!)), net.scale[i]!));
   if (net.fourier) {
     const { nIn, count, b } = net.fourier;
-    const z = dense(c, h, { nIn, nOut: count, w: b, b: new Float64Array(count) }, false).map((t) => JI.scaleNum(c, t, 2 * Math.PI));
+    const z = dense(c, h, { nIn, nOut: count, w: b, b: new Float64Array(count) }, false).map((t) =>
+      JI.scaleNum(c, t, 2 * Math.PI),
+    );
     h = [...z.map((t) => JI.chain(c, t, JI.RULES.sin)), ...z.map((t) => JI.chain(c, t, JI.RULES.cos))];
   }
   const act = JI.RULES[net.activation];

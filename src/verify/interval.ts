@@ -14,7 +14,10 @@
  * line [-inf, inf], which is sound (and simply fails to certify).
  */
 
-export interface I { lo: number; hi: number }
+export interface I {
+  lo: number;
+  hi: number;
+}
 
 const REL = 2 ** -51;
 const REL_LIB = 2 ** -48;
@@ -65,22 +68,32 @@ export function add(a: I, b: I): I {
 /** x + y computed as s is exact when one operand is 0 (cheap, common case). */
 const exactSum = (x: number, y: number, _s: number): boolean => x === 0 || y === 0;
 
-export function neg(a: I): I { return { lo: -a.hi, hi: -a.lo }; }
-export function sub(a: I, b: I): I { return add(a, neg(b)); }
+export function neg(a: I): I {
+  return { lo: -a.hi, hi: -a.lo };
+}
+export function sub(a: I, b: I): I {
+  return add(a, neg(b));
+}
 
 export function mul(a: I, b: I): I {
   if ((a.lo === 0 && a.hi === 0) || (b.lo === 0 && b.hi === 0)) return { lo: 0, hi: 0 };
   // NaN only from 0 * inf: the true product of a finite 0 with anything is 0.
-  let p1 = a.lo * b.lo; if (p1 !== p1) p1 = 0;
-  let p2 = a.lo * b.hi; if (p2 !== p2) p2 = 0;
-  let p3 = a.hi * b.lo; if (p3 !== p3) p3 = 0;
-  let p4 = a.hi * b.hi; if (p4 !== p4) p4 = 0;
+  let p1 = a.lo * b.lo;
+  if (p1 !== p1) p1 = 0;
+  let p2 = a.lo * b.hi;
+  if (p2 !== p2) p2 = 0;
+  let p3 = a.hi * b.lo;
+  if (p3 !== p3) p3 = 0;
+  let p4 = a.hi * b.hi;
+  if (p4 !== p4) p4 = 0;
   const lo = Math.min(p1, p2, p3, p4);
   const hi = Math.max(p1, p2, p3, p4);
   return { lo: lo === 0 ? 0 : dn(lo), hi: hi === 0 ? 0 : up(hi) };
 }
 
-export function scale(a: I, s: number): I { return mul(a, point(s)); }
+export function scale(a: I, s: number): I {
+  return mul(a, point(s));
+}
 
 export function sqr(a: I): I {
   const m = mig(a);
@@ -180,7 +193,12 @@ function hitsPhase(a: I, c: number): boolean {
 }
 
 export function sin(a: I): I {
-  if (!(Number.isFinite(a.lo) && Number.isFinite(a.hi)) || a.hi - a.lo >= 2 * Math.PI || Math.abs(a.lo) > 1e8 || Math.abs(a.hi) > 1e8) {
+  if (
+    !(Number.isFinite(a.lo) && Number.isFinite(a.hi)) ||
+    a.hi - a.lo >= 2 * Math.PI ||
+    Math.abs(a.lo) > 1e8 ||
+    Math.abs(a.hi) > 1e8
+  ) {
     return { lo: -1, hi: 1 };
   }
   const s0 = Math.sin(a.lo);
@@ -192,7 +210,13 @@ export function sin(a: I): I {
 export const cos = (a: I): I => sin(add(a, out(Math.PI / 2, Math.PI / 2)));
 
 export function tan(a: I): I {
-  if (!(Number.isFinite(a.lo) && Number.isFinite(a.hi)) || a.hi - a.lo >= Math.PI || hitsPhase(a, Math.PI / 2) || hitsPhase(a, -Math.PI / 2)) return ENTIRE;
+  if (
+    !(Number.isFinite(a.lo) && Number.isFinite(a.hi)) ||
+    a.hi - a.lo >= Math.PI ||
+    hitsPhase(a, Math.PI / 2) ||
+    hitsPhase(a, -Math.PI / 2)
+  )
+    return ENTIRE;
   return incr(a, Math.tan);
 }
 
@@ -226,7 +250,10 @@ export const normPdf = (a: I): I => {
   const c = 1 / Math.sqrt(2 * Math.PI);
   const m = mig(a);
   const M = mag(a);
-  return mk(M === Infinity ? 0 : Math.max(0, dn(c * Math.exp(-0.5 * M * M), REL_LIB)), up(c * Math.exp(-0.5 * m * m), REL_LIB));
+  return mk(
+    M === Infinity ? 0 : Math.max(0, dn(c * Math.exp(-0.5 * M * M), REL_LIB)),
+    up(c * Math.exp(-0.5 * m * m), REL_LIB),
+  );
 };
 
 /**
@@ -237,7 +264,10 @@ export function valley(a: I, f: (x: number) => number, xStar: number, fMin: numb
   const slack = 1e-9;
   if (a.hi <= xStar - slack) return decr(a, f);
   if (a.lo >= xStar + slack) return incr(a, f);
-  const hi = Math.max(a.lo === -Infinity ? Infinity : up(f(a.lo), REL_LIB), a.hi === Infinity ? Infinity : up(f(a.hi), REL_LIB));
+  const hi = Math.max(
+    a.lo === -Infinity ? Infinity : up(f(a.lo), REL_LIB),
+    a.hi === Infinity ? Infinity : up(f(a.hi), REL_LIB),
+  );
   return mk(fMin, hi);
 }
 
@@ -246,7 +276,7 @@ export const siluN = (x: number): number => x * sigmoidN(x);
 export const silu = (a: I): I => valley(a, siluN, -1.278464542761074, -0.2784645427611);
 /** gelu(x) = x Phi(x): minimum at x* = -0.7517915247, value -0.16997120. */
 export const geluN = (x: number): number => x * 0.5 * (1 + erfN(x * Math.SQRT1_2));
-export const gelu = (a: I): I => valley(a, geluN, -0.75179152470, -0.1699712075);
+export const gelu = (a: I): I => valley(a, geluN, -0.7517915247, -0.1699712075);
 export const relu = (a: I): I => ({ lo: Math.max(0, a.lo), hi: Math.max(0, a.hi) });
 
 /** Widens an interval by an absolute amount e >= 0 (e.g. a float32 deviation bound). */

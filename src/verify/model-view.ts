@@ -3,7 +3,6 @@ import type { Model, ModelProblem } from '../model/index.js';
 import type { VerifyModel } from './bound.js';
 import { plainNet } from './inet.js';
 
-
 /** The verifier's view of a model: exact float64 copies of its float32 parameters, transforms and constants. */
 export function verifyModel(problem: ModelProblem, model: Model): VerifyModel {
   const constants = new Map(problem.constants);

@@ -14,9 +14,14 @@ import type { Ctx, IJet } from './ijet.js';
 import { ievaluate, truth, type IEnv } from './iexpr.js';
 import type { Box, NormalsFn } from './bound.js';
 
-export interface RBox extends Box { /** Exact outward normal (face boxes). */ normal?: number[] }
+export interface RBox extends Box {
+  /** Exact outward normal (face boxes). */ normal?: number[];
+}
 
-export interface Sample { p: number[]; n?: number[] }
+export interface Sample {
+  p: number[];
+  n?: number[];
+}
 
 export interface Region {
   label: string;
@@ -36,8 +41,17 @@ const SAMPLES = 64;
 
 function spatialEnv(problem: Problem, box: Box, ord = 0): IEnv {
   const c: Ctx = { nv: problem.variables.length, ord, f32: false };
-  const vars = new Map<string, IJet>(problem.variables.map((v, i) => [v, JI.variableJet(c, i, { lo: box.lo[i]!, hi: box.hi[i]! })]));
-  return { c, varIndex: new Map(problem.variables.map((v, i) => [v, i])), vars, consts: problem.constants, fields: new Map(), spatial: problem.spatialIndex };
+  const vars = new Map<string, IJet>(
+    problem.variables.map((v, i) => [v, JI.variableJet(c, i, { lo: box.lo[i]!, hi: box.hi[i]! })]),
+  );
+  return {
+    c,
+    varIndex: new Map(problem.variables.map((v, i) => [v, i])),
+    vars,
+    consts: problem.constants,
+    fields: new Map(),
+    spatial: problem.spatialIndex,
+  };
 }
 
 /** Splits [lo, hi] on each axis into k pieces (fixed axes stay points). */
@@ -68,7 +82,14 @@ function selectorExpr(problem: Problem, label: string): Expr | undefined {
   if (!m) return undefined;
   const spatial = problem.variables.filter((v) => v !== 't');
   try {
-    return parseExpr(m[1]!, { variables: spatial, fields: [], constants: [...problem.constants.keys()], spatial, derivatives: false, boundary: false });
+    return parseExpr(m[1]!, {
+      variables: spatial,
+      fields: [],
+      constants: [...problem.constants.keys()],
+      spatial,
+      derivatives: false,
+      boundary: false,
+    });
   } catch {
     return undefined;
   }
@@ -98,7 +119,11 @@ function regionContext(problem: Problem, initialPerAxis: number): RegionContext 
   const size = Math.max(...lo.map((l, a) => hi[a]! - l));
   const rng = createRng(0x5eed);
   return {
-    problem, lo, hi, size, rng,
+    problem,
+    lo,
+    hi,
+    size,
+    rng,
     eqTol: 1e-6 * Math.max(1, size),
     distance: g.distance(),
     sampler: makeSampler('uniform', rng),
@@ -124,9 +149,14 @@ function interiorRegion(ctx: RegionContext, initial: boolean): Region | undefine
   const boxes = grid([...lo, ...tlo], [...hi, ...thi], ctx.perAxis(dim + (time && !initial ? 1 : 0)));
   const pts = g.sampleInterior(SAMPLES, ctx.sampler);
   const samples: Sample[] = [];
-  for (let k = 0; k < SAMPLES; k++) samples.push({ p: ctx.withTime(Array.from(pts.subarray(k * dim, (k + 1) * dim)), initial ? time?.min : undefined) });
+  for (let k = 0; k < SAMPLES; k++)
+    samples.push({
+      p: ctx.withTime(Array.from(pts.subarray(k * dim, (k + 1) * dim)), initial ? time?.min : undefined),
+    });
   return {
-    label: initial ? 'initial' : 'domain', boxes, samples,
+    label: initial ? 'initial' : 'domain',
+    boxes,
+    samples,
     keep: (box) => ievaluate(ctx.distance, spatialEnv(problem, box)).v.hi >= 0,
     pointIn: (box) => {
       const p = center(box);
@@ -153,11 +183,15 @@ function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boun
   const bs = problem.geometry.sampleBoundary(SAMPLES * 4, ctx.sampler, sel);
   const samples: Sample[] = [];
   for (let k = 0; k < bs.points.length / dim; k++) {
-    samples.push({ p: ctx.withTime(Array.from(bs.points.subarray(k * dim, (k + 1) * dim))), n: Array.from(bs.normals.subarray(k * dim, (k + 1) * dim)) });
+    samples.push({
+      p: ctx.withTime(Array.from(bs.points.subarray(k * dim, (k + 1) * dim))),
+      n: Array.from(bs.normals.subarray(k * dim, (k + 1) * dim)),
+    });
   }
   const pred = sel.kind === 'predicate' ? selectorExpr(problem, set.label) : undefined;
   const part: BoundaryPart = {
-    set, samples,
+    set,
+    samples,
     predKeep: (box) => (pred ? truth(pred, { ...spatialEnv(problem, box), eqTol: ctx.eqTol }) !== 0 : true),
     predHolds: (p) => (sel.kind === 'predicate' ? sel.test(p.slice(0, dim)) : true),
     tlo: time ? [time.min] : [],
@@ -181,11 +215,16 @@ function boxFacesRegion(ctx: RegionContext, part: BoundaryPart, axisBox: AxisBox
       const fhi = [...hi];
       flo[a] = fhi[a] = high ? hi[a]! : lo[a]!;
       const normal = lo.map((_, k) => (k === a ? (high ? 1 : -1) : 0));
-      for (const b of grid([...flo, ...part.tlo], [...fhi, ...part.thi], ctx.perAxis(dim - 1 + (time ? 1 : 0)))) boxes.push({ ...b, normal });
+      for (const b of grid([...flo, ...part.tlo], [...fhi, ...part.thi], ctx.perAxis(dim - 1 + (time ? 1 : 0))))
+        boxes.push({ ...b, normal });
     }
   }
   return {
-    label: part.set.label, boxes, samples: part.samples, eqTol: ctx.eqTol, keep: part.predKeep,
+    label: part.set.label,
+    boxes,
+    samples: part.samples,
+    eqTol: ctx.eqTol,
+    keep: part.predKeep,
     normals: (box) => (c) => box.normal!.map((v) => JI.constant(c, A.point(v))),
     pointIn: (box) => {
       const p = center(box);
@@ -201,15 +240,27 @@ function curvedBoundaryRegion(ctx: RegionContext, part: BoundaryPart): Region {
   const sel = part.set.selector;
   const grow = 1e-9 * ctx.size;
   const partDistance = sel.kind === 'name' ? problem.geometry.partDistance(sel) : undefined;
-  const boxes = grid([...lo.map((l) => l - grow), ...part.tlo], [...hi.map((h) => h + grow), ...part.thi], ctx.perAxis(dim + (time ? 1 : 0)) * 2);
-  const zeroIn = (e: Expr, box: Box) => { const v = ievaluate(e, spatialEnv(problem, box)).v; return v.lo <= 0 && v.hi >= 0; };
-  const normalsOf = (box: Box): NormalsFn => (c) => {
-    const grad = ievaluate(partDistance ?? distance, spatialEnv(problem, box, 1)).g.slice(0, dim);
-    const norm = A.sqrt(grad.reduce((s, gk) => A.add(s, A.sqr(gk)), A.point(0)));
-    return grad.map((gk) => JI.reorder(c, { v: A.neg(A.div(gk, norm)), g: [], h: [], e: 0 }));
+  const boxes = grid(
+    [...lo.map((l) => l - grow), ...part.tlo],
+    [...hi.map((h) => h + grow), ...part.thi],
+    ctx.perAxis(dim + (time ? 1 : 0)) * 2,
+  );
+  const zeroIn = (e: Expr, box: Box) => {
+    const v = ievaluate(e, spatialEnv(problem, box)).v;
+    return v.lo <= 0 && v.hi >= 0;
   };
+  const normalsOf =
+    (box: Box): NormalsFn =>
+    (c) => {
+      const grad = ievaluate(partDistance ?? distance, spatialEnv(problem, box, 1)).g.slice(0, dim);
+      const norm = A.sqrt(grad.reduce((s, gk) => A.add(s, A.sqr(gk)), A.point(0)));
+      return grad.map((gk) => JI.reorder(c, { v: A.neg(A.div(gk, norm)), g: [], h: [], e: 0 }));
+    };
   return {
-    label: part.set.label, boxes, samples: part.samples, eqTol: ctx.eqTol,
+    label: part.set.label,
+    boxes,
+    samples: part.samples,
+    eqTol: ctx.eqTol,
     keep: (box) => zeroIn(distance, box) && (!partDistance || zeroIn(partDistance, box)) && part.predKeep(box),
     normals: (box) => normalsOf(box),
     pointIn: (box) => part.samples.find((s) => inBox(box, s.p)),

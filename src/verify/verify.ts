@@ -52,13 +52,20 @@ export interface VerifyOptions {
   initialPerAxis?: number;
 }
 
-interface Node { box: RBox; ub: number }
+interface Node {
+  box: RBox;
+  ub: number;
+}
 
 /** Max-heap on ub. */
 class Heap {
   private a: Node[] = [];
-  get size(): number { return this.a.length; }
-  peek(): Node | undefined { return this.a[0]; }
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): Node | undefined {
+    return this.a[0];
+  }
   push(n: Node): void {
     const a = this.a;
     a.push(n);
@@ -105,7 +112,10 @@ function split(box: RBox, extent: number[]): [RBox, RBox] | undefined {
   let best = 0;
   box.lo.forEach((l, i) => {
     const w = (box.hi[i]! - l) / (extent[i]! || 1);
-    if (w > best) { best = w; axis = i; }
+    if (w > best) {
+      best = w;
+      axis = i;
+    }
   });
   if (axis < 0) return undefined;
   const mid = 0.5 * box.lo[axis]! + 0.5 * box.hi[axis]!;
@@ -150,14 +160,28 @@ export function branchAndBound(inp: BnbInput): BnbResult {
   let counter: BnbResult['counterexample'];
   const bounds = (box: RBox) => {
     evaluated++;
-    return residualBounds(vm, residuals, box, { ...inp.bound, eqTol: region.eqTol }, needNormals ? region.normals?.(box) : undefined);
+    return residualBounds(
+      vm,
+      residuals,
+      box,
+      { ...inp.bound, eqTol: region.eqTol },
+      needNormals ? region.normals?.(box) : undefined,
+    );
   };
   const tryPoint = (s: Sample): boolean => {
-    const rs = residualBounds(vm, residuals, { lo: s.p, hi: s.p }, { ...inp.bound, eqTol: region.eqTol }, needNormals ? sampleNormals(s) : undefined);
+    const rs = residualBounds(
+      vm,
+      residuals,
+      { lo: s.p, hi: s.p },
+      { ...inp.bound, eqTol: region.eqTol },
+      needNormals ? sampleNormals(s) : undefined,
+    );
     const lb = violationLower(rs, measure);
     if (lb > sampledMax) sampledMax = lb;
     if (!report && lb > tolerance && (!counter || lb > counter.violation)) {
-      const worst = rs.reduce((w, r) => ((measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w));
+      const worst = rs.reduce((w, r) =>
+        (measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w,
+      );
       counter = { p: s.p, value: 0.5 * worst.lo + 0.5 * worst.hi, violation: lb };
       return true;
     }
@@ -175,21 +199,32 @@ export function branchAndBound(inp: BnbInput): BnbResult {
   let stuck = 0;
   let stuckCount = 0;
   const finish = (status: BnbResult['status'], note?: string): BnbResult => ({
-    status, bound: Math.max(heap.peek()?.ub ?? 0, stuck), sampledMax, evaluated, open: heap.size + stuckCount, counterexample: counter, note,
+    status,
+    bound: Math.max(heap.peek()?.ub ?? 0, stuck),
+    sampledMax,
+    evaluated,
+    open: heap.size + stuckCount,
+    counterexample: counter,
+    note,
   });
   if (counter) return finish('violated');
   for (;;) {
     const top = heap.peek();
     if (!top || (!report && top.ub <= tolerance)) {
-      if (stuckCount > 0) return finish('inconclusive', `${stuckCount} boxes at floating-point resolution do not certify`);
+      if (stuckCount > 0)
+        return finish('inconclusive', `${stuckCount} boxes at floating-point resolution do not certify`);
       return finish('certified', top ? undefined : 'the set is empty');
     }
-    if (!Number.isFinite(top.ub) && evaluated > inp.maxBoxes * 4) return finish('inconclusive', 'the bound stays unbounded');
+    if (!Number.isFinite(top.ub) && evaluated > inp.maxBoxes * 4)
+      return finish('inconclusive', 'the bound stays unbounded');
     if (performance.now() > inp.deadline) return finish('inconclusive', 'budget spent');
     if (heap.size >= inp.maxBoxes) return finish('inconclusive', 'box limit reached');
     heap.pop();
     const s = region.pointIn(top.box);
-    if (s && tryPoint(s)) { heap.push(top); return finish('violated'); }
+    if (s && tryPoint(s)) {
+      heap.push(top);
+      return finish('violated');
+    }
     const parts = split(top.box, inp.extent);
     if (!parts) {
       stuck = Math.max(stuck, top.ub);
@@ -225,28 +260,49 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
       const base = { name: term.name, kind, tolerance: report ? null : opts.tolerance } as const;
       const region = buildRegion(problem, term.set, opts.initialPerAxis);
       if (!region) {
-        results.push({ ...base, set: term.set.kind, status: 'skipped', bound: null, sampled_max: 0, boxes_evaluated: 0, boxes_open: 0, seconds: 0, note: `${term.set.kind} sets are not verified` });
+        results.push({
+          ...base,
+          set: term.set.kind,
+          status: 'skipped',
+          bound: null,
+          sampled_max: 0,
+          boxes_evaluated: 0,
+          boxes_open: 0,
+          seconds: 0,
+          note: `${term.set.kind} sets are not verified`,
+        });
         return;
       }
       const t1 = performance.now();
       const r = branchAndBound({
-        vm, residuals: term.residuals, measure: term.kind === 'inequality' ? 'pos' : 'abs', region,
-        tolerance: report ? NaN : opts.tolerance, deadline, maxBoxes, bound, extent,
+        vm,
+        residuals: term.residuals,
+        measure: term.kind === 'inequality' ? 'pos' : 'abs',
+        region,
+        tolerance: report ? NaN : opts.tolerance,
+        deadline,
+        maxBoxes,
+        bound,
+        extent,
       });
       results.push({
-        ...base, set: region.label,
+        ...base,
+        set: region.label,
         status: report ? 'reported' : r.status,
         bound: Number.isFinite(r.bound) ? r.bound : null,
         sampled_max: r.sampledMax,
         boxes_evaluated: r.evaluated,
         boxes_open: r.open,
         seconds: (performance.now() - t1) / 1000,
-        ...(r.counterexample ? {
-          counterexample: {
-            point: Object.fromEntries(problem.variables.map((v, i) => [v, r.counterexample!.p[i]!])),
-            value: r.counterexample.value, violation: r.counterexample.violation,
-          },
-        } : {}),
+        ...(r.counterexample
+          ? {
+              counterexample: {
+                point: Object.fromEntries(problem.variables.map((v, i) => [v, r.counterexample!.p[i]!])),
+                value: r.counterexample.value,
+                violation: r.counterexample.violation,
+              },
+            }
+          : {}),
         ...(r.note && !report ? { note: r.note } : {}),
       });
     });

@@ -30,7 +30,8 @@ export interface Tick {
  */
 function niceTicks(min: number, max: number, maxCount: number): { values: number[]; step: number } {
   const span = max - min;
-  if (!(span > 0) || !Number.isFinite(span)) return { values: Number.isFinite(min) ? [min] : [], step: Math.abs(min) || 1 };
+  if (!(span > 0) || !Number.isFinite(span))
+    return { values: Number.isFinite(min) ? [min] : [], step: Math.abs(min) || 1 };
   let step = 0;
   for (let power = Math.floor(Math.log10(span / Math.max(1, maxCount))) - 1; step === 0; power++) {
     for (const m of [1, 2, 5]) {
@@ -117,7 +118,13 @@ export function drawGridLines(canvas: Canvas, area: PlotArea, xTicks: Tick[], yT
 }
 
 /** Frame, tick marks, tick labels and axis names around the plot area. */
-export function drawAxes(canvas: Canvas, area: PlotArea, xTicks: Tick[], yTicks: Tick[], names: readonly [string, string]): void {
+export function drawAxes(
+  canvas: Canvas,
+  area: PlotArea,
+  xTicks: Tick[],
+  yTicks: Tick[],
+  names: readonly [string, string],
+): void {
   const style = { color: DARK_GREY, scale: FONT_SCALE };
   const bottom = area.top + area.height;
   strokeRect(canvas, area.left, area.top, area.width, area.height, DARK_GREY);
@@ -129,9 +136,13 @@ export function drawAxes(canvas: Canvas, area: PlotArea, xTicks: Tick[], yTicks:
   drawText(canvas, names[0], area.left + area.width / 2, xNameTop, { ...style, align: 'center' });
   for (const t of yTicks) {
     fillRect(canvas, area.left - 1 - TICK_LENGTH, Math.round(t.pos), TICK_LENGTH, 1, DARK_GREY);
-    drawText(canvas, t.label, area.left - 1 - TICK_LENGTH - TICK_GAP, t.pos - LABEL_HEIGHT / 2, { ...style, align: 'right' });
+    drawText(canvas, t.label, area.left - 1 - TICK_LENGTH - TICK_GAP, t.pos - LABEL_HEIGHT / 2, {
+      ...style,
+      align: 'right',
+    });
   }
-  if (isUprightName(names[1])) drawText(canvas, names[1], EDGE, widestGapMiddle(area, yTicks) - LABEL_HEIGHT / 2, style);
+  if (isUprightName(names[1]))
+    drawText(canvas, names[1], EDGE, widestGapMiddle(area, yTicks) - LABEL_HEIGHT / 2, style);
   else drawTextUp(canvas, names[1], EDGE, area.top + area.height / 2, style);
 }
 

@@ -114,7 +114,9 @@ export const CAP_HEIGHT = 7;
 const INK: Map<string, Array<[number, number]>> = new Map(
   Object.entries(GLYPHS).map(([ch, art]) => [
     ch,
-    art.split('|').flatMap((row, r) => [...row].flatMap((cell, c) => (cell === '#' ? [[c, r] as [number, number]] : []))),
+    art
+      .split('|')
+      .flatMap((row, r) => [...row].flatMap((cell, c) => (cell === '#' ? [[c, r] as [number, number]] : []))),
   ]),
 );
 

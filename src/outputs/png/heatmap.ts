@@ -46,7 +46,14 @@ export function renderHeatmap(input: HeatmapInput): Buffer {
   const [[x0, x1], [y0, y1]] = input.range;
   const yTicks = linearTicks(y0, y1, plotHeight, 0, tickCapacity(plotHeight, LABEL_HEIGHT));
   const barRoom = BAR_GAP + BAR_WIDTH + 10 + barLabelWidth + 16;
-  const layout = layoutFigure(plotWidth, plotHeight, yTicks.map((t) => t.label), input.axes[1], barRoom, input.title);
+  const layout = layoutFigure(
+    plotWidth,
+    plotHeight,
+    yTicks.map((t) => t.label),
+    input.axes[1],
+    barRoom,
+    input.title,
+  );
   const { area } = layout;
   const xTicks = xTicksFor(x0, x1, area);
   const canvas = createFigure(layout.width, layout.height, input.title);
@@ -123,6 +130,9 @@ function drawColourBar(canvas: Canvas, bar: PlotArea, ticks: Tick[]): void {
   strokeRect(canvas, bar.left, bar.top, bar.width, bar.height, DARK_GREY);
   for (const t of ticks) {
     fillRect(canvas, bar.left + bar.width + 1, Math.round(t.pos), 5, 1, DARK_GREY);
-    drawText(canvas, t.label, bar.left + bar.width + 10, t.pos - LABEL_HEIGHT / 2, { color: DARK_GREY, scale: FONT_SCALE });
+    drawText(canvas, t.label, bar.left + bar.width + 10, t.pos - LABEL_HEIGHT / 2, {
+      color: DARK_GREY,
+      scale: FONT_SCALE,
+    });
   }
 }

@@ -68,7 +68,14 @@ export function renderLinePlot(input: LinePlotInput): Buffer {
   const legendSeries = input.series.filter((s) => s.inLegend !== false);
   const longestName = Math.max(0, ...legendSeries.map((s) => textWidth(s.name, FONT_SCALE)));
   const legendWidth = LEGEND_GAP + LEGEND_SWATCH + 8 + longestName + 16;
-  const layout = layoutFigure(PLOT_WIDTH, PLOT_HEIGHT, yTicks.map((t) => t.label), input.ylabel ?? '', legendWidth, input.title);
+  const layout = layoutFigure(
+    PLOT_WIDTH,
+    PLOT_HEIGHT,
+    yTicks.map((t) => t.label),
+    input.ylabel ?? '',
+    legendWidth,
+    input.title,
+  );
   const { area } = layout;
   const legendHeight = area.top + legendSeries.length * LEGEND_ROW + 16;
   const canvas = createFigure(layout.width, Math.max(layout.height, legendHeight), input.title);
@@ -82,7 +89,11 @@ export function renderLinePlot(input: LinePlotInput): Buffer {
     strokePolyline(canvas, px, py, lineStyle(s));
   });
   drawAxes(canvas, area, xTicks, shiftedY, [input.xlabel, input.ylabel ?? '']);
-  drawLegend(canvas, area, styled.filter((s) => s.inLegend !== false));
+  drawLegend(
+    canvas,
+    area,
+    styled.filter((s) => s.inLegend !== false),
+  );
   return encodePng(canvas);
 }
 
@@ -92,7 +103,11 @@ export function renderLossCurve(history: LossHistory): Buffer {
     x: history.iterations,
     series: [
       { name: 'total', values: history.total, color: BLACK, width: 2.5 },
-      ...history.parts.map((name, p) => ({ name, values: history.values[p] ?? [], color: PALETTE[p % PALETTE.length]! })),
+      ...history.parts.map((name, p) => ({
+        name,
+        values: history.values[p] ?? [],
+        color: PALETTE[p % PALETTE.length]!,
+      })),
     ],
     title: 'training loss',
     xlabel: 'iteration',
@@ -145,6 +160,9 @@ function drawLegend(canvas: Canvas, area: PlotArea, series: Array<LineSeries & {
   series.forEach((s, k) => {
     const middle = area.top + 8 + k * LEGEND_ROW;
     strokePolyline(canvas, [left, left + LEGEND_SWATCH], [middle, middle], lineStyle(s));
-    drawText(canvas, s.name, left + LEGEND_SWATCH + 8, middle - LABEL_HEIGHT / 2, { color: DARK_GREY, scale: FONT_SCALE });
+    drawText(canvas, s.name, left + LEGEND_SWATCH + 8, middle - LABEL_HEIGHT / 2, {
+      color: DARK_GREY,
+      scale: FONT_SCALE,
+    });
   });
 }

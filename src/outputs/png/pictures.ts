@@ -20,8 +20,15 @@ export interface Picture {
  */
 export function picturesFor(table: FieldTable, history?: LossHistory): Picture[] {
   const dims = table.grid.counts.length;
-  const fieldPictures = !isRegularGrid(table) ? [] : dims === 1 ? lineProfiles(table) : dims <= 3 ? heatmaps(table) : [];
-  const lossPicture = history && history.iterations.length > 0 ? [{ name: 'loss.png', content: renderLossCurve(history) }] : [];
+  const fieldPictures = !isRegularGrid(table)
+    ? []
+    : dims === 1
+      ? lineProfiles(table)
+      : dims <= 3
+        ? heatmaps(table)
+        : [];
+  const lossPicture =
+    history && history.iterations.length > 0 ? [{ name: 'loss.png', content: renderLossCurve(history) }] : [];
   return [...fieldPictures, ...lossPicture];
 }
 
@@ -75,7 +82,8 @@ function heatmaps(table: FieldTable): Picture[] {
   const [nx, ny] = [counts[0]!, counts[1] ?? 1];
   const middleZ = counts.length === 3 ? Math.floor((counts[2]! - 1) / 2) : 0;
   const sliceStart = nx * ny * middleZ;
-  const sliceNote = counts.length === 3 ? ` (${table.variables[2]}=${formatNumber(gridCoordinate(table, 2, middleZ))})` : '';
+  const sliceNote =
+    counts.length === 3 ? ` (${table.variables[2]}=${formatNumber(gridCoordinate(table, 2, middleZ))})` : '';
   const inside = table.grid.inside.subarray(sliceStart, sliceStart + nx * ny);
   const slices = timeSlices(table);
   return pictureColumns(table).flatMap((column) => {
@@ -127,7 +135,8 @@ function lineProfiles(table: FieldTable): Picture[] {
       const exact = nodeValues(table, exactColumn, s.index);
       return [computed, { name: 'exact', values: exact, color, dashed: true, inLegend: slices.length === 1 }];
     });
-    const exactKey: LineSeries[] = hasExact && slices.length > 1 ? [{ name: 'exact', values: [], color: DARK_GREY, dashed: true }] : [];
+    const exactKey: LineSeries[] =
+      hasExact && slices.length > 1 ? [{ name: 'exact', values: [], color: DARK_GREY, dashed: true }] : [];
     const content = renderLinePlot({ x, series: [...series, ...exactKey], title: column, xlabel, ylabel: column });
     return { name: `${column}.png`, content };
   });

@@ -24,15 +24,28 @@ import type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler }
 export type CsgOp = 'union' | 'intersection' | 'difference';
 
 export type ShapeNode =
-  | { kind: 'leaf'; shape: Primitive; name?: string }
-  | { kind: CsgOp; children: ShapeNode[]; name?: string };
+  { kind: 'leaf'; shape: Primitive; name?: string } | { kind: CsgOp; children: ShapeNode[]; name?: string };
 
-interface Leaf { shape: Primitive; flip: boolean }
+interface Leaf {
+  shape: Primitive;
+  flip: boolean;
+}
 
 /** A boundary piece of one leaf, oriented for the composite, with every name that selects it. */
-interface Candidate { piece: BoundaryPiece; leaf: number; flip: boolean; names: Set<string> }
+interface Candidate {
+  piece: BoundaryPiece;
+  leaf: number;
+  flip: boolean;
+  names: Set<string>;
+}
 
-interface DrawnBoundary { points: Float64Array; normals: Float64Array; candidates: Int32Array; accepted: number; drawn: number }
+interface DrawnBoundary {
+  points: Float64Array;
+  normals: Float64Array;
+  candidates: Int32Array;
+  accepted: number;
+  drawn: number;
+}
 
 /** Containment tolerance and claim tolerance, relative to the bounding box size. */
 const RELATIVE_TOLERANCE = 1e-9;
@@ -48,12 +61,15 @@ const MAX_BATCH = 1 << 16;
 
 function nodeInside(node: ShapeNode, p: ArrayLike<number>, tol: number): boolean {
   switch (node.kind) {
-    case 'leaf': return node.shape.inside(p, tol);
-    case 'union': return node.children.some((c) => nodeInside(c, p, tol));
-    case 'intersection': return node.children.every((c) => nodeInside(c, p, tol));
+    case 'leaf':
+      return node.shape.inside(p, tol);
+    case 'union':
+      return node.children.some((c) => nodeInside(c, p, tol));
+    case 'intersection':
+      return node.children.every((c) => nodeInside(c, p, tol));
     // Closed difference: in A and not strictly inside any subtracted shape.
-    case 'difference': return nodeInside(node.children[0]!, p, tol)
-      && node.children.slice(1).every((c) => !nodeInside(c, p, -tol));
+    case 'difference':
+      return nodeInside(node.children[0]!, p, tol) && node.children.slice(1).every((c) => !nodeInside(c, p, -tol));
   }
 }
 
@@ -70,10 +86,14 @@ function nodeBbox(node: ShapeNode): { min: number[]; max: number[] } {
 
 function nodeDistance(node: ShapeNode): Expr {
   switch (node.kind) {
-    case 'leaf': return node.shape.distance();
-    case 'union': return rOrAll(node.children.map(nodeDistance));
-    case 'intersection': return rAndAll(node.children.map(nodeDistance));
-    case 'difference': return rAndAll([nodeDistance(node.children[0]!), ...node.children.slice(1).map((c) => rNot(nodeDistance(c)))]);
+    case 'leaf':
+      return node.shape.distance();
+    case 'union':
+      return rOrAll(node.children.map(nodeDistance));
+    case 'intersection':
+      return rAndAll(node.children.map(nodeDistance));
+    case 'difference':
+      return rAndAll([nodeDistance(node.children[0]!), ...node.children.slice(1).map((c) => rNot(nodeDistance(c)))]);
   }
 }
 
@@ -87,7 +107,8 @@ function walkNodes(node: ShapeNode, visit: (node: ShapeNode, flip: boolean) => v
 function nodeDim(node: ShapeNode): 1 | 2 | 3 {
   if (node.kind === 'leaf') return node.shape.dim;
   const dims = new Set(node.children.map(nodeDim));
-  if (dims.size !== 1) throw new Error(`${node.kind} combines shapes of different dimensions (${[...dims].join(', ')})`);
+  if (dims.size !== 1)
+    throw new Error(`${node.kind} combines shapes of different dimensions (${[...dims].join(', ')})`);
   if (node.kind === 'difference' ? node.children.length < 2 : node.children.length < 1) {
     throw new Error(`${node.kind} needs ${node.kind === 'difference' ? 'two' : 'at least one'} shapes`);
   }
@@ -129,9 +150,12 @@ function checkCount(n: number): void {
 
 function selectorLabel(select: BoundarySelector): string {
   switch (select.kind) {
-    case 'all': return 'the boundary';
-    case 'name': return `boundary part '${select.name}'`;
-    case 'predicate': return 'the boundary part selected by the expression';
+    case 'all':
+      return 'the boundary';
+    case 'name':
+      return `boundary part '${select.name}'`;
+    case 'predicate':
+      return 'the boundary part selected by the expression';
   }
 }
 
@@ -139,13 +163,18 @@ function selectorLabel(select: BoundarySelector): string {
  * Maps a unit point to a piece and its local parameters: the first coordinate picks
  * the piece in proportion to measure (binary search) and, rescaled, places the point on it.
  */
-function pickPiece(candidates: Candidate[], cumulative: Float64Array, unit: Float64Array): { index: number; u: number[] } {
+function pickPiece(
+  candidates: Candidate[],
+  cumulative: Float64Array,
+  unit: Float64Array,
+): { index: number; u: number[] } {
   const t = unit[0]! * cumulative[candidates.length]!;
   let lo = 0;
   let hi = candidates.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (cumulative[mid]! <= t) lo = mid; else hi = mid - 1;
+    if (cumulative[mid]! <= t) lo = mid;
+    else hi = mid - 1;
   }
   const u = Array.from(unit);
   u[0] = Math.min(Math.max((t - cumulative[lo]!) / candidates[lo]!.piece.measure, 0), 1 - Number.EPSILON);
@@ -153,7 +182,8 @@ function pickPiece(candidates: Candidate[], cumulative: Float64Array, unit: Floa
 }
 
 /** Unit points to draw for `missing` more acceptances at the observed rate (bounded, to bound memory). */
-const rejectionBatch = (missing: number, rate: number): number => Math.min(Math.ceil((missing / rate) * 1.1) + 16, MAX_BATCH);
+const rejectionBatch = (missing: number, rate: number): number =>
+  Math.min(Math.ceil((missing / rate) * 1.1) + 16, MAX_BATCH);
 
 export class Domain implements Geometry {
   readonly dim: 1 | 2 | 3;
@@ -195,7 +225,12 @@ export class Domain implements Geometry {
     if (root.kind !== 'leaf' || !root.shape.pieces.every((p) => p.side !== undefined)) return undefined;
     const boxVolume = this.bbox.min.reduce((v, lo, a) => v * (this.bbox.max[a]! - lo), 1);
     if (Math.abs(root.shape.volume - boxVolume) > 1e-12 * root.shape.volume) return undefined;
-    return { min: this.bbox.min, max: this.bbox.max, sides: sideNames(this.dim), ...(root.name === undefined ? {} : { name: root.name }) };
+    return {
+      min: this.bbox.min,
+      max: this.bbox.max,
+      sides: sideNames(this.dim),
+      ...(root.name === undefined ? {} : { name: root.name }),
+    };
   }
 
   contains(point: ArrayLike<number>): boolean {
@@ -204,9 +239,10 @@ export class Domain implements Geometry {
 
   volume(): number {
     if (this.cachedVolume === undefined) {
-      this.cachedVolume = this.root.kind === 'leaf'
-        ? this.root.shape.volume
-        : (this.bboxVolume() * this.countInside(estimateSampler()(VOLUME_SAMPLES, this.dim))) / VOLUME_SAMPLES;
+      this.cachedVolume =
+        this.root.kind === 'leaf'
+          ? this.root.shape.volume
+          : (this.bboxVolume() * this.countInside(estimateSampler()(VOLUME_SAMPLES, this.dim))) / VOLUME_SAMPLES;
     }
     return this.cachedVolume;
   }
@@ -283,15 +319,18 @@ export class Domain implements Geometry {
 
   private checkDrawLimit(drawn: number, accepted: number, n: number, label: string): void {
     if (accepted === 0 && drawn >= DRAWS_BEFORE_EMPTY) throw new Error(`${label} has no points`);
-    if (drawn >= DRAWS_BEFORE_EMPTY + DRAWS_PER_POINT * n) throw new Error(`${label} is too small to sample ${n} points`);
+    if (drawn >= DRAWS_BEFORE_EMPTY + DRAWS_PER_POINT * n)
+      throw new Error(`${label} is too small to sample ${n} points`);
   }
 
   private selectCandidates(select: BoundarySelector): Candidate[] {
     if (select.kind !== 'name') return this.candidates;
     const named = this.candidates.filter((c) => c.names.has(select.name));
     if (named.length === 0) {
-      throw new Error(`boundary part '${select.name}' has no points: no side or shape has that name`
-        + ` (known: ${this.partNames.join(', ') || 'none'})`);
+      throw new Error(
+        `boundary part '${select.name}' has no points: no side or shape has that name` +
+          ` (known: ${this.partNames.join(', ') || 'none'})`,
+      );
     }
     return named;
   }
@@ -303,7 +342,8 @@ export class Domain implements Geometry {
   }
 
   private accepts(c: Candidate, { point, normal }: Placed, test?: (p: ArrayLike<number>) => boolean): boolean {
-    if (this.composite && !(this.onCompositeBoundary(point, normal) && !this.claimedEarlier(c.leaf, point, normal))) return false;
+    if (this.composite && !(this.onCompositeBoundary(point, normal) && !this.claimedEarlier(c.leaf, point, normal)))
+      return false;
     return test === undefined || test(point);
   }
 
@@ -324,14 +364,21 @@ export class Domain implements Geometry {
   }
 
   /** For intervals: the selected end points (each a candidate of measure 1). */
-  private selectedEnds(candidates: Candidate[], test?: (p: ArrayLike<number>) => boolean): { index: number; placed: Placed }[] {
+  private selectedEnds(
+    candidates: Candidate[],
+    test?: (p: ArrayLike<number>) => boolean,
+  ): { index: number; placed: Placed }[] {
     return candidates
       .map((c, index) => ({ index, placed: this.place(c, []) }))
       .filter(({ index, placed }) => this.accepts(candidates[index]!, placed, test));
   }
 
   private drawBoundary(
-    n: number, sampler: UnitSampler, candidates: Candidate[], test: ((p: ArrayLike<number>) => boolean) | undefined, label: string,
+    n: number,
+    sampler: UnitSampler,
+    candidates: Candidate[],
+    test: ((p: ArrayLike<number>) => boolean) | undefined,
+    label: string,
   ): DrawnBoundary {
     const { dim } = this;
     const points = new Float64Array(n * dim);
@@ -374,10 +421,16 @@ export class Domain implements Geometry {
     return { points, normals, candidates: chosen, accepted, drawn };
   }
 
-  private selectedMeasure(select: BoundarySelector, candidates: Candidate[], test?: (p: ArrayLike<number>) => boolean): number {
+  private selectedMeasure(
+    select: BoundarySelector,
+    candidates: Candidate[],
+    test?: (p: ArrayLike<number>) => boolean,
+  ): number {
     if (this.dim === 1) return this.selectedEnds(candidates, test).length;
     if (!this.composite && test === undefined) return totalMeasure(candidates);
-    const cached = test ? this.predicateMeasureCache.get(test) : this.measureCache.get(select.kind === 'name' ? `name:${select.name}` : 'all');
+    const cached = test
+      ? this.predicateMeasureCache.get(test)
+      : this.measureCache.get(select.kind === 'name' ? `name:${select.name}` : 'all');
     if (cached !== undefined) return cached;
     const measure = this.estimateMeasure(candidates, test);
     if (test) this.predicateMeasureCache.set(test, measure);
@@ -435,7 +488,9 @@ export class Domain implements Geometry {
 
 function cumulativeMeasure(candidates: Candidate[]): Float64Array {
   const cumulative = new Float64Array(candidates.length + 1);
-  candidates.forEach((c, i) => { cumulative[i + 1] = cumulative[i]! + c.piece.measure; });
+  candidates.forEach((c, i) => {
+    cumulative[i + 1] = cumulative[i]! + c.piece.measure;
+  });
   return cumulative;
 }
 

@@ -34,7 +34,8 @@ function segmentDistance(p: ArrayLike<number>, a: Vec, b: Vec): number {
 }
 
 /** Distance from p to the line through a and b. */
-const lineDistance = (p: Vec, a: Vec, b: Vec): number => Math.abs(cross(a, b, p)) / Math.hypot(b[0] - a[0], b[1] - a[1]);
+const lineDistance = (p: Vec, a: Vec, b: Vec): number =>
+  Math.abs(cross(a, b, p)) / Math.hypot(b[0] - a[0], b[1] - a[1]);
 
 /**
  * Drops repeated vertices (and a closing copy of the first) and vertices where
@@ -49,8 +50,9 @@ function cleanPolygon(vertices: Vec[], tol: number): Vec[] {
       const next = vs[(i + 1) % vs.length]!;
       const v = vs[i]!;
       const repeated = Math.hypot(v[0] - next[0], v[1] - next[1]) <= tol;
-      const straight = lineDistance(v, prev, next) <= tol
-        && (v[0] - prev[0]) * (next[0] - v[0]) + (v[1] - prev[1]) * (next[1] - v[1]) > 0;
+      const straight =
+        lineDistance(v, prev, next) <= tol &&
+        (v[0] - prev[0]) * (next[0] - v[0]) + (v[1] - prev[1]) * (next[1] - v[1]) > 0;
       if (repeated || straight) {
         vs.splice(i, 1);
         changed = true;
@@ -68,8 +70,12 @@ function segmentsIntersect(a: Vec, b: Vec, c: Vec, d: Vec, tol: number): boolean
   const d3 = cross(a, b, c);
   const d4 = cross(a, b, d);
   if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
-  return segmentDistance(a, c, d) <= tol || segmentDistance(b, c, d) <= tol
-    || segmentDistance(c, a, b) <= tol || segmentDistance(d, a, b) <= tol;
+  return (
+    segmentDistance(a, c, d) <= tol ||
+    segmentDistance(b, c, d) <= tol ||
+    segmentDistance(c, a, b) <= tol ||
+    segmentDistance(d, a, b) <= tol
+  );
 }
 
 function assertSimple(vs: Vec[], tol: number): void {
@@ -100,7 +106,8 @@ function hullIndices(vs: Vec[], tol: number): Set<number> {
     const out: number[] = [];
     for (const i of indices) {
       // Pop the last vertex unless it is a strict left turn (collinear points are not hull vertices).
-      while (out.length >= 2 && turnsLeftBy(vs[out[out.length - 2]!]!, vs[out[out.length - 1]!]!, vs[i]!) <= tol) out.pop();
+      while (out.length >= 2 && turnsLeftBy(vs[out[out.length - 2]!]!, vs[out[out.length - 1]!]!, vs[i]!) <= tol)
+        out.pop();
       out.push(i);
     }
     return out;
@@ -140,9 +147,11 @@ function deficiencyFormula(vertices: Vec[], tol: number, lid?: [Vec, Vec]): Expr
       if (m === j) break;
     }
     const pockets = splitPockets(chain, a, b, tol);
-    terms.push(pockets.length === 0
-      ? halfPlane(a, b)
-      : rAnd(halfPlane(a, b), rNot(rOrAll(pockets.map((q) => deficiencyFormula(q, tol, [a, b]))))));
+    terms.push(
+      pockets.length === 0
+        ? halfPlane(a, b)
+        : rAnd(halfPlane(a, b), rNot(rOrAll(pockets.map((q) => deficiencyFormula(q, tol, [a, b]))))),
+    );
   });
   return rAndAll(terms);
 }
@@ -170,7 +179,8 @@ export function polygon(vertices: number[][]): Primitive {
   const max = [Math.max(...raw.map((v) => v[0])), Math.max(...raw.map((v) => v[1]))];
   const tol = 1e-9 * Math.max(max[0]! - min[0]!, max[1]! - min[1]!, Number.MIN_VALUE);
   const vs = cleanPolygon(raw, tol);
-  if (vs.length < 3 || Math.abs(signedArea(vs)) <= tol * tol) throw new Error('polygon needs at least 3 vertices enclosing a non-zero area');
+  if (vs.length < 3 || Math.abs(signedArea(vs)) <= tol * tol)
+    throw new Error('polygon needs at least 3 vertices enclosing a non-zero area');
   assertSimple(vs, tol);
 
   const edges = vs.map((a, i) => [a, vs[(i + 1) % vs.length]!] as [Vec, Vec]);
@@ -187,7 +197,7 @@ export function polygon(vertices: number[][]): Primitive {
   const crossesOdd = (p: ArrayLike<number>): boolean => {
     let odd = false;
     for (const [a, b] of edges) {
-      if ((a[1] > p[1]!) !== (b[1] > p[1]!) && p[0]! < a[0] + ((p[1]! - a[1]) * (b[0] - a[0])) / (b[1] - a[1])) odd = !odd;
+      if (a[1] > p[1]! !== b[1] > p[1]! && p[0]! < a[0] + ((p[1]! - a[1]) * (b[0] - a[0])) / (b[1] - a[1])) odd = !odd;
     }
     return odd;
   };
@@ -204,7 +214,10 @@ export function polygon(vertices: number[][]): Primitive {
       let bestGap = t;
       edges.forEach(([a, b], k) => {
         const gap = segmentDistance(p, a, b);
-        if (gap <= bestGap) { bestGap = gap; best = pieces[k]!.place([0]).normal; }
+        if (gap <= bestGap) {
+          bestGap = gap;
+          best = pieces[k]!.place([0]).normal;
+        }
       });
       return best;
     },

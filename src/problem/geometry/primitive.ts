@@ -6,7 +6,10 @@
 import { div, mul, num, sub, sum, type Expr } from '../../expr/index.js';
 import { offsetAxis, rAndAll, square } from './rfunctions.js';
 
-export interface Placed { point: number[]; normal: number[] }
+export interface Placed {
+  point: number[];
+  normal: number[];
+}
 
 export interface BoundaryPiece {
   /** Length (2D), area (3D), or 1 for an end point of an interval (counting measure). */
@@ -35,8 +38,15 @@ export interface Primitive {
 /** Side names per axis: [min side, max side]. */
 const SIDE_NAMES: Record<1 | 2 | 3, [string, string][]> = {
   1: [['left', 'right']],
-  2: [['left', 'right'], ['bottom', 'top']],
-  3: [['left', 'right'], ['front', 'back'], ['bottom', 'top']],
+  2: [
+    ['left', 'right'],
+    ['bottom', 'top'],
+  ],
+  3: [
+    ['left', 'right'],
+    ['front', 'back'],
+    ['bottom', 'top'],
+  ],
 };
 
 export function sideNames(dim: 1 | 2 | 3): string[] {
@@ -51,7 +61,8 @@ function asDim(n: number): 1 | 2 | 3 {
 /** Interval, rectangle or box: the axis-aligned box [min, max]. */
 export function axisBox(min: number[], max: number[]): Primitive {
   const dim = asDim(min.length);
-  if (max.length !== dim) throw new Error(`min and max need the same number of coordinates (${min.length} vs ${max.length})`);
+  if (max.length !== dim)
+    throw new Error(`min and max need the same number of coordinates (${min.length} vs ${max.length})`);
   min.forEach((lo, a) => {
     if (!(Number.isFinite(lo) && Number.isFinite(max[a]!) && lo < max[a]!)) {
       throw new Error(`box needs min < max on every axis, got [${lo}, ${max[a]}] on ${'xyz'[a]}`);
@@ -69,7 +80,9 @@ export function axisBox(min: number[], max: number[]): Primitive {
       place: (u) => {
         const point = min.slice();
         point[axis] = high ? max[axis]! : min[axis]!;
-        others.forEach((a, k) => { point[a] = min[a]! + u[k]! * extent[a]!; });
+        others.forEach((a, k) => {
+          point[a] = min[a]! + u[k]! * extent[a]!;
+        });
         return { point, normal: normal.slice() };
       },
     };
@@ -80,7 +93,8 @@ export function axisBox(min: number[], max: number[]): Primitive {
     min.every((lo, a) => p[a]! >= lo - tol && p[a]! <= max[a]! + tol);
 
   // Normalized slab function (x - lo)(hi - x)/(hi - lo): unit slope at both walls.
-  const slab = (a: number): Expr => div(mul(offsetAxis(a, min[a]!), sub(num(max[a]!), offsetAxis(a, 0))), num(extent[a]!));
+  const slab = (a: number): Expr =>
+    div(mul(offsetAxis(a, min[a]!), sub(num(max[a]!), offsetAxis(a, 0))), num(extent[a]!));
 
   return {
     dim,
@@ -95,7 +109,10 @@ export function axisBox(min: number[], max: number[]): Primitive {
       pieces.forEach((piece, k) => {
         const axis = k >> 1;
         const gap = Math.abs(p[axis]! - (k & 1 ? max[axis]! : min[axis]!));
-        if (gap <= bestGap) { bestGap = gap; best = piece; }
+        if (gap <= bestGap) {
+          bestGap = gap;
+          best = piece;
+        }
       });
       return best?.place(new Array(dim - 1).fill(0)).normal;
     },
@@ -124,17 +141,18 @@ export function ball(center: number[], radius: number): Primitive {
     normal: direction,
   });
   // Area-uniform parametrizations: angle for the circle, (z, azimuth) for the sphere (Archimedes).
-  const place = dim === 2
-    ? (u: ArrayLike<number>) => {
-      const t = 2 * Math.PI * u[0]!;
-      return onSphere([Math.cos(t), Math.sin(t)]);
-    }
-    : (u: ArrayLike<number>) => {
-      const z = 1 - 2 * u[0]!;
-      const rho = Math.sqrt(Math.max(0, 1 - z * z));
-      const t = 2 * Math.PI * u[1]!;
-      return onSphere([rho * Math.cos(t), rho * Math.sin(t), z]);
-    };
+  const place =
+    dim === 2
+      ? (u: ArrayLike<number>) => {
+          const t = 2 * Math.PI * u[0]!;
+          return onSphere([Math.cos(t), Math.sin(t)]);
+        }
+      : (u: ArrayLike<number>) => {
+          const z = 1 - 2 * u[0]!;
+          const rho = Math.sqrt(Math.max(0, 1 - z * z));
+          const t = 2 * Math.PI * u[1]!;
+          return onSphere([rho * Math.cos(t), rho * Math.sin(t), z]);
+        };
 
   return {
     dim,
@@ -148,7 +166,8 @@ export function ball(center: number[], radius: number): Primitive {
       return center.map((c, a) => (p[a]! - c) / r);
     },
     // (r^2 - |x - c|^2) / (2r): zero on the sphere, gradient -(x - c)/r of unit length there.
-    distance: () => div(sub(num(radius * radius), sum(center.map((c, a) => square(offsetAxis(a, c))))), num(2 * radius)),
+    distance: () =>
+      div(sub(num(radius * radius), sum(center.map((c, a) => square(offsetAxis(a, c))))), num(2 * radius)),
     sideDistance: () => undefined,
   };
 }

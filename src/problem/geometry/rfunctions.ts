@@ -47,12 +47,13 @@ export const rOrAll = (terms: Expr[]): Expr => foldBalanced(terms, rOr);
  */
 export function compileDistance(e: Expr): (point: ArrayLike<number>) => number {
   const run = compileNumeric(e);
-  return (point) => run({
-    tolerance: 0,
-    value: (name) => {
-      const axis = AXIS_NAMES.indexOf(name as (typeof AXIS_NAMES)[number]);
-      if (axis < 0 || axis >= point.length) throw new Error(`unknown coordinate '${name}'`);
-      return point[axis]!;
-    },
-  });
+  return (point) =>
+    run({
+      tolerance: 0,
+      value: (name) => {
+        const axis = AXIS_NAMES.indexOf(name as (typeof AXIS_NAMES)[number]);
+        if (axis < 0 || axis >= point.length) throw new Error(`unknown coordinate '${name}'`);
+        return point[axis]!;
+      },
+    });
 }

@@ -15,7 +15,11 @@ export interface PointGroup {
   normals?: Float64Array;
 }
 
-export interface PointCounts { domain: number; boundary: number; initial: number }
+export interface PointCounts {
+  domain: number;
+  boundary: number;
+  initial: number;
+}
 
 /** Groups terms by point set (the same object means the same points). */
 export function groupTerms(terms: Term[]): { set: PointSet; terms: Term[] }[] {
@@ -33,14 +37,23 @@ export function groupTerms(terms: Term[]): { set: PointSet; terms: Term[] }[] {
  * Samples every group. Boundary groups share the boundary budget in
  * proportion to their measure (at least `minPerPart` each).
  */
-export function samplePoints(problem: Problem, groups: { set: PointSet; terms: Term[] }[], counts: PointCounts, sampler: UnitSampler, timeSampler: UnitSampler): PointGroup[] {
+export function samplePoints(
+  problem: Problem,
+  groups: { set: PointSet; terms: Term[] }[],
+  counts: PointCounts,
+  sampler: UnitSampler,
+  timeSampler: UnitSampler,
+): PointGroup[] {
   const g = problem.geometry;
   const dim = problem.dim;
   const nVars = problem.variables.length;
   const boundaryGroups = groups.filter((x) => x.set.kind === 'boundary' || x.set.kind === 'periodic');
   // A periodic group's measure is both of its sides; it gets half its share as pairs.
-  const measures = boundaryGroups.map((x) => (x.set.kind === 'periodic' ? 2 * periodicFace(g, x.set.axis).measure
-    : g.sampleBoundary(64, sampler, (x.set as Extract<PointSet, { kind: 'boundary' }>).selector).measure));
+  const measures = boundaryGroups.map((x) =>
+    x.set.kind === 'periodic'
+      ? 2 * periodicFace(g, x.set.axis).measure
+      : g.sampleBoundary(64, sampler, (x.set as Extract<PointSet, { kind: 'boundary' }>).selector).measure,
+  );
   const totalMeasure = measures.reduce((a, b) => a + b, 0) || 1;
   const minPerPart = Math.min(32, counts.boundary);
   return groups.map(({ set, terms }) => {
@@ -51,17 +64,21 @@ export function samplePoints(problem: Problem, groups: { set: PointSet; terms: T
       }
       case 'initial': {
         const space = g.sampleInterior(counts.initial, sampler);
-        return { set, terms, points: withTime(space, dim, nVars, problem, counts.initial, () => new Float64Array(0), problem.time!.min) };
+        return {
+          set,
+          terms,
+          points: withTime(space, dim, nVars, problem, counts.initial, () => new Float64Array(0), problem.time!.min),
+        };
       }
       case 'boundary': {
         const k = boundaryGroups.findIndex((x) => x.set === set);
-        const n = Math.max(minPerPart, Math.round(counts.boundary * measures[k]! / totalMeasure));
+        const n = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure));
         const b = g.sampleBoundary(n, sampler, set.selector);
         return { set, terms, points: withTime(b.points, dim, nVars, problem, n, timeSampler), normals: b.normals };
       }
       case 'periodic': {
         const k = boundaryGroups.findIndex((x) => x.set === set);
-        const pairs = Math.max(minPerPart, Math.round(counts.boundary * measures[k]! / totalMeasure / 2));
+        const pairs = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure / 2));
         return { set, terms, points: samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time) };
       }
       case 'data':
@@ -71,7 +88,15 @@ export function samplePoints(problem: Problem, groups: { set: PointSet; terms: T
 }
 
 /** Appends a time column (sampled, or fixed at `fixedTime`) to spatial points. */
-function withTime(space: Float64Array, dim: number, nVars: number, problem: Problem, n: number, timeSampler: UnitSampler, fixedTime?: number): Float64Array {
+function withTime(
+  space: Float64Array,
+  dim: number,
+  nVars: number,
+  problem: Problem,
+  n: number,
+  timeSampler: UnitSampler,
+  fixedTime?: number,
+): Float64Array {
   if (!problem.time) return space;
   const out = new Float64Array(n * nVars);
   const { min, max } = problem.time;

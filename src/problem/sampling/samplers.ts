@@ -203,14 +203,18 @@ function gridSampler(rng: Rng): UnitSampler {
 
 export function makeSampler(kind: SamplingName, rng: Rng): UnitSampler {
   switch (kind) {
-    case 'uniform': return uniformSampler(rng);
-    case 'lhs': return lhsSampler(rng);
-    case 'halton': return haltonSampler(rng);
+    case 'uniform':
+      return uniformSampler(rng);
+    case 'lhs':
+      return lhsSampler(rng);
+    case 'halton':
+      return haltonSampler(rng);
     case 'sobol': {
       const shifts = Uint32Array.from({ length: MAX_QMC_DIM }, () => Math.floor(rng.next() * TWO_POW_32));
       return sobolGenerator(shifts);
     }
-    case 'grid': return gridSampler(rng);
+    case 'grid':
+      return gridSampler(rng);
   }
 }
 
