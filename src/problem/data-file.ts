@@ -1,16 +1,24 @@
-/** Observations for `on: data` conditions, read from a CSV file next to the spec. */
+/** Observations for `on: data` conditions, read from a CSV file next to the spec (the shared reader: util/csv.ts). */
 import { readFileSync, statSync } from 'node:fs';
 import type { Diagnostics, SourceLoc } from '../spec/index.js';
-import { didYouMean } from '../util/index.js';
+import { didYouMean, finiteCell, parseCsv, type CsvTable } from '../util/index.js';
 
-/** Reads an observations CSV: header of variables and fields, numeric rows. */
+export interface DataTable {
+  /** Rows * variables, in the problem's variable order. */
+  points: Float64Array;
+  /** Rows * columns: the observed fields, in `columns` order. */
+  values: Float64Array;
+  columns: string[];
+}
+
+/** Reads an observations CSV: header of variables and fields, numeric rows; problems go to `diags`. */
 export function loadData(
   file: string,
   loc: SourceLoc,
   variables: string[],
   fields: string[],
   diags: Diagnostics,
-): { points: Float64Array; values: Float64Array; columns: string[] } | undefined {
+): DataTable | undefined {
   let text: string;
   try {
     if (!statSync(file).isFile()) throw new Error('not a file');
@@ -22,57 +30,69 @@ export function loadData(
     );
     return undefined;
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
   const at = (line: number, col = 1): SourceLoc => ({ file, line, col });
-  for (const v of variables)
-    if (!header.includes(v)) {
-      diags.error(
-        at(1),
-        `the header lacks variable '${v}'; expected columns ${variables.join(', ')} and one or more of ${fields.join(', ')}`,
-      );
-      return undefined;
-    }
-  const columns = header.filter((h) => fields.includes(h));
-  const unknown = header.filter((h) => !fields.includes(h) && !variables.includes(h));
-  if (unknown.length) {
-    diags.error(
-      at(1),
-      `unknown column '${unknown[0]}'${didYouMean(unknown[0]!, [...variables, ...fields])}; expected variables ${variables.join(', ')} and fields ${fields.join(', ')}`,
+  const { table, problems } = parseCsv(text);
+  problems.forEach((p) => diags.error(at(p.line, p.col), p.message));
+  if (!table) {
+    if (!problems.length) diags.error(at(1), 'the data file is empty; expected a header naming variables and fields');
+    return undefined;
+  }
+  const columns = dataColumns(table, variables, fields, (line, col, message) => diags.error(at(line, col), message));
+  if (!columns || problems.length) return undefined;
+  return dataValues(table, variables, columns, (line, col, message) => diags.error(at(line, col), message));
+}
+
+type Report = (line: number, col: number, message: string) => void;
+
+/** The observed field columns, once the header names every variable and nothing unknown. */
+function dataColumns(table: CsvTable, variables: string[], fields: string[], report: Report): string[] | undefined {
+  const header = table.header.map((c) => c.text);
+  const line = table.headerLine;
+  const missing = variables.find((v) => !header.includes(v));
+  if (missing !== undefined) {
+    report(
+      line,
+      1,
+      `the header lacks variable '${missing}'; expected columns ${variables.join(', ')} and one or more of ${fields.join(', ')}`,
     );
     return undefined;
   }
-  if (!columns.length) {
-    diags.error(at(1), `the header names no field; expected one or more of ${fields.join(', ')}`);
+  const unknown = table.header.find((c) => !fields.includes(c.text) && !variables.includes(c.text));
+  if (unknown) {
+    const hint = didYouMean(unknown.text, [...variables, ...fields]);
+    report(
+      line,
+      unknown.col,
+      `unknown column '${unknown.text}'${hint}; expected variables ${variables.join(', ')} and fields ${fields.join(', ')}`,
+    );
     return undefined;
   }
-  const n = lines.length - 1;
-  if (n < 1) {
-    diags.error(at(1), 'the data file has no rows');
-    return undefined;
-  }
+  const columns = header.filter((h) => fields.includes(h));
+  if (!columns.length) report(line, 1, `the header names no field; expected one or more of ${fields.join(', ')}`);
+  else if (!table.rows.length) report(line, 1, 'the data file has no rows');
+  else return columns;
+  return undefined;
+}
+
+/** Points and observed values of every row; a cell that is not a finite number is reported where it is. */
+function dataValues(table: CsvTable, variables: string[], columns: string[], report: Report): DataTable | undefined {
+  const n = table.rows.length;
   const points = new Float64Array(n * variables.length);
   const values = new Float64Array(n * columns.length);
-  for (let r = 0; r < n; r++) {
-    const cells = lines[r + 1]!.split(',');
-    if (cells.length !== header.length) {
-      diags.error(at(r + 2), `row has ${cells.length} values; the header has ${header.length} columns`);
-      return undefined;
-    }
-    for (let c = 0; c < header.length; c++) {
-      const v = Number(cells[c]!.trim());
-      if (cells[c]!.trim() === '' || !Number.isFinite(v)) {
-        const col = cells.slice(0, c).join(',').length + (c > 0 ? 2 : 1);
-        diags.error(
-          at(r + 2, col),
-          `'${cells[c]!.trim()}' is not a number; expected a finite number in column ${header[c]}`,
-        );
-        return undefined;
+  let ok = true;
+  table.rows.forEach((row, r) => {
+    row.cells.forEach((cell, c) => {
+      const name = table.header[c]!.text;
+      const v = finiteCell(cell);
+      if (v === undefined) {
+        report(row.line, cell.col, `'${cell.text}' is not a number; expected a finite number in column ${name}`);
+        ok = false;
+        return;
       }
-      const vi = variables.indexOf(header[c]!);
+      const vi = variables.indexOf(name);
       if (vi >= 0) points[r * variables.length + vi] = v;
-      else values[r * columns.length + columns.indexOf(header[c]!)] = v;
-    }
-  }
-  return { points, values, columns };
+      else values[r * columns.length + columns.indexOf(name)] = v;
+    });
+  });
+  return ok ? { points, values, columns } : undefined;
 }

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpecWithFlags, type StrategyName } from '../spec/index.js';
-import { csvCell, formatSeconds, writeFileAtomic } from '../util/index.js';
+import { csvCell, formatSeconds, parseCsv, writeFileAtomic } from '../util/index.js';
 import { renderLinePlot } from '../outputs/index.js';
 import type { Progress } from '../trainer/index.js';
 import type { Summary } from './finish.js';
@@ -232,16 +232,16 @@ export function seedSummary(rows: CompareRow[], cols: Column[]): string[] {
 
 /** The total-loss column of a run's loss.csv. */
 export function readLossCurve(file: string): { iterations: number[]; total: number[] } {
-  if (!existsSync(file)) return { iterations: [], total: [] };
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const header = lines[0]!.split(',');
+  const out = { iterations: [] as number[], total: [] as number[] };
+  if (!existsSync(file)) return out;
+  const { table } = parseCsv(readFileSync(file, 'utf8'));
+  if (!table) return out;
+  const header = table.header.map((c) => c.text);
   const it = header.indexOf('iteration');
   const tot = header.indexOf('total');
-  const out = { iterations: [] as number[], total: [] as number[] };
-  for (const line of lines.slice(1)) {
-    const cells = line.split(',');
-    out.iterations.push(Number(cells[it]));
-    out.total.push(cells[tot] === 'nan' ? NaN : Number(cells[tot]));
+  for (const { cells } of table.rows) {
+    out.iterations.push(Number(cells[it]?.text));
+    out.total.push(cells[tot]?.text === 'nan' ? NaN : Number(cells[tot]?.text));
   }
   return out;
 }

@@ -9,11 +9,13 @@ import { channelsFor, evaluateValue, J } from '../derivatives/index.js';
 import { ExprError, parseExpr, type Expr } from '../expr/index.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelProblem } from '../model/index.js';
 import { formatNumber } from '../outputs/index.js';
-import { SpecError, type Diagnostic } from '../spec/index.js';
-import { csvCell, didYouMean } from '../util/index.js';
+import { sortDiagnostics, SpecError, type Diagnostic } from '../spec/index.js';
+import { csvCell, didYouMean, finiteCell, parseCsv } from '../util/index.js';
 
 const CHUNK = 4096;
 const MAX_POINTS_BYTES = 512 * 1024 * 1024;
+/** Row problems reported at most: the first ones say what is wrong. */
+const MAX_ROW_PROBLEMS = 20;
 
 export interface PointsTable {
   header: string[];
@@ -21,42 +23,6 @@ export interface PointsTable {
   cells: string[][];
   /** Points in the model's variable order, rows * nVars. */
   points: Float64Array;
-}
-
-/** Splits one CSV line into cells with their 1-based start columns (double quotes allowed). */
-function splitCsvLine(line: string): { text: string; col: number }[] | string {
-  const cells: { text: string; col: number }[] = [];
-  let i = 0;
-  for (;;) {
-    const col = i + 1;
-    let text = '';
-    while (line[i] === ' ' || line[i] === '\t') i++;
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) return `unterminated quoted cell starting at column ${col}`;
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            text += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        text += line[i++];
-      }
-      while (line[i] === ' ' || line[i] === '\t') i++;
-      if (i < line.length && line[i] !== ',') return `unexpected text after a quoted cell at column ${i + 1}`;
-    } else {
-      const end = line.indexOf(',', i);
-      text = (end < 0 ? line.slice(i) : line.slice(i, end)).trim();
-      i = end < 0 ? line.length : end;
-    }
-    cells.push({ text, col });
-    if (i >= line.length) return cells;
-    i++; // the comma
-  }
 }
 
 /** Reads a points CSV whose header names (at least) every variable; errors name file:line:col. */
@@ -75,29 +41,16 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
       at(1, 1, `cannot read the points file; expected a CSV with a header naming ${variables.join(', ')}`),
     ]);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  const diags: Diagnostic[] = [];
-  let headerLine = -1;
-  for (let k = 0; k < lines.length; k++) {
-    const t = lines[k]!.trim();
-    if (t !== '' && !t.startsWith('#')) {
-      headerLine = k;
-      break;
-    }
-  }
-  if (headerLine < 0)
+  const { table, problems } = parseCsv(text);
+  if (!table) {
+    if (problems.length) throw new SpecError(problems.map((p) => at(p.line, p.col, p.message)));
     throw new SpecError([
       at(1, 1, `the points file is empty; expected a header naming ${variables.join(', ')}, then one point per line`),
     ]);
-  const head = splitCsvLine(lines[headerLine]!);
-  if (typeof head === 'string') throw new SpecError([at(headerLine + 1, 1, head)]);
-  const header = head.map((c) => c.text);
-  head.forEach((c, k) => {
-    if (c.text === '') diags.push(at(headerLine + 1, c.col, 'empty column name in the header'));
-    else if (header.indexOf(c.text) !== k)
-      diags.push(at(headerLine + 1, c.col, `column '${c.text}' appears twice in the header`));
-  });
+  }
+  const header = table.header.map((c) => c.text);
+  const headerProblems = problems.filter((p) => p.line === table.headerLine);
+  const diags = headerProblems.map((p) => at(p.line, p.col, p.message));
   const index = variables.map((v) => header.indexOf(v));
   const missing = variables.filter((_, k) => index[k]! < 0);
   if (missing.length) {
@@ -107,44 +60,27 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
       .join(' ');
     diags.push(
       at(
-        headerLine + 1,
+        table.headerLine,
         1,
         `the header lacks ${missing.map((m) => `'${m}'`).join(', ')}; the model's variables are ${variables.join(', ')} (header: ${header.join(', ')})${hint ? ` ${hint}` : ''}`,
       ),
     );
   }
   if (diags.length) throw new SpecError(diags);
+  const rowProblems = problems.map((p) => at(p.line, p.col, p.message));
   const cells: string[][] = [];
   const values: number[] = [];
-  for (let k = headerLine + 1; k < lines.length && diags.length < 20; k++) {
-    const raw = lines[k]!;
-    if (raw.trim() === '' || raw.trim().startsWith('#')) continue;
-    const row = splitCsvLine(raw);
-    if (typeof row === 'string') {
-      diags.push(at(k + 1, 1, row));
-      continue;
-    }
-    if (row.length !== header.length) {
-      diags.push(
-        at(
-          k + 1,
-          row.length > header.length ? row[header.length]!.col : raw.length + 1,
-          `this row has ${row.length} cells; the header has ${header.length} (${header.join(', ')})`,
-        ),
-      );
-      continue;
-    }
+  for (const row of table.rows) {
     for (let v = 0; v < variables.length; v++) {
-      const cell = row[index[v]!]!;
-      const x = cell.text === '' ? NaN : Number(cell.text);
-      if (!Number.isFinite(x)) {
-        diags.push(at(k + 1, cell.col, `'${cell.text}' in column '${variables[v]}' is not a finite number`));
-        values.push(NaN);
-      } else values.push(x);
+      const cell = row.cells[index[v]!]!;
+      const x = finiteCell(cell);
+      if (x === undefined)
+        rowProblems.push(at(row.line, cell.col, `'${cell.text}' in column '${variables[v]}' is not a finite number`));
+      values.push(x ?? NaN);
     }
-    cells.push(row.map((c) => c.text));
+    cells.push(row.cells.map((c) => c.text));
   }
-  if (diags.length) throw new SpecError(diags);
+  if (rowProblems.length) throw new SpecError(sortDiagnostics(rowProblems).slice(0, MAX_ROW_PROBLEMS));
   return { header, cells, points: Float64Array.from(values) };
 }
 
