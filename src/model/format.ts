@@ -92,10 +92,42 @@ export function modelFiles(
   pinnVersion: string,
 ): { name: string; content: string | Uint8Array }[] {
   const net = model.net;
-  const nVars = problem.variables.length;
   const layersActivation = LAYERS_ACTIVATION[net.shape.activation];
   const layersModel = layersActivation !== undefined && !net.fourier;
+  const weights = weightTable(model, problem.variables.length);
+  const manifest = pinnManifest(problem, model, weights, layersModel, pinnVersion);
+  const topology = layersModel ? layersTopology(net, problem.variables.length, weights.names, layersActivation) : null;
+  const modelJson = {
+    format: layersModel ? 'layers-model' : 'pinn-weights',
+    generatedBy: `pinn ${pinnVersion}`,
+    convertedBy: null,
+    modelTopology: topology,
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.specs }],
+    userDefinedMetadata: {
+      pinn: layersModel
+        ? `input: raw coordinates (${problem.variables.join(', ')}); output: raw network values (${problem.fields.join(', ')}), before the output transforms in ${MANIFEST_FILE}`
+        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
+    },
+  };
+  return [
+    { name: WEIGHTS_FILE, content: concatBytes(weights.chunks) },
+    { name: TOPOLOGY_FILE, content: `${JSON.stringify(modelJson)}\n` },
+    { name: SPEC_FILE, content: specYaml },
+    { name: MANIFEST_FILE, content: `${JSON.stringify(manifest, null, 2)}\n` },
+  ];
+}
 
+/** Every weight in file order, with its name and shape: input scaling, Fourier features, then the layers. */
+interface WeightTable {
+  specs: WeightSpec[];
+  chunks: Float32Array[];
+  /** Layer names, input side first. */
+  names: string[];
+  fourier: string | undefined;
+}
+
+function weightTable(model: Model, nVars: number): WeightTable {
+  const net = model.net;
   const specs: WeightSpec[] = [];
   const chunks: Float32Array[] = [];
   const add = (name: string, shape: number[], data: ArrayLike<number>) => {
@@ -121,9 +153,18 @@ export function modelFiles(
     add(`${names[l]}/kernel`, w.shape, w.dataSync());
     add(`${names[l]}/bias`, [net.biases[l]!.size], net.biases[l]!.dataSync());
   });
+  return { specs, chunks, names, fourier };
+}
 
-  const weightData = concatBytes(chunks);
-  const manifest: PinnManifest = {
+function pinnManifest(
+  problem: ModelProblem & { name: string },
+  model: Model,
+  weights: WeightTable,
+  layersModel: boolean,
+  pinnVersion: string,
+): PinnManifest {
+  const net = model.net;
+  return {
     format: 'pinn-model',
     version: 1,
     pinn_version: pinnVersion,
@@ -142,33 +183,14 @@ export function modelFiles(
       ...(net.shape.fourierFeatures ? { fourier_features: net.shape.fourierFeatures } : {}),
     },
     weights: {
-      ...(fourier ? { fourier } : {}),
-      kernels: names.map((n) => `${n}/kernel`),
-      biases: names.map((n) => `${n}/bias`),
+      ...(weights.fourier ? { fourier: weights.fourier } : {}),
+      kernels: weights.names.map((n) => `${n}/kernel`),
+      biases: weights.names.map((n) => `${n}/bias`),
     },
     transforms: Object.fromEntries(model.transforms),
     layers_model: layersModel,
     files: { topology: TOPOLOGY_FILE, weights: WEIGHTS_FILE, spec: SPEC_FILE },
   };
-  const topology = layersModel ? layersTopology(net, nVars, names, layersActivation) : null;
-  const modelJson = {
-    format: layersModel ? 'layers-model' : 'pinn-weights',
-    generatedBy: `pinn ${pinnVersion}`,
-    convertedBy: null,
-    modelTopology: topology,
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
-    userDefinedMetadata: {
-      pinn: layersModel
-        ? `input: raw coordinates (${problem.variables.join(', ')}); output: raw network values (${problem.fields.join(', ')}), before the output transforms in ${MANIFEST_FILE}`
-        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
-    },
-  };
-  return [
-    { name: WEIGHTS_FILE, content: weightData },
-    { name: TOPOLOGY_FILE, content: `${JSON.stringify(modelJson)}\n` },
-    { name: SPEC_FILE, content: specYaml },
-    { name: MANIFEST_FILE, content: `${JSON.stringify(manifest, null, 2)}\n` },
-  ];
 }
 
 function layerNames(net: NetworkParams): string[] {
