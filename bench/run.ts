@@ -173,6 +173,7 @@ function twoThreadRow(
   };
 }
 
+// One row per engine and the L-BFGS row, measured the same way one after the other; long but linear.
 async function benchProblem(
   problem: Problem,
   backend: string,

@@ -23,6 +23,7 @@ export function diff(e: Expr, name: string): Expr {
   return simplify(d(e, name));
 }
 
+// One case per IR node kind and function, like a rule table (JAX's jet_rules) in switch form; long by design.
 function d(e: Expr, v: string): Expr {
   switch (e.kind) {
     case 'num':

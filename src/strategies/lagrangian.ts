@@ -38,7 +38,10 @@ export function alUpdate(c: tf.Tensor, lambda: tf.Tensor | undefined, mu: number
   return inequality ? tf.relu(next) : next;
 }
 
-/** `startMu`: mu's start unless the `mu` option is given. */
+/**
+ * `startMu`: mu's start unless the `mu` option is given. One closure on purpose: the multipliers are
+ * tensors that the loss, the rounds, the state and dispose all share.
+ */
 export function lagrangian(
   startMu: number,
   options: StrategyOptions<'augmented-lagrangian'>,

@@ -202,39 +202,24 @@ interface CaseSettings {
   onStart?: () => void;
 }
 
-/** Runs one case in a fresh folder and records how it ended in its case.json. */
-export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Promise<CaseRecord> {
-  rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder, { recursive: true });
-  const args = [s.cli, 'solve', s.spec, '--out', folder, '--quiet'];
-  for (const o of c.overrides) args.push('--set', o.text);
-  if (s.iterations !== undefined) args.push('--iterations', String(s.iterations));
-  if (s.backend !== undefined) args.push('--backend', s.backend);
-  const record: CaseRecord = {
-    id: c.id,
-    index: c.index,
-    params: c.params,
-    overrides: c.overrides.map((o) => o.text),
-    spec_hash: c.specHash,
-    status: 'running',
-    exit_code: null,
-    signal: null,
-    seconds: 0,
-    started_at: new Date().toISOString(),
-    ...(s.shard ? { shard: s.shard } : {}),
-    command: ['pinn', ...args.slice(1)],
-  };
-  const save = () => writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
-  save();
-  s.onStart?.();
-  const t0 = performance.now();
+/** How a case's process ended. */
+interface ChildEnd {
+  code: number | null;
+  signal: string | null;
+  spawnError?: string;
+  timedOut: boolean;
+  interrupted: boolean;
+}
+
+/** Runs `pinn solve` as a child process with its output in the case's log, under the timeout and the abort signal. */
+async function runChild(args: string[], folder: string, s: CaseSettings, caseId: string): Promise<ChildEnd> {
   const log = createWriteStream(join(folder, LOG_FILE));
   let timedOut = false;
   let interrupted = false;
   const ended = await new Promise<{ code: number | null; signal: string | null; spawnError?: string }>((done) => {
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', PINN_SWEEP_CASE: c.id },
+      env: { ...process.env, NO_COLOR: '1', PINN_SWEEP_CASE: caseId },
     });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
@@ -261,27 +246,55 @@ export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Pr
     });
   });
   await new Promise<void>((r) => log.end(r));
+  return { ...ended, timedOut, interrupted };
+}
+
+/** Why a case failed, for case.json and the results table: the cause, with the log's last error line. */
+function failureReason(ended: ChildEnd, folder: string, timeout: number | undefined): string {
+  const tail = logTail(join(folder, LOG_FILE), 40);
+  const last = [...tail].reverse().find((l) => /error|failed|Error/.test(l)) ?? tail[tail.length - 1];
+  if (ended.spawnError) return `could not start: ${ended.spawnError}`;
+  if (ended.timedOut) return `timed out after ${timeout}s`;
+  if (ended.interrupted) return 'interrupted';
+  if (ended.signal) return `killed by ${ended.signal}${last ? `: ${last}` : ''}`;
+  if (ended.code === 0) return 'exited 0 but wrote no summary.json';
+  return last ?? `exit ${ended.code} with no output`;
+}
+
+/** Runs one case in a fresh folder and records how it ended in its case.json. */
+export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Promise<CaseRecord> {
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const args = [s.cli, 'solve', s.spec, '--out', folder, '--quiet'];
+  for (const o of c.overrides) args.push('--set', o.text);
+  if (s.iterations !== undefined) args.push('--iterations', String(s.iterations));
+  if (s.backend !== undefined) args.push('--backend', s.backend);
+  const record: CaseRecord = {
+    id: c.id,
+    index: c.index,
+    params: c.params,
+    overrides: c.overrides.map((o) => o.text),
+    spec_hash: c.specHash,
+    status: 'running',
+    exit_code: null,
+    signal: null,
+    seconds: 0,
+    started_at: new Date().toISOString(),
+    ...(s.shard ? { shard: s.shard } : {}),
+    command: ['pinn', ...args.slice(1)],
+  };
+  const save = () => writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  save();
+  s.onStart?.();
+  const t0 = performance.now();
+  const ended = await runChild(args, folder, s, c.id);
   record.seconds = (performance.now() - t0) / 1000;
   record.finished_at = new Date().toISOString();
   record.exit_code = ended.code;
   record.signal = ended.signal;
-  const ok = ended.code === 0 && !timedOut && !interrupted && existsSync(join(folder, 'summary.json'));
+  const ok = ended.code === 0 && !ended.timedOut && !ended.interrupted && existsSync(join(folder, 'summary.json'));
   record.status = ok ? 'ok' : 'failed';
-  if (!ok) {
-    const tail = logTail(join(folder, LOG_FILE), 40);
-    const last = [...tail].reverse().find((l) => /error|failed|Error/.test(l)) ?? tail[tail.length - 1];
-    record.error = ended.spawnError
-      ? `could not start: ${ended.spawnError}`
-      : timedOut
-        ? `timed out after ${s.timeout}s`
-        : interrupted
-          ? 'interrupted'
-          : ended.signal
-            ? `killed by ${ended.signal}${last ? `: ${last}` : ''}`
-            : ended.code === 0
-              ? 'exited 0 but wrote no summary.json'
-              : (last ?? `exit ${ended.code} with no output`);
-  }
+  if (!ok) record.error = failureReason(ended, folder, s.timeout);
   save();
   return record;
 }

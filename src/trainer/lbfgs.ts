@@ -80,7 +80,8 @@ export function lbfgs(objective: Objective, theta0: Float64Array, opts: LbfgsOpt
 /**
  * L-BFGS as a generator: yields its state after each accepted iteration (after
  * onIteration), so a caller can checkpoint or pause between iterations, and
- * returns the result. With `resume`, continues from a yielded state.
+ * returns the result. With `resume`, continues from a yielded state. One loop over an explicit
+ * state (two-loop recursion, line search and memory update are their own functions), kept whole.
  */
 export function* lbfgsSteps(
   objective: Objective,

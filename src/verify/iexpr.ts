@@ -32,6 +32,7 @@ export interface IEnv {
 /** Three-valued truth: 1 true on the whole box, 0 false on the whole box, 0.5 undecided. */
 type Truth = 0 | 0.5 | 1;
 
+// One case per IR node kind (the interval twin of derivatives/evaluate.ts); long by design.
 export function ievaluate(e: Expr, env: IEnv): IJet {
   const { c } = env;
   const rec = (x: Expr) => ievaluate(x, env);

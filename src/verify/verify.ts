@@ -150,7 +150,10 @@ export interface BnbResult {
   note?: string;
 }
 
-/** Branch and bound of one violation measure over a region. */
+/**
+ * Branch and bound of one violation measure over a region. Kept whole: the refinement loop, the point
+ * probe and the box bounds share the running counterexample and counts.
+ */
 export function branchAndBound(inp: BnbInput): BnbResult {
   const { vm, residuals, measure, region, tolerance } = inp;
   const report = Number.isNaN(tolerance);
