@@ -1,11 +1,11 @@
 // Adam stages end with their lowest-loss parameters when the objective is fixed (trainer keepBest).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './support/fixtures.js';
+import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
-import { stageLearningRate } from '../dist/trainer/adam-stage.js';
+import { solve, solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import { stageLearningRate } from '../../dist/trainer/adam-stage.js';
 
 const { dir } = specDir('pinn-best-');
 let backend;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as G from '../dist/problem/geometry/index.js';
-import { createRng } from '../dist/util/random.js';
-import { makeSampler } from '../dist/problem/sampling/samplers.js';
+import * as G from '../../dist/problem/geometry/index.js';
+import { createRng } from '../../dist/util/random.js';
+import { makeSampler } from '../../dist/problem/sampling/samplers.js';
 
 const sobol = (seed = 1) => makeSampler('sobol', createRng(seed));
 const ALL = { kind: 'all' };

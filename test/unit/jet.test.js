@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../dist/derivatives/jet.js';
-import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../dist/derivatives/functions.js';
-import { createNetwork, forward } from '../dist/model/network.js';
-import { createRng } from '../dist/util/random.js';
-import { registerFastGradients } from '../dist/backend/gradients.js';
+import * as J from '../../dist/derivatives/jet.js';
+import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../../dist/derivatives/functions.js';
+import { createNetwork, forward } from '../../dist/model/network.js';
+import { createRng } from '../../dist/util/random.js';
+import { registerFastGradients } from '../../dist/backend/gradients.js';
 
 tf.setBackend('cpu');
 registerFastGradients();

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { createNetwork, disposeNetwork, initStd } from '../dist/model/network.js';
-import { createRng } from '../dist/util/random.js';
+import { createNetwork, disposeNetwork, initStd } from '../../dist/model/network.js';
+import { createRng } from '../../dist/util/random.js';
 
 const stats = (v) => {
   const d = v.dataSync();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toNpy } from '../dist/outputs/npy.js';
+import { toNpy } from '../../dist/outputs/npy.js';
 
 function table(rows, columns) {
   const data = Float64Array.from({ length: rows * columns.length }, (_, k) => Math.sin(k) * 10 ** ((k % 7) - 3));

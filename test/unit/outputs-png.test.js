@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pngjs from 'pngjs';
-import { picturesFor, renderHeatmap, renderLinePlot, renderLossCurve } from '../dist/outputs/png/index.js';
+import { picturesFor, renderHeatmap, renderLinePlot, renderLossCurve } from '../../dist/outputs/png/index.js';
 
 const MASK = [230, 230, 230];
 const VIRIDIS_LOW = [0x44, 0x01, 0x54];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toVti, toVtu, toPvd, vtkFilesFor } from '../dist/outputs/vtk.js';
+import { toVti, toVtu, toPvd, vtkFilesFor } from '../../dist/outputs/vtk.js';
 
 /** A grid table: rows are the inside nodes (x fastest), per time; columns variables, fields, extras. */
 function gridTable({ counts, min, max, isInside = () => true, times = [], fields = ['u'], value, withError = false }) {

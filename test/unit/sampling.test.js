@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../dist/util/random.js';
-import { makeSampler, sobolSequence, radicalInverse, gridShape, MAX_QMC_DIM } from '../dist/problem/sampling/samplers.js';
+import { createRng } from '../../dist/util/random.js';
+import { makeSampler, sobolSequence, radicalInverse, gridShape, MAX_QMC_DIM } from '../../dist/problem/sampling/samplers.js';
 
 const KINDS = ['uniform', 'lhs', 'halton', 'sobol', 'grid'];
 
