@@ -6,6 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TIME_SCALE } from '../support/time.js';
+
+// `pinn verify` stops checking a constraint once it is certified or violated, so --budget is only a
+// ceiling there, scaled for busy machines. The PDE residual report after the constraints never stops
+// early and takes a quarter of the budget: the ceilings are generous (several times what a loaded
+// machine needs) rather than huge.
+const budget = (seconds) => String(seconds * TIME_SCALE);
 
 const pinn = (args) => spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const SPEC = `name: verify-tiny
@@ -47,7 +54,7 @@ test('verify e2e: a penalty run whose field dips below zero gets a counterexampl
   // The exact solution is -sin(pi x) sin(pi y) <= 0, and u >= 0 is barely weighted.
   const { run, r } = tinyRun('penalty', '-2*pi^2*sin(pi*x)*sin(pi*y)');
   assert.equal(r.status, 0, r.stderr);
-  const v = pinn(['verify', run, '--budget', '4']);
+  const v = pinn(['verify', run, '--budget', budget(20)]);
   assert.equal(v.status, 1, v.stdout + v.stderr);
   const report = JSON.parse(readFileSync(join(run, 'verify.json'), 'utf8'));
   const ineq = report.constraints.find((c) => c.kind === 'inequality');
@@ -59,12 +66,11 @@ test('verify e2e: a penalty run whose field dips below zero gets a counterexampl
   assert.equal(eq.status, 'reported');
 });
 
-test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (square) certifies u >= 0', (t) => {
+test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (square) certifies u >= 0', () => {
   const hard = tinyRun('hard', '2*pi^2*sin(pi*x)*sin(pi*y)', false);
-  if (hard.r.status !== 0 && /hard/.test(hard.r.stderr)) { t.skip('the hard strategy is not available'); return; }
   assert.equal(hard.r.status, 0, hard.r.stderr);
-  // Stops once certified (about a second unloaded); the budget is a ceiling for busy machines.
-  spawnSync(process.execPath, ['bin/pinn.js', 'verify', hard.run, '--budget', '10']);
+  // Certified in about 1.5 s unloaded, 5 s on a loaded machine.
+  spawnSync(process.execPath, ['bin/pinn.js', 'verify', hard.run, '--budget', budget(40)]);
   const rh = JSON.parse(readFileSync(join(hard.run, 'verify.json'), 'utf8'));
   const dir = rh.constraints.find((c) => c.name.startsWith('dirichlet'));
   assert.equal(dir.status, 'certified', JSON.stringify(dir));
@@ -74,7 +80,8 @@ test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (squar
   // refining along the boundary, where the interval of phi * N^2 dips below zero until boxes are small.
   const rep = tinyRun('reparam', '2*pi^2*sin(pi*x)*sin(pi*y)');
   assert.equal(rep.r.status, 0, rep.r.stderr);
-  spawnSync(process.execPath, ['bin/pinn.js', 'verify', rep.run, '--budget', '20']);
+  // u >= 0 certifies after about 42000 boxes: 4 s unloaded, over 13 s on a loaded machine.
+  spawnSync(process.execPath, ['bin/pinn.js', 'verify', rep.run, '--budget', budget(80)]);
   const rr = JSON.parse(readFileSync(join(rep.run, 'verify.json'), 'utf8'));
   const pos = rr.constraints.find((c) => c.kind === 'inequality');
   assert.equal(pos.status, 'certified', JSON.stringify(pos));
