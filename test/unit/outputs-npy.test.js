@@ -31,7 +31,7 @@ function readNpy(buffer) {
 }
 
 test('header: <f4, C order, (rows, columns), padded to 64 bytes', () => {
-  for (const [rows, columns] of [[3, ['x', 'y', 'u']], [0, ['x', 'u']], [1000, ['x', 'y', 't', 'u', 'u_exact', 'u_error']]]) {
+  for (const [rows, columns] of /** @type {[number, string[]][]} */ ([[3, ['x', 'y', 'u']], [0, ['x', 'u']], [1000, ['x', 'y', 't', 'u', 'u_exact', 'u_error']]])) {
     const t = table(rows, columns);
     const npy = readNpy(toNpy(t));
     assert.equal(npy.descr, '<f4');

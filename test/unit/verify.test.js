@@ -97,6 +97,7 @@ function randomModel(activation, seed, hidden = [12, 12]) {
   const model = { net, shift: [0, 0], scale: [1.5, 1.5], unknowns: new Map(), transforms: new Map() };
   return { model, vm: { net: plainNet(model), variables: ['x', 'y'], spatialIndex: [0, 1], fields: ['u'], transforms: new Map(), constants: new Map() } };
 }
+/** @type {import('../../dist/expr/index.js').Expr[]} */
 const U = [{ kind: 'field', field: 'u', derivs: '' }];
 
 test('network bounds on random networks and boxes are never below the max (or above the min) over dense samples', () => {
@@ -191,7 +192,7 @@ test('analytic functions: bounds converge to the true extremum as boxes shrink (
   for (let i = 0; i <= 400; i++) for (let j = 0; j <= 400; j++) trueMax = Math.max(trueMax, f(i / 400, j / 400));
   // g = u - (trueMax + 1e-3) <= 0 everywhere: certified; with trueMax - 1e-3, a counterexample.
   const ineq = (shift) => [parseExpr(`u - ${shift}`, { variables: ['x', 'y'], fields: ['u'], constants: [], spatial: ['x', 'y'], derivatives: false, boundary: false })];
-  const opts = { measure: 'pos', region, tolerance: 0, deadline: performance.now() + 60_000 * TIME_SCALE, maxBoxes: 1e5, bound: { f32: false, meanValue: true }, extent: [1, 1] };
+  const opts = { measure: /** @type {const} */ ('pos'), region, tolerance: 0, deadline: performance.now() + 60_000 * TIME_SCALE, maxBoxes: 1e5, bound: { f32: false, meanValue: true }, extent: [1, 1] };
   const ok = branchAndBound({ ...opts, vm: m, residuals: ineq(trueMax + 1e-3) });
   assert.equal(ok.status, 'certified');
   const bad = branchAndBound({ ...opts, vm: m, residuals: ineq(trueMax - 1e-3) });
