@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { specDir } from '../support/fixtures.js';
+import { tidyData } from '../support/tensors.js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags } from '../../dist/spec/load.js';
@@ -38,7 +39,7 @@ function residualsWith(problem, fieldExprs, counts = { domain: 64, boundary: 64,
   const model = createModel(problem, rng, transforms);
   const groups = samplePoints(problem, groupTerms(problem.terms), counts, makeSampler('sobol', rng), makeSampler('uniform', createRng(4)));
   const batches = prepareBatches(problem, groups);
-  const out = tf.tidy(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, values: r.values.map((v) => Float64Array.from(v.dataSync())) })));
+  const out = tidyData(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, values: r.values.map((v) => Float64Array.from(v.dataSync())) })));
   disposeBatches(batches);
   model.net.weights.forEach((v) => v.dispose());
   model.net.biases.forEach((v) => v.dispose());
@@ -289,7 +290,8 @@ test('causal: bin matrix gives per-bin mean squares; weights are exp(-eps * earl
   assert.deepEqual([...w].map((v) => v.toFixed(6)), [1, Math.exp(-0.5), Math.exp(-0.9), Math.exp(-0.9)].map((v) => v.toFixed(6)));
 
   const c = causalWeighting({ epsilon: 0.1, bins: 4 });
-  const term = { kind: 'equation' };
+  // A stand-in term: causal weighting reads only its kind.
+  const term = /** @type {import('../../dist/problem/index.js').Term} */ ({ kind: 'equation' });
   // Starting weights are ones: the loss is the mean over bins.
   c.begin();
   const l0 = c.loss({ term, values: [r], bins: B }, 2).arraySync();
@@ -298,7 +300,8 @@ test('causal: bin matrix gives per-bin mean squares; weights are exp(-eps * earl
   assert.ok(Math.abs(c.weights()[1] - Math.exp(-0.1 * 10)) < 1e-6, 'gathered bin losses carry the term weight');
   // The weights are constants: the gradient is that of sum w_k L_k / M only.
   const x = tf.variable(tf.tensor2d([1, 3, 2, 2, 2, 4], [6, 1]));
-  const g = tf.grad((v) => { c.begin(); return c.loss({ term, values: [v], bins: B }, 1); })(x).arraySync().map((a) => a[0]);
+  // A gradient has the shape of its input.
+  const g = /** @type {tf.Tensor2D} */ (tf.grad((v) => { c.begin(); return c.loss({ term, values: [v], bins: B }, 1); })(x)).arraySync().map((a) => a[0]);
   const wk = c.weights();
   const bin = [0, 0, 1, 1, 1, 3];
   const count = [2, 2, 3, 3, 3, 1];

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { tidyData } from '../support/tensors.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags as loadWithOverrides } from '../../dist/spec/load.js';
 import { buildProblem } from '../../dist/problem/problem.js';
@@ -37,8 +38,8 @@ ${TINY}`);
 test('barrier: finite loss and gradients on infeasible points; continuous at the threshold', () => {
   const d = 1e-3;
   const s = tf.tensor1d([-10, -1, -1e-3, 0, 1e-4, d, 2 * d, 1]);
-  const f = extendedLogBarrier(s, d).arraySync();
-  const g = tf.grad((x) => tf.sum(extendedLogBarrier(x, d)))(s).arraySync();
+  const f = /** @type {tf.Tensor1D} */ (extendedLogBarrier(s, d)).arraySync();
+  const g = /** @type {tf.Tensor1D} */ (tf.grad((x) => tf.sum(extendedLogBarrier(x, d)))(s)).arraySync();
   for (const v of [...f, ...g]) assert.ok(Number.isFinite(v), `non-finite ${v}`);
   // Decreasing in the slack: infeasible points are pushed toward feasibility.
   for (const v of g) assert.ok(v < 0);
@@ -46,7 +47,7 @@ test('barrier: finite loss and gradients on infeasible points; continuous at the
   assert.ok(Math.abs(left - -Math.log(d)) < 1e-3);
   // The weight shrinks on schedule down to its floor.
   const b = barrier(strategyOptions('barrier', { barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 }));
-  for (let i = 1; i <= 10; i++) b.afterIteration({ iteration: i, vars: [], residuals: () => [] });
+  for (let i = 1; i <= 10; i++) b.afterIteration({ iteration: i, vars: [], residuals: () => [] }, []);
   assert.equal(b.weight(), 1e-3);
 });
 
@@ -74,7 +75,8 @@ test('augmented Lagrangian: multiplier update rule and PHR loss', () => {
   // Rounds grow mu geometrically up to the cap.
   const h = lagrangian(1, strategyOptions('augmented-lagrangian', { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 }));
   h.afterIteration({ iteration: 1, vars: [], residuals: () => [] }, []);
-  const term = { kind: 'condition', name: 'c' };
+  // A stand-in term: the multiplier rounds read only its residual values.
+  const term = /** @type {import('../../dist/problem/index.js').Term} */ ({ kind: 'condition', name: 'c' });
   const ctx = { iteration: 1, vars: [], residuals: () => [{ term, values: [tf.tensor2d([[1], [2]])] }] };
   h.afterIteration(ctx, [term]);
   h.afterIteration({ ...ctx, iteration: 2 }, [term]);
@@ -191,7 +193,7 @@ test('hard: the blend of six different face values keeps float32 jets finite and
     const model = createModel(problem, createRng(1), new Map([['u', g]]));
     const groups = samplePoints(problem, groupTerms(problem.terms), { domain: 64, boundary: 96, initial: 0 }, makeSampler('sobol', createRng(2)), makeSampler('uniform', createRng(3)));
     const batches = prepareBatches(problem, groups);
-    const res = tf.tidy(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, v: Float64Array.from(r.values[0].dataSync()) })));
+    const res = tidyData(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, v: Float64Array.from(r.values[0].dataSync()) })));
     disposeBatches(batches);
     model.net.weights.forEach((w) => w.dispose());
     model.net.biases.forEach((b) => b.dispose());
