@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../dist/util/random.js';
-import { makeSampler, sobolSequence, radicalInverse, gridShape, MAX_QMC_DIM } from '../dist/problem/sampling/samplers.js';
+import { createRng } from '../../dist/util/random.js';
+import { makeSampler, sobolSequence, radicalInverse, gridShape, MAX_QMC_DIM } from '../../dist/problem/sampling/samplers.js';
 
-const KINDS = ['uniform', 'lhs', 'halton', 'sobol', 'grid'];
+const KINDS = /** @type {const} */ (['uniform', 'lhs', 'halton', 'sobol', 'grid']);
 
 /** Largest |fraction of points in [0,a)x[0,b) - a*b| over a grid of anchored boxes (star-discrepancy proxy). */
 function anchoredDiscrepancy(points, steps = 32) {
@@ -85,7 +85,7 @@ test('every sampler: n points in [0,1)^dim, deterministic per seed, different ac
 });
 
 test('successive calls continue the sequence and give new points', () => {
-  for (const kind of ['uniform', 'halton', 'sobol']) {
+  for (const kind of /** @type {const} */ (['uniform', 'halton', 'sobol'])) {
     const whole = makeSampler(kind, createRng(5))(32, 2);
     const split = makeSampler(kind, createRng(5));
     const parts = [...split(12, 2), ...split(20, 2)];

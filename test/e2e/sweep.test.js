@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { TIME_SCALE } from '../support/time.js';
 
 const CLI = resolve('bin/pinn.js');
 const SPEC = resolve('problems/poisson-2d.yaml');
@@ -17,7 +18,7 @@ parallel: 2
 `;
 
 function pinn(args, cwd) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 * TIME_SCALE });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,10 +1,10 @@
 // Expression parsing to IR: accepted forms, derivative names, and located refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExpr, parseEquation, ExprError, topLevelEquals } from '../dist/expr/parse.js';
-import { show } from '../dist/expr/ir.js';
-import { fold, collectNeeds, emptyNeeds } from '../dist/expr/analyze.js';
-import { evalNumeric } from '../dist/expr/numeric.js';
+import { parseExpr, parseEquation, ExprError, topLevelEquals } from '../../dist/expr/parse.js';
+import { show } from '../../dist/expr/ir.js';
+import { fold, collectNeeds, emptyNeeds } from '../../dist/expr/analyze.js';
+import { evalNumeric } from '../../dist/expr/numeric.js';
 
 const scope = { variables: ['x', 'y', 't'], spatial: ['x', 'y'], fields: ['u', 'Ez'], constants: ['k'], derivatives: true, boundary: false };
 

@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toVti, toVtu, toPvd, vtkFilesFor } from '../dist/outputs/vtk.js';
+import { toVti, toVtu, toPvd, vtkFilesFor } from '../../dist/outputs/vtk.js';
 
-/** A grid table: rows are the inside nodes (x fastest), per time; columns variables, fields, extras. */
+/**
+ * A grid table: rows are the inside nodes (x fastest), per time; columns variables, fields, extras.
+ * @param {{ counts: number[], min: number[], max: number[], isInside?: (p: number[]) => boolean, times?: number[],
+ *   fields?: string[], value: (p: number[], t: number, j: number) => number, withError?: boolean }} options
+ * @returns {import('../../dist/outputs/table.js').FieldTable}
+ */
 function gridTable({ counts, min, max, isInside = () => true, times = [], fields = ['u'], value, withError = false }) {
   const spatial = ['x', 'y', 'z'].slice(0, counts.length);
   const variables = times.length ? [...spatial, 't'] : spatial;

@@ -1,7 +1,7 @@
 // L-BFGS with strong-Wolfe line search on functions with known minima.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lbfgs } from '../dist/trainer/lbfgs.js';
+import { lbfgs } from '../../dist/trainer/lbfgs.js';
 
 const rosenbrock = (th) => {
   const [x, y] = th;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toNpy } from '../dist/outputs/npy.js';
+import { toNpy } from '../../dist/outputs/npy.js';
 
 function table(rows, columns) {
   const data = Float64Array.from({ length: rows * columns.length }, (_, k) => Math.sin(k) * 10 ** ((k % 7) - 3));
@@ -31,7 +31,7 @@ function readNpy(buffer) {
 }
 
 test('header: <f4, C order, (rows, columns), padded to 64 bytes', () => {
-  for (const [rows, columns] of [[3, ['x', 'y', 'u']], [0, ['x', 'u']], [1000, ['x', 'y', 't', 'u', 'u_exact', 'u_error']]]) {
+  for (const [rows, columns] of /** @type {[number, string[]][]} */ ([[3, ['x', 'y', 'u']], [0, ['x', 'u']], [1000, ['x', 'y', 't', 'u', 'u_exact', 'u_error']]])) {
     const t = table(rows, columns);
     const npy = readNpy(toNpy(t));
     assert.equal(npy.descr, '<f4');

@@ -1,11 +1,11 @@
 // Adam stages end with their lowest-loss parameters when the objective is fixed (trainer keepBest).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from './support/fixtures.js';
+import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { solve, solveAsync, InterruptedError } from '../dist/run/solve.js';
-import { stageLearningRate } from '../dist/trainer/adam-stage.js';
+import { solve, solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import { stageLearningRate } from '../../dist/trainer/adam-stage.js';
 
 const { dir } = specDir('pinn-best-');
 let backend;
@@ -66,12 +66,14 @@ test('stop inside an Adam stage and resume: bit-identical to the uninterrupted r
 });
 
 test('lr_final: geometric decay from lr at the first iteration to lr_final at the last', () => {
-  const st = { optimizer: 'adam', iterations: 5, lr: 1e-2, lrFinal: 1e-4 };
+  const loc = { file: 'keep-best.yaml', line: 1, col: 1 };
+  /** @type {import('../../dist/spec/index.js').StageSpec} */
+  const st = { optimizer: 'adam', iterations: 5, lr: 1e-2, lrFinal: 1e-4, loc };
   const lrs = [0, 1, 2, 3, 4].map((k) => stageLearningRate(st, k));
   assert.equal(lrs[0], 1e-2);
   assert.ok(Math.abs(lrs[4] - 1e-4) < 1e-18);
   for (let k = 1; k < 5; k++) assert.ok(Math.abs(lrs[k] / lrs[k - 1] - 10 ** -0.5) < 1e-12);
-  assert.equal(stageLearningRate({ optimizer: 'adam', iterations: 5, lr: 1e-3 }, 3), 1e-3);
+  assert.equal(stageLearningRate({ optimizer: 'adam', iterations: 5, lr: 1e-3, loc }, 3), 1e-3);
   // A decaying stage trains and the resolved spec keeps the key.
   const file = specFile('decay', 'penalty', '    - {optimizer: adam, iterations: 30, lr: 1.0e-2, lr_final: 1.0e-4}');
   const out = join(dir, 'decay');

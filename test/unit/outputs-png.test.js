@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pngjs from 'pngjs';
-import { picturesFor, renderHeatmap, renderLinePlot, renderLossCurve } from '../dist/outputs/png/index.js';
+import { picturesFor, renderHeatmap, renderLinePlot, renderLossCurve } from '../../dist/outputs/png/index.js';
+
+/** @typedef {import('../../dist/outputs/png/index.js').HeatmapInput} HeatmapInput */
+/** @typedef {import('../../dist/outputs/table.js').FieldTable} FieldTable */
+/** @typedef {import('../../dist/trainer/index.js').LossHistory} LossHistory */
 
 const MASK = [230, 230, 230];
 const VIRIDIS_LOW = [0x44, 0x01, 0x54];
@@ -26,6 +30,7 @@ function boundingBox(points) {
   return { x0: Math.min(...xs), x1: Math.max(...xs), y0: Math.min(...ys), y1: Math.max(...ys) };
 }
 
+/** @returns {HeatmapInput} */
 function diskHeatmapInput(n) {
   const values = [];
   const inside = new Uint8Array(n * n);
@@ -66,6 +71,7 @@ test('heat map: masked corners in grey, field in viridis, colour bar from dark t
 });
 
 test('heat map of a constant field and a thin domain still renders', () => {
+  /** @type {HeatmapInput} */
   const input = { ...diskHeatmapInput(5), values: Array(25).fill(2), min: 2, max: 2, range: [[0, 10], [0, 1]] };
   const image = decode(renderHeatmap(input));
   assert.ok(image.width > image.height);
@@ -98,6 +104,10 @@ test('loss curve: log scale, total in black, one colour per part', () => {
   assert.ok(pixelsWhere(image, (p) => same(p, [255, 127, 14])).length > 100, 'second part');
 });
 
+/**
+ * @param {{ counts: number[], isInside?: (p: number[]) => boolean, times?: number[], withError?: boolean, withExact?: boolean }} options
+ * @returns {FieldTable}
+ */
 function gridTable({ counts, isInside = () => true, times = [], withError = false, withExact = false }) {
   const spatial = ['x', 'y', 'z'].slice(0, counts.length);
   const variables = times.length ? [...spatial, 't'] : spatial;
@@ -123,10 +133,12 @@ function gridTable({ counts, isInside = () => true, times = [], withError = fals
 }
 
 const isPng = (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+/** @type {LossHistory} */
 const history = { parts: ['pde'], iterations: [0, 1, 2], total: [1, 0.5, 0.1], values: [[1, 0.5, 0.1]] };
 
 test('picturesFor: one picture per field, error and time, plus the loss curve', () => {
   const disk = (p) => p[0] ** 2 + p[1] ** 2 <= 1;
+  /** @type {[FieldTable, LossHistory | undefined, string[]][]} */
   const cases = [
     [gridTable({ counts: [21, 21], isInside: disk, withExact: true, withError: true }), history, ['u.png', 'u_error.png', 'loss.png']],
     [gridTable({ counts: [11, 11], times: [0, 0.5], withError: true }), undefined, ['u_t0.png', 'u_t0.5.png', 'u_error_t0.png', 'u_error_t0.5.png']],

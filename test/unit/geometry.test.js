@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as G from '../dist/problem/geometry/index.js';
-import { createRng } from '../dist/util/random.js';
-import { makeSampler } from '../dist/problem/sampling/samplers.js';
+import * as G from '../../dist/problem/geometry/index.js';
+import { createRng } from '../../dist/util/random.js';
+import { makeSampler } from '../../dist/problem/sampling/samplers.js';
 
 const sobol = (seed = 1) => makeSampler('sobol', createRng(seed));
+/** @typedef {import('../../dist/problem/geometry/index.js').BoundarySelector} BoundarySelector */
+
+/** @type {BoundarySelector} */
 const ALL = { kind: 'all' };
+/** @type {(name: string) => BoundarySelector} */
 const named = (name) => ({ kind: 'name', name });
 const loc = { file: 'spec.yaml', line: 3, col: 5 };
 
@@ -67,7 +71,11 @@ function checkBoundary(g, sample, n) {
   return { points, normals };
 }
 
-/** Distance function: zero on the boundary, positive inside, negative outside, unit gradient off corners. */
+/**
+ * Distance function: zero on the boundary, positive inside, negative outside, unit gradient off corners.
+ * @param {G.Geometry} g
+ * @param {{ corners?: number[][], outside?: number[][], cornerRadius?: number, skipGradient?: (p: number[]) => boolean }} [options]
+ */
 function checkDistance(g, { corners = [], outside = [], cornerRadius = 0.05, skipGradient = () => false } = {}) {
   const phi = g.distance();
   const scale = size(g);
@@ -100,7 +108,7 @@ test('rectangle: interior, sides, normals, measures', () => {
   const onLeft = points.filter((p) => p[0] === 0).length;
   assert.ok(Math.abs(onLeft / 800 - 0.25) < 0.01, `left share ${onLeft / 800}`);
 
-  for (const [side, axis, value, normal] of [['left', 0, 0, [-1, 0]], ['right', 0, 2, [1, 0]], ['bottom', 1, -1, [0, -1]], ['top', 1, 1, [0, 1]]]) {
+  for (const [side, axis, value, normal] of /** @type {[string, number, number, number[]][]} */ ([['left', 0, 0, [-1, 0]], ['right', 0, 2, [1, 0]], ['bottom', 1, -1, [0, -1]], ['top', 1, 1, [0, 1]]])) {
     const s = r.sampleBoundary(50, sobol(), named(side));
     assert.equal(s.measure, 2);
     rows(s.points, 2).forEach((p) => assert.equal(p[axis], value));
@@ -313,11 +321,11 @@ test('polygon distance: star, comb and spiral-like shapes', () => {
   });
   const comb = [[0, 0], [5, 0], [5, 3], [4, 3], [4, 1], [3, 1], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]];
   const spiral = [[0, 0], [4, 0], [4, 4], [1, 4], [1, 2], [2, 2], [2, 3], [3, 3], [3, 1], [0, 1]];
-  for (const [name, vertices, outside] of [
+  for (const [name, vertices, outside] of /** @type {[string, number[][], number[][]][]} */ ([
     ['star', star, [[0.6 * Math.cos(Math.PI / 5), 0.6 * Math.sin(Math.PI / 5)], [1.2, 0]]],
     ['comb', comb, [[1.5, 2], [3.5, 2], [2.5, 3.5]]],
     ['spiral', spiral, [[2.5, 2.5], [1.5, 1.5], [0.5, 3]]],
-  ]) {
+  ])) {
     const p = G.polygon(vertices);
     const perimeter = vertices.reduce((s, v, i) => s + Math.hypot(...v.map((c, a) => c - vertices[(i + 1) % vertices.length][a])), 0);
     const all = p.sampleBoundary(1000, sobol(), ALL);
@@ -363,7 +371,7 @@ test('partDistance: sides and whole named shapes; undefined where it would vanis
 
 test('sampling is deterministic per seed and resampling gives new points', () => {
   const g = G.difference([G.disk([0, 0], 1), G.polygon([[-0.3, -0.3], [0.3, -0.3], [0, 0.4]])]);
-  for (const kind of ['uniform', 'lhs', 'halton', 'sobol', 'grid']) {
+  for (const kind of /** @type {const} */ (['uniform', 'lhs', 'halton', 'sobol', 'grid'])) {
     const s1 = makeSampler(kind, createRng(5));
     const s2 = makeSampler(kind, createRng(5));
     const a = g.sampleInterior(300, s1);

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { createNetwork, disposeNetwork, initStd } from '../dist/model/network.js';
-import { createRng } from '../dist/util/random.js';
+import { createNetwork, disposeNetwork, initStd } from '../../dist/model/network.js';
+import { createRng } from '../../dist/util/random.js';
 
 const stats = (v) => {
   const d = v.dataSync();
@@ -44,6 +44,7 @@ test('sin networks: behind oscillating sin units, pre-activations keep unit scal
   const n = 512;
   const rng = createRng(4);
   // Units in their oscillating range: sin of a uniform phase (variance 1/2).
+  /** @type {tf.Tensor} */
   let h = tf.sin(tf.tensor2d(Float32Array.from({ length: 150 * n }, () => Math.PI * (2 * rng.next() - 1)), [n, 150]));
   const stds = [];
   for (let l = 1; l < net.weights.length - 1; l++) {

@@ -3,14 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadSpecText } from '../dist/spec/load.js';
-import { buildProblem } from '../dist/problem/problem.js';
-import { createRng } from '../dist/util/random.js';
-import { makeSampler } from '../dist/problem/sampling/samplers.js';
-import { groupTerms, samplePoints } from '../dist/problem/sampling/collocation.js';
-import { computeResiduals, prepareBatches, disposeBatches } from '../dist/residuals/residuals.js';
-import { createModel } from '../dist/model/model.js';
-import { parseExpr } from '../dist/expr/parse.js';
+import { loadSpecText } from '../../dist/spec/load.js';
+import { buildProblem } from '../../dist/problem/problem.js';
+import { createRng } from '../../dist/util/random.js';
+import { makeSampler } from '../../dist/problem/sampling/samplers.js';
+import { groupTerms, samplePoints } from '../../dist/problem/sampling/collocation.js';
+import { computeResiduals, prepareBatches, disposeBatches } from '../../dist/residuals/residuals.js';
+import { createModel } from '../../dist/model/model.js';
+import { parseExpr } from '../../dist/expr/parse.js';
 
 await tf.setBackend('cpu');
 

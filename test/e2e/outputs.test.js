@@ -202,7 +202,8 @@ test('tf.loadLayersModel reloads model/ and reproduces fields.csv to 1e-5', asyn
   await tf.setBackend('cpu');
   const model = await tf.loadLayersModel(folderHandler(join(out, 'model')));
   const x = tf.tensor2d(fields.rows.map((r) => [r[0], r[1]]));
-  const y = model.predict(x).dataSync();
+  // One output layer: predict gives one tensor.
+  const y = /** @type {tf.Tensor} */ (model.predict(x)).dataSync();
   const u = column(fields, 'u');
   u.forEach((v, i) => assert.ok(Math.abs(y[i] - v) <= 1e-5, `row ${i}: ${y[i]} vs ${v}`));
   const manifest = JSON.parse(readFileSync(join(out, 'model', 'pinn.json'), 'utf8'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderReport } from '../dist/outputs/report.js';
-import { renderLossCurve } from '../dist/outputs/png/index.js';
+import { renderReport } from '../../dist/outputs/report.js';
+import { renderLossCurve } from '../../dist/outputs/png/index.js';
 
 const history = { parts: ['equations', 'conditions'], iterations: [0, 100, 200], total: [1, 0.1, 0.01], values: [[0.9, 0.09, 0.009], [0.1, 0.01, 0.001]] };
 

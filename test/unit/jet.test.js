@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import * as J from '../dist/derivatives/jet.js';
-import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../dist/derivatives/functions.js';
-import { createNetwork, forward } from '../dist/model/network.js';
-import { createRng } from '../dist/util/random.js';
-import { registerFastGradients } from '../dist/backend/gradients.js';
+import * as J from '../../dist/derivatives/jet.js';
+import { ACTIVATION_DERIVS, UNARY_DERIVS } from '../../dist/derivatives/functions.js';
+import { createNetwork, forward } from '../../dist/model/network.js';
+import { createRng } from '../../dist/util/random.js';
+import { registerFastGradients } from '../../dist/backend/gradients.js';
 
 tf.setBackend('cpu');
 registerFastGradients();
@@ -75,7 +75,7 @@ test('product, quotient and power rules give exact second derivatives of x^2 y /
   });
 });
 
-for (const activation of ['tanh', 'sin', 'silu', 'sigmoid']) {
+for (const activation of /** @type {const} */ (['tanh', 'sin', 'silu', 'sigmoid'])) {
   test(`network (${activation}): jet derivatives match central finite differences of the forward pass`, () => {
     const net = createNetwork({ inputs: 2, hidden: [12, 12], outputs: 1, activation }, createRng(3));
     const pts = [[0.1, 0.2], [-0.4, 0.7], [0.9, -0.3]];

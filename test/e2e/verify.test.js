@@ -1,0 +1,90 @@
+// `pinn verify` end to end on tiny runs: a counterexample for a penalty run, certificates
+// for the conditions that hard and reparam impose exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TIME_SCALE } from '../support/time.js';
+
+// `pinn verify` stops checking a constraint once it is certified or violated, so --budget is only a
+// ceiling there, scaled for busy machines. The PDE residual report after the constraints never stops
+// early and takes a quarter of the budget: the ceilings are generous (several times what a loaded
+// machine needs) rather than huge.
+const budget = (seconds) => String(seconds * TIME_SCALE);
+
+const pinn = (args) => spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const SPEC = `name: verify-tiny
+geometry:
+  rectangle: {min: [0, 0], max: [1, 1]}
+fields: [u]
+equations:
+  - -lap(u) = SOURCE
+conditions:
+  - on: boundary
+    dirichlet: {u: 0}
+inequalities:
+  - u >= 0
+constraints:
+  strategy: penalty
+  weights: {equations: 1, conditions: 10, inequalities: 0.01}
+  positivity: square
+network: {hidden: [12, 12], activation: tanh}
+training:
+  points: {domain: 200, boundary: 64}
+  seed: 1
+  stages:
+    - {optimizer: adam, iterations: 120, lr: 1.0e-2}
+output:
+  grid: [11, 11]
+  formats: [csv]
+`;
+
+function tinyRun(strategy, source, inequality = true) {
+  const dir = mkdtempSync(join(tmpdir(), `pinn-verify-${strategy}-`));
+  const spec = join(dir, 'tiny.yaml');
+  const text = SPEC.replace('SOURCE', source);
+  writeFileSync(spec, inequality ? text : text.replace('inequalities:\n  - u >= 0\n', ''));
+  const r = pinn(['solve', spec, '--strategy', strategy, '--out', join(dir, 'run'), '--quiet']);
+  return { run: join(dir, 'run'), r };
+}
+
+test('verify e2e: a penalty run whose field dips below zero gets a counterexample (exit 1)', () => {
+  // The exact solution is -sin(pi x) sin(pi y) <= 0, and u >= 0 is barely weighted.
+  const { run, r } = tinyRun('penalty', '-2*pi^2*sin(pi*x)*sin(pi*y)');
+  assert.equal(r.status, 0, r.stderr);
+  const v = pinn(['verify', run, '--budget', budget(20)]);
+  assert.equal(v.status, 1, v.stdout + v.stderr);
+  const report = JSON.parse(readFileSync(join(run, 'verify.json'), 'utf8'));
+  const ineq = report.constraints.find((c) => c.kind === 'inequality');
+  assert.equal(ineq.status, 'violated');
+  assert.ok(ineq.counterexample.value > 1e-5 && ineq.counterexample.point.x > 0 && ineq.counterexample.point.x < 1);
+  assert.ok(ineq.bound >= ineq.counterexample.violation);
+  assert.match(v.stdout, /counterexample for u >= 0/);
+  const eq = report.constraints.find((c) => c.kind === 'equation');
+  assert.equal(eq.status, 'reported');
+});
+
+test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (square) certifies u >= 0', () => {
+  const hard = tinyRun('hard', '2*pi^2*sin(pi*x)*sin(pi*y)', false);
+  assert.equal(hard.r.status, 0, hard.r.stderr);
+  // Certified in about 1.5 s unloaded, 5 s on a loaded machine.
+  spawnSync(process.execPath, ['bin/pinn.js', 'verify', hard.run, '--budget', budget(40)]);
+  const rh = JSON.parse(readFileSync(join(hard.run, 'verify.json'), 'utf8'));
+  const dir = rh.constraints.find((c) => c.name.startsWith('dirichlet'));
+  assert.equal(dir.status, 'certified', JSON.stringify(dir));
+  assert.ok(dir.bound <= 1e-5);
+
+  // reparam also imposes the zero Dirichlet data (u = phi * N^2): both constraints certify, u >= 0 after
+  // refining along the boundary, where the interval of phi * N^2 dips below zero until boxes are small.
+  const rep = tinyRun('reparam', '2*pi^2*sin(pi*x)*sin(pi*y)');
+  assert.equal(rep.r.status, 0, rep.r.stderr);
+  // u >= 0 certifies after about 42000 boxes: 4 s unloaded, over 13 s on a loaded machine.
+  spawnSync(process.execPath, ['bin/pinn.js', 'verify', rep.run, '--budget', budget(80)]);
+  const rr = JSON.parse(readFileSync(join(rep.run, 'verify.json'), 'utf8'));
+  const pos = rr.constraints.find((c) => c.kind === 'inequality');
+  assert.equal(pos.status, 'certified', JSON.stringify(pos));
+  assert.ok(pos.bound <= 1e-5);
+  assert.equal(rr.constraints.find((c) => c.name.startsWith('dirichlet')).status, 'certified');
+});
