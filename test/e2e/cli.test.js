@@ -6,18 +6,49 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const pinn = (args, opts = {}) => spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, ...opts });
-const tiny = ['--iterations', '30', '--set', 'training.points.domain=200', '--set', 'training.points.boundary=64', '--set', 'training.points.initial=64', '--set', 'network.hidden=[8,8]', '--quiet'];
+const pinn = (args, opts = {}) =>
+  spawnSync(process.execPath, ['bin/pinn.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    ...opts,
+  });
+const tiny = [
+  '--iterations',
+  '30',
+  '--set',
+  'training.points.domain=200',
+  '--set',
+  'training.points.boundary=64',
+  '--set',
+  'training.points.initial=64',
+  '--set',
+  'network.hidden=[8,8]',
+  '--quiet',
+];
 
 function readCsv(file) {
   const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n');
   return { columns: header.split(','), rows: rows.map((r) => r.split(',').map(Number)) };
 }
 
-for (const [example, grid] of [['poisson-2d', '[21,21]'], ['heat-1d', '[21]'], ['helmholtz-2d', '[21,21]']]) {
+for (const [example, grid] of [
+  ['poisson-2d', '[21,21]'],
+  ['heat-1d', '[21]'],
+  ['helmholtz-2d', '[21,21]'],
+]) {
   test(`solve ${example}: summary, fields and loss files are written and consistent`, () => {
     const out = mkdtempSync(join(tmpdir(), `pinn-${example}-`));
-    const r = pinn(['solve', `problems/${example}.yaml`, '--out', out, ...tiny, '--set', `output.grid=${grid}`, '--set', 'output.formats=[csv, json]']);
+    const r = pinn([
+      'solve',
+      `problems/${example}.yaml`,
+      '--out',
+      out,
+      ...tiny,
+      '--set',
+      `output.grid=${grid}`,
+      '--set',
+      'output.formats=[csv, json]',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(s.name, example);
@@ -33,8 +64,12 @@ for (const [example, grid] of [['poisson-2d', '[21,21]'], ['heat-1d', '[21]'], [
     assert.equal(f.rows.length, perTime * times);
     // The L2 relative error in summary.json is the one fields.csv gives.
     const ui = f.columns.indexOf('u');
-    let num = 0, den = 0;
-    for (const row of f.rows) { num += (row[ui] - row[ui + 1]) ** 2; den += row[ui + 1] ** 2; }
+    let num = 0,
+      den = 0;
+    for (const row of f.rows) {
+      num += (row[ui] - row[ui + 1]) ** 2;
+      den += row[ui + 1] ** 2;
+    }
     assert.ok(Math.abs(Math.sqrt(num / den) - s.errors.u.l2_relative) < 1e-3 * s.errors.u.l2_relative + 1e-7);
     const loss = readCsv(join(out, 'loss.csv'));
     assert.deepEqual(loss.columns.slice(0, 2), ['iteration', 'total']);
@@ -45,7 +80,17 @@ for (const [example, grid] of [['poisson-2d', '[21,21]'], ['heat-1d', '[21]'], [
 
 test('the resolved spec reruns: validate accepts spec.resolved.yaml', () => {
   const out = mkdtempSync(join(tmpdir(), 'pinn-resolved-'));
-  const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', out, ...tiny, '--set', 'output.grid=[11,11]', '--set', 'output.formats=[csv]']);
+  const r = pinn([
+    'solve',
+    'problems/poisson-2d.yaml',
+    '--out',
+    out,
+    ...tiny,
+    '--set',
+    'output.grid=[11,11]',
+    '--set',
+    'output.formats=[csv]',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const v = pinn(['validate', join(out, 'spec.resolved.yaml')]);
   assert.equal(v.status, 0, v.stderr);
@@ -55,11 +100,19 @@ test('the resolved spec reruns: validate accepts spec.resolved.yaml', () => {
 test('a bad spec exits 2 with file:line:col, no stack trace, and writes nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pinn-bad-'));
   const spec = join(dir, 'bad.yaml');
-  writeFileSync(spec, 'geometry:\n  rectangle: {min: [0, 0], max: [1, 1]}\nfields: [u]\nequations:\n  - -lap(u) = sin(pi*xx)\nconditons: []\n');
+  writeFileSync(
+    spec,
+    'geometry:\n  rectangle: {min: [0, 0], max: [1, 1]}\nfields: [u]\nequations:\n  - -lap(u) = sin(pi*xx)\nconditons: []\n',
+  );
   const out = join(dir, 'out');
   const r = pinn(['solve', spec, '--out', out]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, new RegExp(`${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:6:1: unknown key 'conditons' in the spec \\(did you mean 'conditions'\\?\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:6:1: unknown key 'conditons' in the spec \\(did you mean 'conditions'\\?\\)`,
+    ),
+  );
   assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
   assert.equal(existsSync(out), false);
 });
@@ -67,7 +120,10 @@ test('a bad spec exits 2 with file:line:col, no stack trace, and writes nothing'
 test('expression errors point inside the expression', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pinn-bad-'));
   const spec = join(dir, 'bad.yaml');
-  writeFileSync(spec, 'geometry:\n  rectangle: {min: [0, 0], max: [1, 1]}\nfields: [u]\nequations:\n  - -lap(u) = sin(pi*xx)\n');
+  writeFileSync(
+    spec,
+    'geometry:\n  rectangle: {min: [0, 0], max: [1, 1]}\nfields: [u]\nequations:\n  - -lap(u) = sin(pi*xx)\n',
+  );
   const r = pinn(['validate', spec]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /bad\.yaml:5:22: unknown name 'xx' \(did you mean 'x'\?\)/);
@@ -82,7 +138,21 @@ test('backends lists every backend with its availability, wasm available here', 
 
 test('--backend cpu is honoured and recorded', () => {
   const out = mkdtempSync(join(tmpdir(), 'pinn-cpu-'));
-  const r = pinn(['solve', 'problems/poisson-2d.yaml', '--backend', 'cpu', '--out', out, ...tiny, '--iterations', '3', '--set', 'output.grid=[5,5]', '--set', 'output.formats=[csv]']);
+  const r = pinn([
+    'solve',
+    'problems/poisson-2d.yaml',
+    '--backend',
+    'cpu',
+    '--out',
+    out,
+    ...tiny,
+    '--iterations',
+    '3',
+    '--set',
+    'output.grid=[5,5]',
+    '--set',
+    'output.formats=[csv]',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).backend, 'cpu');
   const bad = pinn(['solve', 'problems/poisson-2d.yaml', '--backend', 'quantum']);
@@ -93,7 +163,19 @@ test('--backend cpu is honoured and recorded', () => {
 test('files in the run folder that the run does not produce are left alone', () => {
   const out = mkdtempSync(join(tmpdir(), 'pinn-keep-'));
   writeFileSync(join(out, 'notes.txt'), 'mine');
-  const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', out, ...tiny, '--iterations', '2', '--set', 'output.grid=[5,5]', '--set', 'output.formats=[csv]']);
+  const r = pinn([
+    'solve',
+    'problems/poisson-2d.yaml',
+    '--out',
+    out,
+    ...tiny,
+    '--iterations',
+    '2',
+    '--set',
+    'output.grid=[5,5]',
+    '--set',
+    'output.formats=[csv]',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine');
   assert.ok(!readdirSync(out).some((f) => f.endsWith('.tmp')));

@@ -13,7 +13,9 @@ import { show } from '../../dist/expr/ir.js';
 
 let backend;
 const { dir, specFile } = specDir('pinn-em-');
-before(async () => { backend = await backendInfo(); });
+before(async () => {
+  backend = await backendInfo();
+});
 
 const problemOf = (text, name = 'p') => buildProblem(loadSpecWithFlags(specFile(name, text), [], {}));
 
@@ -35,20 +37,32 @@ test('PEC with hard: tangential E exact on box faces (3D, TE), TM Ez exact; othe
   const s3 = createStrategy('hard', p3);
   const pec3 = p3.terms.find((t) => t.form === 'pec');
   assert.ok(s3.exactTerms.has(pec3), s3.notes.join('\n'));
-  assert.ok(s3.notes.some((n) => n.startsWith('pec on boundary: exact (tangential E = 0 on the faces')), s3.notes.join('\n'));
+  assert.ok(
+    s3.notes.some((n) => n.startsWith('pec on boundary: exact (tangential E = 0 on the faces')),
+    s3.notes.join('\n'),
+  );
   assert.deepEqual([...s3.transforms.keys()].sort(), ['Ex', 'Ey', 'Ez']);
   // Ex is multiplied by the distances of the y and z faces only: it may be nonzero on the x faces.
   assert.match(show(s3.transforms.get('Ex')), /__raw_Ex/);
   assert.doesNotMatch(show(s3.transforms.get('Ex')), /\bx\b/);
 
   // A random network through the transforms: n x E vanishes at sampled boundary points.
-  const s = solve({ specFile: specFile('box-run', BOX(`constraints: {strategy: hard}
+  const s = solve({
+    specFile: specFile(
+      'box-run',
+      BOX(`constraints: {strategy: hard}
 network: {hidden: [8], activation: tanh}
 training:
   points: {domain: 64, boundary: 64, initial: 16}
   stages: [{optimizer: adam, iterations: 2, lr: 1.0e-3}]
 output: {grid: [5, 5, 5], times: [0, 1], formats: [json]}
-`)), outDir: join(dir, 'box-run'), sets: [], iterations: 2, backend });
+`),
+    ),
+    outDir: join(dir, 'box-run'),
+    sets: [],
+    iterations: 2,
+    backend,
+  });
   const v = s.violations.find((x) => x.name === 'pec on boundary');
   assert.equal(v.imposed, 'exact');
   assert.ok(v.max < 1e-5, `max ${v.max}`);
@@ -57,7 +71,10 @@ output: {grid: [5, 5, 5], times: [0, 1], formats: [json]}
   const disk = problemOf(pecCavity('{disk: {center: [0, 0], radius: 1}}', 'maxwell-te'), 'te-disk');
   const sd = createStrategy('hard', disk);
   assert.equal(sd.exactTerms.size, 0);
-  assert.ok(sd.notes.some((n) => /pec on boundary: penalty, not exact: .*rectangle and box/.test(n)), sd.notes.join('\n'));
+  assert.ok(
+    sd.notes.some((n) => /pec on boundary: penalty, not exact: .*rectangle and box/.test(n)),
+    sd.notes.join('\n'),
+  );
 
   // PEC on the left side only: its normal is along x, so only Ey is tangential there.
   const side = problemOf(pecCavity('{rectangle: {min: [0, 0], max: [1, 1]}}', 'maxwell-te', 'left'), 'te-left');
@@ -68,11 +85,31 @@ output: {grid: [5, 5, 5], times: [0, 1], formats: [json]}
 // ---------- causal weighting ----------
 
 test('causal: a time-dependent run weights its equations by time bins and logs the smallest weight', () => {
-  const file = specFile('causal', readFileSync('problems/maxwell-tm-cavity.yaml', 'utf8').replace('name: maxwell-tm-cavity', 'name: causal'));
-  const s = solve({ specFile: file, outDir: join(dir, 'causal'), backend, iterations: 6,
-    sets: ['training.causal={epsilon: 10, bins: 8}', 'network.hidden=[8]', 'training.points={domain: 128, boundary: 32, initial: 32}', 'output.grid=[6, 6]', 'output.times=[0, 0.75]', 'output.formats=[csv]'] });
-  assert.ok(s.notes.some((n) => n.startsWith('equations: causal time weighting (8 time bins, epsilon 10')), s.notes.join('\n'));
-  const loss = readFileSync(join(dir, 'causal', 'loss.csv'), 'utf8').trim().split('\n');
+  const file = specFile(
+    'causal',
+    readFileSync('problems/maxwell-tm-cavity.yaml', 'utf8').replace('name: maxwell-tm-cavity', 'name: causal'),
+  );
+  const s = solve({
+    specFile: file,
+    outDir: join(dir, 'causal'),
+    backend,
+    iterations: 6,
+    sets: [
+      'training.causal={epsilon: 10, bins: 8}',
+      'network.hidden=[8]',
+      'training.points={domain: 128, boundary: 32, initial: 32}',
+      'output.grid=[6, 6]',
+      'output.times=[0, 0.75]',
+      'output.formats=[csv]',
+    ],
+  });
+  assert.ok(
+    s.notes.some((n) => n.startsWith('equations: causal time weighting (8 time bins, epsilon 10')),
+    s.notes.join('\n'),
+  );
+  const loss = readFileSync(join(dir, 'causal', 'loss.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const col = loss[0].split(',').indexOf('causal_min_weight');
   assert.ok(col > 0, loss[0]);
   const last = Number(loss.at(-1).split(',')[col]);
@@ -83,16 +120,32 @@ test('causal: a time-dependent run weights its equations by time bins and logs t
 
 // ---------- examples end to end (tiny budgets) ----------
 
-const TINY = ['network.hidden=[8, 8]', 'training.points={domain: 96, boundary: 48, initial: 48}', 'output.grid=[9, 9]', 'output.formats=[csv]'];
+const TINY = [
+  'network.hidden=[8, 8]',
+  'training.points={domain: 96, boundary: 48, initial: 48}',
+  'output.grid=[9, 9]',
+  'output.formats=[csv]',
+];
 
-for (const name of ['maxwell-tm-cavity', 'maxwell-te-cavity', 'maxwell-harmonic', 'electrostatic-coax', 'magnetostatic-wire']) {
+for (const name of [
+  'maxwell-tm-cavity',
+  'maxwell-te-cavity',
+  'maxwell-harmonic',
+  'electrostatic-coax',
+  'magnetostatic-wire',
+]) {
   test(`example ${name}: runs end to end, conditions exact, errors and (time domain) energy reported`, () => {
     const text = readFileSync(`problems/${name}.yaml`, 'utf8');
     assert.match(text, /^description: .+/m);
     assert.match(text, /^exact:/m);
     const timed = /^time:/m.test(text);
-    const s = solve({ specFile: `problems/${name}.yaml`, outDir: join(dir, name), backend, iterations: 3,
-      sets: [...TINY, ...(timed ? ['output.times=[0, 0.375, 0.75]'] : [])] });
+    const s = solve({
+      specFile: `problems/${name}.yaml`,
+      outDir: join(dir, name),
+      backend,
+      iterations: 3,
+      sets: [...TINY, ...(timed ? ['output.times=[0, 0.375, 0.75]'] : [])],
+    });
     for (const f of s.fields) assert.ok(Number.isFinite(s.errors[f].l2_relative), `${f} error`);
     for (const v of s.violations) {
       assert.equal(v.imposed, 'exact', `${v.name}: ${s.notes.join('; ')}`);

@@ -9,11 +9,15 @@ import { stageLearningRate } from '../../dist/trainer/adam-stage.js';
 
 const { dir } = specDir('pinn-best-');
 let backend;
-before(async () => { backend = await backendInfo(); });
+before(async () => {
+  backend = await backendInfo();
+});
 
 function specFile(name, strategy, stages) {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `name: ${name}
+  writeFileSync(
+    file,
+    `name: ${name}
 ${UNIT_POISSON}${UNIT_POISSON_EXACT}constraints: {strategy: ${strategy}, options: {update_every: 5}}
 network: {hidden: [8, 8], activation: tanh}
 training:
@@ -25,11 +29,17 @@ ${stages}
 output:
   grid: [11, 11]
   formats: [csv]
-`);
+`,
+  );
   return file;
 }
 
-const lossRows = (d) => readFileSync(join(d, 'loss.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+const lossRows = (d) =>
+  readFileSync(join(d, 'loss.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
 
 test('a fixed objective: the Adam stage ends with its lowest loss, reported in stages and notes', () => {
   // lr 0.2 makes Adam jump, so the last iterate is not the best.
@@ -53,13 +63,30 @@ test('a changing objective (adaptive weights) keeps the last iterate', () => {
 });
 
 test('stop inside an Adam stage and resume: bit-identical to the uninterrupted run (the best parameters are in the checkpoint)', async () => {
-  const file = specFile('best-resume', 'penalty', '    - {optimizer: adam, iterations: 80, lr: 5.0e-2}\n    - {optimizer: adam, iterations: 40, lr: 1.0e-2}');
+  const file = specFile(
+    'best-resume',
+    'penalty',
+    '    - {optimizer: adam, iterations: 80, lr: 5.0e-2}\n    - {optimizer: adam, iterations: 40, lr: 1.0e-2}',
+  );
   const ref = join(dir, 'best-resume-ref');
   solve({ specFile: file, outDir: ref, sets: [], backend });
   const out = join(dir, 'best-resume');
   const stop = {};
-  await assert.rejects(solveAsync({ specFile: file, outDir: out, sets: [], backend, onProgress: (p) => { if (p.iteration >= 50) stop.signal = 'SIGINT'; } }, stop),
-    (e) => e instanceof InterruptedError);
+  await assert.rejects(
+    solveAsync(
+      {
+        specFile: file,
+        outDir: out,
+        sets: [],
+        backend,
+        onProgress: (p) => {
+          if (p.iteration >= 50) stop.signal = 'SIGINT';
+        },
+      },
+      stop,
+    ),
+    (e) => e instanceof InterruptedError,
+  );
   solve({ specFile: file, outDir: out, sets: [], backend, resume: true });
   assert.equal(readFileSync(join(out, 'fields.csv'), 'utf8'), readFileSync(join(ref, 'fields.csv'), 'utf8'));
   assert.equal(readFileSync(join(out, 'loss.csv'), 'utf8'), readFileSync(join(ref, 'loss.csv'), 'utf8'));

@@ -9,19 +9,35 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs';
 
-const pinn = (args) => spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-const tiny = ['--iterations', '30', '--set', 'training.points.domain=200', '--set', 'training.points.boundary=64', '--set', 'network.hidden=[8,8]', '--set', 'output.grid=[21,21]'];
+const pinn = (args) =>
+  spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const tiny = [
+  '--iterations',
+  '30',
+  '--set',
+  'training.points.domain=200',
+  '--set',
+  'training.points.boundary=64',
+  '--set',
+  'network.hidden=[8,8]',
+  '--set',
+  'output.grid=[21,21]',
+];
 
 function readCsv(file) {
   const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n');
   return { columns: header.split(','), rows: rows.map((r) => r.split(',').map(Number)) };
 }
-const column = (csv, name) => { const k = csv.columns.indexOf(name); assert.ok(k >= 0, `no column ${name}`); return csv.rows.map((r) => r[k]); };
+const column = (csv, name) => {
+  const k = csv.columns.indexOf(name);
+  assert.ok(k >= 0, `no column ${name}`);
+  return csv.rows.map((r) => r[k]);
+};
 
 let out;
 let stdout;
 let fields;
-const stray = 'notes of my own, not the run\'s\n';
+const stray = "notes of my own, not the run's\n";
 
 before(() => {
   out = mkdtempSync(join(tmpdir(), 'pinn-outputs-'));
@@ -45,14 +61,31 @@ test('--json: stdout holds JSON lines only, ending with the summary', () => {
 
 test('every file the summary lists exists; nothing else in the folder is touched; no temporary files remain', () => {
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-  for (const f of ['fields.csv', 'fields.vti', 'fields.npy', 'u.png', 'u_error.png', 'loss.png', 'loss.csv', 'report.html', 'spec.resolved.yaml',
-    'model/model.json', 'model/weights.bin', 'model/pinn.json', 'model/spec.resolved.yaml', 'summary.json']) {
+  for (const f of [
+    'fields.csv',
+    'fields.vti',
+    'fields.npy',
+    'u.png',
+    'u_error.png',
+    'loss.png',
+    'loss.csv',
+    'report.html',
+    'spec.resolved.yaml',
+    'model/model.json',
+    'model/weights.bin',
+    'model/pinn.json',
+    'model/spec.resolved.yaml',
+    'summary.json',
+  ]) {
     assert.ok(s.files.includes(f), `summary.files lacks ${f}`);
   }
   for (const f of s.files) assert.ok(existsSync(join(out, f)), `${f} missing`);
   assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), stray);
   const all = [...readdirSync(out), ...readdirSync(join(out, 'model'))];
-  assert.deepEqual(all.filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    all.filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 /** Elements of a VTK XML file by a small independent reader. */
@@ -76,12 +109,17 @@ test('fields.vti: ImageData whose extent and arrays agree with fields.csv', () =
   const points = (extent[1] - extent[0] + 1) * (extent[3] - extent[2] + 1) * (extent[5] - extent[4] + 1);
   assert.equal(points, fields.rows.length);
   const arrays = els.filter((e) => e.name === 'DataArray');
-  assert.deepEqual(arrays.map((a) => a.attrs.Name), ['u', 'u_exact', 'u_error']);
+  assert.deepEqual(
+    arrays.map((a) => a.attrs.Name),
+    ['u', 'u_exact', 'u_error'],
+  );
   for (const a of arrays) {
     const values = a.text.trim().split(/\s+/).map(Number);
     assert.equal(values.length, fields.rows.length);
     const expected = column(fields, a.attrs.Name);
-    values.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${a.attrs.Name}[${i}]`));
+    values.forEach((v, i) =>
+      assert.ok(Math.abs(v - expected[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${a.attrs.Name}[${i}]`),
+    );
   }
   // The origin and spacing put node i at the coordinates of row i (x fastest).
   const origin = image.attrs.Origin.split(' ').map(Number);
@@ -102,13 +140,20 @@ test('fields.npy: float32 (rows, columns) with the values of fields.csv', () => 
   const header = buf.subarray(10, 10 + headerLength).toString('latin1');
   assert.match(header, /'descr': '<f4'/);
   assert.match(header, /'fortran_order': False/);
-  const shape = header.match(/'shape': \((\d+), (\d+)\)/).slice(1).map(Number);
+  const shape = header
+    .match(/'shape': \((\d+), (\d+)\)/)
+    .slice(1)
+    .map(Number);
   assert.deepEqual(shape, [fields.rows.length, fields.columns.length]);
   assert.equal((10 + headerLength) % 64, 0);
   const data = new Float32Array(buf.buffer.slice(buf.byteOffset + 10 + headerLength, buf.byteOffset + buf.length));
   assert.equal(data.length, shape[0] * shape[1]);
   // fields.csv holds 9 significant digits of the float64 value: within one float32 step of the npy value.
-  fields.rows.forEach((row, r) => row.forEach((v, c) => assert.ok(Math.abs(data[r * shape[1] + c] - v) <= 1.2e-7 * Math.abs(v), `row ${r} column ${c}`)));
+  fields.rows.forEach((row, r) =>
+    row.forEach((v, c) =>
+      assert.ok(Math.abs(data[r * shape[1] + c] - v) <= 1.2e-7 * Math.abs(v), `row ${r} column ${c}`),
+    ),
+  );
 });
 
 test('pictures decode as PNG with more than one colour', () => {
@@ -214,14 +259,28 @@ test('tf.loadLayersModel reloads model/ and reproduces fields.csv to 1e-5', asyn
 
 test('sin activation with Fourier features: the documented loader (pinn eval) reproduces fields.csv', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pinn-sin-'));
-  const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', dir, ...tiny, '--quiet', '--set', 'network.activation=sin',
-    '--set', 'network.fourier_features={count: 4, scale: 1}', '--set', 'output.formats=[csv]']);
+  const r = pinn([
+    'solve',
+    'problems/poisson-2d.yaml',
+    '--out',
+    dir,
+    ...tiny,
+    '--quiet',
+    '--set',
+    'network.activation=sin',
+    '--set',
+    'network.fourier_features={count: 4, scale: 1}',
+    '--set',
+    'output.formats=[csv]',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const json = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8'));
   assert.equal(json.format, 'pinn-weights');
   assert.equal(json.modelTopology, null);
   assert.ok(json.weightsManifest[0].weights.some((w) => w.name === 'fourier_features/kernel'));
-  assert.ok(!existsSync(join(dir, 'fields.vti')) && !existsSync(join(dir, 'u.png')) && !existsSync(join(dir, 'report.html')));
+  assert.ok(
+    !existsSync(join(dir, 'fields.vti')) && !existsSync(join(dir, 'u.png')) && !existsSync(join(dir, 'report.html')),
+  );
   const f = readCsv(join(dir, 'fields.csv'));
   const e = pinn(['eval', dir, '--points', join(dir, 'fields.csv')]);
   assert.equal(e.status, 0, e.stderr);

@@ -12,11 +12,15 @@ import { checkpointPath } from '../../dist/run/checkpoint.js';
 
 const { dir } = specDir('pinn-robust-');
 let backend;
-before(async () => { backend = await backendInfo(); });
+before(async () => {
+  backend = await backendInfo();
+});
 
 function specFile(name, training, extra = '') {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `name: ${name}
+  writeFileSync(
+    file,
+    `name: ${name}
 ${UNIT_POISSON}${UNIT_POISSON_EXACT}network: {hidden: [8, 8], activation: tanh}
 ${extra}training:
   points: {domain: 96, boundary: 48}
@@ -25,11 +29,16 @@ ${training}
 output:
   grid: [11, 11]
   formats: [csv]
-`);
+`,
+  );
   return file;
 }
 
-const pinn = (args, env = {}) => spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+const pinn = (args, env = {}) =>
+  spawnSync(process.execPath, ['bin/pinn.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
 const read = (d, f) => readFileSync(join(d, f), 'utf8');
 
 /** Every text output of a run folder (recursively), for NaN checks. */
@@ -44,10 +53,13 @@ function outputsText(d) {
 }
 
 test('determinism: one spec, seed and backend give bit-identical fields.csv and loss.csv', () => {
-  const file = specFile('det', `  resample_every: 25
+  const file = specFile(
+    'det',
+    `  resample_every: 25
   stages:
     - {optimizer: adam, iterations: 60, lr: 3.0e-3}
-    - {optimizer: lbfgs, iterations: 10}`);
+    - {optimizer: lbfgs, iterations: 10}`,
+  );
   const a = join(dir, 'det-a');
   const b = join(dir, 'det-b');
   solve({ specFile: file, outDir: a, sets: [], backend });
@@ -58,27 +70,39 @@ test('determinism: one spec, seed and backend give bit-identical fields.csv and 
 });
 
 test('SIGINT to a real pinn process mid-training: exit 130, resume hint, and --resume ends with the uninterrupted result', async () => {
-  const file = specFile('sig', `  resample_every: 40
+  const file = specFile(
+    'sig',
+    `  resample_every: 40
   log_every: 1
   checkpoint_every: 0
   stages:
     - {optimizer: adam, iterations: 400, lr: 3.0e-3}
-    - {optimizer: adam, iterations: 100, lr: 1.0e-3}`);
+    - {optimizer: adam, iterations: 100, lr: 1.0e-3}`,
+  );
   const ref = join(dir, 'sig-ref');
   const r0 = pinn(['solve', file, '--out', ref, '--backend', backend.name, '--quiet']);
   assert.equal(r0.status, 0, r0.stderr);
 
   const out = join(dir, 'sig-run');
-  const child = spawn(process.execPath, ['bin/pinn.js', 'solve', file, '--out', out, '--backend', backend.name, '--json'], { env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(
+    process.execPath,
+    ['bin/pinn.js', 'solve', file, '--out', out, '--backend', backend.name, '--json'],
+    { env: { ...process.env, NO_COLOR: '1' } },
+  );
   let stderr = '';
   let sent = false;
   let buf = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   child.stdout.on('data', (d) => {
     buf += d;
     for (const line of buf.split('\n').slice(0, -1)) {
       const m = JSON.parse(line);
-      if (!sent && m.type === 'progress' && m.iteration >= 30) { sent = true; child.kill('SIGINT'); }
+      if (!sent && m.type === 'progress' && m.iteration >= 30) {
+        sent = true;
+        child.kill('SIGINT');
+      }
     }
     buf = buf.slice(buf.lastIndexOf('\n') + 1);
   });
@@ -90,7 +114,10 @@ test('SIGINT to a real pinn process mid-training: exit 130, resume hint, and --r
   const at = Number(/at iteration (\d+)/.exec(stderr)[1]);
   assert.ok(at >= 30 && at < 500, `stopped mid-training (${at})`);
   assert.ok(existsSync(checkpointPath(out)));
-  assert.ok(!existsSync(join(out, 'fields.csv')) && !existsSync(join(out, 'summary.json')), 'no results from an interrupted run');
+  assert.ok(
+    !existsSync(join(out, 'fields.csv')) && !existsSync(join(out, 'summary.json')),
+    'no results from an interrupted run',
+  );
 
   const r1 = pinn(['solve', file, '--out', out, '--backend', backend.name, '--resume', '--quiet']);
   assert.equal(r1.status, 0, r1.stderr);
@@ -100,14 +127,31 @@ test('SIGINT to a real pinn process mid-training: exit 130, resume hint, and --r
 });
 
 test('--resume is refused without a checkpoint, when the spec changed, and after the run finished', async () => {
-  const file = specFile('refuse', `  stages:
-    - {optimizer: adam, iterations: 30, lr: 1.0e-3}`);
+  const file = specFile(
+    'refuse',
+    `  stages:
+    - {optimizer: adam, iterations: 30, lr: 1.0e-3}`,
+  );
   const out = join(dir, 'refuse');
   let r = pinn(['solve', file, '--out', out, '--backend', backend.name, '--resume']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /no checkpoint to resume from/);
   const stop = {};
-  await assert.rejects(solveAsync({ specFile: file, outDir: out, sets: [], backend, onProgress: (p) => { if (p.iteration >= 10) stop.signal = 'SIGTERM'; } }, stop), InterruptedError);
+  await assert.rejects(
+    solveAsync(
+      {
+        specFile: file,
+        outDir: out,
+        sets: [],
+        backend,
+        onProgress: (p) => {
+          if (p.iteration >= 10) stop.signal = 'SIGTERM';
+        },
+      },
+      stop,
+    ),
+    InterruptedError,
+  );
   r = pinn(['solve', file, '--out', out, '--backend', backend.name, '--resume', '--seed', '8']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /the spec changed since the checkpoint/);
@@ -125,38 +169,83 @@ test('--resume is refused without a checkpoint, when the spec changed, and after
 
 test('in-process stop inside L-BFGS and inside adaptive / augmented-Lagrangian training: resume is bit-identical', async () => {
   for (const [name, strategy, training] of [
-    ['lb', 'penalty', `  stages:
+    [
+      'lb',
+      'penalty',
+      `  stages:
     - {optimizer: adam, iterations: 20, lr: 3.0e-3}
-    - {optimizer: lbfgs, iterations: 40}`],
-    ['al', 'augmented-lagrangian', `  resample_every: 15
+    - {optimizer: lbfgs, iterations: 40}`,
+    ],
+    [
+      'al',
+      'augmented-lagrangian',
+      `  resample_every: 15
   stages:
-    - {optimizer: adam, iterations: 60, lr: 3.0e-3}`],
-    ['ad', 'adaptive', `  stages:
-    - {optimizer: adam, iterations: 60, lr: 3.0e-3}`],
+    - {optimizer: adam, iterations: 60, lr: 3.0e-3}`,
+    ],
+    [
+      'ad',
+      'adaptive',
+      `  stages:
+    - {optimizer: adam, iterations: 60, lr: 3.0e-3}`,
+    ],
     // Multiplier rounds between L-BFGS inner solves of 10 iterations: the stop lands inside one,
     // or (al-lb-edge) on the boundary right after a round, where a resume starts a fresh solve.
-    ['al-lb', 'augmented-lagrangian', `  stages:
+    [
+      'al-lb',
+      'augmented-lagrangian',
+      `  stages:
     - {optimizer: adam, iterations: 20, lr: 3.0e-3}
-    - {optimizer: lbfgs, iterations: 40}`],
-    ['al-lb-edge', 'augmented-lagrangian', `  stages:
+    - {optimizer: lbfgs, iterations: 40}`,
+    ],
+    [
+      'al-lb-edge',
+      'augmented-lagrangian',
+      `  stages:
     - {optimizer: adam, iterations: 20, lr: 3.0e-3}
-    - {optimizer: lbfgs, iterations: 40}`],
+    - {optimizer: lbfgs, iterations: 40}`,
+    ],
   ]) {
-    const file = specFile(`stop-${name}`, training, `constraints:\n  strategy: ${strategy}\n  options: {round_every: 10, update_every: 5}\n`);
+    const file = specFile(
+      `stop-${name}`,
+      training,
+      `constraints:\n  strategy: ${strategy}\n  options: {round_every: 10, update_every: 5}\n`,
+    );
     const ref = join(dir, `stop-${name}-ref`);
     solve({ specFile: file, outDir: ref, sets: [], backend });
     const out = join(dir, `stop-${name}`);
     const stop = {};
     const target = { lb: 35, 'al-lb': 45, 'al-lb-edge': 30 }[name] ?? 33;
-    await assert.rejects(solveAsync({ specFile: file, outDir: out, sets: [], backend, onProgress: (p) => { if (p.iteration >= target) stop.signal = 'SIGINT'; } }, stop),
-      (e) => e instanceof InterruptedError && e.iteration >= target && (name !== 'al-lb-edge' || e.iteration === target));
+    await assert.rejects(
+      solveAsync(
+        {
+          specFile: file,
+          outDir: out,
+          sets: [],
+          backend,
+          onProgress: (p) => {
+            if (p.iteration >= target) stop.signal = 'SIGINT';
+          },
+        },
+        stop,
+      ),
+      (e) =>
+        e instanceof InterruptedError && e.iteration >= target && (name !== 'al-lb-edge' || e.iteration === target),
+    );
     solve({ specFile: file, outDir: out, sets: [], backend, resume: true });
     assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'), `${name}: fields`);
     assert.equal(read(out, 'loss.csv'), read(ref, 'loss.csv'), `${name}: loss`);
     if (name === 'al-lb') {
       const rows = read(ref, 'loss.csv').trim().split('\n');
       const col = rows[0].split(',').indexOf('al_round');
-      const roundAt = (it) => Number(rows.slice(1).map((l) => l.split(',')).filter((c) => Number(c[0]) <= it).at(-1)[col]);
+      const roundAt = (it) =>
+        Number(
+          rows
+            .slice(1)
+            .map((l) => l.split(','))
+            .filter((c) => Number(c[0]) <= it)
+            .at(-1)[col],
+        );
       // The row of iteration 20 is written before that iteration's round: one round there, two by the stage's end.
       assert.equal(roundAt(20), 1);
       assert.ok(roundAt(60) >= 4, `rounds go on in the L-BFGS stage (${roundAt(60)} in all)`);
@@ -165,8 +254,11 @@ test('in-process stop inside L-BFGS and inside adaptive / augmented-Lagrangian t
 });
 
 test('learning rate 1e4: exit 1 with a clear message, or recovery; never NaN in any output', () => {
-  const file = specFile('diverge', `  stages:
-    - {optimizer: adam, iterations: 150, lr: 1.0e+4}`);
+  const file = specFile(
+    'diverge',
+    `  stages:
+    - {optimizer: adam, iterations: 150, lr: 1.0e+4}`,
+  );
   const out = join(dir, 'diverge');
   const r = pinn(['solve', file, '--out', out, '--backend', backend.name]);
   assert.ok(r.status === 0 || r.status === 1, r.stderr);
@@ -178,12 +270,21 @@ test('learning rate 1e4: exit 1 with a clear message, or recovery; never NaN in 
 });
 
 test('a blow-up rolls back and lowers the learning rate (in process)', () => {
-  const file = specFile('rollback', `  stages:
-    - {optimizer: adam, iterations: 120, lr: 3.0e-2}`);
+  const file = specFile(
+    'rollback',
+    `  stages:
+    - {optimizer: adam, iterations: 120, lr: 3.0e-2}`,
+  );
   const seen = [];
   let summary;
   try {
-    summary = solve({ specFile: file, outDir: join(dir, 'rollback'), sets: ['training.stages.0.lr=1000'], backend, onRollback: (r) => seen.push(r) });
+    summary = solve({
+      specFile: file,
+      outDir: join(dir, 'rollback'),
+      sets: ['training.stages.0.lr=1000'],
+      backend,
+      onRollback: (r) => seen.push(r),
+    });
   } catch (e) {
     assert.match(e.message, /training diverged/);
   }
@@ -197,21 +298,40 @@ test('a blow-up rolls back and lowers the learning rate (in process)', () => {
 
 test('no tensor leaks: numTensors constant across Adam and L-BFGS iterations, and across runs', () => {
   for (const [name, training, strategy] of [
-    ['leak-adam', `  resample_every: 7
+    [
+      'leak-adam',
+      `  resample_every: 7
   log_every: 1
   stages:
-    - {optimizer: adam, iterations: 40, lr: 1.0e-3}`, 'penalty'],
-    ['leak-lbfgs', `  log_every: 1
+    - {optimizer: adam, iterations: 40, lr: 1.0e-3}`,
+      'penalty',
+    ],
+    [
+      'leak-lbfgs',
+      `  log_every: 1
   stages:
-    - {optimizer: lbfgs, iterations: 25}`, 'penalty'],
-    ['leak-al', `  log_every: 1
+    - {optimizer: lbfgs, iterations: 25}`,
+      'penalty',
+    ],
+    [
+      'leak-al',
+      `  log_every: 1
   stages:
-    - {optimizer: adam, iterations: 40, lr: 1.0e-3}`, 'augmented-lagrangian'],
+    - {optimizer: adam, iterations: 40, lr: 1.0e-3}`,
+      'augmented-lagrangian',
+    ],
   ]) {
     const file = specFile(name, training, `constraints:\n  strategy: ${strategy}\n  options: {round_every: 5}\n`);
     const counts = new Map();
     const before = tf.memory().numTensors;
-    solve({ specFile: file, outDir: join(dir, name), sets: [], backend, checkpointEvery: 9, onProgress: (p) => counts.set(p.iteration, tf.memory().numTensors) });
+    solve({
+      specFile: file,
+      outDir: join(dir, name),
+      sets: [],
+      backend,
+      checkpointEvery: 9,
+      onProgress: (p) => counts.set(p.iteration, tf.memory().numTensors),
+    });
     const values = [...counts.values()].slice(2);
     assert.ok(values.length >= 15, `${name}: ${values.length} samples`);
     // Multipliers appear at the first round (iteration 5); constant after.
@@ -222,10 +342,22 @@ test('no tensor leaks: numTensors constant across Adam and L-BFGS iterations, an
 });
 
 test('a point count that cannot fit is refused up front with the estimate (exit 2)', () => {
-  const file = specFile('huge', `  stages:
-    - {optimizer: adam, iterations: 10}`);
+  const file = specFile(
+    'huge',
+    `  stages:
+    - {optimizer: adam, iterations: 10}`,
+  );
   const out = join(dir, 'huge');
-  let r = pinn(['solve', file, '--out', out, '--set', 'training.points.domain=5000000', '--set', 'network.hidden=[512, 512, 512, 512]']);
+  let r = pinn([
+    'solve',
+    file,
+    '--out',
+    out,
+    '--set',
+    'training.points.domain=5000000',
+    '--set',
+    'network.hidden=[512, 512, 512, 512]',
+  ]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /GiB of memory per iteration \(estimate: .*points.*at most .* GiB is allowed here/);
   assert.ok(!existsSync(out), 'nothing written');
@@ -236,8 +368,11 @@ test('a point count that cannot fit is refused up front with the estimate (exit 
 });
 
 test('outputs: files the run does not produce are left alone; a stale summary is replaced last', () => {
-  const file = specFile('keep', `  stages:
-    - {optimizer: adam, iterations: 5}`);
+  const file = specFile(
+    'keep',
+    `  stages:
+    - {optimizer: adam, iterations: 5}`,
+  );
   const out = join(dir, 'keep');
   solve({ specFile: file, outDir: out, sets: [], backend });
   writeFileSync(join(out, 'notes.txt'), 'mine');

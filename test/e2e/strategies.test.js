@@ -13,7 +13,9 @@ import { compareStrategies, readLossCurve } from '../../dist/run/compare.js';
 
 let backend;
 const { dir, specFile } = specDir('pinn-strategies-');
-before(async () => { backend = await backendInfo(); });
+before(async () => {
+  backend = await backendInfo();
+});
 
 const TINY = `network: {hidden: [8, 8], activation: tanh}
 training:
@@ -28,7 +30,9 @@ output:
 `;
 
 /** Two sides with different data and a third with its own: transfinite blending must hit each exactly. */
-const MIXED = specFile('mixed', `name: mixed
+const MIXED = specFile(
+  'mixed',
+  `name: mixed
 geometry:
   rectangle: {min: [0, 0], max: [2, 1]}
 fields: [u]
@@ -43,9 +47,12 @@ conditions:
     dirichlet: {u: "x/2"}
   - on: bottom
     neumann: {u: 0}
-${TINY}`);
+${TINY}`,
+);
 
-const HEAT = specFile('heat', `name: heat
+const HEAT = specFile(
+  'heat',
+  `name: heat
 geometry:
   interval: [0, 1]
 time: [0, 2]
@@ -59,18 +66,29 @@ conditions:
     dirichlet: {u: 0}
   - on: initial
     value: {u: "sin(pi*x)"}
-${TINY.replace('grid: [11, 11]', 'grid: [11]\n  times: [0, 1, 2]')}`);
+${TINY.replace('grid: [11, 11]', 'grid: [11]\n  times: [0, 1, 2]')}`,
+);
 
-const POSITIVE = specFile('positive', `name: positive
+const POSITIVE = specFile(
+  'positive',
+  `name: positive
 ${UNIT_POISSON}inequalities:
   - u >= 0
 ${UNIT_POISSON_EXACT}constraints:
   weights: {equations: 1, conditions: 10, inequalities: 10}
   options: {round_every: 5, update_every: 5}
-${TINY}`);
+${TINY}`,
+);
 
 const run = (file, strategy, iterations, extra = {}) =>
-  solve({ specFile: file, outDir: join(dir, `${strategy}-${iterations}-${Math.random().toString(36).slice(2, 8)}`), sets: extra.sets ?? [], strategy, iterations, backend });
+  solve({
+    specFile: file,
+    outDir: join(dir, `${strategy}-${iterations}-${Math.random().toString(36).slice(2, 8)}`),
+    sets: extra.sets ?? [],
+    strategy,
+    iterations,
+    backend,
+  });
 
 test('hard: Dirichlet data on several parts (transfinite blend) holds exactly (one step)', () => {
   const s = run(MIXED, 'hard', 1);
@@ -81,7 +99,10 @@ test('hard: Dirichlet data on several parts (transfinite blend) holds exactly (o
     assert.ok(x.max <= 1e-5, `${side}: max violation ${x.max}`);
   }
   assert.equal(v['neumann u on bottom'].imposed, 'penalty');
-  assert.ok(s.notes.some((n) => n.startsWith('neumann u on bottom: penalty')), s.notes.join('\n'));
+  assert.ok(
+    s.notes.some((n) => n.startsWith('neumann u on bottom: penalty')),
+    s.notes.join('\n'),
+  );
 });
 
 test('hard: initial value and time-dependent boundary data together hold exactly', () => {
@@ -97,7 +118,10 @@ test('hard: initial value and time-dependent boundary data together hold exactly
 });
 
 test('per-condition override: strategy: hard on one condition under a penalty run', () => {
-  const file = specFile('override', readFileSync(MIXED, 'utf8').replace('  - on: right\n', '  - on: right\n    strategy: hard\n'));
+  const file = specFile(
+    'override',
+    readFileSync(MIXED, 'utf8').replace('  - on: right\n', '  - on: right\n    strategy: hard\n'),
+  );
   const s = run(file, 'penalty', 1);
   const v = Object.fromEntries(s.violations.map((x) => [x.name, x]));
   assert.equal(v['dirichlet u on right'].imposed, 'exact');
@@ -110,17 +134,37 @@ test('reparam: bounds are recognized and the field stays within them on the grid
   const ineq = p.terms.find((t) => t.kind === 'inequality');
   assert.deepEqual(boundOf(ineq.residuals[0]), { field: 'u', lower: 0 });
   for (const positivity of ['square', 'softplus', 'exp']) {
-    const s = solve({ specFile: POSITIVE, outDir: join(dir, `reparam-${positivity}`), sets: [`constraints.positivity=${positivity}`], strategy: 'reparam', iterations: 10, backend });
+    const s = solve({
+      specFile: POSITIVE,
+      outDir: join(dir, `reparam-${positivity}`),
+      sets: [`constraints.positivity=${positivity}`],
+      strategy: 'reparam',
+      iterations: 10,
+      backend,
+    });
     assert.equal(s.violations.find((x) => x.kind === 'inequality').imposed, 'exact');
-    const rows = readFileSync(join(dir, `reparam-${positivity}`, 'fields.csv'), 'utf8').trim().split('\n').slice(1);
+    const rows = readFileSync(join(dir, `reparam-${positivity}`, 'fields.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     const col = 2;
     const min = Math.min(...rows.map((r) => Number(r.split(',')[col])));
     assert.ok(min >= 0, `${positivity}: min ${min}`);
   }
   // Two-sided bounds through a scaled sigmoid.
   const file = specFile('bounded', readFileSync(POSITIVE, 'utf8').replace('  - u >= 0', '  - -1 <= u <= 2'));
-  const s = solve({ specFile: file, outDir: join(dir, 'bounded'), sets: [], strategy: 'reparam', iterations: 1, backend });
-  assert.ok(s.notes.some((n) => n.includes('sigmoid')), s.notes.join('\n'));
+  const s = solve({
+    specFile: file,
+    outDir: join(dir, 'bounded'),
+    sets: [],
+    strategy: 'reparam',
+    iterations: 1,
+    backend,
+  });
+  assert.ok(
+    s.notes.some((n) => n.includes('sigmoid')),
+    s.notes.join('\n'),
+  );
 });
 
 test('end to end: every strategy trains a few iterations and logs its values in loss.csv', () => {
@@ -138,7 +182,14 @@ test('end to end: every strategy trains a few iterations and logs its values in 
 
 test('compare: table, CSV and loss overlay for two strategies', () => {
   const out = join(dir, 'compare');
-  const { rows, files } = compareStrategies({ specFile: POSITIVE, strategies: ['penalty', 'hard'], outDir: out, iterations: 6, sets: [], backend });
+  const { rows, files } = compareStrategies({
+    specFile: POSITIVE,
+    strategies: ['penalty', 'hard'],
+    outDir: out,
+    iterations: 6,
+    sets: [],
+    backend,
+  });
   assert.equal(rows.length, 2);
   assert.ok(rows.every((r) => r.summary));
   assert.deepEqual(files, ['compare.md', 'compare.csv', 'compare-loss.png']);
@@ -159,10 +210,25 @@ test('compare --seeds: one run per strategy and seed, a summary over the seeds',
   assert.deepEqual(parseSeeds('2, 1,2'), [2, 1]);
   assert.throws(() => parseSeeds('1,-3'), /whole numbers/);
   const out = join(dir, 'compare-seeds');
-  const { rows, files } = compareStrategies({ specFile: POSITIVE, strategies: ['penalty', 'hard'], seeds: [1, 2], outDir: out, iterations: 4, sets: [], backend });
-  assert.deepEqual(rows.map((r) => `${r.strategy}/${r.seed}`), ['penalty/1', 'penalty/2', 'hard/1', 'hard/2']);
+  const { rows, files } = compareStrategies({
+    specFile: POSITIVE,
+    strategies: ['penalty', 'hard'],
+    seeds: [1, 2],
+    outDir: out,
+    iterations: 4,
+    sets: [],
+    backend,
+  });
+  assert.deepEqual(
+    rows.map((r) => `${r.strategy}/${r.seed}`),
+    ['penalty/1', 'penalty/2', 'hard/1', 'hard/2'],
+  );
   assert.ok(rows.every((r) => r.summary && r.summary.seed === r.seed));
-  assert.notEqual(rows[0].summary.errors.u.l2_relative, rows[1].summary.errors.u.l2_relative, 'other seeds, other runs');
+  assert.notEqual(
+    rows[0].summary.errors.u.l2_relative,
+    rows[1].summary.errors.u.l2_relative,
+    'other seeds, other runs',
+  );
   for (const r of rows) assert.ok(existsSync(join(out, r.strategy, `seed-${r.seed}`, 'summary.json')));
   assert.deepEqual(files, ['compare.md', 'compare.csv', 'compare-loss.png']);
   const csv = readFileSync(join(out, 'compare.csv'), 'utf8').trim().split('\n');
@@ -170,7 +236,10 @@ test('compare --seeds: one run per strategy and seed, a summary over the seeds',
   assert.ok(csv[0].startsWith('strategy,seed,u L2 rel'));
   const md = readFileSync(join(out, 'compare.md'), 'utf8');
   assert.match(md, /seeds 1, 2/);
-  const errs = rows.filter((r) => r.strategy === 'penalty').map((r) => r.summary.errors.u.l2_relative).sort((a, b) => a - b);
+  const errs = rows
+    .filter((r) => r.strategy === 'penalty')
+    .map((r) => r.summary.errors.u.l2_relative)
+    .sort((a, b) => a - b);
   const median = ((errs[0] + errs[1]) / 2).toExponential(2);
   assert.ok(md.includes(`| penalty | 2 | ${median} [${errs[0].toExponential(2)}, ${errs[1].toExponential(2)}] |`), md);
 });

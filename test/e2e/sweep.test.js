@@ -18,7 +18,12 @@ parallel: 2
 `;
 
 function pinn(args, cwd) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 * TIME_SCALE });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 300_000 * TIME_SCALE,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -30,8 +35,15 @@ function sweepFile(body) {
   return { dir, file };
 }
 
-const csvRows = (dir) => readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((l) => l.split(/,(?![^"]*"(?:[^"]*"[^"]*")*[^"]*$)/));
-const caseDirs = (dir) => readdirSync(dir).filter((n) => /^\d{3}-[0-9a-f]{8}$/.test(n) && statSync(join(dir, n)).isDirectory()).sort();
+const csvRows = (dir) =>
+  readFileSync(join(dir, 'results.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(/,(?![^"]*"(?:[^"]*"[^"]*")*[^"]*$)/));
+const caseDirs = (dir) =>
+  readdirSync(dir)
+    .filter((n) => /^\d{3}-[0-9a-f]{8}$/.test(n) && statSync(join(dir, n)).isDirectory())
+    .sort();
 
 const GRID = `grid:
   constraints.weights.conditions: [1, 10]
@@ -46,8 +58,19 @@ test('a 4-case sweep gives 4 rows, and a rerun reuses them', () => {
   const rows = csvRows(out);
   assert.deepEqual(rows[0].slice(0, 4), ['case', 'constraints.weights.conditions', 'network.hidden', 'status']);
   assert.equal(rows.length, 5);
-  assert.deepEqual(rows.slice(1).map((x) => x[3]), ['ok', 'ok', 'ok', 'ok']);
-  assert.deepEqual(rows.slice(1).map((x) => [x[1], x[2]]), [['1', '[8]'], ['1', '"[8,8]"'], ['10', '[8]'], ['10', '"[8,8]"']]);
+  assert.deepEqual(
+    rows.slice(1).map((x) => x[3]),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
+  assert.deepEqual(
+    rows.slice(1).map((x) => [x[1], x[2]]),
+    [
+      ['1', '[8]'],
+      ['1', '"[8,8]"'],
+      ['10', '[8]'],
+      ['10', '"[8,8]"'],
+    ],
+  );
   const header = rows[0];
   const l2 = header.indexOf('l2_relative(u)');
   assert.ok(l2 > 0 && rows.slice(1).every((x) => Number(x[l2]) > 0), 'errors per field');
@@ -56,7 +79,8 @@ test('a 4-case sweep gives 4 rows, and a rerun reuses them', () => {
   const cases = caseDirs(out);
   assert.equal(cases.length, 4);
   for (const c of cases) {
-    for (const f of ['summary.json', 'case.json', 'case.log', 'fields.csv']) assert.ok(existsSync(join(out, c, f)), `${c}/${f}`);
+    for (const f of ['summary.json', 'case.json', 'case.log', 'fields.csv'])
+      assert.ok(existsSync(join(out, c, f)), `${c}/${f}`);
     const summary = JSON.parse(readFileSync(join(out, c, 'summary.json'), 'utf8'));
     assert.equal(summary.iterations, 20);
     assert.deepEqual(summary.points.domain, 200);
@@ -69,37 +93,58 @@ test('a 4-case sweep gives 4 rows, and a rerun reuses them', () => {
   const again = pinn(['sweep', file, '--out', out]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stderr.match(/reused/g) ?? []).length, 4);
-  assert.deepEqual(cases.map((c) => JSON.parse(readFileSync(join(out, c, 'case.json'), 'utf8')).started_at), before);
+  assert.deepEqual(
+    cases.map((c) => JSON.parse(readFileSync(join(out, c, 'case.json'), 'utf8')).started_at),
+    before,
+  );
 });
 
 test('shards 1/2 and 2/2 into one folder, collected, give the same 4 cases', () => {
   const { dir, file } = sweepFile(GRID);
   const plan = pinn(['sweep', 'plan', file, '--shards', '2']);
   assert.equal(plan.code, 0, plan.stderr);
-  assert.deepEqual(JSON.parse(plan.stdout), { include: [
-    { shard: '1/2', index: 1, count: 2, cases: 2 }, { shard: '2/2', index: 2, count: 2, cases: 2 }] });
+  assert.deepEqual(JSON.parse(plan.stdout), {
+    include: [
+      { shard: '1/2', index: 1, count: 2, cases: 2 },
+      { shard: '2/2', index: 2, count: 2, cases: 2 },
+    ],
+  });
 
   const out = join(dir, 'out');
   const s1 = pinn(['sweep', file, '--out', out, '--shard', '1/2']);
   assert.equal(s1.code, 0, s1.stderr);
-  assert.deepEqual(caseDirs(out).map((c) => c.slice(0, 3)), ['001', '003']);
+  assert.deepEqual(
+    caseDirs(out).map((c) => c.slice(0, 3)),
+    ['001', '003'],
+  );
   // Kubernetes style: the second shard from JOB_COMPLETION_INDEX.
-  const r2 = spawnSync(process.execPath, [CLI, 'sweep', file, '--out', out, '--shard-count', '2'],
-    { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', JOB_COMPLETION_INDEX: '1' } });
+  const r2 = spawnSync(process.execPath, [CLI, 'sweep', file, '--out', out, '--shard-count', '2'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', JOB_COMPLETION_INDEX: '1' },
+  });
   assert.equal(r2.status, 0, r2.stderr);
-  assert.deepEqual(caseDirs(out).map((c) => c.slice(0, 3)), ['001', '002', '003', '004']);
+  assert.deepEqual(
+    caseDirs(out).map((c) => c.slice(0, 3)),
+    ['001', '002', '003', '004'],
+  );
 
   const col = pinn(['sweep', 'collect', out]);
   assert.equal(col.code, 0, col.stderr);
   const rows = csvRows(out);
   assert.equal(rows.length, 5);
-  assert.deepEqual(rows.slice(1).map((x) => x[3]), ['ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(
+    rows.slice(1).map((x) => x[3]),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
 
   // The same cases as one unsharded run would have.
   const whole = pinn(['sweep', 'plan', file, '--shards', '1']);
   assert.equal(JSON.parse(whole.stdout).include[0].cases, 4);
   const ids = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).cases.map((c) => c.id);
-  assert.deepEqual(rows.slice(1).map((x) => x[0]), ids);
+  assert.deepEqual(
+    rows.slice(1).map((x) => x[0]),
+    ids,
+  );
   assert.deepEqual(caseDirs(out), ids);
 });
 
@@ -114,10 +159,13 @@ test('a failing case is reported, the others finish, exit code 1', () => {
   assert.equal(r.code, 1, r.stderr);
   const rows = csvRows(out);
   assert.equal(rows.length, 4);
-  assert.deepEqual(rows.slice(1).map((x) => x[rows[0].indexOf('status')]), ['ok', 'failed', 'ok']);
+  assert.deepEqual(
+    rows.slice(1).map((x) => x[rows[0].indexOf('status')]),
+    ['ok', 'failed', 'ok'],
+  );
   const failed = caseDirs(out)[1];
   assert.match(r.stderr, new RegExp(`failed ${failed}`));
-  assert.match(r.stderr, /unknown name 'q'/, 'tail of the failed case\'s output');
+  assert.match(r.stderr, /unknown name 'q'/, "tail of the failed case's output");
   assert.match(r.stderr, /1 of 3 cases failed/);
   assert.match(readFileSync(join(out, failed, 'case.log'), 'utf8'), /unknown name 'q'/);
   const rec = JSON.parse(readFileSync(join(out, failed, 'case.json'), 'utf8'));

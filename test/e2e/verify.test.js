@@ -14,7 +14,8 @@ import { TIME_SCALE } from '../support/time.js';
 // machine needs) rather than huge.
 const budget = (seconds) => String(seconds * TIME_SCALE);
 
-const pinn = (args) => spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const pinn = (args) =>
+  spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const SPEC = `name: verify-tiny
 geometry:
   rectangle: {min: [0, 0], max: [1, 1]}

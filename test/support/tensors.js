@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 export function tidyData(fn) {
   /** @type {T} */
   let result;
-  tf.tidy(() => { result = fn(); });
+  tf.tidy(() => {
+    result = fn();
+  });
   return result;
 }

@@ -11,7 +11,9 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../dist/run/checkpoint.js
  * @returns {T}
  */
 function roundTrip(value) {
-  const encoded = encodeCheckpoint(/** @type {import('../../dist/run/checkpoint.js').Checkpoint} */ (/** @type {unknown} */ (value)));
+  const encoded = encodeCheckpoint(
+    /** @type {import('../../dist/run/checkpoint.js').Checkpoint} */ (/** @type {unknown} */ (value)),
+  );
   return /** @type {T} */ (/** @type {unknown} */ (decodeCheckpoint(encoded)));
 }
 

@@ -25,7 +25,15 @@ import { binMatrix } from '../../dist/residuals/causal-bins.js';
 const { specFile } = specDir('pinn-em-');
 
 const problemOf = (text, name = 'p') => buildProblem(loadSpecWithFlags(specFile(name, text), [], {}));
-const expr = (text, variables = ['x', 'y', 'z', 't']) => parseExpr(text, { variables, fields: [], constants: [], spatial: variables.filter((v) => v !== 't'), derivatives: false, boundary: false });
+const expr = (text, variables = ['x', 'y', 'z', 't']) =>
+  parseExpr(text, {
+    variables,
+    fields: [],
+    constants: [],
+    spatial: variables.filter((v) => v !== 't'),
+    derivatives: false,
+    boundary: false,
+  });
 const at = (e, p) => evalNumeric(e, { tolerance: 0, value: (n) => p[n] ?? NaN });
 
 /**
@@ -37,9 +45,20 @@ function residualsWith(problem, fieldExprs, counts = { domain: 64, boundary: 64,
   const rng = createRng(3);
   const transforms = new Map(Object.entries(fieldExprs).map(([f, text]) => [f, expr(text, problem.variables)]));
   const model = createModel(problem, rng, transforms);
-  const groups = samplePoints(problem, groupTerms(problem.terms), counts, makeSampler('sobol', rng), makeSampler('uniform', createRng(4)));
+  const groups = samplePoints(
+    problem,
+    groupTerms(problem.terms),
+    counts,
+    makeSampler('sobol', rng),
+    makeSampler('uniform', createRng(4)),
+  );
   const batches = prepareBatches(problem, groups);
-  const out = tidyData(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, values: r.values.map((v) => Float64Array.from(v.dataSync())) })));
+  const out = tidyData(() =>
+    computeResiduals(problem, model, batches).map((r) => ({
+      term: r.term,
+      values: r.values.map((v) => Float64Array.from(v.dataSync())),
+    })),
+  );
   disposeBatches(batches);
   model.net.weights.forEach((v) => v.dispose());
   model.net.biases.forEach((v) => v.dispose());
@@ -106,7 +125,16 @@ equations:
 });
 
 test('diff: derivatives of coefficient expressions agree with finite differences', () => {
-  const cases = ['1 + x^2*y', 'sin(x*y) + exp(-x)', 'sqrt(1 + x^2 + y^2)', 'x^y', 'tanh(3*(x - 0.5))', '(x < 0.5 ? 1 : 2) * cos(y)', 'log(2 + x) / (1 + y^2)', 'abs(x - 0.3) + min(x, y) + max(x, 2*y)'];
+  const cases = [
+    '1 + x^2*y',
+    'sin(x*y) + exp(-x)',
+    'sqrt(1 + x^2 + y^2)',
+    'x^y',
+    'tanh(3*(x - 0.5))',
+    '(x < 0.5 ? 1 : 2) * cos(y)',
+    'log(2 + x) / (1 + y^2)',
+    'abs(x - 0.3) + min(x, y) + max(x, 2*y)',
+  ];
   const p = { x: 0.71, y: 0.43 };
   for (const text of cases) {
     const e = expr(text);
@@ -125,19 +153,25 @@ test('divergence form: the analytic solution of -div(eps grad phi) = rho has zer
   // eps = 2 + sin(x) y, phi = x^2 y + cos(y): rho = -(eps_x phi_x + eps phi_xx + eps_y phi_y + eps phi_yy), worked by hand.
   const eps = '2 + sin(x)*y';
   const rho = '-(cos(x)*y*2*x*y + (2 + sin(x)*y)*2*y + sin(x)*(x^2 - sin(y)) + (2 + sin(x)*y)*(-cos(y)))';
-  const problem = problemOf(`geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+  const problem = problemOf(
+    `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
 equations:
   - electrostatic: {permittivity: "${eps}", charge: "${rho}"}
-`, 'div1');
+`,
+    'div1',
+  );
   const [r] = residualsWith(problem, { phi: 'x^2*y + cos(y)' });
   assert.equal(r.values[0].length, 64);
   assert.ok(maxAbs(r.values[0]) < 2e-5, `residual ${maxAbs(r.values[0])}`);
   // The non-divergence form -eps lap(phi) = rho leaves grad(eps).grad(phi) behind.
-  const wrong = problemOf(`geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+  const wrong = problemOf(
+    `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
 fields: [phi]
 equations:
   - "-(${eps})*lap(phi) = ${rho}"
-`, 'div2');
+`,
+    'div2',
+  );
   const [w] = residualsWith(wrong, { phi: 'x^2*y + cos(y)' });
   assert.ok(maxAbs(w.values[0]) > 0.1, `plain form residual ${maxAbs(w.values[0])}`);
 });
@@ -147,26 +181,35 @@ test('divergence form: graded coaxial dielectric, magnetostatic and harmonic tem
   const [r] = residualsWith(coax, { phi: `(log((x^2 + y^2)/(1 + x^2 + y^2))/2 - ${Math.log(1 / 2) / 2})` });
   assert.ok(maxAbs(r.values[0]) < 1e-4, `coax residual ${maxAbs(r.values[0])}`);
   // Az = log(1 + r^2) with mu = 1 + x^2: -div(grad(Az)/mu) = -(lap Az)/mu + mu_x Az_x / mu^2.
-  const mag = problemOf(`geometry: {disk: {center: [0, 0], radius: 1}}
+  const mag = problemOf(
+    `geometry: {disk: {center: [0, 0], radius: 1}}
 equations:
   - magnetostatic: {permeability: "1 + x^2", current: "-(4/(1 + x^2 + y^2)^2)/(1 + x^2) + 2*x*(2*x/(1 + x^2 + y^2))/(1 + x^2)^2"}
-`, 'mag');
+`,
+    'mag',
+  );
   const [m] = residualsWith(mag, { Az: 'log(1 + x^2 + y^2)' });
   assert.ok(maxAbs(m.values[0]) < 1e-4, `magnetostatic residual ${maxAbs(m.values[0])}`);
   // Harmonic with mu = exp(x): -mu div(grad(Ez)/mu) = -lap(Ez) + Ez_x for Ez = sin(pi x) sin(pi y).
-  const harm = problemOf(`geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+  const harm = problemOf(
+    `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
 equations:
   - maxwell-harmonic: {omega: 1, permeability: "exp(x)", current: "2*pi^2*sin(pi*x)*sin(pi*y) + pi*cos(pi*x)*sin(pi*y) - exp(x)*sin(pi*x)*sin(pi*y)"}
-`, 'harm');
+`,
+    'harm',
+  );
   const [h] = residualsWith(harm, { Ez: 'sin(pi*x)*sin(pi*y)' });
   assert.ok(maxAbs(h.values[0]) < 1e-4, `harmonic residual ${maxAbs(h.values[0])}`);
 });
 
 test('divergence form: a piecewise permittivity (cond) has zero gradient away from its interface', () => {
-  const problem = problemOf(`geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+  const problem = problemOf(
+    `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
 equations:
   - electrostatic: {permittivity: "x < 0.5 ? 1 : 3", charge: "x < 0.5 ? 4 : 12"}
-`, 'pw');
+`,
+    'pw',
+  );
   const [r] = residualsWith(problem, { phi: '-(x^2 + y^2)' });
   assert.ok(maxAbs(r.values[0]) < 1e-4, `residual ${maxAbs(r.values[0])}`);
 });
@@ -196,11 +239,21 @@ test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
     assert.ok(Math.abs(Math.hypot(nx, ny, nz) - 1) < 1e-9);
     const E = [1 + x, 2 - y * z, 3 * t + x * y];
     const cross = [ny * E[2] - nz * E[1], nz * E[0] - nx * E[2], nx * E[1] - ny * E[0]];
-    for (let k = 0; k < 3; k++) assert.ok(Math.abs(pec.values[k][i] - cross[k]) < 1e-4, `point ${i} component ${k}: ${pec.values[k][i]} vs ${cross[k]}`);
+    for (let k = 0; k < 3; k++)
+      assert.ok(
+        Math.abs(pec.values[k][i] - cross[k]) < 1e-4,
+        `point ${i} component ${k}: ${pec.values[k][i]} vs ${cross[k]}`,
+      );
   }
   // A field normal to every face (E = grad of a function constant on the faces) has no tangential part.
-  const normalField = residualsWith(p3, { Ex: 'cos(pi*x)*sin(pi*z)*sin(pi*y/2)', Ey: 'sin(pi*x)*cos(pi*y/2)*sin(pi*z)', Ez: 'sin(pi*x)*sin(pi*y/2)*cos(pi*z)', Hx: '0', Hy: '0', Hz: '0' })
-    .find((r) => r.term.form === 'pec');
+  const normalField = residualsWith(p3, {
+    Ex: 'cos(pi*x)*sin(pi*z)*sin(pi*y/2)',
+    Ey: 'sin(pi*x)*cos(pi*y/2)*sin(pi*z)',
+    Ez: 'sin(pi*x)*sin(pi*y/2)*cos(pi*z)',
+    Hx: '0',
+    Hy: '0',
+    Hz: '0',
+  }).find((r) => r.term.form === 'pec');
   for (const v of normalField.values) assert.ok(maxAbs(v) < 1e-5, `normal field: ${maxAbs(v)}`);
 
   const te = problemOf(pecCavity('{rectangle: {min: [0, 0], max: [1, 1]}}', 'maxwell-te'), 'te');
@@ -230,7 +283,10 @@ test('hard: an initial value that vanishes on the PEC wall is used as G directly
   assert.ok(ez.startsWith('((sin((3.141592653589793 * x)) * sin((3.141592653589793 * y))) + '), ez);
   assert.doesNotMatch(ez, /1e-12/, 'no transfinite blend');
   // Incompatible data (nonzero on the wall) keeps the blend.
-  const text = readFileSync('problems/maxwell-tm-cavity.yaml', 'utf8').replace('value: {Ez: "sin(pi*x)*sin(pi*y)"', 'value: {Ez: "1 + x"');
+  const text = readFileSync('problems/maxwell-tm-cavity.yaml', 'utf8').replace(
+    'value: {Ez: "sin(pi*x)*sin(pi*y)"',
+    'value: {Ez: "1 + x"',
+  );
   const bad = createStrategy('hard', problemOf(text, 'tm-blend'));
   assert.match(show(bad.transforms.get('Ez')), /1e-12/);
 });
@@ -242,7 +298,20 @@ test('energy: TM11 cavity mode has W = 1/8 at every time on the grid (trapezoida
   const counts = [21, 21];
   const times = [0, 0.2, 0.5];
   const w = Math.SQRT2 * Math.PI;
-  const columns = ['x', 'y', 't', 'Ez', 'Hx', 'Hy', 'Ez_exact', 'Ez_error', 'Hx_exact', 'Hx_error', 'Hy_exact', 'Hy_error'];
+  const columns = [
+    'x',
+    'y',
+    't',
+    'Ez',
+    'Hx',
+    'Hy',
+    'Ez_exact',
+    'Ez_error',
+    'Hx_exact',
+    'Hx_error',
+    'Hy_exact',
+    'Hy_error',
+  ];
   const rows = counts[0] * counts[1] * times.length;
   const data = new Float64Array(rows * columns.length);
   let r = 0;
@@ -252,8 +321,8 @@ test('energy: TM11 cavity mode has W = 1/8 at every time on the grid (trapezoida
         const x = i / 20;
         const y = j / 20;
         const ez = Math.sin(Math.PI * x) * Math.sin(Math.PI * y) * Math.cos(w * t);
-        const hx = -Math.sin(Math.PI * x) * Math.cos(Math.PI * y) * Math.sin(w * t) / Math.SQRT2;
-        const hy = Math.cos(Math.PI * x) * Math.sin(Math.PI * y) * Math.sin(w * t) / Math.SQRT2;
+        const hx = (-Math.sin(Math.PI * x) * Math.cos(Math.PI * y) * Math.sin(w * t)) / Math.SQRT2;
+        const hy = (Math.cos(Math.PI * x) * Math.sin(Math.PI * y) * Math.sin(w * t)) / Math.SQRT2;
         // The "model" is off by 1% in Ez at the last time, to see the drift.
         const scale = t === 0.5 ? 1.01 : 1;
         data.set([x, y, t, ez * scale, hx, hy, ez, 0, hx, 0, hy, 0], r * columns.length);
@@ -261,8 +330,15 @@ test('energy: TM11 cavity mode has W = 1/8 at every time on the grid (trapezoida
       }
     }
   }
-  const table = { variables: ['x', 'y', 't'], fields: ['Ez', 'Hx', 'Hy'], columns, data, rows, times,
-    grid: { counts, min: [0, 0], max: [1, 1], inside: new Uint8Array(counts[0] * counts[1]).fill(1) } };
+  const table = {
+    variables: ['x', 'y', 't'],
+    fields: ['Ez', 'Hx', 'Hy'],
+    columns,
+    data,
+    rows,
+    times,
+    grid: { counts, min: [0, 0], max: [1, 1], inside: new Uint8Array(counts[0] * counts[1]).fill(1) },
+  };
   const e = fieldEnergy(problem, table);
   assert.equal(e.energy.length, 3);
   for (const p of e.energy) assert.ok(Math.abs(p.exact - 0.125) < 1e-12, `exact ${p.exact} at ${p.t}`);
@@ -285,9 +361,15 @@ test('causal: bin matrix gives per-bin mean squares; weights are exp(-eps * earl
   const r = tf.tensor2d([1, 3, 2, 2, 2, 4], [6, 1]);
   const B = binMatrix(times, 0, 1, 4);
   const perBin = tf.matMul(tf.square(r), B, true, false).arraySync()[0];
-  assert.deepEqual(perBin.map((v) => Math.round(v * 1e6) / 1e6), [5, 4, 0, 16]);
+  assert.deepEqual(
+    perBin.map((v) => Math.round(v * 1e6) / 1e6),
+    [5, 4, 0, 16],
+  );
   const w = causalWeights([5, 4, 0, 16], 0.1);
-  assert.deepEqual([...w].map((v) => v.toFixed(6)), [1, Math.exp(-0.5), Math.exp(-0.9), Math.exp(-0.9)].map((v) => v.toFixed(6)));
+  assert.deepEqual(
+    [...w].map((v) => v.toFixed(6)),
+    [1, Math.exp(-0.5), Math.exp(-0.9), Math.exp(-0.9)].map((v) => v.toFixed(6)),
+  );
 
   const c = causalWeighting({ epsilon: 0.1, bins: 4 });
   // A stand-in term: causal weighting reads only its kind.
@@ -295,13 +377,20 @@ test('causal: bin matrix gives per-bin mean squares; weights are exp(-eps * earl
   // Starting weights are ones: the loss is the mean over bins.
   c.begin();
   const l0 = c.loss({ term, values: [r], bins: B }, 2).arraySync();
-  assert.ok(Math.abs(l0 - 2 * (5 + 4 + 0 + 16) / 4) < 1e-4);
+  assert.ok(Math.abs(l0 - (2 * (5 + 4 + 0 + 16)) / 4) < 1e-4);
   c.update();
   assert.ok(Math.abs(c.weights()[1] - Math.exp(-0.1 * 10)) < 1e-6, 'gathered bin losses carry the term weight');
   // The weights are constants: the gradient is that of sum w_k L_k / M only.
   const x = tf.variable(tf.tensor2d([1, 3, 2, 2, 2, 4], [6, 1]));
   // A gradient has the shape of its input.
-  const g = /** @type {tf.Tensor2D} */ (tf.grad((v) => { c.begin(); return c.loss({ term, values: [v], bins: B }, 1); })(x)).arraySync().map((a) => a[0]);
+  const g = /** @type {tf.Tensor2D} */ (
+    tf.grad((v) => {
+      c.begin();
+      return c.loss({ term, values: [v], bins: B }, 1);
+    })(x)
+  )
+    .arraySync()
+    .map((a) => a[0]);
   const wk = c.weights();
   const bin = [0, 0, 1, 1, 1, 3];
   const count = [2, 2, 3, 3, 3, 1];

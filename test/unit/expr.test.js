@@ -6,15 +6,25 @@ import { show } from '../../dist/expr/ir.js';
 import { fold, collectNeeds, emptyNeeds } from '../../dist/expr/analyze.js';
 import { evalNumeric } from '../../dist/expr/numeric.js';
 
-const scope = { variables: ['x', 'y', 't'], spatial: ['x', 'y'], fields: ['u', 'Ez'], constants: ['k'], derivatives: true, boundary: false };
+const scope = {
+  variables: ['x', 'y', 't'],
+  spatial: ['x', 'y'],
+  fields: ['u', 'Ez'],
+  constants: ['k'],
+  derivatives: true,
+  boundary: false,
+};
 
 function fails(text, re, offset, sc = scope) {
-  assert.throws(() => parseExpr(text, sc), (e) => {
-    assert.ok(e instanceof ExprError, `not an ExprError: ${e}`);
-    assert.match(e.message, re);
-    if (offset !== undefined) assert.equal(e.offset, offset, `offset for ${text}`);
-    return true;
-  });
+  assert.throws(
+    () => parseExpr(text, sc),
+    (e) => {
+      assert.ok(e instanceof ExprError, `not an ExprError: ${e}`);
+      assert.match(e.message, re);
+      if (offset !== undefined) assert.equal(e.offset, offset, `offset for ${text}`);
+      return true;
+    },
+  );
 }
 
 test('derivative names become field nodes with sorted variables', () => {

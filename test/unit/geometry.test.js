@@ -20,16 +20,25 @@ function evaluate(expr, point) {
     if (memo.has(e)) return memo.get(e);
     let v;
     switch (e.kind) {
-      case 'num': v = e.value; break;
-      case 'var': v = point['xyz'.indexOf(e.name)]; break;
-      case 'neg': v = -ev(e.arg); break;
+      case 'num':
+        v = e.value;
+        break;
+      case 'var':
+        v = point['xyz'.indexOf(e.name)];
+        break;
+      case 'neg':
+        v = -ev(e.arg);
+        break;
       case 'binary': {
         const [l, r] = [ev(e.left), ev(e.right)];
         v = { '+': l + r, '-': l - r, '*': l * r, '/': l / r, '^': l ** r }[e.op];
         break;
       }
-      case 'call': v = Math[e.fn](...e.args.map(ev)); break;
-      default: throw new Error(`unexpected node ${e.kind}`);
+      case 'call':
+        v = Math[e.fn](...e.args.map(ev));
+        break;
+      default:
+        throw new Error(`unexpected node ${e.kind}`);
     }
     memo.set(e, v);
     return v;
@@ -49,7 +58,8 @@ function gradientNorm(expr, point, h = 1e-6) {
   return Math.sqrt(sq);
 }
 
-const rows = (flat, dim) => Array.from({ length: flat.length / dim }, (_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
+const rows = (flat, dim) =>
+  Array.from({ length: flat.length / dim }, (_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
 const size = (g) => Math.max(...g.bbox.min.map((lo, a) => g.bbox.max[a] - lo));
 const near = (p, corners, r) => corners.some((c) => Math.hypot(...c.map((v, a) => v - p[a])) < r);
 
@@ -108,7 +118,12 @@ test('rectangle: interior, sides, normals, measures', () => {
   const onLeft = points.filter((p) => p[0] === 0).length;
   assert.ok(Math.abs(onLeft / 800 - 0.25) < 0.01, `left share ${onLeft / 800}`);
 
-  for (const [side, axis, value, normal] of /** @type {[string, number, number, number[]][]} */ ([['left', 0, 0, [-1, 0]], ['right', 0, 2, [1, 0]], ['bottom', 1, -1, [0, -1]], ['top', 1, 1, [0, 1]]])) {
+  for (const [side, axis, value, normal] of /** @type {[string, number, number, number[]][]} */ ([
+    ['left', 0, 0, [-1, 0]],
+    ['right', 0, 2, [1, 0]],
+    ['bottom', 1, -1, [0, -1]],
+    ['top', 1, 1, [0, 1]],
+  ])) {
     const s = r.sampleBoundary(50, sobol(), named(side));
     assert.equal(s.measure, 2);
     rows(s.points, 2).forEach((p) => assert.equal(p[axis], value));
@@ -150,7 +165,15 @@ test('box: six named faces, surface area, distance', () => {
   rows(top.points, 3).forEach((p) => assert.equal(p[2], 3));
   const edges = [];
   for (const x of [0, 1]) for (const y of [0, 2]) for (const z of [0, 3]) edges.push([x, y, z]);
-  checkDistance(b, { outside: [[-0.5, 1, 1], [0.5, 2.5, 1], [0.5, 1, 3.2]], corners: [], cornerRadius: 0 });
+  checkDistance(b, {
+    outside: [
+      [-0.5, 1, 1],
+      [0.5, 2.5, 1],
+      [0.5, 1, 3.2],
+    ],
+    corners: [],
+    cornerRadius: 0,
+  });
 });
 
 test('disk and sphere: boundary on the circle/sphere, radial normals, measures', () => {
@@ -166,7 +189,12 @@ test('disk and sphere: boundary on the circle/sphere, radial normals, measures',
   const inside = rows(d.sampleInterior(1000, sobol()), 2);
   assert.equal(inside.length, 1000);
   assert.ok(inside.every((p) => Math.hypot(p[0] - 1, p[1] - 2) <= 0.5));
-  checkDistance(d, { outside: [[1, 2.6], [0, 0]] });
+  checkDistance(d, {
+    outside: [
+      [1, 2.6],
+      [0, 0],
+    ],
+  });
 
   const ball = G.sphere([0, 0, 0], 2);
   const b = ball.sampleBoundary(2000, sobol(), ALL);
@@ -198,7 +226,13 @@ test('annulus = difference of disks: measure, volume, hole normals, named hole',
     assert.ok(Math.abs(Math.hypot(...p) - 0.4) < 1e-12);
     assert.ok(Math.abs(normals[i][0] + p[0] / 0.4) < 1e-12 && Math.abs(normals[i][1] + p[1] / 0.4) < 1e-12);
   });
-  checkDistance(annulus, { outside: [[0, 0], [0.2, 0.1], [1.2, 0]] });
+  checkDistance(annulus, {
+    outside: [
+      [0, 0],
+      [0.2, 0.1],
+      [1.2, 0],
+    ],
+  });
 
   const phiHole = annulus.partDistance(named('hole'));
   assert.ok(phiHole, 'hole distance');
@@ -228,7 +262,21 @@ test('L-shape as a difference of rectangles', () => {
   assert.ok(Math.abs(top.measure - 1) < 0.01);
   assert.ok(rows(top.points, 2).every((p) => p[1] === 2 && p[0] <= 1));
 
-  checkDistance(L, { corners: [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], outside: [[1.5, 1.5], [-0.5, 1], [1, 2.5]] });
+  checkDistance(L, {
+    corners: [
+      [0, 0],
+      [2, 0],
+      [2, 1],
+      [1, 1],
+      [1, 2],
+      [0, 2],
+    ],
+    outside: [
+      [1.5, 1.5],
+      [-0.5, 1],
+      [1, 2.5],
+    ],
+  });
   const phiTop = L.partDistance(named('top'));
   assert.ok(phiTop);
   assert.equal(evaluate(phiTop, [0.5, 2]), 0);
@@ -236,7 +284,9 @@ test('L-shape as a difference of rectangles', () => {
   // The outer square's distance vanishes on its kept edges and on the notch's outer edges, which are not in the domain.
   const phiOuter = L.partDistance(named('outer'));
   assert.ok(phiOuter);
-  rows(L.sampleBoundary(100, sobol(), named('outer')).points, 2).forEach((p) => assert.ok(Math.abs(evaluate(phiOuter, p)) < 1e-12));
+  rows(L.sampleBoundary(100, sobol(), named('outer')).points, 2).forEach((p) =>
+    assert.ok(Math.abs(evaluate(phiOuter, p)) < 1e-12),
+  );
   assert.ok(evaluate(phiOuter, [1.5, 1]) > 0 && evaluate(phiOuter, [1, 1.5]) > 0);
   const phiNotch = L.partDistance(named('notch'));
   assert.ok(phiNotch);
@@ -253,13 +303,30 @@ test('L-shape as a union: coincident edges are counted once', () => {
   const { points } = checkBoundary(L, all, 4000);
   const bottomShare = points.filter((p) => p[1] === 0).length / 4000;
   assert.ok(Math.abs(bottomShare - 2 / 8) < 0.01, `bottom share ${bottomShare}`);
-  assert.ok(points.every((p) => !(p[0] === 1 && p[1] < 1) && !(p[1] === 1 && p[0] < 1)), 'no interior seams');
+  assert.ok(
+    points.every((p) => !(p[0] === 1 && p[1] < 1) && !(p[1] === 1 && p[0] < 1)),
+    'no interior seams',
+  );
   assert.ok(Math.abs(L.volume() - 3) < 0.01);
   const left = L.sampleBoundary(100, sobol(), named('left'));
   assert.ok(Math.abs(left.measure - 2) < 0.01, `left ${left.measure}`);
   // Where the two rectangles' edges coincide, both R-function arguments vanish: phi is zero there but not normalized.
   const coincident = (p) => (p[0] === 0 && p[1] <= 1) || (p[1] === 0 && p[0] <= 1);
-  checkDistance(L, { corners: [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], outside: [[1.5, 1.5], [-0.5, 0.5]], skipGradient: coincident });
+  checkDistance(L, {
+    corners: [
+      [0, 0],
+      [2, 0],
+      [2, 1],
+      [1, 1],
+      [1, 2],
+      [0, 2],
+    ],
+    outside: [
+      [1.5, 1.5],
+      [-0.5, 0.5],
+    ],
+    skipGradient: coincident,
+  });
 });
 
 test('intersection: half disk', () => {
@@ -271,7 +338,16 @@ test('intersection: half disk', () => {
   assert.ok(Math.abs(half.volume() - Math.PI / 2) < 0.01);
   const bottom = half.sampleBoundary(100, sobol(), named('bottom'));
   assert.ok(Math.abs(bottom.measure - 2) < 0.01);
-  checkDistance(half, { corners: [[-1, 0], [1, 0]], outside: [[0, -0.5], [0, 1.5]] });
+  checkDistance(half, {
+    corners: [
+      [-1, 0],
+      [1, 0],
+    ],
+    outside: [
+      [0, -0.5],
+      [0, 1.5],
+    ],
+  });
 });
 
 test('3D: box minus sphere', () => {
@@ -284,7 +360,14 @@ test('3D: box minus sphere', () => {
   assert.ok(Math.abs(g.volume() - exactVolume) < 0.01 * exactVolume);
   const cavity = g.sampleBoundary(200, sobol(), named('cavity'));
   assert.ok(Math.abs(cavity.measure - Math.PI) < 0.01 * Math.PI);
-  checkDistance(g, { outside: [[0, 0, 0], [0, 0, 1.5]], cornerRadius: 0.06, corners: cubeEdgePoints() });
+  checkDistance(g, {
+    outside: [
+      [0, 0, 0],
+      [0, 0, 1.5],
+    ],
+    cornerRadius: 0.06,
+    corners: cubeEdgePoints(),
+  });
   assert.ok(g.partDistance(named('cavity')));
 });
 
@@ -298,7 +381,14 @@ function cubeEdgePoints() {
 }
 
 test('polygons: nonconvex, either orientation, exact measure and area', () => {
-  const lVertices = [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]];
+  const lVertices = [
+    [0, 0],
+    [2, 0],
+    [2, 1],
+    [1, 1],
+    [1, 2],
+    [0, 2],
+  ];
   for (const vertices of [lVertices, lVertices.slice().reverse()]) {
     const p = G.polygon(vertices);
     assert.equal(p.volume(), 3);
@@ -307,10 +397,34 @@ test('polygons: nonconvex, either orientation, exact measure and area', () => {
     checkBoundary(p, all, 800);
     const interior = rows(p.sampleInterior(500, sobol()), 2);
     assert.ok(interior.every((q) => !(q[0] > 1 && q[1] > 1)));
-    checkDistance(p, { corners: lVertices, outside: [[1.5, 1.5], [3, 0.5], [-0.1, 1]] });
+    checkDistance(p, {
+      corners: lVertices,
+      outside: [
+        [1.5, 1.5],
+        [3, 0.5],
+        [-0.1, 1],
+      ],
+    });
   }
-  assert.throws(() => G.polygon([[0, 0], [2, 2], [2, 0], [0, 1]]), /not simple/);
-  assert.throws(() => G.polygon([[0, 0], [1, 1], [2, 2]]), /non-zero area/);
+  assert.throws(
+    () =>
+      G.polygon([
+        [0, 0],
+        [2, 2],
+        [2, 0],
+        [0, 1],
+      ]),
+    /not simple/,
+  );
+  assert.throws(
+    () =>
+      G.polygon([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ]),
+    /non-zero area/,
+  );
 });
 
 test('polygon distance: star, comb and spiral-like shapes', () => {
@@ -319,15 +433,65 @@ test('polygon distance: star, comb and spiral-like shapes', () => {
     const t = (Math.PI * k) / 5;
     return [r * Math.cos(t), r * Math.sin(t)];
   });
-  const comb = [[0, 0], [5, 0], [5, 3], [4, 3], [4, 1], [3, 1], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]];
-  const spiral = [[0, 0], [4, 0], [4, 4], [1, 4], [1, 2], [2, 2], [2, 3], [3, 3], [3, 1], [0, 1]];
+  const comb = [
+    [0, 0],
+    [5, 0],
+    [5, 3],
+    [4, 3],
+    [4, 1],
+    [3, 1],
+    [3, 3],
+    [2, 3],
+    [2, 1],
+    [1, 1],
+    [1, 3],
+    [0, 3],
+  ];
+  const spiral = [
+    [0, 0],
+    [4, 0],
+    [4, 4],
+    [1, 4],
+    [1, 2],
+    [2, 2],
+    [2, 3],
+    [3, 3],
+    [3, 1],
+    [0, 1],
+  ];
   for (const [name, vertices, outside] of /** @type {[string, number[][], number[][]][]} */ ([
-    ['star', star, [[0.6 * Math.cos(Math.PI / 5), 0.6 * Math.sin(Math.PI / 5)], [1.2, 0]]],
-    ['comb', comb, [[1.5, 2], [3.5, 2], [2.5, 3.5]]],
-    ['spiral', spiral, [[2.5, 2.5], [1.5, 1.5], [0.5, 3]]],
+    [
+      'star',
+      star,
+      [
+        [0.6 * Math.cos(Math.PI / 5), 0.6 * Math.sin(Math.PI / 5)],
+        [1.2, 0],
+      ],
+    ],
+    [
+      'comb',
+      comb,
+      [
+        [1.5, 2],
+        [3.5, 2],
+        [2.5, 3.5],
+      ],
+    ],
+    [
+      'spiral',
+      spiral,
+      [
+        [2.5, 2.5],
+        [1.5, 1.5],
+        [0.5, 3],
+      ],
+    ],
   ])) {
     const p = G.polygon(vertices);
-    const perimeter = vertices.reduce((s, v, i) => s + Math.hypot(...v.map((c, a) => c - vertices[(i + 1) % vertices.length][a])), 0);
+    const perimeter = vertices.reduce(
+      (s, v, i) => s + Math.hypot(...v.map((c, a) => c - vertices[(i + 1) % vertices.length][a])),
+      0,
+    );
     const all = p.sampleBoundary(1000, sobol(), ALL);
     assert.ok(Math.abs(all.measure - perimeter) < 1e-12, name);
     checkBoundary(p, all, 1000);
@@ -370,14 +534,24 @@ test('partDistance: sides and whole named shapes; undefined where it would vanis
 });
 
 test('sampling is deterministic per seed and resampling gives new points', () => {
-  const g = G.difference([G.disk([0, 0], 1), G.polygon([[-0.3, -0.3], [0.3, -0.3], [0, 0.4]])]);
+  const g = G.difference([
+    G.disk([0, 0], 1),
+    G.polygon([
+      [-0.3, -0.3],
+      [0.3, -0.3],
+      [0, 0.4],
+    ]),
+  ]);
   for (const kind of /** @type {const} */ (['uniform', 'lhs', 'halton', 'sobol', 'grid'])) {
     const s1 = makeSampler(kind, createRng(5));
     const s2 = makeSampler(kind, createRng(5));
     const a = g.sampleInterior(300, s1);
     assert.deepEqual(Array.from(a), Array.from(g.sampleInterior(300, s2)), kind);
     assert.equal(a.length, 600);
-    assert.ok(rows(a, 2).every((p) => g.contains(p)), kind);
+    assert.ok(
+      rows(a, 2).every((p) => g.contains(p)),
+      kind,
+    );
     assert.notDeepEqual(Array.from(g.sampleInterior(300, s1)), Array.from(a), kind);
     const b = g.sampleBoundary(200, s1, ALL);
     checkBoundary(g, b, 200);
@@ -386,7 +560,8 @@ test('sampling is deterministic per seed and resampling gives new points', () =>
 
 test('buildGeometry: spec nodes, names, located errors', () => {
   const g = G.buildGeometry({
-    kind: 'difference', loc,
+    kind: 'difference',
+    loc,
     children: [
       { kind: 'rectangle', min: [0, 0], max: [4, 2], loc },
       { kind: 'disk', center: [1, 1], radius: 0.25, name: 'cylinder', loc },
@@ -398,17 +573,41 @@ test('buildGeometry: spec nodes, names, located errors', () => {
   assert.ok(g.partDistance(named('cylinder')));
   assert.ok(g.partDistance(named('left')), 'left side line meets the domain only on the left side');
   assert.throws(
-    () => G.buildGeometry({ kind: 'union', loc, children: [{ kind: 'disk', center: [0, 0], radius: -1, loc: { file: 'spec.yaml', line: 7, col: 9 } }] }),
+    () =>
+      G.buildGeometry({
+        kind: 'union',
+        loc,
+        children: [{ kind: 'disk', center: [0, 0], radius: -1, loc: { file: 'spec.yaml', line: 7, col: 9 } }],
+      }),
     /spec\.yaml:7:9: disk: radius must be positive/,
   );
-  assert.throws(() => G.buildGeometry({ kind: 'rectangle', min: [0, 0], max: [1, 1, 1], loc }), /spec\.yaml:3:5: rectangle: rectangle max needs 2 coordinates/);
+  assert.throws(
+    () => G.buildGeometry({ kind: 'rectangle', min: [0, 0], max: [1, 1, 1], loc }),
+    /spec\.yaml:3:5: rectangle: rectangle max needs 2 coordinates/,
+  );
   assert.throws(() => G.buildGeometry({ kind: 'box', min: [0, 0, 1], max: [1, 1, 0], loc }), /min < max/);
   assert.throws(
-    () => G.buildGeometry({ kind: 'union', loc, children: [{ kind: 'interval', min: 0, max: 1, loc }, { kind: 'disk', center: [0, 0], radius: 1, loc }] }),
+    () =>
+      G.buildGeometry({
+        kind: 'union',
+        loc,
+        children: [
+          { kind: 'interval', min: 0, max: 1, loc },
+          { kind: 'disk', center: [0, 0], radius: 1, loc },
+        ],
+      }),
     /different dimensions/,
   );
   assert.throws(
-    () => G.buildGeometry({ kind: 'intersection', loc, children: [{ kind: 'interval', min: 0, max: 1, loc }, { kind: 'interval', min: 2, max: 3, loc }] }),
+    () =>
+      G.buildGeometry({
+        kind: 'intersection',
+        loc,
+        children: [
+          { kind: 'interval', min: 0, max: 1, loc },
+          { kind: 'interval', min: 2, max: 3, loc },
+        ],
+      }),
     /empty/,
   );
 });
@@ -417,7 +616,9 @@ test('buildGeometry: spec nodes, names, located errors', () => {
 function randomSimplePolygon(rng, n, snap) {
   const turn = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const crosses = (a, b, c, d) => turn(a, b, c) * turn(a, b, d) < 0 && turn(c, d, a) * turn(c, d, b) < 0;
-  const p = Array.from({ length: n }, () => (snap ? [Math.floor(rng.next() * 8), Math.floor(rng.next() * 8)] : [rng.next() * 4, rng.next() * 4]));
+  const p = Array.from({ length: n }, () =>
+    snap ? [Math.floor(rng.next() * 8), Math.floor(rng.next() * 8)] : [rng.next() * 4, rng.next() * 4],
+  );
   for (let changed = true; changed;) {
     changed = false;
     for (let i = 0; i < n && !changed; i++) {

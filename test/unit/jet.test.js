@@ -25,8 +25,28 @@ function close(actual, expected, tol, what) {
 const analytic = {
   tanh: [Math.tanh, (x) => 1 - Math.tanh(x) ** 2, (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2)],
   sin: [Math.sin, Math.cos, (x) => -Math.sin(x)],
-  sigmoid: [(x) => 1 / (1 + Math.exp(-x)), (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }, (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s) * (1 - 2 * s); }],
-  silu: [(x) => x / (1 + Math.exp(-x)), (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 + x * (1 - s)); }, (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s) * (2 + x * (1 - 2 * s)); }],
+  sigmoid: [
+    (x) => 1 / (1 + Math.exp(-x)),
+    (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s);
+    },
+    (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s) * (1 - 2 * s);
+    },
+  ],
+  silu: [
+    (x) => x / (1 + Math.exp(-x)),
+    (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 + x * (1 - s));
+    },
+    (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s) * (2 + x * (1 - 2 * s));
+    },
+  ],
 };
 
 for (const [name, [f, f1, f2]] of Object.entries(analytic)) {
@@ -50,46 +70,93 @@ for (const fn of ['exp', 'log', 'sqrt', 'sin', 'cos', 'tan', 'sinh', 'cosh', 'ta
       const x = J.inputVariable(ch, 0, tf.tensor2d(xs, [3, 1]));
       const y = J.chain(ch, x, UNARY_DERIVS[fn]);
       const g = (v) => Math[fn](v);
-      close(arr(y.d[0]), xs.map((v) => (g(v + h) - g(v - h)) / (2 * h)), 1e-3, 'd');
-      close(arr(y.dd.get('0,0')), xs.map((v) => (g(v + h) - 2 * g(v) + g(v - h)) / (h * h)), 2e-2, 'dd');
+      close(
+        arr(y.d[0]),
+        xs.map((v) => (g(v + h) - g(v - h)) / (2 * h)),
+        1e-3,
+        'd',
+      );
+      close(
+        arr(y.dd.get('0,0')),
+        xs.map((v) => (g(v + h) - 2 * g(v) + g(v - h)) / (h * h)),
+        2e-2,
+        'dd',
+      );
     });
   });
 }
 
 test('product, quotient and power rules give exact second derivatives of x^2 y / (1 + x)', () => {
   tf.tidy(() => {
-    const px = [0.5, 1.5], py = [2, -1];
+    const px = [0.5, 1.5],
+      py = [2, -1];
     const x = J.inputVariable(full, 0, tf.tensor2d(px, [2, 1]));
     const y = J.inputVariable(full, 1, tf.tensor2d(py, [2, 1]));
     const num = J.mul(full, J.powConst(full, x, 2), y);
     const den = J.shift(x, 1);
     const q = J.div(full, num, den);
     // q = x^2 y/(1+x); q_x = y (x^2 + 2x)/(1+x)^2; q_xx = 2y/(1+x)^3; q_xy = (x^2+2x)/(1+x)^2; q_yy = 0
-    close(arr(q.v), px.map((a, i) => a * a * py[i] / (1 + a)), 1e-6, 'v');
-    close(arr(q.d[0]), px.map((a, i) => py[i] * (a * a + 2 * a) / (1 + a) ** 2), 1e-5, 'q_x');
-    close(arr(q.dd.get('0,0')), px.map((a, i) => 2 * py[i] / (1 + a) ** 3), 1e-5, 'q_xx');
-    close(arr(q.dd.get('0,1')), px.map((a) => (a * a + 2 * a) / (1 + a) ** 2), 1e-5, 'q_xy');
+    close(
+      arr(q.v),
+      px.map((a, i) => (a * a * py[i]) / (1 + a)),
+      1e-6,
+      'v',
+    );
+    close(
+      arr(q.d[0]),
+      px.map((a, i) => (py[i] * (a * a + 2 * a)) / (1 + a) ** 2),
+      1e-5,
+      'q_x',
+    );
+    close(
+      arr(q.dd.get('0,0')),
+      px.map((a, i) => (2 * py[i]) / (1 + a) ** 3),
+      1e-5,
+      'q_xx',
+    );
+    close(
+      arr(q.dd.get('0,1')),
+      px.map((a) => (a * a + 2 * a) / (1 + a) ** 2),
+      1e-5,
+      'q_xy',
+    );
     const qyy = q.dd.get('1,1');
     close(qyy ? arr(qyy) : [0, 0], [0, 0], 1e-6, 'q_yy');
-    close(arr(q.lap), px.map((a, i) => 2 * py[i] / (1 + a) ** 3), 1e-5, 'lap');
+    close(
+      arr(q.lap),
+      px.map((a, i) => (2 * py[i]) / (1 + a) ** 3),
+      1e-5,
+      'lap',
+    );
   });
 });
 
 for (const activation of /** @type {const} */ (['tanh', 'sin', 'silu', 'sigmoid'])) {
   test(`network (${activation}): jet derivatives match central finite differences of the forward pass`, () => {
     const net = createNetwork({ inputs: 2, hidden: [12, 12], outputs: 1, activation }, createRng(3));
-    const pts = [[0.1, 0.2], [-0.4, 0.7], [0.9, -0.3]];
+    const pts = [
+      [0.1, 0.2],
+      [-0.4, 0.7],
+      [0.9, -0.3],
+    ];
     const h = 1e-2;
-    const value = (p) => tf.tidy(() => {
-      const ch = J.valueOnly(2);
-      return forward(ch, net, J.inputMatrix(ch, tf.tensor2d(p), [0, 0], [1, 1])).v.dataSync();
-    });
+    const value = (p) =>
+      tf.tidy(() => {
+        const ch = J.valueOnly(2);
+        return forward(ch, net, J.inputMatrix(ch, tf.tensor2d(p), [0, 0], [1, 1])).v.dataSync();
+      });
     tf.tidy(() => {
       const out = forward(full, net, J.inputMatrix(full, tf.tensor2d(pts), [0, 0], [1, 1]));
       const shifted = (dx, dy) => Array.from(value(pts.map(([a, b]) => [a + dx, b + dy])));
       const f0 = shifted(0, 0);
-      const fxp = shifted(h, 0), fxm = shifted(-h, 0), fyp = shifted(0, h), fym = shifted(0, -h);
-      const fpp = shifted(h, h), fpm = shifted(h, -h), fmp = shifted(-h, h), fmm = shifted(-h, -h);
+      const fxp = shifted(h, 0),
+        fxm = shifted(-h, 0),
+        fyp = shifted(0, h),
+        fym = shifted(0, -h);
+      const fpp = shifted(h, h),
+        fpm = shifted(h, -h),
+        fmp = shifted(-h, h),
+        fmm = shifted(-h, -h);
       const fd = {
         x: f0.map((_, i) => (fxp[i] - fxm[i]) / (2 * h)),
         y: f0.map((_, i) => (fyp[i] - fym[i]) / (2 * h)),
@@ -103,14 +170,22 @@ for (const activation of /** @type {const} */ (['tanh', 'sin', 'silu', 'sigmoid'
       close(arr(out.dd.get('0,0')), fd.xx, 3e-2, 'u_xx');
       close(arr(out.dd.get('1,1')), fd.yy, 3e-2, 'u_yy');
       close(arr(out.dd.get('0,1')), fd.xy, 3e-2, 'u_xy');
-      close(arr(out.lap), fd.xx.map((v, i) => v + fd.yy[i]), 3e-2, 'lap');
+      close(
+        arr(out.lap),
+        fd.xx.map((v, i) => v + fd.yy[i]),
+        3e-2,
+        'lap',
+      );
     });
   });
 }
 
 test('network jet Laplacian equals nested reverse-mode autodiff (tanh with an input-saving gradient)', () => {
   const net = createNetwork({ inputs: 2, hidden: [10, 10], outputs: 1, activation: 'tanh' }, createRng(5));
-  const pts = tf.tensor2d([[0.2, 0.1], [0.5, -0.6]]);
+  const pts = tf.tensor2d([
+    [0.2, 0.1],
+    [0.5, -0.6],
+  ]);
   tf.tidy(() => {
     const ch = { first: [true, true], second: [], lap: [0, 1] };
     const jet = forward(ch, net, J.inputMatrix(ch, pts, [0, 0], [1, 1]));

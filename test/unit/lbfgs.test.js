@@ -5,7 +5,10 @@ import { lbfgs } from '../../dist/trainer/lbfgs.js';
 
 const rosenbrock = (th) => {
   const [x, y] = th;
-  return { f: (1 - x) ** 2 + 100 * (y - x * x) ** 2, g: Float64Array.from([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]) };
+  return {
+    f: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
+    g: Float64Array.from([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]),
+  };
 };
 
 test('minimises the Rosenbrock function to its minimum at (1, 1)', () => {
@@ -17,7 +20,14 @@ test('minimises the Rosenbrock function to its minimum at (1, 1)', () => {
 
 test('the loss never increases from one iteration to the next', () => {
   const seen = [];
-  lbfgs(rosenbrock, Float64Array.from([2, -1]), { iterations: 100, history: 5, lr: 1, onIteration: ({ f }) => { seen.push(f); } });
+  lbfgs(rosenbrock, Float64Array.from([2, -1]), {
+    iterations: 100,
+    history: 5,
+    lr: 1,
+    onIteration: ({ f }) => {
+      seen.push(f);
+    },
+  });
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] <= seen[i - 1], `step ${i}: ${seen[i]} > ${seen[i - 1]}`);
 });
 
@@ -25,7 +35,9 @@ test('a non-finite loss at trial points only shortens the step (no NaN result)',
   // f = x^2 with a wall: NaN beyond |x| > 3, start near the wall.
   const walled = (th) => {
     const x = th[0];
-    return Math.abs(x) > 3 ? { f: NaN, g: Float64Array.from([NaN]) } : { f: (x - 1) ** 2, g: Float64Array.from([2 * (x - 1)]) };
+    return Math.abs(x) > 3
+      ? { f: NaN, g: Float64Array.from([NaN]) }
+      : { f: (x - 1) ** 2, g: Float64Array.from([2 * (x - 1)]) };
   };
   const r = lbfgs(walled, Float64Array.from([-2.9]), { iterations: 50, history: 5, lr: 100 });
   assert.ok(Number.isFinite(r.f));

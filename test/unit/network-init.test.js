@@ -7,8 +7,14 @@ import { createRng } from '../../dist/util/random.js';
 
 const stats = (v) => {
   const d = v.dataSync();
-  let s = 0, s2 = 0, m = 0;
-  for (const x of d) { s += x; s2 += x * x; m = Math.max(m, Math.abs(x)); }
+  let s = 0,
+    s2 = 0,
+    m = 0;
+  for (const x of d) {
+    s += x;
+    s2 += x * x;
+    m = Math.max(m, Math.abs(x));
+  }
   const mean = s / d.length;
   return { mean, std: Math.sqrt(s2 / d.length - mean * mean), maxAbs: m };
 };
@@ -45,13 +51,19 @@ test('sin networks: behind oscillating sin units, pre-activations keep unit scal
   const rng = createRng(4);
   // Units in their oscillating range: sin of a uniform phase (variance 1/2).
   /** @type {tf.Tensor} */
-  let h = tf.sin(tf.tensor2d(Float32Array.from({ length: 150 * n }, () => Math.PI * (2 * rng.next() - 1)), [n, 150]));
+  let h = tf.sin(
+    tf.tensor2d(
+      Float32Array.from({ length: 150 * n }, () => Math.PI * (2 * rng.next() - 1)),
+      [n, 150],
+    ),
+  );
   const stds = [];
   for (let l = 1; l < net.weights.length - 1; l++) {
     const z = tf.add(tf.matMul(h, net.weights[l]), net.biases[l]);
     stds.push(stats(z).std);
     h = tf.sin(z);
   }
-  for (const s of stds) assert.ok(s > 0.75 && s < 1.25, `pre-activation std ${stds.map((v) => v.toFixed(3)).join(', ')}`);
+  for (const s of stds)
+    assert.ok(s > 0.75 && s < 1.25, `pre-activation std ${stds.map((v) => v.toFixed(3)).join(', ')}`);
   disposeNetwork(net);
 });

@@ -5,8 +5,13 @@ import { toNpy } from '../../dist/outputs/npy.js';
 function table(rows, columns) {
   const data = Float64Array.from({ length: rows * columns.length }, (_, k) => Math.sin(k) * 10 ** ((k % 7) - 3));
   return {
-    variables: [columns[0]], fields: columns.slice(1), columns, data, rows,
-    grid: { counts: [rows], min: [0], max: [1], inside: new Uint8Array(rows).fill(1) }, times: [],
+    variables: [columns[0]],
+    fields: columns.slice(1),
+    columns,
+    data,
+    rows,
+    grid: { counts: [rows], min: [0], max: [1], inside: new Uint8Array(rows).fill(1) },
+    times: [],
   };
 }
 
@@ -23,7 +28,12 @@ function readNpy(buffer) {
   assert.match(dict, /^\{.*\}$/);
   const descr = /'descr': '([^']*)'/.exec(dict)[1];
   const fortran = /'fortran_order': (True|False)/.exec(dict)[1];
-  const shape = /'shape': \(([^)]*)\)/.exec(dict)[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(dict)[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   assert.equal(buffer.length, dataStart + 4 * count, 'no bytes beyond the data');
   const values = Array.from({ length: count }, (_, k) => buffer.readFloatLE(dataStart + 4 * k));
@@ -31,7 +41,11 @@ function readNpy(buffer) {
 }
 
 test('header: <f4, C order, (rows, columns), padded to 64 bytes', () => {
-  for (const [rows, columns] of /** @type {[number, string[]][]} */ ([[3, ['x', 'y', 'u']], [0, ['x', 'u']], [1000, ['x', 'y', 't', 'u', 'u_exact', 'u_error']]])) {
+  for (const [rows, columns] of /** @type {[number, string[]][]} */ ([
+    [3, ['x', 'y', 'u']],
+    [0, ['x', 'u']],
+    [1000, ['x', 'y', 't', 'u', 'u_exact', 'u_error']],
+  ])) {
     const t = table(rows, columns);
     const npy = readNpy(toNpy(t));
     assert.equal(npy.descr, '<f4');

@@ -20,7 +20,8 @@ const same = (a, b) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 
 function pixelsWhere(image, predicate) {
   const found = [];
-  for (let y = 0; y < image.height; y++) for (let x = 0; x < image.width; x++) if (predicate(image.at(x, y))) found.push([x, y]);
+  for (let y = 0; y < image.height; y++)
+    for (let x = 0; x < image.width; x++) if (predicate(image.at(x, y))) found.push([x, y]);
   return found;
 }
 
@@ -34,12 +35,25 @@ function boundingBox(points) {
 function diskHeatmapInput(n) {
   const values = [];
   const inside = new Uint8Array(n * n);
-  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
-    const [x, y] = [-1 + (2 * i) / (n - 1), -1 + (2 * j) / (n - 1)];
-    inside[i + n * j] = x * x + y * y <= 1 ? 1 : 0;
-    values.push(x);
-  }
-  return { values, counts: [n, n], min: -1, max: 1, inside, title: 'u at t=0.5', axes: ['x', 'y'], range: [[-1, 1], [-1, 1]] };
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < n; i++) {
+      const [x, y] = [-1 + (2 * i) / (n - 1), -1 + (2 * j) / (n - 1)];
+      inside[i + n * j] = x * x + y * y <= 1 ? 1 : 0;
+      values.push(x);
+    }
+  return {
+    values,
+    counts: [n, n],
+    min: -1,
+    max: 1,
+    inside,
+    title: 'u at t=0.5',
+    axes: ['x', 'y'],
+    range: [
+      [-1, 1],
+      [-1, 1],
+    ],
+  };
 }
 
 test('heat map: masked corners in grey, field in viridis, colour bar from dark to bright', () => {
@@ -49,7 +63,13 @@ test('heat map: masked corners in grey, field in viridis, colour bar from dark t
   const box = boundingBox(pixelsWhere(image, (p) => same(p, MASK)));
   const side = box.x1 - box.x0;
   assert.ok(side > 300 && Math.abs(side - (box.y1 - box.y0)) <= 1, 'square plot area');
-  for (const [x, y] of [[box.x0, box.y0], [box.x1, box.y0], [box.x0, box.y1], [box.x1, box.y1]]) assert.deepEqual(image.at(x, y), MASK);
+  for (const [x, y] of [
+    [box.x0, box.y0],
+    [box.x1, box.y0],
+    [box.x0, box.y1],
+    [box.x1, box.y1],
+  ])
+    assert.deepEqual(image.at(x, y), MASK);
   // u = x: the left of the disk is dark, the right bright, the centre in between.
   const midY = Math.round((box.y0 + box.y1) / 2);
   const left = image.at(box.x0 + 3, midY);
@@ -57,10 +77,12 @@ test('heat map: masked corners in grey, field in viridis, colour bar from dark t
   assert.ok(left[2] > left[1] && left[0] < 100, `left is dark purple: ${left}`);
   assert.ok(right[0] > 200 && right[1] > 200 && right[2] < 100, `right is yellow: ${right}`);
   // Colour bar: a column right of the plot whose ends are viridis' ends.
-  const barColumn = [...Array(image.width - box.x1 - 1).keys()].map((k) => box.x1 + 1 + k).find((x) => {
-    const column = [...Array(image.height).keys()].map((y) => image.at(x, y));
-    return column.some((p) => same(p, VIRIDIS_HIGH)) && column.some((p) => same(p, VIRIDIS_LOW));
-  });
+  const barColumn = [...Array(image.width - box.x1 - 1).keys()]
+    .map((k) => box.x1 + 1 + k)
+    .find((x) => {
+      const column = [...Array(image.height).keys()].map((y) => image.at(x, y));
+      return column.some((p) => same(p, VIRIDIS_HIGH)) && column.some((p) => same(p, VIRIDIS_LOW));
+    });
   assert.ok(barColumn !== undefined, 'colour bar found');
   const ys = [...Array(image.height).keys()];
   const top = ys.find((y) => same(image.at(barColumn, y), VIRIDIS_HIGH));
@@ -72,7 +94,16 @@ test('heat map: masked corners in grey, field in viridis, colour bar from dark t
 
 test('heat map of a constant field and a thin domain still renders', () => {
   /** @type {HeatmapInput} */
-  const input = { ...diskHeatmapInput(5), values: Array(25).fill(2), min: 2, max: 2, range: [[0, 10], [0, 1]] };
+  const input = {
+    ...diskHeatmapInput(5),
+    values: Array(25).fill(2),
+    min: 2,
+    max: 2,
+    range: [
+      [0, 10],
+      [0, 1],
+    ],
+  };
   const image = decode(renderHeatmap(input));
   assert.ok(image.width > image.height);
 });
@@ -86,7 +117,9 @@ test('line plot: each series in its colour, dashed exact, legend', () => {
       { name: 'u', values: x.map((v) => Math.sin(3 * v)) },
       { name: 'exact', values: x.map((v) => Math.sin(3 * v) + 0.1), dashed: true, color: [214, 39, 40] },
     ],
-    title: 'u', xlabel: 'x', ylabel: 'u',
+    title: 'u',
+    xlabel: 'x',
+    ylabel: 'u',
   });
   const image = decode(buffer);
   assert.ok(pixelsWhere(image, (p) => same(p, blue)).length > 100);
@@ -98,7 +131,14 @@ test('loss curve: log scale, total in black, one colour per part', () => {
   const a = iterations.map((i) => Math.exp(-i / 300));
   // Parts of similar size, so that the total runs clearly above both.
   const b = a.map((v) => 0.8 * v);
-  const image = decode(renderLossCurve({ parts: ['equations', 'conditions'], iterations, total: a.map((v, k) => v + b[k]), values: [a, b] }));
+  const image = decode(
+    renderLossCurve({
+      parts: ['equations', 'conditions'],
+      iterations,
+      total: a.map((v, k) => v + b[k]),
+      values: [a, b],
+    }),
+  );
   assert.ok(pixelsWhere(image, (p) => same(p, [0, 0, 0])).length > 200, 'total');
   assert.ok(pixelsWhere(image, (p) => same(p, [31, 119, 180])).length > 100, 'first part');
   assert.ok(pixelsWhere(image, (p) => same(p, [255, 127, 14])).length > 100, 'second part');
@@ -115,20 +155,36 @@ function gridTable({ counts, isInside = () => true, times = [], withError = fals
   const inside = new Uint8Array(total);
   const nodes = [];
   for (let k = 0; k < total; k++) {
-    const p = counts.map((n, d) => -1 + (2 * (Math.floor(k / counts.slice(0, d).reduce((a, b) => a * b, 1)) % n)) / (n - 1));
-    if (isInside(p)) { inside[k] = 1; nodes.push(p); }
+    const p = counts.map(
+      (n, d) => -1 + (2 * (Math.floor(k / counts.slice(0, d).reduce((a, b) => a * b, 1)) % n)) / (n - 1),
+    );
+    if (isInside(p)) {
+      inside[k] = 1;
+      nodes.push(p);
+    }
   }
   const data = [];
   for (const t of times.length ? times : [undefined]) {
     for (const p of nodes) {
       const u = p[0] + (t ?? 0);
-      data.push(...p, ...(t === undefined ? [] : [t]), u, ...(withExact ? [u + 0.01] : []), ...(withError ? [-0.01] : []));
+      data.push(
+        ...p,
+        ...(t === undefined ? [] : [t]),
+        u,
+        ...(withExact ? [u + 0.01] : []),
+        ...(withError ? [-0.01] : []),
+      );
     }
   }
   const columns = [...variables, 'u', ...(withExact ? ['u_exact'] : []), ...(withError ? ['u_error'] : [])];
   return {
-    variables, fields: ['u'], columns, data: Float64Array.from(data), rows: nodes.length * Math.max(1, times.length),
-    grid: { counts, min: counts.map(() => -1), max: counts.map(() => 1), inside }, times,
+    variables,
+    fields: ['u'],
+    columns,
+    data: Float64Array.from(data),
+    rows: nodes.length * Math.max(1, times.length),
+    grid: { counts, min: counts.map(() => -1), max: counts.map(() => 1), inside },
+    times,
   };
 }
 
@@ -140,15 +196,30 @@ test('picturesFor: one picture per field, error and time, plus the loss curve', 
   const disk = (p) => p[0] ** 2 + p[1] ** 2 <= 1;
   /** @type {[FieldTable, LossHistory | undefined, string[]][]} */
   const cases = [
-    [gridTable({ counts: [21, 21], isInside: disk, withExact: true, withError: true }), history, ['u.png', 'u_error.png', 'loss.png']],
-    [gridTable({ counts: [11, 11], times: [0, 0.5], withError: true }), undefined, ['u_t0.png', 'u_t0.5.png', 'u_error_t0.png', 'u_error_t0.5.png']],
+    [
+      gridTable({ counts: [21, 21], isInside: disk, withExact: true, withError: true }),
+      history,
+      ['u.png', 'u_error.png', 'loss.png'],
+    ],
+    [
+      gridTable({ counts: [11, 11], times: [0, 0.5], withError: true }),
+      undefined,
+      ['u_t0.png', 'u_t0.5.png', 'u_error_t0.png', 'u_error_t0.5.png'],
+    ],
     [gridTable({ counts: [31], times: [0, 1], withExact: true }), history, ['u.png', 'loss.png']],
     [gridTable({ counts: [7, 7, 7], isInside: (p) => p[0] ** 2 + p[1] ** 2 + p[2] ** 2 <= 1 }), undefined, ['u.png']],
-    [{ ...gridTable({ counts: [3, 3] }), grid: { counts: [], min: [], max: [], inside: new Uint8Array(0) } }, history, ['loss.png']],
+    [
+      { ...gridTable({ counts: [3, 3] }), grid: { counts: [], min: [], max: [], inside: new Uint8Array(0) } },
+      history,
+      ['loss.png'],
+    ],
   ];
   for (const [table, h, names] of cases) {
     const pictures = picturesFor(table, h);
-    assert.deepEqual(pictures.map((p) => p.name), names);
+    assert.deepEqual(
+      pictures.map((p) => p.name),
+      names,
+    );
     for (const p of pictures) assert.ok(isPng(p.content), p.name);
   }
 });
@@ -157,10 +228,11 @@ test('2D pictures over time share one colour scale', () => {
   const [early, late] = picturesFor(gridTable({ counts: [11, 11], times: [0, 1] })).map((p) => decode(p.content));
   // u = x + t: the top-left of the plot area is darkest at t=0 and mid-scale at t=1.
   const firstField = (image) => {
-    for (let y = 0; y < image.height; y++) for (let x = 0; x < image.width; x++) {
-      const p = image.at(x, y);
-      if (p[0] + p[1] + p[2] < 600 && !(p[0] === p[1] && p[1] === p[2])) return p;
-    }
+    for (let y = 0; y < image.height; y++)
+      for (let x = 0; x < image.width; x++) {
+        const p = image.at(x, y);
+        if (p[0] + p[1] + p[2] < 600 && !(p[0] === p[1] && p[1] === p[2])) return p;
+      }
   };
   const a = firstField(early);
   const b = firstField(late);

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { renderReport } from '../../dist/outputs/report.js';
 import { renderLossCurve } from '../../dist/outputs/png/index.js';
 
-const history = { parts: ['equations', 'conditions'], iterations: [0, 100, 200], total: [1, 0.1, 0.01], values: [[0.9, 0.09, 0.009], [0.1, 0.01, 0.001]] };
+const history = {
+  parts: ['equations', 'conditions'],
+  iterations: [0, 100, 200],
+  total: [1, 0.1, 0.01],
+  values: [
+    [0.9, 0.09, 0.009],
+    [0.1, 0.01, 0.001],
+  ],
+};
 
 const summary = {
   name: 'poisson <script>alert("x")</script> & co',
@@ -47,8 +55,29 @@ test('every user string is escaped', () => {
   assert.ok(!html.includes('<i>') && !html.includes('<u>') && !html.includes('<boundary>'));
   // Every tag left is one the page itself writes.
   const tags = new Set([...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1].toLowerCase()));
-  const allowed = ['html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'p', 'table', 'tr', 'th', 'td', 'code', 'figure', 'img', 'figcaption'];
-  assert.deepEqual([...tags].filter((t) => !allowed.includes(t)), []);
+  const allowed = [
+    'html',
+    'head',
+    'meta',
+    'title',
+    'style',
+    'body',
+    'h1',
+    'h2',
+    'p',
+    'table',
+    'tr',
+    'th',
+    'td',
+    'code',
+    'figure',
+    'img',
+    'figcaption',
+  ];
+  assert.deepEqual(
+    [...tags].filter((t) => !allowed.includes(t)),
+    [],
+  );
 });
 
 test('pictures are inline data: URIs holding the PNG bytes', () => {
@@ -60,7 +89,22 @@ test('pictures are inline data: URIs holding the PNG bytes', () => {
 
 test('summary, errors, violations and timing appear', () => {
   const { html } = report();
-  for (const text of ['wasm', 'hard', '7000', '41.2', '5.9', '8.1e-5', '3e-4', '0.0015', '0.02', 'condition', 'inequality', 'l2_relative', 'max_abs', '3 records']) {
+  for (const text of [
+    'wasm',
+    'hard',
+    '7000',
+    '41.2',
+    '5.9',
+    '8.1e-5',
+    '3e-4',
+    '0.0015',
+    '0.02',
+    'condition',
+    'inequality',
+    'l2_relative',
+    'max_abs',
+    '3 records',
+  ]) {
     assert.ok(html.includes(text), `missing ${text}`);
   }
   assert.ok(html.includes('&quot;nested&quot;'), 'extra keys shown as JSON');

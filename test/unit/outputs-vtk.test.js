@@ -33,8 +33,13 @@ function gridTable({ counts, min, max, isInside = () => true, times = [], fields
     }
   }
   return {
-    variables, fields, columns: [...variables, ...fields, ...extras], data: Float64Array.from(data),
-    rows: nodes.length * Math.max(1, times.length), grid: { counts, min, max, inside }, times,
+    variables,
+    fields,
+    columns: [...variables, ...fields, ...extras],
+    data: Float64Array.from(data),
+    rows: nodes.length * Math.max(1, times.length),
+    grid: { counts, min, max, inside },
+    times,
   };
 }
 
@@ -49,9 +54,16 @@ function parseXml(text) {
     assert.equal(m.index, consumed, `unparsed XML at ${consumed}: ${text.slice(consumed, consumed + 40)}`);
     consumed = tag.lastIndex;
     const top = stack[stack.length - 1];
-    if (m[5] !== undefined) { top.text += m[5]; continue; }
+    if (m[5] !== undefined) {
+      top.text += m[5];
+      continue;
+    }
     if (m[2] === undefined) continue;
-    if (m[1]) { assert.equal(top.name, m[2], 'mismatched closing tag'); stack.pop(); continue; }
+    if (m[1]) {
+      assert.equal(top.name, m[2], 'mismatched closing tag');
+      stack.pop();
+      continue;
+    }
     const attrs = {};
     for (const a of m[3].matchAll(/([\w.-]+)="([^"]*)"/g)) attrs[a[1]] = unescapeXml(a[2]);
     const el = { name: m[2], attrs, children: [], text: '' };
@@ -62,7 +74,13 @@ function parseXml(text) {
   assert.equal(stack.length, 1, 'unclosed elements');
   return root.children[0];
 }
-const unescapeXml = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const unescapeXml = (s) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 const find = (el, name) => (el.name === name ? el : el.children.map((c) => find(c, name)).find(Boolean));
 const findAll = (el, name) => [...(el.name === name ? [el] : []), ...el.children.flatMap((c) => findAll(c, name))];
 const numbers = (el) => el.text.trim().split(/\s+/).filter(Boolean).map(Number);
@@ -75,15 +93,26 @@ const column = (table, name, timeIndex = 0) => {
 /** Each value reads back as the float32 of the table's value (so -0 and 0 agree). */
 const close32 = (actual, expected) => {
   assert.equal(actual.length, expected.length);
-  actual.forEach((v, k) => assert.ok(Math.fround(v) === Math.fround(expected[k]), `value ${k}: ${v} vs ${expected[k]}`));
+  actual.forEach((v, k) =>
+    assert.ok(Math.fround(v) === Math.fround(expected[k]), `value ${k}: ${v} vs ${expected[k]}`),
+  );
 };
 
 const disk = (p) => p[0] ** 2 + p[1] ** 2 <= 1 + 1e-12;
 
 test('box grid: ImageData with extent, origin, spacing and every column', () => {
-  const table = gridTable({ counts: [4, 3], min: [0, -1], max: [3, 1], value: ([x, y]) => x * 10 + y + 0.1, withError: true });
+  const table = gridTable({
+    counts: [4, 3],
+    min: [0, -1],
+    max: [3, 1],
+    value: ([x, y]) => x * 10 + y + 0.1,
+    withError: true,
+  });
   const files = vtkFilesFor(table);
-  assert.deepEqual(files.map((f) => f.name), ['fields.vti']);
+  assert.deepEqual(
+    files.map((f) => f.name),
+    ['fields.vti'],
+  );
   const doc = parseXml(files[0].content);
   assert.equal(doc.attrs.type, 'ImageData');
   const image = find(doc, 'ImageData');
@@ -102,9 +131,18 @@ test('box grid: ImageData with extent, origin, spacing and every column', () => 
 
 test('masked disk: UnstructuredGrid pixels over inside nodes, vertices for the rest', () => {
   const n = 9;
-  const table = gridTable({ counts: [n, n], min: [-1, -1], max: [1, 1], isInside: disk, value: ([x, y]) => Math.sin(x) * y });
+  const table = gridTable({
+    counts: [n, n],
+    min: [-1, -1],
+    max: [1, 1],
+    isInside: disk,
+    value: ([x, y]) => Math.sin(x) * y,
+  });
   const files = vtkFilesFor(table);
-  assert.deepEqual(files.map((f) => f.name), ['fields.vtu']);
+  assert.deepEqual(
+    files.map((f) => f.name),
+    ['fields.vtu'],
+  );
   const doc = parseXml(files[0].content);
   const piece = find(doc, 'Piece');
   const insideCount = table.grid.inside.reduce((a, b) => a + b, 0);
@@ -114,12 +152,13 @@ test('masked disk: UnstructuredGrid pixels over inside nodes, vertices for the r
   const inside = (i, j) => i >= 0 && j >= 0 && i < n && j < n && table.grid.inside[i + n * j] === 1;
   let pixels = 0;
   const covered = new Set();
-  for (let j = 0; j < n - 1; j++) for (let i = 0; i < n - 1; i++) {
-    if (inside(i, j) && inside(i + 1, j) && inside(i, j + 1) && inside(i + 1, j + 1)) {
-      pixels++;
-      for (const k of [i + n * j, i + 1 + n * j, i + n * (j + 1), i + 1 + n * (j + 1)]) covered.add(k);
+  for (let j = 0; j < n - 1; j++)
+    for (let i = 0; i < n - 1; i++) {
+      if (inside(i, j) && inside(i + 1, j) && inside(i, j + 1) && inside(i + 1, j + 1)) {
+        pixels++;
+        for (const k of [i + n * j, i + 1 + n * j, i + n * (j + 1), i + 1 + n * (j + 1)]) covered.add(k);
+      }
     }
-  }
   const vertices = insideCount - covered.size;
   assert.ok(pixels > 0 && vertices > 0, 'the test disk should have both');
   assert.equal(Number(piece.attrs.NumberOfCells), pixels + vertices);
@@ -154,7 +193,13 @@ test('masked disk: UnstructuredGrid pixels over inside nodes, vertices for the r
 });
 
 test('1D interval with a gap: lines between neighbouring inside nodes', () => {
-  const table = gridTable({ counts: [6], min: [0], max: [1], isInside: ([x]) => Math.abs(x - 0.6) > 1e-9, value: ([x]) => x * x });
+  const table = gridTable({
+    counts: [6],
+    min: [0],
+    max: [1],
+    isInside: ([x]) => Math.abs(x - 0.6) > 1e-9,
+    value: ([x]) => x * x,
+  });
   const doc = parseXml(vtkFilesFor(table)[0].content);
   const types = numbers(arrayNamed(doc, 'types'));
   // Nodes 0..5 without node 3: lines 0-1, 1-2, 4-5.
@@ -164,25 +209,53 @@ test('1D interval with a gap: lines between neighbouring inside nodes', () => {
 });
 
 test('3D masked grid: voxels in VTK corner order', () => {
-  const table = gridTable({ counts: [3, 3, 3], min: [0, 0, 0], max: [2, 2, 2], isInside: ([x, y, z]) => !(x === 2 && y === 2 && z === 2), value: ([x, y, z]) => x + 2 * y + 3 * z });
+  const table = gridTable({
+    counts: [3, 3, 3],
+    min: [0, 0, 0],
+    max: [2, 2, 2],
+    isInside: ([x, y, z]) => !(x === 2 && y === 2 && z === 2),
+    value: ([x, y, z]) => x + 2 * y + 3 * z,
+  });
   const doc = parseXml(vtkFilesFor(table)[0].content);
   const types = numbers(arrayNamed(doc, 'types'));
   assert.deepEqual(types, [11, 11, 11, 11, 11, 11, 11]);
   const first = numbers(arrayNamed(doc, 'connectivity')).slice(0, 8);
   const points = numbers(find(find(doc, 'Points'), 'DataArray'));
   const corners = first.map((id) => points.slice(3 * id, 3 * id + 3));
-  assert.deepEqual(corners, [[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]]);
+  assert.deepEqual(corners, [
+    [0, 0, 0],
+    [1, 0, 0],
+    [0, 1, 0],
+    [1, 1, 0],
+    [0, 0, 1],
+    [1, 0, 1],
+    [0, 1, 1],
+    [1, 1, 1],
+  ]);
 });
 
 test('time-dependent table: one file per time and a .pvd series', () => {
   const times = [0, 0.5, 1];
-  const table = gridTable({ counts: [5, 5], min: [-1, -1], max: [1, 1], isInside: disk, times, value: ([x, y], t) => x + y + 10 * t });
+  const table = gridTable({
+    counts: [5, 5],
+    min: [-1, -1],
+    max: [1, 1],
+    isInside: disk,
+    times,
+    value: ([x, y], t) => x + y + 10 * t,
+  });
   const files = vtkFilesFor(table);
-  assert.deepEqual(files.map((f) => f.name), ['fields_0.vtu', 'fields_1.vtu', 'fields_2.vtu', 'fields.pvd']);
+  assert.deepEqual(
+    files.map((f) => f.name),
+    ['fields_0.vtu', 'fields_1.vtu', 'fields_2.vtu', 'fields.pvd'],
+  );
   const pvd = parseXml(files[3].content);
   assert.equal(pvd.attrs.type, 'Collection');
   const sets = findAll(pvd, 'DataSet');
-  assert.deepEqual(sets.map((s) => [Number(s.attrs.timestep), s.attrs.file]), times.map((t, k) => [t, `fields_${k}.vtu`]));
+  assert.deepEqual(
+    sets.map((s) => [Number(s.attrs.timestep), s.attrs.file]),
+    times.map((t, k) => [t, `fields_${k}.vtu`]),
+  );
   times.forEach((t, k) => {
     const doc = parseXml(files[k].content);
     assert.deepEqual(numbers(arrayNamed(doc, 'TimeValue')), [t]);
@@ -190,17 +263,27 @@ test('time-dependent table: one file per time and a .pvd series', () => {
     assert.equal(arrayNamed(doc, 't'), undefined, 'variables are not point data');
   });
   const box = gridTable({ counts: [2, 2], min: [0, 0], max: [1, 1], times: [0, 2], value: () => 1 });
-  assert.deepEqual(vtkFilesFor(box).map((f) => f.name), ['fields_0.vti', 'fields_1.vti', 'fields.pvd']);
+  assert.deepEqual(
+    vtkFilesFor(box).map((f) => f.name),
+    ['fields_0.vti', 'fields_1.vti', 'fields.pvd'],
+  );
 });
 
 test('scattered rows (no grid): vertex cells at the rows', () => {
   const table = {
-    variables: ['x', 'y'], fields: ['u'], columns: ['x', 'y', 'u'],
-    data: Float64Array.from([0.1, 0.2, 1, 0.5, 0.7, 2, 0.9, 0.3, 3]), rows: 3,
-    grid: { counts: [], min: [], max: [], inside: new Uint8Array(0) }, times: [],
+    variables: ['x', 'y'],
+    fields: ['u'],
+    columns: ['x', 'y', 'u'],
+    data: Float64Array.from([0.1, 0.2, 1, 0.5, 0.7, 2, 0.9, 0.3, 3]),
+    rows: 3,
+    grid: { counts: [], min: [], max: [], inside: new Uint8Array(0) },
+    times: [],
   };
   const files = vtkFilesFor(table);
-  assert.deepEqual(files.map((f) => f.name), ['fields.vtu']);
+  assert.deepEqual(
+    files.map((f) => f.name),
+    ['fields.vtu'],
+  );
   const doc = parseXml(files[0].content);
   assert.deepEqual(numbers(arrayNamed(doc, 'types')), [1, 1, 1]);
   assert.deepEqual(numbers(find(find(doc, 'Points'), 'DataArray')), [0.1, 0.2, 0, 0.5, 0.7, 0, 0.9, 0.3, 0]);

@@ -14,20 +14,39 @@ import { parseExpr } from '../../dist/expr/parse.js';
 
 await tf.setBackend('cpu');
 
-const spec = (geometry, extra = '') => loadSpecText([
-  `geometry: ${geometry}`, 'time: [0, 2]', 'fields: [u, v]', 'equations: [u_t = lap(u), v_t = lap(v)]',
-  'conditions:', '  - periodic: x', extra, 'network: {hidden: [4]}',
-].join('\n') + '\n', 'periodic.yaml');
+const spec = (geometry, extra = '') =>
+  loadSpecText(
+    [
+      `geometry: ${geometry}`,
+      'time: [0, 2]',
+      'fields: [u, v]',
+      'equations: [u_t = lap(u), v_t = lap(v)]',
+      'conditions:',
+      '  - periodic: x',
+      extra,
+      'network: {hidden: [4]}',
+    ].join('\n') + '\n',
+    'periodic.yaml',
+  );
 
 function sample(problem) {
   const rng = createRng(1);
-  return samplePoints(problem, groupTerms(problem.terms), { domain: 64, boundary: 128, initial: 32 }, makeSampler('sobol', rng), makeSampler('uniform', createRng(2)));
+  return samplePoints(
+    problem,
+    groupTerms(problem.terms),
+    { domain: 64, boundary: 128, initial: 32 },
+    makeSampler('sobol', rng),
+    makeSampler('uniform', createRng(2)),
+  );
 }
 
 test('periodic x: one term per field on paired sides, matching values and x-derivatives', () => {
   const p = buildProblem(spec('{rectangle: {min: [-1, 0], max: [3, 1]}}'));
   const per = p.terms.filter((t) => t.form === 'periodic');
-  assert.deepEqual(per.map((t) => t.name), ['periodic u in x', 'periodic v in x']);
+  assert.deepEqual(
+    per.map((t) => t.name),
+    ['periodic u in x', 'periodic v in x'],
+  );
   assert.equal(per[0].set, per[1].set, 'both fields share one point set');
   assert.deepEqual(per[0].set, { kind: 'periodic', axis: 0, label: 'x = -1 and x = 3' });
   const g = sample(p).find((x) => x.set.kind === 'periodic');
@@ -45,7 +64,9 @@ test('periodic x: one term per field on paired sides, matching values and x-deri
 });
 
 test('periodic on an L-shaped union keeps only heights where both sides are in the domain', () => {
-  const p = buildProblem(spec('{union: [{rectangle: {min: [0, 0], max: [2, 1]}}, {rectangle: {min: [0, 0], max: [1, 2]}}]}'));
+  const p = buildProblem(
+    spec('{union: [{rectangle: {min: [0, 0], max: [2, 1]}}, {rectangle: {min: [0, 0], max: [1, 2]}}]}'),
+  );
   const g = sample(p).find((x) => x.set.kind === 'periodic');
   const n = g.points.length / 6;
   for (let i = 0; i < n; i++) assert.ok(g.points[i * 3 + 1] <= 1 + 1e-12, 'y above 1 has no right side at x = 2');
@@ -53,14 +74,29 @@ test('periodic on an L-shaped union keeps only heights where both sides are in t
 
 test('periodic residuals vanish for a periodic field and not for a non-periodic one', () => {
   const p = buildProblem(spec('{rectangle: {min: [0, 0], max: [1, 1]}}'));
-  const scope = { variables: p.variables, fields: [], constants: [], spatial: ['x', 'y'], derivatives: false, boundary: false };
+  const scope = {
+    variables: p.variables,
+    fields: [],
+    constants: [],
+    spatial: ['x', 'y'],
+    derivatives: false,
+    boundary: false,
+  };
   // Output transforms replace the network: u is periodic in x, v = x is not (v(0) - v(1) = -1, v_x matches).
-  const transforms = new Map([['u', parseExpr('sin(2*pi*x)*(1 + y) + cos(2*pi*x)*t', scope)], ['v', parseExpr('x + y', scope)]]);
+  const transforms = new Map([
+    ['u', parseExpr('sin(2*pi*x)*(1 + y) + cos(2*pi*x)*t', scope)],
+    ['v', parseExpr('x + y', scope)],
+  ]);
   const model = createModel(p, createRng(0), transforms);
   const groups = sample(p).filter((g) => g.set.kind === 'periodic');
   const batches = prepareBatches(p, groups);
   try {
-    const res = tf.tidy(() => computeResiduals(p, model, batches).map((r) => ({ name: r.term.name, values: r.values.map((v) => Array.from(v.dataSync())) })));
+    const res = tf.tidy(() =>
+      computeResiduals(p, model, batches).map((r) => ({
+        name: r.term.name,
+        values: r.values.map((v) => Array.from(v.dataSync())),
+      })),
+    );
     const u = res.find((r) => r.name === 'periodic u in x');
     const v = res.find((r) => r.name === 'periodic v in x');
     const n = groups[0].points.length / 6;

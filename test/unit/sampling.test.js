@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../dist/util/random.js';
-import { makeSampler, sobolSequence, radicalInverse, gridShape, MAX_QMC_DIM } from '../../dist/problem/sampling/samplers.js';
+import {
+  makeSampler,
+  sobolSequence,
+  radicalInverse,
+  gridShape,
+  MAX_QMC_DIM,
+} from '../../dist/problem/sampling/samplers.js';
 
 const KINDS = /** @type {const} */ (['uniform', 'lhs', 'halton', 'sobol', 'grid']);
 
@@ -25,7 +31,10 @@ test('rng: deterministic, in [0,1), roughly uniform, state round-trips', () => {
   const a = createRng(42);
   const b = createRng(42);
   const xs = Array.from({ length: 10000 }, () => a.next());
-  assert.deepEqual(xs.slice(0, 100), Array.from({ length: 100 }, () => b.next()));
+  assert.deepEqual(
+    xs.slice(0, 100),
+    Array.from({ length: 100 }, () => b.next()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
@@ -45,22 +54,40 @@ test('rng: deterministic, in [0,1), roughly uniform, state round-trips', () => {
 
 test('sobol: plain sequence equals the Joe-Kuo sequence (scipy, unscrambled)', () => {
   const first = sobolSequence()(8, 3);
-  assert.deepEqual(Array.from(first), [
-    0, 0, 0, 0.5, 0.5, 0.5, 0.75, 0.25, 0.25, 0.25, 0.75, 0.75,
-    0.375, 0.375, 0.625, 0.875, 0.875, 0.125, 0.625, 0.125, 0.875, 0.125, 0.625, 0.375,
-  ]);
+  assert.deepEqual(
+    Array.from(first),
+    [
+      0, 0, 0, 0.5, 0.5, 0.5, 0.75, 0.25, 0.25, 0.25, 0.75, 0.75, 0.375, 0.375, 0.625, 0.875, 0.875, 0.125, 0.625,
+      0.125, 0.875, 0.125, 0.625, 0.375,
+    ],
+  );
   const points = sobolSequence()(1024, 8);
   const row = (i) => Array.from(points.subarray(8 * i, 8 * i + 8));
-  assert.deepEqual(row(1000), [0.2197265625, 0.0966796875, 0.5185546875, 0.6767578125, 0.2802734375, 0.9072265625, 0.0458984375, 0.8994140625]);
-  assert.deepEqual(row(1001), [0.7197265625, 0.5966796875, 0.0185546875, 0.1767578125, 0.7802734375, 0.4072265625, 0.5458984375, 0.3994140625]);
-  assert.deepEqual(row(1023), [0.0009765625, 0.7529296875, 0.6123046875, 0.1455078125, 0.1865234375, 0.4384765625, 0.1396484375, 0.6181640625]);
+  assert.deepEqual(
+    row(1000),
+    [0.2197265625, 0.0966796875, 0.5185546875, 0.6767578125, 0.2802734375, 0.9072265625, 0.0458984375, 0.8994140625],
+  );
+  assert.deepEqual(
+    row(1001),
+    [0.7197265625, 0.5966796875, 0.0185546875, 0.1767578125, 0.7802734375, 0.4072265625, 0.5458984375, 0.3994140625],
+  );
+  assert.deepEqual(
+    row(1023),
+    [0.0009765625, 0.7529296875, 0.6123046875, 0.1455078125, 0.1865234375, 0.4384765625, 0.1396484375, 0.6181640625],
+  );
   assert.ok(MAX_QMC_DIM >= 8);
   assert.throws(() => sobolSequence()(1, MAX_QMC_DIM + 1), /dimension/);
 });
 
 test('sobol sampler: digitally shifted points keep the (0,m,2)-net property', () => {
   const points = makeSampler('sobol', createRng(3))(16, 2);
-  for (const [nx, ny] of [[16, 1], [8, 2], [4, 4], [2, 8], [1, 16]]) {
+  for (const [nx, ny] of [
+    [16, 1],
+    [8, 2],
+    [4, 4],
+    [2, 8],
+    [1, 16],
+  ]) {
     const cells = new Set();
     for (let k = 0; k < 16; k++) cells.add(`${Math.floor(points[2 * k] * nx)},${Math.floor(points[2 * k + 1] * ny)}`);
     assert.equal(cells.size, 16, `elementary intervals ${nx}x${ny}`);
@@ -73,8 +100,15 @@ test('every sampler: n points in [0,1)^dim, deterministic per seed, different ac
     for (const dim of [1, 2, 3, 4]) {
       const points = makeSampler(kind, createRng(11))(37, dim);
       assert.equal(points.length, 37 * dim, `${kind} ${dim}`);
-      assert.ok(points.every((x) => x >= 0 && x < 1), `${kind} in unit cube`);
-      assert.deepEqual(Array.from(makeSampler(kind, createRng(11))(37, dim)), Array.from(points), `${kind} deterministic`);
+      assert.ok(
+        points.every((x) => x >= 0 && x < 1),
+        `${kind} in unit cube`,
+      );
+      assert.deepEqual(
+        Array.from(makeSampler(kind, createRng(11))(37, dim)),
+        Array.from(points),
+        `${kind} deterministic`,
+      );
     }
     const first = makeSampler(kind, createRng(1));
     const second = makeSampler(kind, createRng(2));
@@ -114,9 +148,9 @@ test('halton: radical inverses, and a shifted Halton sequence in the first prime
   const rng = createRng(8);
   const points = makeSampler('halton', rng)(64, 2);
   // Differences between consecutive points are shift-free (mod 1): check the base-2 and base-3 structure.
-  const diff = (k, d) => ((points[2 * k + d] - points[d]) % 1 + 1) % 1;
+  const diff = (k, d) => (((points[2 * k + d] - points[d]) % 1) + 1) % 1;
   for (let k = 1; k < 64; k++) {
-    const expected = [((radicalInverse(k, 2) - radicalInverse(0, 2)) % 1 + 1) % 1, radicalInverse(k, 3)];
+    const expected = [(((radicalInverse(k, 2) - radicalInverse(0, 2)) % 1) + 1) % 1, radicalInverse(k, 3)];
     for (let d = 0; d < 2; d++) {
       const got = diff(k, d);
       const want = expected[d];
@@ -144,7 +178,9 @@ test('grid: nearest regular grid of cell centres, exactly n points', () => {
   const moved = sampler(10, 2);
   assert.notDeepEqual(Array.from(moved), Array.from(ten));
   for (let k = 0; k < 10; k++) {
-    assert.ok(Math.abs(moved[2 * k] * 4 - Math.floor(moved[2 * k] * 4) - (moved[0] * 4 - Math.floor(moved[0] * 4))) < 1e-12);
+    assert.ok(
+      Math.abs(moved[2 * k] * 4 - Math.floor(moved[2 * k] * 4) - (moved[0] * 4 - Math.floor(moved[0] * 4))) < 1e-12,
+    );
   }
 });
 

@@ -27,13 +27,16 @@ output:
   formats: [csv]
 `;
 
-const POSITIVE = specFile('positive', `name: positive
+const POSITIVE = specFile(
+  'positive',
+  `name: positive
 ${UNIT_POISSON}inequalities:
   - u >= 0
 ${UNIT_POISSON_EXACT}constraints:
   weights: {equations: 1, conditions: 10, inequalities: 10}
   options: {round_every: 5, update_every: 5}
-${TINY}`);
+${TINY}`,
+);
 
 test('barrier: finite loss and gradients on infeasible points; continuous at the threshold', () => {
   const d = 1e-3;
@@ -46,17 +49,41 @@ test('barrier: finite loss and gradients on infeasible points; continuous at the
   const left = extendedLogBarrier(tf.tensor1d([d * (1 - 1e-4)]), d).arraySync()[0];
   assert.ok(Math.abs(left - -Math.log(d)) < 1e-3);
   // The weight shrinks on schedule down to its floor.
-  const b = barrier(strategyOptions('barrier', { barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 }));
+  const b = barrier(
+    strategyOptions('barrier', { barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 }),
+  );
   for (let i = 1; i <= 10; i++) b.afterIteration({ iteration: i, vars: [], residuals: () => [] }, []);
   assert.equal(b.weight(), 1e-3);
 });
 
 test('strategy options: one table of names and defaults, read per strategy', () => {
-  assert.deepEqual(STRATEGY_OPTION_NAMES, ['mu', 'mu_growth', 'mu_max', 'round_every', 'smoothing', 'update_every', 'weight_max',
-    'barrier_start', 'barrier_decay', 'barrier_min', 'barrier_threshold']);
+  assert.deepEqual(STRATEGY_OPTION_NAMES, [
+    'mu',
+    'mu_growth',
+    'mu_max',
+    'round_every',
+    'smoothing',
+    'update_every',
+    'weight_max',
+    'barrier_start',
+    'barrier_decay',
+    'barrier_min',
+    'barrier_threshold',
+  ]);
   // A given value overrides the default; options of other strategies are ignored; problem-dependent defaults stay undefined.
-  assert.deepEqual(strategyOptions('augmented-lagrangian', { mu_max: 10, smoothing: 0.5 }), { mu: undefined, mu_growth: 2, mu_max: 10, round_every: 500 });
-  assert.deepEqual(strategyOptions('barrier', { update_every: 7 }), { barrier_start: 1e-3, barrier_decay: 0.5, barrier_min: 1e-7, barrier_threshold: 1, update_every: 7 });
+  assert.deepEqual(strategyOptions('augmented-lagrangian', { mu_max: 10, smoothing: 0.5 }), {
+    mu: undefined,
+    mu_growth: 2,
+    mu_max: 10,
+    round_every: 500,
+  });
+  assert.deepEqual(strategyOptions('barrier', { update_every: 7 }), {
+    barrier_start: 1e-3,
+    barrier_decay: 0.5,
+    barrier_min: 1e-7,
+    barrier_threshold: 1,
+    update_every: 7,
+  });
   assert.deepEqual(strategyOptions('adaptive', {}), { smoothing: 0.1, update_every: 10, weight_max: undefined });
 });
 
@@ -73,7 +100,10 @@ test('augmented Lagrangian: multiplier update rule and PHR loss', () => {
   // Inequality with zero multipliers and satisfied constraint: zero.
   assert.equal(alTermLoss(tf.tensor2d([[-1], [-2]]), tf.zeros([2, 1]), 3, true).arraySync(), 0);
   // Rounds grow mu geometrically up to the cap.
-  const h = lagrangian(1, strategyOptions('augmented-lagrangian', { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 }));
+  const h = lagrangian(
+    1,
+    strategyOptions('augmented-lagrangian', { mu: 1, mu_growth: 10, mu_max: 50, round_every: 1 }),
+  );
   h.afterIteration({ iteration: 1, vars: [], residuals: () => [] }, []);
   // A stand-in term: the multiplier rounds read only its residual values.
   const term = /** @type {import('../../dist/problem/index.js').Term} */ ({ kind: 'condition', name: 'c' });
@@ -132,26 +162,57 @@ test('reparam imposes value conditions whose constant data lies on the allowed s
 });
 
 test('barrier imposes value conditions whose constant data sit on its bound exactly; bounds on such a part are exact', () => {
-  const onBound = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'barrier' }));
+  const onBound = buildProblem(
+    loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'barrier' }),
+  );
   const s = createStrategy('barrier', onBound);
   assert.deepEqual([...s.exactTerms].map((t) => t.name).sort(), ['dirichlet u on boundary', 'u >= 0 on boundary']);
   assert.equal(s.imposed(onBound.terms.find((t) => t.name === 'u >= 0')), 'barrier');
-  assert.ok(s.notes.some((n) => n.includes('barrier bound')), s.notes.join('\n'));
+  assert.ok(
+    s.notes.some((n) => n.includes('barrier bound')),
+    s.notes.join('\n'),
+  );
   // Data strictly inside the bound leave the barrier nothing to fight: the condition stays a penalty.
   const inside = buildProblem(loadWithOverrides(POSITIVE, ['conditions.0.dirichlet.u=1'], { strategy: 'barrier' }));
   assert.equal(createStrategy('barrier', inside).exactTerms.size, 0);
   // Each condition is compared with the bounds that apply where its data are (u >= 1 on the right does not move u >= 0).
-  const sides = buildProblem(loadWithOverrides(POSITIVE, ['conditions.0={on: left, dirichlet: {u: 0}}', 'inequalities.1={constraint: "u >= 1", on: right}'], { strategy: 'barrier' }));
-  assert.deepEqual([...createStrategy('barrier', sides).exactTerms].map((t) => t.name), ['dirichlet u on left']);
+  const sides = buildProblem(
+    loadWithOverrides(
+      POSITIVE,
+      ['conditions.0={on: left, dirichlet: {u: 0}}', 'inequalities.1={constraint: "u >= 1", on: right}'],
+      { strategy: 'barrier' },
+    ),
+  );
+  assert.deepEqual(
+    [...createStrategy('barrier', sides).exactTerms].map((t) => t.name),
+    ['dirichlet u on left'],
+  );
   // Under hard, a bound on the Dirichlet part is exact once its data satisfy it, and not when they break it.
-  const hard = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'hard' }));
+  const hard = buildProblem(
+    loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}'], { strategy: 'hard' }),
+  );
   assert.ok([...createStrategy('hard', hard).exactTerms].some((t) => t.name === 'u >= 0 on boundary'));
-  const broken = buildProblem(loadWithOverrides(POSITIVE, ['inequalities.1={constraint: "u >= 0", on: boundary}', 'conditions.0.dirichlet.u=-1'], { strategy: 'hard' }));
+  const broken = buildProblem(
+    loadWithOverrides(
+      POSITIVE,
+      ['inequalities.1={constraint: "u >= 0", on: boundary}', 'conditions.0.dirichlet.u=-1'],
+      { strategy: 'hard' },
+    ),
+  );
   assert.ok(![...createStrategy('hard', broken).exactTerms].some((t) => t.kind === 'inequality'));
 });
 
 test('outer rounds in L-BFGS stages: each handler keeps its own cadence (AL every 500, barrier every 100)', () => {
-  const problem = buildProblem(loadWithOverrides(POSITIVE, ['constraints.options={round_every: 500, update_every: 100}', 'inequalities.0={constraint: "u >= 0", strategy: barrier}'], { strategy: 'augmented-lagrangian' }));
+  const problem = buildProblem(
+    loadWithOverrides(
+      POSITIVE,
+      [
+        'constraints.options={round_every: 500, update_every: 100}',
+        'inequalities.0={constraint: "u >= 0", strategy: barrier}',
+      ],
+      { strategy: 'augmented-lagrangian' },
+    ),
+  );
   const s = createStrategy('augmented-lagrangian', problem);
   const ctx = { iteration: 0, vars: [], residuals: () => [] };
   const beta0 = s.logValues().barrier_weight;
@@ -184,30 +245,53 @@ test('hard: the blend of six different face values keeps float32 jets finite and
   const { compileNumeric } = await import('../../dist/expr/numeric.js');
   const sides = ['left', 'right', 'front', 'back', 'bottom', 'top'];
   for (const L of [1e-2, 1, 1e3]) {
-    const text = `name: blend\ngeometry: {box: {min: [0, 0, 0], max: [${L}, ${L}, ${L}]}}\nfields: [u]\nequations: [-lap(u) = 0]\nconditions:\n`
-      + sides.map((s, i) => `  - {on: ${s}, dirichlet: {u: ${i + 1}}}`).join('\n') + '\n';
+    const text =
+      `name: blend\ngeometry: {box: {min: [0, 0, 0], max: [${L}, ${L}, ${L}]}}\nfields: [u]\nequations: [-lap(u) = 0]\nconditions:\n` +
+      sides.map((s, i) => `  - {on: ${s}, dirichlet: {u: ${i + 1}}}`).join('\n') +
+      '\n';
     const problem = buildProblem(loadWithOverrides(specFile(`blend-${L}`, text), [], {}));
     const conditions = problem.terms.filter((t) => t.kind === 'condition');
-    const g = extension(planHard(problem, conditions).parts.get("u"), Math.sqrt(3) * L);
+    const g = extension(planHard(problem, conditions).parts.get('u'), Math.sqrt(3) * L);
     // u = G alone (no network part): the equation's residual is -lap(G), the conditions' G - g_i.
     const model = createModel(problem, createRng(1), new Map([['u', g]]));
-    const groups = samplePoints(problem, groupTerms(problem.terms), { domain: 64, boundary: 96, initial: 0 }, makeSampler('sobol', createRng(2)), makeSampler('uniform', createRng(3)));
+    const groups = samplePoints(
+      problem,
+      groupTerms(problem.terms),
+      { domain: 64, boundary: 96, initial: 0 },
+      makeSampler('sobol', createRng(2)),
+      makeSampler('uniform', createRng(3)),
+    );
     const batches = prepareBatches(problem, groups);
-    const res = tidyData(() => computeResiduals(problem, model, batches).map((r) => ({ term: r.term, v: Float64Array.from(r.values[0].dataSync()) })));
+    const res = tidyData(() =>
+      computeResiduals(problem, model, batches).map((r) => ({
+        term: r.term,
+        v: Float64Array.from(r.values[0].dataSync()),
+      })),
+    );
     disposeBatches(batches);
     model.net.weights.forEach((w) => w.dispose());
     model.net.biases.forEach((b) => b.dispose());
-    const lap = compileNumeric(['x', 'y', 'z'].map((a) => diff(diff(g, a), a)).reduce((p, q) => ({ kind: 'binary', op: '+', left: p, right: q })));
+    const lap = compileNumeric(
+      ['x', 'y', 'z']
+        .map((a) => diff(diff(g, a), a))
+        .reduce((p, q) => ({ kind: 'binary', op: '+', left: p, right: q })),
+    );
     const eq = res.find((r) => r.term.kind === 'equation');
     const pts = groups.find((gr) => gr.terms.includes(eq.term)).points;
     for (let i = 0; i < eq.v.length; i++) {
       const p = { x: pts[3 * i], y: pts[3 * i + 1], z: pts[3 * i + 2] };
       const ref = -lap({ tolerance: 0, value: (n) => p[n] ?? NaN });
       assert.ok(Number.isFinite(eq.v[i]), `L ${L}: -lap(G) = ${eq.v[i]} at point ${i}`);
-      assert.ok(Math.abs(eq.v[i] - ref) <= 1e-3 * (Math.abs(ref) + 1 / (L * L)), `L ${L}: -lap(G) ${eq.v[i]} against ${ref} at point ${i}`);
+      assert.ok(
+        Math.abs(eq.v[i] - ref) <= 1e-3 * (Math.abs(ref) + 1 / (L * L)),
+        `L ${L}: -lap(G) ${eq.v[i]} against ${ref} at point ${i}`,
+      );
     }
     for (const r of res.filter((x) => x.term.kind === 'condition')) {
-      assert.ok(r.v.every((v) => Math.abs(v) <= 1e-5), `L ${L}, ${r.term.name}: G misses the data by ${Math.max(...r.v.map(Math.abs))}`);
+      assert.ok(
+        r.v.every((v) => Math.abs(v) <= 1e-5),
+        `L ${L}, ${r.term.name}: G misses the data by ${Math.max(...r.v.map(Math.abs))}`,
+      );
     }
   }
 });

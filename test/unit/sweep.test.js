@@ -18,36 +18,53 @@ function sweepText(body) {
 }
 
 test('grid expansion: cartesian product, first key slowest, cases crossed with the grid', () => {
-  const def = parseSweep(sweepText(`grid:
+  const def = parseSweep(
+    sweepText(`grid:
   constraints.strategy: [penalty, hard]
   network.hidden: [[16, 16], [32, 32], [8]]
 set:
   training.seed: 1
-`), 'sweep.yaml');
+`),
+    'sweep.yaml',
+  );
   const combos = expandCases(def);
   assert.equal(combos.length, 6);
-  assert.deepEqual(combos.map((c) => c.map((o) => o.text)), [
-    ['constraints.strategy="penalty"', 'network.hidden=[16,16]'],
-    ['constraints.strategy="penalty"', 'network.hidden=[32,32]'],
-    ['constraints.strategy="penalty"', 'network.hidden=[8]'],
-    ['constraints.strategy="hard"', 'network.hidden=[16,16]'],
-    ['constraints.strategy="hard"', 'network.hidden=[32,32]'],
-    ['constraints.strategy="hard"', 'network.hidden=[8]'],
-  ]);
-  assert.deepEqual(def.set.map((o) => o.text), ['training.seed=1']);
+  assert.deepEqual(
+    combos.map((c) => c.map((o) => o.text)),
+    [
+      ['constraints.strategy="penalty"', 'network.hidden=[16,16]'],
+      ['constraints.strategy="penalty"', 'network.hidden=[32,32]'],
+      ['constraints.strategy="penalty"', 'network.hidden=[8]'],
+      ['constraints.strategy="hard"', 'network.hidden=[16,16]'],
+      ['constraints.strategy="hard"', 'network.hidden=[32,32]'],
+      ['constraints.strategy="hard"', 'network.hidden=[8]'],
+    ],
+  );
+  assert.deepEqual(
+    def.set.map((o) => o.text),
+    ['training.seed=1'],
+  );
 
-  const both = parseSweep(sweepText(`cases:
+  const both = parseSweep(
+    sweepText(`cases:
   - {training.seed: 1}
   - {training.seed: 2, network.hidden: [4]}
 grid:
   network.activation: [tanh, sin]
-`), 'sweep.yaml');
+`),
+    'sweep.yaml',
+  );
   const c2 = expandCases(both);
   assert.equal(c2.length, 4);
-  assert.deepEqual(c2.map((c) => c.map((o) => o.path)), [
-    ['training.seed', 'network.activation'], ['training.seed', 'network.activation'],
-    ['training.seed', 'network.hidden', 'network.activation'], ['training.seed', 'network.hidden', 'network.activation'],
-  ]);
+  assert.deepEqual(
+    c2.map((c) => c.map((o) => o.path)),
+    [
+      ['training.seed', 'network.activation'],
+      ['training.seed', 'network.activation'],
+      ['training.seed', 'network.hidden', 'network.activation'],
+      ['training.seed', 'network.hidden', 'network.activation'],
+    ],
+  );
   const plan = planSweep(both);
   assert.deepEqual(plan.keys, ['training.seed', 'network.activation', 'network.hidden']);
 });
@@ -66,11 +83,14 @@ test('case ids: index plus hash of the swept values, stable and independent of k
 
 test('sweep file errors are located in the sweep file', () => {
   const check = (body, re) => {
-    assert.throws(() => planSweep(parseSweep(sweepText(body), 'bad.yaml')), (err) => {
-      assert.ok(err instanceof SpecError, String(err));
-      assert.match(err.message, re);
-      return true;
-    });
+    assert.throws(
+      () => planSweep(parseSweep(sweepText(body), 'bad.yaml')),
+      (err) => {
+        assert.ok(err instanceof SpecError, String(err));
+        assert.match(err.message, re);
+        return true;
+      },
+    );
   };
   check('grid:\n  training.seed: 3\n', /bad\.yaml:3:18: grid 'training\.seed' must be a list/);
   check('grid:\n  training.seed: []\n', /bad\.yaml:3:18: .*empty list/);
@@ -78,25 +98,43 @@ test('sweep file errors are located in the sweep file', () => {
   check('grid:\n  network.hidden: [[8], wide]\n', /bad\.yaml:3:25: network\.hidden must be a list/);
   check('grid:\n  network.hiden: [[8]]\n', /bad\.yaml:3:19: unknown key 'hiden' in network/);
   check('cases:\n  - {constraints.strategy: penaltyy}\n', /bad\.yaml:3:28: unknown strategy 'penaltyy'/);
-  check('set:\n  training.points.domain: -5\ngrid:\n  training.seed: [1]\n', /bad\.yaml:3:27: training\.points\.domain must be at least 1/);
+  check(
+    'set:\n  training.points.domain: -5\ngrid:\n  training.seed: [1]\n',
+    /bad\.yaml:3:27: training\.points\.domain must be at least 1/,
+  );
   check('grid:\n  training.seed: [1]\nparallel: 0\n', /bad\.yaml:4:11: parallel must be at least 1/);
   check('grid:\n  training.seed: [1]\nbogus: 1\n', /unknown key 'bogus' in the sweep/);
   check('set:\n  training.seed: 1\n', /neither grid: nor cases:/);
-  assert.throws(() => parseSweep('spec: nowhere.yaml\ncases: [{}]\n', join(tmp(), 's.yaml')), /spec 'nowhere\.yaml' does not exist/);
+  assert.throws(
+    () => parseSweep('spec: nowhere.yaml\ncases: [{}]\n', join(tmp(), 's.yaml')),
+    /spec 'nowhere\.yaml' does not exist/,
+  );
 });
 
 test('shard partition: disjoint, complete, deterministic', () => {
   for (const total of [0, 1, 4, 7, 10]) {
     const cases = Array.from({ length: total }, (_, index) => ({ index, id: `c${index}` }));
     for (const n of [1, 2, 3, 5, 11]) {
-      const parts = Array.from({ length: n }, (_, i) => shardCases(cases, { index: i + 1, count: n }).map((c) => c.index));
+      const parts = Array.from({ length: n }, (_, i) =>
+        shardCases(cases, { index: i + 1, count: n }).map((c) => c.index),
+      );
       const all = parts.flat().sort((a, b) => a - b);
-      assert.deepEqual(all, cases.map((c) => c.index), `complete and disjoint for ${total} cases in ${n} shards`);
-      assert.deepEqual(parts, Array.from({ length: n }, (_, i) => shardCases(cases, { index: i + 1, count: n }).map((c) => c.index)));
+      assert.deepEqual(
+        all,
+        cases.map((c) => c.index),
+        `complete and disjoint for ${total} cases in ${n} shards`,
+      );
+      assert.deepEqual(
+        parts,
+        Array.from({ length: n }, (_, i) => shardCases(cases, { index: i + 1, count: n }).map((c) => c.index)),
+      );
       const sizes = parts.map((p) => p.length);
       assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, 'balanced');
       const m = shardMatrix(cases, n);
-      assert.equal(m.include.reduce((s, r) => s + r.cases, 0), total);
+      assert.equal(
+        m.include.reduce((s, r) => s + r.cases, 0),
+        total,
+      );
       for (const r of m.include) assert.equal(r.shard, `${r.index}/${n}`);
     }
   }
@@ -111,14 +149,22 @@ test('shard partition: disjoint, complete, deterministic', () => {
 });
 
 test('spec hash: changes with the spec, the set values and the run settings, not with the case alone', () => {
-  const text = (seed, extra = '') => sweepText(`grid:\n  network.hidden: [[4], [8]]\nset:\n  training.seed: ${seed}\n${extra}`);
+  const text = (seed, extra = '') =>
+    sweepText(`grid:\n  network.hidden: [[4], [8]]\nset:\n  training.seed: ${seed}\n${extra}`);
   const p1 = planSweep(parseSweep(text(1), 's.yaml'));
   const p1b = planSweep(parseSweep(`# a comment\n${text(1)}`, 's.yaml'));
   const p2 = planSweep(parseSweep(text(2), 's.yaml'));
   const p3 = planSweep(parseSweep(text(1, 'iterations: 5\n'), 's.yaml'));
-  assert.deepEqual(p1.cases.map((c) => c.specHash), p1b.cases.map((c) => c.specHash));
+  assert.deepEqual(
+    p1.cases.map((c) => c.specHash),
+    p1b.cases.map((c) => c.specHash),
+  );
   assert.notEqual(p1.cases[0].specHash, p1.cases[1].specHash);
-  assert.deepEqual(p1.cases.map((c) => c.id), p2.cases.map((c) => c.id), 'ids depend on the swept values only');
+  assert.deepEqual(
+    p1.cases.map((c) => c.id),
+    p2.cases.map((c) => c.id),
+    'ids depend on the swept values only',
+  );
   assert.notEqual(p1.cases[0].specHash, p2.cases[0].specHash);
   assert.notEqual(p1.cases[0].specHash, p3.cases[0].specHash);
   assert.notEqual(planHash(p1), planHash(p2));
@@ -128,14 +174,17 @@ test('spec hash: changes with the spec, the set values and the run settings, not
 test('spec hash: changes when a data file the spec reads changes', () => {
   const dir = tmp();
   const spec = join(dir, 'fit.yaml');
-  writeFileSync(spec, `name: fit
+  writeFileSync(
+    spec,
+    `name: fit
 geometry: {interval: [0, 1]}
 fields: [u]
 equations: [-u_xx = 1]
 conditions:
   - {on: data, file: obs.csv}
 training: {points: {domain: 16, boundary: 2}, stages: [{optimizer: adam, iterations: 1}]}
-`);
+`,
+  );
   const sweep = join(dir, 's.yaml');
   writeFileSync(sweep, `spec: fit.yaml\ngrid:\n  training.seed: [1, 2]\n`);
   const hashes = () => planSweep(parseSweep(readFileSync(sweep, 'utf8'), sweep)).cases.map((c) => c.specHash);
@@ -144,7 +193,10 @@ training: {points: {domain: 16, boundary: 2}, stages: [{optimizer: adam, iterati
   assert.deepEqual(hashes(), before, 'the same file hashes the same');
   writeFileSync(join(dir, 'obs.csv'), 'x,u\n0.5,0.13\n');
   const after = hashes();
-  assert.ok(before.every((h, i) => h !== after[i]), 'an edited data file changes every case hash');
+  assert.ok(
+    before.every((h, i) => h !== after[i]),
+    'an edited data file changes every case hash',
+  );
 });
 
 test('hash-based skipping: only ok cases with the same hash are reusable', () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { DEFAULTS, TEMPLATE_PARAMS } from '../dist/spec/index.js';
+import { DEFAULTS, TEMPLATE_PARAMS } from '../../dist/spec/index.js';
 
 const doc = readFileSync('docs/spec.md', 'utf8');
 
@@ -40,7 +40,10 @@ function tables(markdown) {
   for (const line of markdown.split('\n')) {
     const heading = /^#{2,3} (.+)$/.exec(line);
     if (heading) section = heading[1].trim();
-    if (!line.startsWith('|')) { table = undefined; continue; }
+    if (!line.startsWith('|')) {
+      table = undefined;
+      continue;
+    }
     const row = cells(line);
     if (!table) {
       table = { section, header: row, rows: [] };
@@ -51,8 +54,12 @@ function tables(markdown) {
 }
 
 const camel = (key) => key.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-const camelKeys = (v) => (Array.isArray(v) ? v.map(camelKeys)
-  : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), camelKeys(x)])) : v);
+const camelKeys = (v) =>
+  Array.isArray(v)
+    ? v.map(camelKeys)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), camelKeys(x)]))
+      : v;
 const codeSpans = (text) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 const isEmpty = (v) => v === undefined || (typeof v === 'object' && Object.keys(v).length === 0);
 
@@ -85,7 +92,10 @@ const documented = (section) => defaultTables.filter((t) => t.section === sectio
 
 test('docs/spec.md has a defaults table for every part of DEFAULTS', () => {
   for (const section of Object.keys(SECTIONS)) {
-    assert.ok(defaultTables.some((t) => t.section === section), `no table with a default column under '${section}'`);
+    assert.ok(
+      defaultTables.some((t) => t.section === section),
+      `no table with a default column under '${section}'`,
+    );
   }
 });
 
@@ -100,19 +110,33 @@ test('every default documented in docs/spec.md equals DEFAULTS', () => {
       const where = `${t.section}: ${row[0]} (default ${row[col]})`;
       const d = readDefault(row[col], row[typeCol] ?? '');
       if (d.kind === 'ref') {
-        assert.notEqual(d.path.reduce((o, k) => o?.[k], DEFAULTS), undefined, `${where} names a key path DEFAULTS lacks`);
+        assert.notEqual(
+          d.path.reduce((o, k) => o?.[k], DEFAULTS),
+          undefined,
+          `${where} names a key path DEFAULTS lacks`,
+        );
         continue;
       }
       if (!of) {
         // A table without defaults of its own (inequalities) may only point elsewhere.
-        assert.ok(d.kind !== 'value' && d.kind !== 'each', `${where}: a value, but DEFAULTS has no part for '${t.section}'`);
+        assert.ok(
+          d.kind !== 'value' && d.kind !== 'each',
+          `${where}: a value, but DEFAULTS has no part for '${t.section}'`,
+        );
         continue;
       }
       const actual = of[key];
       switch (d.kind) {
-        case 'required': case 'derived': assert.equal(actual, undefined, `${where}, but DEFAULTS has ${JSON.stringify(actual)}`); break;
-        case 'none': assert.ok(isEmpty(actual), `${where}, but DEFAULTS has ${JSON.stringify(actual)}`); break;
-        case 'see': assert.ok(SECTIONS[key[0].toUpperCase() + key.slice(1)] === actual && actual, `${where}: no section for it`); break;
+        case 'required':
+        case 'derived':
+          assert.equal(actual, undefined, `${where}, but DEFAULTS has ${JSON.stringify(actual)}`);
+          break;
+        case 'none':
+          assert.ok(isEmpty(actual), `${where}, but DEFAULTS has ${JSON.stringify(actual)}`);
+          break;
+        case 'see':
+          assert.ok(SECTIONS[key[0].toUpperCase() + key.slice(1)] === actual && actual, `${where}: no section for it`);
+          break;
         case 'each':
           assert.ok(Object.values(actual).length > 0, where);
           for (const v of Object.values(actual)) assert.deepEqual(v, d.value, where);
@@ -134,11 +158,13 @@ test('every default documented in docs/spec.md equals DEFAULTS', () => {
 });
 
 test('every key of DEFAULTS is documented in docs/spec.md', () => {
+  /** @type {Set<unknown>} */
   const sections = new Set(Object.values(SECTIONS));
   for (const [section, of] of Object.entries(SECTIONS)) {
     if (of === DEFAULTS) continue;
     const keys = documented(section);
-    for (const key of Object.keys(of)) assert.ok(keys.includes(key), `DEFAULTS ${section}.${key} is not in the '${section}' table`);
+    for (const key of Object.keys(of))
+      assert.ok(keys.includes(key), `DEFAULTS ${section}.${key} is not in the '${section}' table`);
   }
   const top = documented('Top level');
   for (const [key, value] of Object.entries(DEFAULTS)) {
@@ -158,7 +184,11 @@ test("docs/spec.md's templates table matches TEMPLATE_PARAMS (parameters, defaul
       assert.ok(m, `${name}: cannot read the parameter '${p}'`);
       return { param: m[1], value: m[2], boolean: !!m[3] };
     });
-    assert.deepEqual(listed.map((p) => p.param), Object.keys(info.params), `${name}: parameters`);
+    assert.deepEqual(
+      listed.map((p) => p.param),
+      Object.keys(info.params),
+      `${name}: parameters`,
+    );
     for (const p of listed) {
       const where = `${name}.${p.param}`;
       const required = info.required.includes(p.param) && !(p.param in info.defaults);
