@@ -39,6 +39,7 @@ function reason(err: unknown): string {
   return (e?.message ?? String(err)).split('\n')[0]!;
 }
 
+// Part of the backend's state: Dawn, navigator.gpu and the tfjs webgpu backend are set up once per process.
 let webgpuAdapterInfo: string | undefined;
 
 async function prepare(name: BackendName): Promise<string> {

@@ -26,6 +26,7 @@ export interface NetworkParams {
   fourier?: tf.Tensor2D;
 }
 
+// tfjs keeps variable names in one registry per engine (the backend's global state): a counter keeps them unique.
 let instanceCounter = 0;
 
 /** Standard normal samples by Box-Muller from the seeded generator. */
