@@ -6,7 +6,7 @@
 import { Diagnostics, shapeDim, type SourceExpr, type Spec } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import { derivativeOrder, fieldsUsed, fold, type Expr, type NameScope } from '../expr/index.js';
-import { buildGeometry } from './geometry/index.js';
+import { buildGeometry, GeometryError } from './geometry/index.js';
 import type { Geometry } from './geometry/types.js';
 import { NO_SECOND_DERIVATIVE } from '../derivatives/index.js';
 import { compile, finish, nameScope, type BuildContext } from './context.js';
@@ -87,7 +87,8 @@ function geometryOf(spec: Spec, diags: Diagnostics): Geometry | undefined {
   try {
     return buildGeometry(spec.geometry);
   } catch (err) {
-    diags.error(spec.geometry.loc, `invalid geometry: ${(err as Error).message}`);
+    if (err instanceof GeometryError) diags.error(err.loc, `invalid geometry: ${err.message}`);
+    else diags.error(spec.geometry.loc, `invalid geometry: ${(err as Error).message}`);
     return undefined;
   }
 }

@@ -2,7 +2,7 @@
  * Geometry construction: shape factories (each a Geometry) and the builder for
  * the spec's geometry node.
  */
-import type { ShapeSpec } from '../../spec/index.js';
+import type { ShapeSpec, SourceLoc } from '../../spec/index.js';
 import { Domain, type CsgOp, type ShapeNode } from './domain.js';
 import { axisBox, ball, type Primitive } from './primitive.js';
 import { polygon as polygonShape } from './polygon.js';
@@ -80,14 +80,22 @@ function buildNode(spec: ShapeSpec): ShapeNode {
   }
 }
 
-/** Prefixes an error with the shape's source location, once (the innermost shape wins). */
-function located(err: unknown, spec: ShapeSpec): Error {
-  if (err instanceof LocatedError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new LocatedError(`${spec.loc.file}:${spec.loc.line}:${spec.loc.col}: ${spec.kind}: ${message}`);
+/** A shape that cannot be built, at the spec location of the innermost shape at fault. */
+export class GeometryError extends Error {
+  constructor(
+    readonly loc: SourceLoc,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-class LocatedError extends Error {}
+/** The error with the shape's kind and source location, once (the innermost shape wins). */
+function located(err: unknown, spec: ShapeSpec): GeometryError {
+  if (err instanceof GeometryError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new GeometryError(spec.loc, `${spec.kind}: ${message}`);
+}
 
 export function buildGeometry(spec: ShapeSpec): Geometry {
   try {
