@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { registerFastGradients, registerWasmSharing } from './gradients.js';
 import { installSyncReads } from './webgpu-sync.js';
 
-export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+type BackendName = (typeof BACKEND_NAMES)[number];
 
-export interface BackendStatus {
+interface BackendStatus {
   name: BackendName;
   available: boolean;
   /** Why it is unavailable, or what it runs on. */

@@ -8,7 +8,7 @@ import { STRATEGIES, type StrategyName } from '../spec/index.js';
 import { sharedOption } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
-export function parseStrategies(v: string): StrategyName[] {
+function parseStrategies(v: string): StrategyName[] {
   const list = v
     .split(',')
     .map((s) => s.trim())

@@ -6,7 +6,7 @@ import chalk from 'chalk';
 import { formatSeconds } from '../util/index.js';
 import type { Progress } from '../trainer/index.js';
 
-export interface ProgressSink {
+interface ProgressSink {
   update(p: Progress): void;
   finish(): void;
 }

@@ -16,7 +16,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     });
 }
 
-export function validateCommand(specs: string[], sets: string[]): number {
+function validateCommand(specs: string[], sets: string[]): number {
   let failed = false;
   for (const file of specs) {
     try {

@@ -32,7 +32,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
 
 const fmt = (x: number | null): string => (x === null ? 'unbounded' : x === 0 ? '0' : x.toExponential(2));
 
-export function formatTable(r: VerifyReport): string {
+function formatTable(r: VerifyReport): string {
   const color = (s: string): string => {
     switch (s) {
       case 'certified':

@@ -3,7 +3,7 @@ import { collectNeeds, emptyNeeds } from '../expr/index.js';
 import type { Channels } from './jet.js';
 
 /** The variables of a problem and which of them are spatial (the Laplacian sums over those). */
-export interface VariableLayout {
+interface VariableLayout {
   variables: string[];
   spatialIndex: number[];
 }

@@ -8,7 +8,7 @@ import type { ActivationName } from '../spec/index.js';
 import type { UnaryFunctionName } from '../expr/index.js';
 
 type Tensor = tf.Tensor;
-export type Derivs = (v: Tensor, needSecond: boolean) => { f: Tensor; f1: Tensor; f2?: Tensor };
+type Derivs = (v: Tensor, needSecond: boolean) => { f: Tensor; f1: Tensor; f2?: Tensor };
 
 /** tanh through sigmoid: the wasm backend's Tanh kernel is scalar and ~15x slower than Sigmoid. */
 const tanh: Derivs = (v, second) => {

@@ -28,7 +28,7 @@ export interface Channels {
   lap: number[] | null;
 }
 
-export const pairKey = (i: number, j: number): string => (i <= j ? `${i},${j}` : `${j},${i}`);
+const pairKey = (i: number, j: number): string => (i <= j ? `${i},${j}` : `${j},${i}`);
 export const parsePair = (key: string): [number, number] => key.split(',').map(Number) as [number, number];
 
 /** A context of no channels at all: jets reduce to plain values. */

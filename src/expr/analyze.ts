@@ -5,7 +5,7 @@
 import { walk, mapExpr, type Expr } from './ir.js';
 import { NUMERIC_FUNCTIONS } from './numeric.js';
 
-export interface ChannelNeeds {
+interface ChannelNeeds {
   /** Variable indices whose first derivatives are read. */
   first: Set<number>;
   /** Second derivative pairs "i,j" (i <= j) read. */

@@ -4,9 +4,9 @@
  * distance functions all become this; nothing here can reach JavaScript.
  */
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '^';
+type BinaryOp = '+' | '-' | '*' | '/' | '^';
 export type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
-export type LogicOp = 'and' | 'or';
+type LogicOp = 'and' | 'or';
 
 /** Elementary functions a spec's expression may call, with their arity. */
 export const FUNCTIONS = {
@@ -24,9 +24,12 @@ export const FUNCTIONS = {
   max: 2,
 } as const;
 /** Functions only pinn's own transforms call (reparam's sign transforms); specs cannot name them. */
-export const INTERNAL_FUNCTIONS = { sigmoid: 1, softplus: 1 } as const;
+interface InternalFunctions {
+  sigmoid: 1;
+  softplus: 1;
+}
 
-type Arity = typeof FUNCTIONS & typeof INTERNAL_FUNCTIONS;
+type Arity = typeof FUNCTIONS & InternalFunctions;
 export type UserFunctionName = keyof typeof FUNCTIONS;
 /**
  * Every function the IR can call. Each interpretation of the IR keeps a table typed over these

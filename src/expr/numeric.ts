@@ -24,7 +24,7 @@ export const NUMERIC_FUNCTIONS: Record<FunctionName, (...args: number[]) => numb
   softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
 };
 
-export interface NumericEnv {
+interface NumericEnv {
   /** Value of a variable or constant by name (NaN if unknown). */
   value(name: string): number;
   /** Tolerance for == and != and the slack of < and > (0 for exact comparison). */

@@ -78,7 +78,7 @@ export interface PinnManifest {
   files: { topology: string; weights: string; spec: string };
 }
 
-export interface WeightSpec {
+interface WeightSpec {
   name: string;
   shape: number[];
   dtype: 'float32';
@@ -277,7 +277,7 @@ export function readModelFiles(
   return { manifest, tensors };
 }
 
-export class ModelFormatError extends Error {}
+class ModelFormatError extends Error {}
 
 /** A model and the problem view it evaluates on, rebuilt from the saved artifacts. */
 export function modelFromArtifacts(

@@ -8,7 +8,7 @@ import { ACTIVATION_DERIVS, J, UNARY_DERIVS } from '../derivatives/index.js';
 import type { ActivationName } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
 
-export interface NetworkShape {
+interface NetworkShape {
   inputs: number;
   hidden: number[];
   outputs: number;
@@ -30,7 +30,7 @@ export interface NetworkParams {
 let instanceCounter = 0;
 
 /** Standard normal samples by Box-Muller from the seeded generator. */
-export function normalSamples(rng: Rng, n: number): Float32Array {
+function normalSamples(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const u1 = Math.max(rng.next(), 1e-300);

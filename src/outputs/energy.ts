@@ -17,7 +17,7 @@ export interface EnergyPoint {
   exact?: number;
 }
 
-export interface EnergyReport {
+interface EnergyReport {
   energy: EnergyPoint[];
   energy_drift: number;
 }

@@ -12,10 +12,7 @@ import type { FieldTable } from './table.js';
 
 const CHUNK = 16384;
 
-export function gridNodes(
-  problem: Problem,
-  counts: number[],
-): { coords: Float64Array; inside: Uint8Array; nodes: number } {
+function gridNodes(problem: Problem, counts: number[]): { coords: Float64Array; inside: Uint8Array; nodes: number } {
   const { min, max } = problem.geometry.bbox;
   const dim = problem.dim;
   const nodes = counts.reduce((a, b) => a * b, 1);
@@ -37,7 +34,7 @@ export function gridNodes(
 }
 
 /** Model field values at points (n * nVars), value only, evaluated in chunks. */
-export function evaluateFields(problem: Problem, model: Model, points: Float64Array): Float64Array {
+function evaluateFields(problem: Problem, model: Model, points: Float64Array): Float64Array {
   const nVars = problem.variables.length;
   const n = points.length / nVars;
   const nf = problem.fields.length;
@@ -59,7 +56,7 @@ export function evaluateFields(problem: Problem, model: Model, points: Float64Ar
 }
 
 /** Exact solution values for `field` at points, in float64. */
-export function exactValues(problem: Problem, field: string, points: Float64Array): Float64Array {
+function exactValues(problem: Problem, field: string, points: Float64Array): Float64Array {
   const e = problem.exact.get(field)!;
   const nVars = problem.variables.length;
   const n = points.length / nVars;

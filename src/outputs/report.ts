@@ -1,7 +1,7 @@
 import { formatNumber } from './png/axes.js';
 import type { LossHistory } from '../trainer/index.js';
 
-export interface ReportInput {
+interface ReportInput {
   /** The run's summary.json object. */
   summary: Record<string, unknown>;
   /** PNG pictures, embedded in the page in this order. */
@@ -128,7 +128,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -1,7 +1,7 @@
 import type { FieldTable } from './table.js';
 
 /** A text file to write into the run's folder. */
-export interface TextFile {
+interface TextFile {
   name: string;
   content: string;
 }

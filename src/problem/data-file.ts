@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Diagnostics, SourceLoc } from '../spec/index.js';
 import { didYouMean, finiteCell, parseCsv, type CsvTable } from '../util/index.js';
 
-export interface DataTable {
+interface DataTable {
   /** Rows * variables, in the problem's variable order. */
   points: Float64Array;
   /** Rows * columns: the observed fields, in `columns` order. */

@@ -11,7 +11,7 @@ import { estimateSampler } from './sampling/samplers.js';
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */
 const ASSUMED_GFLOPS = 5;
 
-export interface CostEstimate {
+interface CostEstimate {
   flopsPerIteration: number;
   bytesPerIteration: number;
   msPerIteration: number;

@@ -13,14 +13,14 @@ import type { Problem } from './types.js';
  * is sized for, leaving room for the backend's own copies and the evaluation grid
  * (the wasm backend is further limited to 4 GiB of its own memory).
  */
-export const MAX_ITERATION_BYTES = 8 * 2 ** 30;
+const MAX_ITERATION_BYTES = 8 * 2 ** 30;
 
 /**
  * The memory one iteration may use on this machine: the smaller of
  * MAX_ITERATION_BYTES and half of its memory (os.totalmem()), or, when
  * PINN_MEMORY_FRACTION is set (a number in (0, 1]), that fraction of its memory.
  */
-export function iterationByteLimit(): number {
+function iterationByteLimit(): number {
   const env = process.env['PINN_MEMORY_FRACTION'];
   const fraction = env === undefined || env === '' ? NaN : Number(env);
   if (Number.isFinite(fraction) && fraction > 0 && fraction <= 1) return fraction * totalmem();
@@ -28,7 +28,7 @@ export function iterationByteLimit(): number {
 }
 
 /** Bytes held for the parameters: weights, gradients, two Adam moments and L-BFGS history. */
-export function parameterBytes(problem: Problem): number {
+function parameterBytes(problem: Problem): number {
   const widths = [problem.variables.length, ...problem.spec.network.hidden, problem.fields.length];
   let params = 0;
   for (let l = 0; l + 1 < widths.length; l++) params += widths[l]! * widths[l + 1]! + widths[l + 1]!;

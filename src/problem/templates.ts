@@ -44,7 +44,7 @@ export function checkTemplates(spec: Spec, fields: string[], dim: number, diags:
   }
 }
 
-export interface TemplateExpansion {
+interface TemplateExpansion {
   terms: Term[];
   /** Each expanded equation as "residual = 0", for display. */
   equationText: string[];

@@ -19,8 +19,8 @@ import type { TrainCheckpoint } from '../trainer/index.js';
 import type { Problem } from '../problem/index.js';
 import { resolvedSpecYaml, type Spec } from '../spec/index.js';
 
-export const CHECKPOINT_DIR = 'checkpoint';
-export const CHECKPOINT_FILE = 'checkpoint.json';
+const CHECKPOINT_DIR = 'checkpoint';
+const CHECKPOINT_FILE = 'checkpoint.json';
 export const CHECKPOINT_FORMAT = 2;
 
 export interface Checkpoint {

@@ -16,7 +16,7 @@ import type { Progress } from '../trainer/index.js';
 import type { Summary } from './finish.js';
 import { solve } from './solve.js';
 
-export interface CompareRow {
+interface CompareRow {
   strategy: string;
   /** The seed of this run, with --seeds. */
   seed?: number;
@@ -24,7 +24,7 @@ export interface CompareRow {
   error?: string;
 }
 
-export interface CompareOptions {
+interface CompareOptions {
   specFile: string;
   strategies: StrategyName[];
   outDir?: string;
@@ -40,7 +40,7 @@ export interface CompareOptions {
 }
 
 /** Where one run's training progress goes (the CLI's progress line). */
-export interface CompareProgress {
+interface CompareProgress {
   update(p: Progress): void;
   finish(): void;
 }
@@ -125,7 +125,7 @@ const fmt = (v: number | string | undefined, digits = 2): string =>
   v === undefined ? '' : typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : v.toExponential(digits);
 
 /** compare.md, compare.csv and compare-loss.png in `outDir`. */
-export function writeComparison(outDir: string, name: string, rows: CompareRow[]): string[] {
+function writeComparison(outDir: string, name: string, rows: CompareRow[]): string[] {
   const cols = columnsFor(rows);
   const seeded = rows.some((r) => r.seed !== undefined);
   const seedCell = (r: CompareRow) => (seeded ? [String(r.seed ?? '')] : []);
@@ -199,7 +199,7 @@ export function writeComparison(outDir: string, name: string, rows: CompareRow[]
  * Markdown lines of the summary over seeds: per strategy, the median and range of
  * each field's L2 error, the worst max violation of each constraint, and failures.
  */
-export function seedSummary(rows: CompareRow[], cols: Column[]): string[] {
+function seedSummary(rows: CompareRow[], cols: Column[]): string[] {
   const errCols = cols.filter((c) => c.name.endsWith(' L2 rel'));
   const violCols = cols.filter((c) => c.name.endsWith(' max') && !c.name.endsWith(' max abs'));
   const out = [
@@ -247,9 +247,7 @@ export function readLossCurve(file: string): { iterations: number[]; total: numb
 }
 
 /** One x axis (the union of recorded iterations); each curve holds its last value between its records and ends where it ends. */
-export function renderLossOverlay(
-  curves: { name: string; curve: { iterations: number[]; total: number[] } }[],
-): Buffer {
+function renderLossOverlay(curves: { name: string; curve: { iterations: number[]; total: number[] } }[]): Buffer {
   const xs = [...new Set(curves.flatMap((c) => c.curve.iterations))].sort((a, b) => a - b);
   const series = curves.map(({ name, curve }) => {
     let k = 0;

@@ -17,7 +17,7 @@ const MAX_POINTS_BYTES = 512 * 1024 * 1024;
 /** Row problems reported at most: the first ones say what is wrong. */
 const MAX_ROW_PROBLEMS = 20;
 
-export interface PointsTable {
+interface PointsTable {
   header: string[];
   /** Cell text of each row, as read (echoed unchanged in the output). */
   cells: string[][];
@@ -85,7 +85,7 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
 }
 
 /** Splits "u_x, lap(u), max(u, 0)" at top-level commas, keeping each part's offset. */
-export function splitExpressions(list: string): { text: string; offset: number }[] {
+function splitExpressions(list: string): { text: string; offset: number }[] {
   const out: { text: string; offset: number }[] = [];
   let depth = 0;
   let start = 0;

@@ -21,7 +21,7 @@ import {
   type PinnManifest,
 } from '../model/index.js';
 
-export interface LoadedModel {
+interface LoadedModel {
   runDir: string;
   manifest: PinnManifest;
   model: Model;
@@ -29,7 +29,7 @@ export interface LoadedModel {
   view: ModelProblem & { name: string };
 }
 
-export interface LoadedRun extends LoadedModel {
+interface LoadedRun extends LoadedModel {
   spec: Spec;
   problem: Problem;
   /** summary.json, when the run wrote one. */

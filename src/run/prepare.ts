@@ -58,7 +58,7 @@ export interface PreparedRun {
 }
 
 /** Caps the total iterations at `cap`, taking stages in order. */
-export function capStages(spec: Spec, cap: number): void {
+function capStages(spec: Spec, cap: number): void {
   let left = cap;
   spec.training.stages = spec.training.stages
     .map((s) => {

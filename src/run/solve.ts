@@ -15,7 +15,7 @@ import { finishRun, type Summary } from './finish.js';
 import { prepareRun, type PreparedRun, type RunRequest } from './prepare.js';
 import { PINN_VERSION } from './version.js';
 
-export interface SolveOptions extends RunRequest {
+interface SolveOptions extends RunRequest {
   backend: { name: string; detail: string };
   onProgress?: (p: Progress) => void;
   /** Checkpoint every this many iterations (default: training.checkpoint_every; 0: only when stopped). */
@@ -37,7 +37,7 @@ export interface StartInfo {
 }
 
 /** A point between iterations where a driver may stop the run (after saving a checkpoint). */
-export interface SolvePoint {
+interface SolvePoint {
   done: number;
   totalIterations: number;
   outDir: string;
@@ -97,7 +97,7 @@ export async function solveAsync(opts: SolveOptions, stop: { signal?: string }):
 }
 
 /** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
-export function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
+function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
   const run = prepareRun(opts);
   const { spec, problem, model, strategy, outDir, resumed } = run;

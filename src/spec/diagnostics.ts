@@ -53,7 +53,7 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 }
 
 /** A location `offset` characters into an expression that starts at `loc` (same line). */
-export function offsetLoc(loc: SourceLoc, offset: number): SourceLoc {
+function offsetLoc(loc: SourceLoc, offset: number): SourceLoc {
   return { ...loc, col: loc.col + offset };
 }
 

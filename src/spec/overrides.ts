@@ -7,7 +7,7 @@ import { parseDocument, parse as parseYamlValue, isMap, type Document, type Node
 import { type Diagnostics, SpecError } from './diagnostics.js';
 
 /** One step of a key path: a mapping key, or a list index (`training.stages.0`). */
-export type OverridePathPart = string | number;
+type OverridePathPart = string | number;
 
 /** A `--set key.path=value` override, parsed. */
 export interface Override {

@@ -5,7 +5,7 @@
  */
 import type { TemplateName } from './types.js';
 
-export interface TemplateInfo {
+interface TemplateInfo {
   /** Parameter name to kind; expressions default to `defaults`. */
   params: Record<string, 'expr' | 'boolean'>;
   required: string[];
@@ -27,7 +27,7 @@ export interface TemplateInfo {
 }
 
 /** What an expansion may depend on besides the parameters' text. */
-export interface TemplateContext {
+interface TemplateContext {
   /** Spatial variables of the problem (x, y, z by dimension). */
   spatial: string[];
   /** Whether an expression parameter depends on a spatial variable. */

@@ -100,13 +100,13 @@ export type SamplingName = (typeof SAMPLINGS)[number];
 export const ACTIVATIONS = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 export const OPTIMIZERS = ['adam', 'lbfgs'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+type OptimizerName = (typeof OPTIMIZERS)[number];
 /** Output transforms of `reparam` for sign constraints. */
 export const POSITIVITIES = ['square', 'softplus', 'exp'] as const;
-export type PositivityName = (typeof POSITIVITIES)[number];
+type PositivityName = (typeof POSITIVITIES)[number];
 /** First-layer initial scales (model/network.ts initStd). */
 export const FIRST_LAYERS = ['glorot', 'unit'] as const;
-export type FirstLayerName = (typeof FIRST_LAYERS)[number];
+type FirstLayerName = (typeof FIRST_LAYERS)[number];
 /** Files a run can write (docs/outputs.md). */
 export const OUTPUT_FORMATS = ['csv', 'vtk', 'npy', 'png', 'json', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

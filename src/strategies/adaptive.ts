@@ -33,7 +33,7 @@ export function annealedWeight(old: number, maxEquation: number, meanTerm: numbe
 }
 
 /** The weights moved so far, by term name, for checkpoints. */
-export interface AdaptiveState {
+interface AdaptiveState {
   weights: [string, number][];
 }
 

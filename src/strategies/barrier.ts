@@ -14,7 +14,7 @@ import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './strategy.js';
 
 /** The barrier weight, for checkpoints. */
-export interface BarrierState {
+interface BarrierState {
   beta: number;
 }
 

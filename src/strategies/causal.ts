@@ -33,7 +33,7 @@ export interface CausalState {
   w: number[];
 }
 
-export interface CausalWeighting {
+interface CausalWeighting {
   readonly options: CausalOptions;
   /** Starts a loss evaluation (clears the bin losses being gathered). */
   begin(): void;

@@ -35,7 +35,7 @@ export interface HardPart {
   silent?: boolean;
 }
 
-export interface HardPlan {
+interface HardPlan {
   /** Per field: the parts that can be imposed exactly. */
   parts: Map<string, HardPart[]>;
   /** Terms imposed exactly. */
@@ -99,7 +99,7 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
  * than the R-function distance of the whole boundary). Other geometries: the
  * reason it falls back to penalty.
  */
-export function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr }[] | string {
+function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr }[] | string {
   const g = problem.spec.geometry;
   if (g.kind !== 'rectangle' && g.kind !== 'box') {
     return 'tangential PEC (n x E = 0) couples the E components through the normal; it is exact only on rectangle and box domains, whose faces are axis-aligned (E_j = 0 on every face not normal to j)';

@@ -15,7 +15,7 @@ import type { IterationContext, TermResiduals } from './strategy.js';
 import type { LossHandler } from './strategy.js';
 
 /** The schedule and the multipliers (by term name, with their shapes), for checkpoints. */
-export interface LagrangianState {
+interface LagrangianState {
   mu: number;
   rounds: number;
   lambdaRms: number;

@@ -23,12 +23,12 @@ import { causalWeighting, type CausalState } from './causal.js';
 import type { ExactPlan } from './plan.js';
 
 /** How a term's loss is formed once transforms are settled. */
-export type LossMode = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'barrier';
+type LossMode = 'penalty' | 'adaptive' | 'augmented-lagrangian' | 'barrier';
 
 /** Modes with a handler of their own (penalty is the plain weighted mean square). */
 type HandledMode = Exclude<LossMode, 'penalty'>;
 
-export interface LossPlan {
+interface LossPlan {
   /** Every term in the loss, in problem order, and its mode. */
   modeOf: Map<Term, LossMode>;
   /** Causal weighting of the equations, when training.causal applies. */
@@ -74,7 +74,7 @@ export function planLoss(problem: Problem, name: StrategyName, exact: ExactPlan)
 }
 
 /** A strategy's loss and its changing state. */
-export type ComposedLoss = Required<
+type ComposedLoss = Required<
   Pick<
     Strategy,
     'loss' | 'logValues' | 'getState' | 'setState' | 'dispose' | 'afterIteration' | 'roundEvery' | 'outerRound'

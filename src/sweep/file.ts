@@ -26,7 +26,7 @@ const TOP_KEYS = ['spec', 'grid', 'cases', 'set', 'parallel', 'iterations', 'bac
 const MAX_CASES = 10000;
 
 /** One `path: value` entry of a sweep file, as the `--set` text it becomes. */
-export interface SweepOverride {
+interface SweepOverride {
   path: string;
   value: unknown;
   /** `path=value` with the value as JSON (valid YAML), passed to `pinn solve --set`. */
@@ -34,7 +34,7 @@ export interface SweepOverride {
   loc: SourceLoc;
 }
 
-export interface SweepDef {
+interface SweepDef {
   file: string;
   name: string;
   /** The problem spec, resolved against the sweep file's folder. */
@@ -97,7 +97,7 @@ function dataFileHashes(spec: Spec): Record<string, string> {
 }
 
 /** JSON with object keys sorted, so equal values hash equally. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)

@@ -13,7 +13,7 @@ export const PLAN_FILE = 'sweep.json';
 export const CASE_FILE = 'case.json';
 export const LOG_FILE = 'case.log';
 
-export type CaseStatus = 'running' | 'ok' | 'failed';
+type CaseStatus = 'running' | 'ok' | 'failed';
 
 /** case.json */
 export interface CaseRecord {
@@ -58,7 +58,7 @@ export function planFile(plan: SweepPlan, planHash: string): PlanFile {
   };
 }
 
-export interface Summaryish {
+interface Summaryish {
   iterations?: number;
   wall_seconds?: number;
   loss?: { total?: number };
@@ -66,9 +66,9 @@ export interface Summaryish {
   violations?: { max?: number }[];
 }
 
-export type RowStatus = 'ok' | 'failed' | 'running' | 'stale' | 'missing';
+type RowStatus = 'ok' | 'failed' | 'running' | 'stale' | 'missing';
 
-export interface ResultRow {
+interface ResultRow {
   id: string;
   params: Record<string, unknown>;
   status: RowStatus;
@@ -221,7 +221,7 @@ function columns(res: Results): Column[] {
 
 const mdCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-export function resultsCsv(res: Results): string {
+function resultsCsv(res: Results): string {
   const cols = columns(res);
   const lines = [cols.map((c) => csvCell(c.name)).join(',')];
   for (const r of res.rows) lines.push(cols.map((c) => csvCell(c.csv(r))).join(','));
@@ -252,7 +252,7 @@ export function markdownTable(res: Results): string {
   return lines.join('\n');
 }
 
-export function resultsMarkdown(res: Results): string {
+function resultsMarkdown(res: Results): string {
   const out = [`# Sweep ${res.name}`, '', countsLine(res), '', markdownTable(res), ''];
   const failed = res.rows.filter((r) => r.status === 'failed');
   if (failed.length) {

@@ -24,7 +24,7 @@ import {
 } from './results.js';
 import { shardCases, type Shard } from './shard.js';
 
-export const CLI_PATH = fileURLToPath(new URL('../../bin/pinn.js', import.meta.url));
+const CLI_PATH = fileURLToPath(new URL('../../bin/pinn.js', import.meta.url));
 
 export type CaseState = 'queued' | 'running' | 'ok' | 'failed' | 'reused';
 
@@ -37,7 +37,7 @@ export interface CaseEvent {
   of: number;
 }
 
-export interface RunOptions {
+interface RunOptions {
   plan: SweepPlan;
   outDir: string;
   shard?: Shard;
@@ -53,7 +53,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export interface RunResult {
+interface RunResult {
   /** This run's cases (the shard's), with how each ended. */
   cases: { case: SweepCase; state: CaseState; record?: CaseRecord; folder: string }[];
   results: Results;
@@ -262,7 +262,7 @@ function failureReason(ended: ChildEnd, folder: string, timeout: number | undefi
 }
 
 /** Runs one case in a fresh folder and records how it ended in its case.json. */
-export async function runCase(c: SweepCase, folder: string, s: CaseSettings): Promise<CaseRecord> {
+async function runCase(c: SweepCase, folder: string, s: CaseSettings): Promise<CaseRecord> {
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
   const args = [s.cli, 'solve', s.spec, '--out', folder, '--quiet'];

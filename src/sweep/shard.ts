@@ -36,7 +36,7 @@ export function shardFromEnv(count: number, env: NodeJS.ProcessEnv = process.env
   return { index: k + 1, count };
 }
 
-export function inShard(caseIndex: number, shard: Shard): boolean {
+function inShard(caseIndex: number, shard: Shard): boolean {
   return caseIndex % shard.count === shard.index - 1;
 }
 

@@ -9,7 +9,7 @@ import type { CaseEvent, CaseState } from './run.js';
 import { formatSeconds } from '../util/index.js';
 import { join } from 'node:path';
 
-export interface StatusView {
+interface StatusView {
   event(e: CaseEvent): void;
   finish(): void;
 }

@@ -7,7 +7,7 @@ export interface AdamState {
   v: tf.Variable[];
 }
 
-export interface AdamConfig {
+interface AdamConfig {
   lr: number;
   beta1: number;
   beta2: number;

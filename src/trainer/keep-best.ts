@@ -55,7 +55,7 @@ export function settleBest(
   dropBest(state);
 }
 
-export function dropBest(state: LoopState): void {
+function dropBest(state: LoopState): void {
   if (state.best) tf.dispose(state.best.weights);
   state.best = undefined;
 }

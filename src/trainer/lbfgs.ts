@@ -13,7 +13,7 @@ export interface Objective {
   (theta: Float64Array<ArrayBufferLike>): { f: number; g: Float64Array<ArrayBufferLike> };
 }
 
-export interface LbfgsOptions {
+interface LbfgsOptions {
   iterations: number;
   history: number;
   /** Initial step scale (1 = the quasi-Newton step). */
@@ -31,7 +31,7 @@ export interface LbfgsResult {
 }
 
 /** Why a run stopped: its whole iteration budget used, or earlier. */
-export type StopReason = 'iteration-limit' | 'not-finite-at-start' | 'gradient-vanished' | 'no-decrease' | 'stopped';
+type StopReason = 'iteration-limit' | 'not-finite-at-start' | 'gradient-vanished' | 'no-decrease' | 'stopped';
 
 const STOP_TEXT: Record<StopReason, string> = {
   'iteration-limit': 'iteration limit',

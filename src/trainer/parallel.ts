@@ -68,7 +68,7 @@ export function splitGroups(groups: PointGroup[], nVars: number, dim: number): [
   return [a, b];
 }
 
-export interface ShardResult {
+interface ShardResult {
   f: number;
   grads: Float32Array;
   parts: Record<string, number>;
@@ -176,7 +176,7 @@ const MIN_ROWS_PER_SHARD = 32;
  * 18.3 -> 15.0 ms; poisson-3d, 331 MFLOP, 23.6 -> 16.6 ms; heat-1d, 108 MFLOP,
  * 10.6 -> 12.6 ms (slower).
  */
-export const AUTO_MIN_FLOPS = 2e8;
+const AUTO_MIN_FLOPS = 2e8;
 
 /**
  * Whether to train on two threads: asked for (or 'auto' and the step is large

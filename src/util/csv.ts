@@ -40,7 +40,7 @@ export interface CsvTable {
 const MAX_PROBLEMS = 20;
 
 /** Splits one CSV line into cells with their 1-based start columns (double quotes allowed). */
-export function splitCsvLine(line: string): CsvCell[] | string {
+function splitCsvLine(line: string): CsvCell[] | string {
   const cells: CsvCell[] = [];
   let i = 0;
   for (;;) {

@@ -1,6 +1,6 @@
 /** "Did you mean" suggestions for misspelt keys, names and sides. */
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;
@@ -16,7 +16,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The closest candidate within a distance that scales with the word's length, if any. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {

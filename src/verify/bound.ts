@@ -34,7 +34,7 @@ export interface Box {
 export type NormalsFn = (c: Ctx, box: Box) => IJet[];
 
 /** Highest field derivative order in an expression (lap counts 2, dn 1). */
-export function derivativeDepth(e: Expr): number {
+function derivativeDepth(e: Expr): number {
   let d = 0;
   walk(e, (n) => {
     if (n.kind === 'field') d = Math.max(d, n.derivs.length);

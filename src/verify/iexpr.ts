@@ -182,7 +182,7 @@ function binary(op: string, left: Expr, right: Expr, env: IEnv): IJet {
 }
 
 /** Structural equality of two expressions (positions ignored). */
-export function sameExpr(a: Expr, b: Expr): boolean {
+function sameExpr(a: Expr, b: Expr): boolean {
   if (a === b) return true;
   if (a.kind !== b.kind) return false;
   switch (a.kind) {

@@ -111,7 +111,7 @@ export function scaleNum(c: Ctx, a: IJet, s: number): IJet {
 }
 
 /** Value, first and second derivative enclosures of an elementwise function over an interval. */
-export interface Rule {
+interface Rule {
   (x: I, ord: number): { f: I; f1: I; f2: I };
   /** float32 evaluation error of the function value: k * u * (|f| + abs). */
   err?: { k: number; abs: number };

@@ -13,7 +13,7 @@ import type { Ctx, IJet } from './ijet.js';
 import type { Model } from '../model/index.js';
 import type { ActivationName } from '../spec/index.js';
 
-export interface PlainLayer {
+interface PlainLayer {
   nIn: number;
   nOut: number;
   /** row-major [i * nOut + j] */ w: Float64Array;

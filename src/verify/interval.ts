@@ -144,13 +144,13 @@ export function powConst(a: I, p: number): I {
 }
 
 /** Applies an increasing function with the library margin. */
-export function incr(a: I, f: (x: number) => number, lowest = -Infinity, highest = Infinity): I {
+function incr(a: I, f: (x: number) => number, lowest = -Infinity, highest = Infinity): I {
   const lo = a.lo === -Infinity ? lowest : Math.max(lowest, dn(f(a.lo), REL_LIB));
   const hi = a.hi === Infinity ? highest : Math.min(highest, up(f(a.hi), REL_LIB));
   return mk(lo, hi);
 }
 /** Applies a decreasing function with the library margin. */
-export function decr(a: I, f: (x: number) => number, lowest = -Infinity, highest = Infinity): I {
+function decr(a: I, f: (x: number) => number, lowest = -Infinity, highest = Infinity): I {
   return incr(neg(a), (x) => f(-x), lowest, highest);
 }
 
@@ -174,7 +174,7 @@ export function cosh(a: I): I {
 export const sigmoidN = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 export const sigmoid = (a: I): I => incr(a, sigmoidN, 0, 1);
 /** log(1 + e^x), stably. */
-export const softplusN = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+const softplusN = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 export const softplus = (a: I): I => incr(a, softplusN, 0);
 export function abs(a: I): I {
   if (a.lo >= 0) return a;
@@ -272,7 +272,7 @@ export function valley(a: I, f: (x: number) => number, xStar: number, fMin: numb
 }
 
 /** silu(x) = x sigmoid(x): minimum at x* = -1.2784645427610738, value -0.27846454276107380. */
-export const siluN = (x: number): number => x * sigmoidN(x);
+const siluN = (x: number): number => x * sigmoidN(x);
 export const silu = (a: I): I => valley(a, siluN, -1.278464542761074, -0.2784645427611);
 /** gelu(x) = x Phi(x): minimum at x* = -0.7517915247, value -0.16997120. */
 export const geluN = (x: number): number => x * 0.5 * (1 + erfN(x * Math.SQRT1_2));

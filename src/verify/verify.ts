@@ -11,9 +11,9 @@ import * as A from './interval.js';
 import { residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';
 import { buildRegion, sampleNormals, type RBox, type Region, type Sample } from './regions.js';
 
-export type VerifyStatus = 'certified' | 'violated' | 'inconclusive' | 'reported' | 'skipped';
+type VerifyStatus = 'certified' | 'violated' | 'inconclusive' | 'reported' | 'skipped';
 
-export interface Counterexample {
+interface Counterexample {
   point: Record<string, number>;
   /** Residual value at the point (midpoint of its enclosure). */
   value: number;
@@ -38,7 +38,7 @@ export interface ConstraintResult {
   note?: string;
 }
 
-export interface VerifyOptions {
+interface VerifyOptions {
   tolerance: number;
   /** Total wall-clock budget in seconds. */
   budget: number;
@@ -127,7 +127,7 @@ function split(box: RBox, extent: number[]): [RBox, RBox] | undefined {
   return [a, b];
 }
 
-export interface BnbInput {
+interface BnbInput {
   vm: VerifyModel;
   residuals: Expr[];
   measure: Measure;
@@ -140,7 +140,7 @@ export interface BnbInput {
   extent: number[];
 }
 
-export interface BnbResult {
+interface BnbResult {
   status: 'certified' | 'violated' | 'inconclusive';
   bound: number;
   sampledMax: number;

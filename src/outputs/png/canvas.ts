@@ -3,7 +3,7 @@ import pngjs from 'pngjs';
 /** An RGB colour, components 0..255. */
 export type Rgb = readonly [number, number, number];
 
-export const WHITE: Rgb = [255, 255, 255];
+const WHITE: Rgb = [255, 255, 255];
 export const BLACK: Rgb = [0, 0, 0];
 export const DARK_GREY: Rgb = [60, 60, 60];
 /** Where a heat map has no value (outside the domain). */
@@ -44,7 +44,7 @@ export function strokeRect(canvas: Canvas, x: number, y: number, w: number, h: n
   fillRect(canvas, x + w, y, 1, h, color);
 }
 
-export interface LineStyle {
+interface LineStyle {
   color: Rgb;
   width: number;
   /** Dash and gap lengths in pixels; solid when absent. */

@@ -120,7 +120,7 @@ const INK: Map<string, Array<[number, number]>> = new Map(
   ]),
 );
 
-export interface TextStyle {
+interface TextStyle {
   color: Rgb;
   /** Each font pixel becomes a scale x scale block. */
   scale: number;

@@ -8,7 +8,7 @@
  */
 import { add, call, compileNumeric, neg, num, pow, sub, variable, type Expr } from '../../expr/index.js';
 
-export const AXIS_NAMES = ['x', 'y', 'z'] as const;
+const AXIS_NAMES = ['x', 'y', 'z'] as const;
 
 export const axisVariable = (axis: number): Expr => variable(AXIS_NAMES[axis]!);
 
@@ -24,7 +24,7 @@ export function rAnd(a: Expr, b: Expr): Expr {
   return sub(add(a, b), call('sqrt', add(square(a), square(b))));
 }
 
-export function rOr(a: Expr, b: Expr): Expr {
+function rOr(a: Expr, b: Expr): Expr {
   return add(add(a, b), call('sqrt', add(square(a), square(b))));
 }
 
