@@ -36,6 +36,10 @@ export function conditionTerms(ctx: BuildContext): Term[] {
       ctx.diags.error(c.loc, "an initial condition needs 'time: [start, end]' in the spec");
       continue;
     }
+    if (c.kind === 'data') {
+      terms.push(...dataTerms(c, dir, ctx));
+      continue;
+    }
     const geometry = ctx.geometry;
     const set = geometry ? pointSetFor(where, geometry, ctx, c.loc) : undefined;
     if (!geometry || !set) continue;
@@ -68,7 +72,7 @@ function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext): Term
     case 'conductor':
       return conductorTerms(c.potential, c.loc, site, ctx);
     case 'data':
-      return dataTerms(c.file, c.fileLoc, site, ctx);
+      return dataTerms(c, site.dir, ctx);
     case 'periodic':
       return periodicTerms(c.axis, c.axisLoc ?? c.loc, site, ctx);
   }
@@ -234,19 +238,41 @@ function conductorTerms(potential: SourceExpr, loc: SourceLoc, site: ConditionSi
   ];
 }
 
-function dataTerms(file: string, fileLoc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
-  const data = loadData(resolvePath(site.dir, file), fileLoc, ctx.variables, ctx.fields, ctx.diags);
+/**
+ * Observations: field = value at each row's point, in the loss group `data`. The file is read
+ * (and every row checked to lie in the domain and the time range) when the problem is built.
+ */
+function dataTerms(c: Extract<ConditionSpec, { kind: 'data' }>, dir: string, ctx: BuildContext): Term[] {
+  const data = loadData(resolvePath(dir, c.file), c.fileLoc, ctx.variables, ctx.fields, ctx.diags, (p) =>
+    outsideProblem(p, ctx),
+  );
   if (!data) return [];
+  const set: PointSet = { kind: 'data', ...data };
   return [
     {
-      ...site.base,
       kind: 'data',
-      name: `data ${file}`,
+      set,
+      strategy: c.strategy,
+      weight: c.weight,
+      loc: c.loc,
+      name: `data ${c.file}`,
       form: 'data',
-      set: { kind: 'data', ...data },
       residuals: data.columns.map((f) => sub(fieldRef(f), { kind: 'var', name: `__data_${f}` })),
     },
   ];
+}
+
+/** Why an observation point (variable order) lies outside the domain or the time range; undefined when inside. */
+function outsideProblem(p: Float64Array, ctx: BuildContext): { variable: string; message: string } | undefined {
+  const space = p.subarray(0, ctx.dim);
+  const at = ctx.spatial.map((v, i) => `${v} = ${space[i]}`).join(', ');
+  if (ctx.geometry && !ctx.geometry.contains(space))
+    return { variable: ctx.spatial[0]!, message: `the point ${at} lies outside the domain` };
+  const time = ctx.spec.time;
+  const t = p[ctx.dim];
+  if (time && t !== undefined && !(t >= time.min && t <= time.max))
+    return { variable: 't', message: `t = ${t} lies outside the time range [${time.min}, ${time.max}]` };
+  return undefined;
 }
 
 /** Every field and its derivative along the axis match on the two sides. */
@@ -294,7 +320,7 @@ function describeTarget(t: ConditionTarget): string {
   }
 }
 
-/** The point set of a condition or inequality target; undefined after reporting an unknown part or a bad selector (and for data targets). */
+/** The point set of a condition or inequality target; undefined after reporting an unknown part, a bad selector or a data target (data conditions read their own points). */
 export function pointSetFor(
   target: ConditionTarget,
   geometry: Geometry,
@@ -307,6 +333,10 @@ export function pointSetFor(
     case 'initial':
       return { kind: 'initial' };
     case 'data':
+      ctx.diags.error(
+        loc,
+        'only a data condition ({on: data, file: observations.csv}) applies to data points; expected boundary, a part name or an expression like "x == 1"',
+      );
       return undefined;
     case 'part': {
       if (!geometry.partNames.includes(target.name)) {

@@ -18,6 +18,7 @@ export function loadData(
   variables: string[],
   fields: string[],
   diags: Diagnostics,
+  outside: (point: Float64Array) => { variable: string; message: string } | undefined = () => undefined,
 ): DataTable | undefined {
   let text: string;
   try {
@@ -39,7 +40,7 @@ export function loadData(
   }
   const columns = dataColumns(table, variables, fields, (line, col, message) => diags.error(at(line, col), message));
   if (!columns || problems.length) return undefined;
-  return dataValues(table, variables, columns, (line, col, message) => diags.error(at(line, col), message));
+  return dataValues(table, variables, columns, outside, (line, col, message) => diags.error(at(line, col), message));
 }
 
 type Report = (line: number, col: number, message: string) => void;
@@ -74,25 +75,42 @@ function dataColumns(table: CsvTable, variables: string[], fields: string[], rep
   return undefined;
 }
 
-/** Points and observed values of every row; a cell that is not a finite number is reported where it is. */
-function dataValues(table: CsvTable, variables: string[], columns: string[], report: Report): DataTable | undefined {
+/**
+ * Points and observed values of every row; a cell that is not a finite number, or a row whose
+ * point `outside` rejects, is reported where it is.
+ */
+function dataValues(
+  table: CsvTable,
+  variables: string[],
+  columns: string[],
+  outside: (point: Float64Array) => { variable: string; message: string } | undefined,
+  report: Report,
+): DataTable | undefined {
   const n = table.rows.length;
-  const points = new Float64Array(n * variables.length);
+  const nv = variables.length;
+  const points = new Float64Array(n * nv);
   const values = new Float64Array(n * columns.length);
   let ok = true;
   table.rows.forEach((row, r) => {
+    let rowOk = true;
     row.cells.forEach((cell, c) => {
       const name = table.header[c]!.text;
       const v = finiteCell(cell);
       if (v === undefined) {
         report(row.line, cell.col, `'${cell.text}' is not a number; expected a finite number in column ${name}`);
-        ok = false;
+        rowOk = false;
         return;
       }
       const vi = variables.indexOf(name);
-      if (vi >= 0) points[r * variables.length + vi] = v;
+      if (vi >= 0) points[r * nv + vi] = v;
       else values[r * columns.length + columns.indexOf(name)] = v;
     });
+    const why = rowOk ? outside(points.subarray(r * nv, (r + 1) * nv)) : undefined;
+    if (why) {
+      const col = row.cells[table.header.findIndex((h) => h.text === why.variable)]?.col ?? 1;
+      report(row.line, col, `${why.message}; observations must lie in the domain (its boundary included)`);
+    }
+    ok &&= rowOk && !why;
   });
   return ok ? { points, values, columns } : undefined;
 }

@@ -5,7 +5,7 @@
 import { show } from '../expr/index.js';
 import type { Problem } from './types.js';
 import { channelsFor } from '../derivatives/index.js';
-import { groupTerms } from './sampling/collocation.js';
+import { dataAnchors, groupTerms } from './sampling/collocation.js';
 import { estimateSampler } from './sampling/samplers.js';
 
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */
@@ -24,10 +24,11 @@ export function estimateCost(problem: Problem): CostEstimate {
   let flops = 0;
   let bytes = 0;
   let points = 0;
+  const anchors = dataAnchors(problem).reduce((n, a) => n + a.length / problem.variables.length, 0);
   for (const g of groupTerms(problem.terms)) {
     const n =
       g.set.kind === 'domain'
-        ? spec.training.points.domain
+        ? spec.training.points.domain + anchors
         : g.set.kind === 'initial'
           ? spec.training.points.initial
           : g.set.kind === 'data'
@@ -94,8 +95,9 @@ export function describeProblem(problem: Problem): string {
     `  network: ${n.hidden.join(' x ')} ${n.activation}${n.fourierFeatures ? `, ${n.fourierFeatures.count} Fourier features (scale ${n.fourierFeatures.scale})` : ''}`,
   );
   const tr = spec.training;
+  const anchors = dataAnchors(problem).reduce((k, a) => k + a.length / problem.variables.length, 0);
   lines.push(
-    `  training: points domain ${tr.points.domain}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`,
+    `  training: points domain ${tr.points.domain}${anchors ? ` (and ${anchors} data anchors)` : ''}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`,
   );
   lines.push(
     `  stages: ${tr.stages.map((s) => `${s.optimizer} ${s.iterations}${s.optimizer === 'adam' ? ` (lr ${s.lr}${s.lrFinal !== undefined ? ` to ${s.lrFinal}` : ''})` : ''}`).join(', ')}`,

@@ -31,7 +31,8 @@ export function prepareBatches(problem: Problem, groups: PointGroup[]): Training
   return groups.map((group) => {
     const batch = makeBatch(group.points, problem.variables.length, group.normals, problem.dim);
     if (group.set.kind === 'data') {
-      const { values, columns } = group.set;
+      const columns = group.set.columns;
+      const values = group.values ?? group.set.values;
       columns.forEach((f, k) => {
         const col = new Float32Array(batch.n);
         for (let i = 0; i < batch.n; i++) col[i] = values[i * columns.length + k]!;

@@ -35,7 +35,9 @@ export function evaluateLoss(
     if (readParts) parts = Object.fromEntries([...lp.parts].map(([key, v]) => [key, v.dataSync()[0]!]));
     return lp.total;
   }, vars);
-  return { value, grads: vars.map((v) => grads[v.name]!), parts };
+  // A variable the loss does not depend on has no gradient: the last layer's bias under
+  // derivative-only residuals (a spec with `conditions: []`). Its gradient is zero.
+  return { value, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), parts };
 }
 
 /** `local()` on this thread while `worker` evaluates the other half of the points at the same parameters: the average of both. */

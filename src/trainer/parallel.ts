@@ -59,7 +59,12 @@ export function splitGroups(groups: PointGroup[], nVars: number, dim: number): [
       return out;
     };
     const part = (from: number, to: number): Shard => ({
-      group: { ...g, points: take(g.points, nVars, from, to)!, normals: take(g.normals, dim, from, to) },
+      group: {
+        ...g,
+        points: take(g.points, nVars, from, to)!,
+        normals: take(g.normals, dim, from, to),
+        values: g.set.kind === 'data' ? take(g.values ?? g.set.values, g.set.columns.length, from, to) : undefined,
+      },
       scale: Math.sqrt((2 * (to - from)) / n),
     });
     a.push(part(0, half));
@@ -142,7 +147,7 @@ export class ShardWorker {
 }
 
 function serializeShard(s: Shard) {
-  return { points: s.group.points, normals: s.group.normals, scale: s.scale };
+  return { points: s.group.points, normals: s.group.normals, values: s.group.values, scale: s.scale };
 }
 
 /** Worker-side helpers to report through the shared buffer. */

@@ -19,6 +19,7 @@ import { sharedViews, type ReplicaSetup } from './parallel.js';
 interface SerializedShard {
   points: Float64Array;
   normals?: Float64Array;
+  values?: Float64Array;
   scale: number;
 }
 
@@ -43,6 +44,7 @@ try {
       ...g,
       points: list[k]!.points,
       normals: list[k]!.normals,
+      values: list[k]!.values,
     }));
     return prepareBatches(problem, pointGroups).map((b, k) => ({ ...b, scale: list[k]!.scale }));
   };

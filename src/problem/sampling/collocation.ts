@@ -13,6 +13,8 @@ export interface PointGroup {
   terms: Term[];
   points: Float64Array;
   normals?: Float64Array;
+  /** A data group's observed values of these rows (rows * columns), which travel with the points when they are split. */
+  values?: Float64Array;
 }
 
 export interface PointCounts {
@@ -60,7 +62,8 @@ export function samplePoints(
     switch (set.kind) {
       case 'domain': {
         const space = g.sampleInterior(counts.domain, sampler);
-        return { set, terms, points: withTime(space, dim, nVars, problem, counts.domain, timeSampler) };
+        const sampled = withTime(space, dim, nVars, problem, counts.domain, timeSampler);
+        return { set, terms, points: withAnchors(sampled, problem) };
       }
       case 'initial': {
         const space = g.sampleInterior(counts.initial, sampler);
@@ -82,9 +85,28 @@ export function samplePoints(
         return { set, terms, points: samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time) };
       }
       case 'data':
-        return { set, terms, points: set.points };
+        return { set, terms, points: set.points, values: set.values };
     }
   });
+}
+
+/** The observation points of every data term (variable order), which the equations also hold at. */
+export function dataAnchors(problem: Problem): Float64Array[] {
+  return problem.terms.flatMap((t) => (t.set.kind === 'data' ? [t.set.points] : []));
+}
+
+/** Sampled domain points followed by the data anchors; the sampled array itself when there are none. */
+function withAnchors(sampled: Float64Array, problem: Problem): Float64Array {
+  const anchors = dataAnchors(problem);
+  if (!anchors.length) return sampled;
+  const out = new Float64Array(sampled.length + anchors.reduce((n, a) => n + a.length, 0));
+  out.set(sampled);
+  let o = sampled.length;
+  for (const a of anchors) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
 }
 
 /** Appends a time column (sampled, or fixed at `fixedTime`) to spatial points. */
