@@ -2,7 +2,7 @@
 // and every shipped electromagnetic example on a tiny budget.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir } from '../support/fixtures.js';
+import { backendInfo, specDir, pecCavity, PEC_BOX as BOX } from '../support/fixtures.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve } from '../../dist/run/solve.js';
@@ -20,17 +20,6 @@ before(async () => {
 const problemOf = (text, name = 'p') => buildProblem(loadSpecWithFlags(specFile(name, text), [], {}));
 
 // ---------- PEC with hard ----------
-
-/** A time-dependent Maxwell template with a PEC wall on `on`. */
-const pecCavity = (geometry, template, on = 'boundary', extra = '') => `geometry: ${geometry}
-time: [0, 1]
-equations:
-  - ${template}: {}
-conditions:
-  - on: ${on}
-    pec: true
-${extra}`;
-const BOX = (extra = '') => pecCavity('{box: {min: [0, 0, 0], max: [1, 2, 1]}}', 'maxwell-3d', 'boundary', extra);
 
 test('PEC with hard: tangential E exact on box faces (3D, TE), TM Ez exact; other geometries fall back to penalty', () => {
   const p3 = problemOf(BOX(), 'box-hard');

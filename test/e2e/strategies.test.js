@@ -2,7 +2,7 @@
 // reparam bounds on the grid, and compare (tables, CSV, loss overlay, seeds).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { backendInfo, specDir, TINY, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve } from '../../dist/run/solve.js';
@@ -16,18 +16,6 @@ const { dir, specFile } = specDir('pinn-strategies-');
 before(async () => {
   backend = await backendInfo();
 });
-
-const TINY = `network: {hidden: [8, 8], activation: tanh}
-training:
-  points: {domain: 64, boundary: 32, initial: 32}
-  sampling: sobol
-  seed: 1
-  stages:
-    - {optimizer: adam, iterations: 20, lr: 1.0e-3}
-output:
-  grid: [11, 11]
-  formats: [csv]
-`;
 
 /** Two sides with different data and a third with its own: transfinite blending must hit each exactly. */
 const MIXED = specFile(

@@ -34,3 +34,28 @@ conditions:
 
 /** Its exact solution, as the spec line. */
 export const UNIT_POISSON_EXACT = 'exact: {u: "sin(pi*x)*sin(pi*y)"}\n';
+
+/** Network, points, one short Adam stage and a small CSV output: appended to a spec for quick solves. */
+export const TINY = `network: {hidden: [8, 8], activation: tanh}
+training:
+  points: {domain: 64, boundary: 32, initial: 32}
+  sampling: sobol
+  seed: 1
+  stages:
+    - {optimizer: adam, iterations: 20, lr: 1.0e-3}
+output:
+  grid: [11, 11]
+  formats: [csv]
+`;
+
+/** A time-dependent Maxwell template with a PEC wall on `on`. */
+export const pecCavity = (geometry, template, on = 'boundary', extra = '') => `geometry: ${geometry}
+time: [0, 1]
+equations:
+  - ${template}: {}
+conditions:
+  - on: ${on}
+    pec: true
+${extra}`;
+export const PEC_BOX = (extra = '') =>
+  pecCavity('{box: {min: [0, 0, 0], max: [1, 2, 1]}}', 'maxwell-3d', 'boundary', extra);

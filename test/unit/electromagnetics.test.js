@@ -2,7 +2,7 @@
 // residuals and their exact imposition, field energy, causal time weighting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { specDir } from '../support/fixtures.js';
+import { specDir, pecCavity, PEC_BOX as BOX } from '../support/fixtures.js';
 import { tidyData } from '../support/tensors.js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -215,17 +215,6 @@ equations:
 });
 
 // ---------- PEC ----------
-
-/** A time-dependent Maxwell template with a PEC wall on `on`. */
-const pecCavity = (geometry, template, on = 'boundary', extra = '') => `geometry: ${geometry}
-time: [0, 1]
-equations:
-  - ${template}: {}
-conditions:
-  - on: ${on}
-    pec: true
-${extra}`;
-const BOX = (extra = '') => pecCavity('{box: {min: [0, 0, 0], max: [1, 2, 1]}}', 'maxwell-3d', 'boundary', extra);
 
 test('PEC: 3D and TE residuals are n x E on sampled boundary normals', () => {
   const p3 = problemOf(BOX(), 'box');

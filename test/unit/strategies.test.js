@@ -2,7 +2,7 @@
 // strategy losses, which terms each strategy imposes exactly, and the hard blend's jets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { specDir, TINY, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
 import { tidyData } from '../support/tensors.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags as loadWithOverrides } from '../../dist/spec/load.js';
@@ -14,18 +14,6 @@ import { annealedWeight, gradientStats } from '../../dist/strategies/adaptive.js
 import { STRATEGY_OPTION_NAMES, strategyOptions } from '../../dist/spec/strategy-options.js';
 
 const { specFile } = specDir('pinn-strategies-');
-
-const TINY = `network: {hidden: [8, 8], activation: tanh}
-training:
-  points: {domain: 64, boundary: 32, initial: 32}
-  sampling: sobol
-  seed: 1
-  stages:
-    - {optimizer: adam, iterations: 20, lr: 1.0e-3}
-output:
-  grid: [11, 11]
-  formats: [csv]
-`;
 
 const POSITIVE = specFile(
   'positive',
