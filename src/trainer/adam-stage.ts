@@ -47,11 +47,12 @@ function adamIteration(ctx: StageContext, state: LoopState, st: StageSpec): Loop
     if (why) return why;
     state.lastTotal = f;
     if (ctx.keepBest) offerBest(state, f, ctx.vars);
-    adamUpdate(state.adam!, ctx.vars, grads, { lr, ...ADAM_DEFAULTS });
+    // recorded before the update, so a record's unknowns are those its loss was evaluated at
     if (parts) {
       state.lastParts = parts;
       record(ctx, state.done, f, parts);
     }
+    adamUpdate(state.adam!, ctx.vars, grads, { lr, ...ADAM_DEFAULTS });
     return undefined;
   });
   if (bad) return ctx.restore(state, guard.rollback(bad, state, stageLr, st.lr));

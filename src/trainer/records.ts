@@ -21,7 +21,7 @@ export interface Records {
   /** Loss parts recorded, in history column order. */
   partNames: string[];
   history: LossHistory;
-  /** Strategy values (weights, mu, rounds) at each record. */
+  /** Strategy values (weights, mu, rounds) and the unknowns (`unknown_<name>`) at each record. */
   logged: Record<string, number>[];
   stages: StageReport[];
 }
@@ -81,7 +81,7 @@ export function copyRecords(r: Records): Pick<Records, 'history' | 'logged' | 's
   };
 }
 
-/** The strategy values as extra loss.csv columns: each name seen, NaN where a record lacks it. */
+/** The strategy and unknowns' values as extra loss.csv columns: each name seen, NaN where a record lacks it. */
 export function extraColumns(logged: Record<string, number>[]): { names: string[]; values: number[][] } {
   const names = [...new Set(logged.flatMap((r) => Object.keys(r)))];
   return { names, values: names.map((n) => logged.map((r) => r[n] ?? NaN)) };

@@ -79,7 +79,7 @@ export interface TrainResult {
   history: LossHistory;
   stages: StageReport[];
   finalLoss: { total: number; parts: Record<string, number> };
-  /** Strategy values (weights, mu, rounds) at each record, as extra loss.csv columns. */
+  /** Strategy values (weights, mu, rounds) and unknowns (`unknown_<name>`) at each record, as extra loss.csv columns. */
   extra: { names: string[]; values: number[][] };
 }
 
@@ -206,6 +206,7 @@ function createRun(
   const ctx: StageContext = {
     strategy,
     vars,
+    unknowns: model.unknowns,
     records,
     clock,
     guard: new DivergenceGuard({ ...GUARD_DEFAULTS, ...opts.guard }, r ?? {}, opts.onRollback),

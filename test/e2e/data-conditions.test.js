@@ -57,6 +57,10 @@ test('an unknown coefficient is identified from 30 observations, and the data mi
   const D = summary.unknowns.D;
   assert.ok(Math.abs(D - TRUE_D) < 0.02 * TRUE_D, `D = ${D}, expected ${TRUE_D} within 2%`);
   assert.ok(summary.loss.parts.data >= 0, 'the loss has a data part');
+  const loss = readFileSync(join(out, 'loss.csv'), 'utf8').trim().split('\n');
+  assert.equal(loss[0], 'iteration,total,equations,conditions,data,unknown_D');
+  assert.equal(Number(loss[1].split(',').at(-1)), 0.5, 'the first record has the starting D');
+  assert.equal(Number(loss.at(-1).split(',').at(-1)), Math.fround(D), 'the last record has the reported D');
   const misfit = summary.violations.find((v) => v.name === 'data obs.csv');
   assert.ok(misfit, `no data violation in ${JSON.stringify(summary.violations)}`);
   assert.equal(misfit.kind, 'data');
