@@ -3,8 +3,8 @@
 //
 //   node problems/make-data.mjs EXPR VAR=LO:HI [VAR=LO:HI ...] --count N [--seed S] [--noise R] [--field u]
 //
-// EXPR is the exact solution as a JavaScript-math expression of the variables (sin, cos, exp,
-// sqrt, pi, ... are Math's). Each VAR=LO:HI gives a variable's range; points lie strictly inside
+// EXPR is the exact solution as an expression of the variables in the spec's own language (read by
+// pinn's parser, so run `npm install` first, which builds it). Each VAR=LO:HI gives a variable's range; points lie strictly inside
 // it (a scrambled Halton sequence, shifted by the seed, never on a range's ends). --noise R
 // multiplies each value by (1 + R g) with g a seeded standard normal, i.e. R relative noise.
 // The CSV (header `VAR,...,field`, full double precision) goes to standard output; the same
@@ -13,7 +13,9 @@
 //   node problems/make-data.mjs "exp(-0.07*pi^2*t)*sin(pi*x)" x=0:1 t=0:1 --count 240 --seed 1 \
 //     > problems/inverse-heat-data.csv
 //
-// `^` means power, as in the spec's expressions. No dependencies.
+// No dependencies beyond pinn itself.
+
+import { compileNumeric, parseExpr } from '../dist/expr/index.js';
 
 const PRIMES = [2, 3, 5, 7, 11, 13];
 
@@ -68,11 +70,12 @@ function radicalInverse(i, b) {
   return r;
 }
 
-/** Compiles EXPR over the variables with Math's functions in scope and `^` as power. */
+/** Compiles EXPR over the variables with pinn's own expression parser: the spec's language, nothing else. */
 export function compile(expr, names) {
-  const body = expr.replace(/\^/g, '**');
-  const math = Object.getOwnPropertyNames(Math);
-  return new Function(...names, `const {${math.join(', ')}} = Math; const pi = Math.PI, e = Math.E; return (${body});`);
+  const spatial = names.filter((n) => n !== 't');
+  const scope = { variables: names, fields: [], constants: [], spatial, derivatives: false, boundary: false };
+  const evaluate = compileNumeric(parseExpr(expr, scope));
+  return (...point) => evaluate({ value: (name) => point[names.indexOf(name)] ?? NaN, tolerance: 0 });
 }
 
 /** The CSV text: header, then `count` rows of the variables and the (noisy) value. */
