@@ -69,7 +69,9 @@ test('every user string is escaped', () => {
     'tr',
     'th',
     'td',
-    'code',
+    'a',
+    'ul',
+    'li',
     'figure',
     'img',
     'figcaption',
@@ -107,11 +109,143 @@ test('summary, errors, violations and timing appear', () => {
   ]) {
     assert.ok(html.includes(text), `missing ${text}`);
   }
-  assert.ok(html.includes('&quot;nested&quot;'), 'extra keys shown as JSON');
+  assert.ok(html.includes('<td>nested: &lt;i&gt;</td>'), 'unknown keys shown in words');
 });
 
 test('a minimal summary still renders', () => {
   const html = renderReport({ summary: { name: 'bare' }, pictures: [] });
   assert.ok(html.includes('<h1>bare</h1>'));
   assert.ok(!html.includes('<h2>'));
+});
+
+/** A poisson-2d summary as finishRun writes it, with a stalled L-BFGS stage unless `stages` says otherwise. */
+function poissonSummary(stages) {
+  return {
+    name: 'poisson-2d',
+    backend: 'wasm',
+    backend_detail: 'wasm, 2 threads',
+    strategy: 'penalty',
+    seed: 0,
+    iterations: 3037,
+    wall_seconds: 185.2,
+    train_seconds: 180.4,
+    ms_per_iteration: 59.4,
+    loss: { total: 3.21e-5, parts: { equation: 3e-5, boundary: 2.1e-6 } },
+    errors: { u: { l2_relative: 0.00123, max_abs: 4.5e-4 } },
+    violations: [
+      { name: 'dirichlet', kind: 'condition', rms: 1e-4, max: 3.4e-4, points: 2048, imposed: 'penalty' },
+      { name: 'u >= 0', kind: 'inequality', rms: 0, max: 0, points: 4096 },
+    ],
+    unknowns: {},
+    stages: stages ?? [
+      { optimizer: 'adam', iterations: 3000, seconds: 170, msPerIteration: 56.7 },
+      {
+        optimizer: 'lbfgs',
+        iterations: 37,
+        seconds: 10.4,
+        msPerIteration: 281,
+        evaluations: 52,
+        stopReason: 'no further decrease possible in float32',
+      },
+    ],
+    network: { hidden: [50, 50, 50], activation: 'tanh', parameters: 5301 },
+    points: { domain: 2000, boundary: 400 },
+    notes: ['stage 1 (adam) ended with its lowest-loss parameters, of iteration 2990'],
+    fields: ['u'],
+    variables: ['x', 'y'],
+    files: ['spec.resolved.yaml', 'loss.csv', 'fields.csv', 'u.png', 'report.html', 'summary.json'],
+    spec_file: '/home/someone/a/very/long/path/to/problems/poisson-2d.yaml',
+    pinn_version: '0.1.0',
+  };
+}
+
+function headline(html) {
+  return html.slice(html.indexOf('<h1>'), html.indexOf('<h2>'));
+}
+
+test('the headline holds problem, backend, strategy, wall time, loss, errors and the worst violation', () => {
+  const html = renderReport({ summary: poissonSummary(), pictures: [] });
+  const head = headline(html);
+  for (const text of [
+    '<h1>poisson-2d</h1>',
+    '<td>wasm</td>',
+    '<td>penalty</td>',
+    '<td>3 min 05 s</td>',
+    '<td>3.21e-5</td>',
+    '<th>L2 relative error of u</th><td>0.00123</td>',
+    '<td>dirichlet: max 3.4e-4</td>',
+  ]) {
+    assert.ok(head.includes(text), `headline misses ${text}`);
+  }
+});
+
+test('settings read as words: network, points, stages, notes, files as links', () => {
+  const html = renderReport({ summary: poissonSummary(), pictures: [] });
+  assert.ok(html.includes('<td>3 x 50 tanh, 5301 parameters</td>'));
+  assert.ok(html.includes('<td>2000 domain, 400 boundary points</td>'));
+  assert.ok(html.includes('<th>time per iteration</th><td>59.4 ms</td>'));
+  assert.ok(html.includes('<td>2</td><td>L-BFGS</td><td class="num">37</td><td class="num">10.4 s</td>'));
+  assert.ok(
+    html.includes('<td class="num">281 ms</td><td class="num">52</td><td>no further decrease possible in float32</td>'),
+  );
+  assert.ok(html.includes('<li>stage 1 (adam) ended with its lowest-loss parameters, of iteration 2990</li>'));
+  assert.ok(html.includes('<li><a href="summary.json">summary.json</a></li>'));
+});
+
+test('no cell holds JSON and nothing is wider than the window', () => {
+  for (const s of [poissonSummary(), summary]) {
+    const html = renderReport({ summary: s, pictures: [] });
+    const cells = [...html.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((m) => m[1]);
+    assert.ok(cells.length > 10);
+    for (const c of cells) assert.doesNotMatch(c, /[{}[\]]|&quot;\w+&quot;:/, `cell ${c}`);
+    const body = html.slice(html.indexOf('<body>'));
+    assert.doesNotMatch(body, /[{}]/, 'no braces anywhere in the page body');
+  }
+  const html = renderReport({ summary: poissonSummary(), pictures: [] });
+  const style = html.slice(html.indexOf('<style>'), html.indexOf('</style>'));
+  for (const rule of ['max-width:1100px', 'overflow-wrap:anywhere', 'img{max-width:100%', '@media print{']) {
+    assert.ok(style.includes(rule), `style misses ${rule}`);
+  }
+});
+
+test('the verdict warns of an L-BFGS stage that stopped before its budget', () => {
+  const html = renderReport({ summary: poissonSummary(), pictures: [] });
+  assert.ok(
+    headline(html).includes(
+      '<p class="verdict warn">Warning: L-BFGS (stage 2) stopped before its budget after 37 iterations: no further decrease possible in float32.</p>',
+    ),
+  );
+  assert.ok(!html.includes('verdict ok'));
+});
+
+test('the verdict of a clean run says finished', () => {
+  const stages = [
+    { optimizer: 'adam', iterations: 3000, seconds: 170, msPerIteration: 56.7 },
+    {
+      optimizer: 'lbfgs',
+      iterations: 500,
+      seconds: 60,
+      msPerIteration: 120,
+      evaluations: 530,
+      stopReason: 'iteration limit',
+    },
+  ];
+  const html = renderReport({ summary: poissonSummary(stages), pictures: [] });
+  assert.ok(headline(html).includes('<p class="verdict ok">Finished: no warnings in the summary.</p>'));
+  assert.ok(!html.includes('verdict warn'));
+});
+
+test('the verdict warns of non-finite values and of a violation far above the others', () => {
+  const s = poissonSummary([]);
+  s.loss = { total: Number.NaN, parts: { equation: Number.NaN, boundary: 2.1e-6 } };
+  s.violations = [
+    { name: 'flux <out>', kind: 'condition', rms: 0.1, max: 0.5, points: 2048 },
+    { name: 'dirichlet', kind: 'condition', rms: 1e-4, max: 3e-4, points: 2048 },
+  ];
+  const verdict = headline(renderReport({ summary: s, pictures: [] })).match(/<p class="verdict warn">(.*)<\/p>/)[1];
+  assert.equal(
+    verdict,
+    'Warning: non-finite values: final loss = NaN, loss equation = NaN; ' +
+      'the violation of flux &lt;out&gt; (max 0.5) is over 100 times the next largest (dirichlet, 3e-4).',
+  );
 });
