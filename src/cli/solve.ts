@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
+import { verdictOf } from '../outputs/index.js';
 import { InterruptedError, solveAsync, type StartInfo, type Summary } from '../run/index.js';
 import { formatSeconds } from '../util/index.js';
 import { sharedOption } from './options.js';
@@ -157,6 +158,9 @@ function printSummary(s: Summary, outDir: string, mode: OutputMode): void {
         `  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`,
       );
     for (const [k, v] of Object.entries(s.unknowns)) out(`  unknown ${k} = ${v.toPrecision(6)}`);
+    // The report's verdict, so the terminal and report.html say the same thing.
+    for (const warning of verdictOf({ ...s })) out(`  ${chalk.yellow('warning')} ${warning}`);
     out(`  outputs in ${outDir}/`);
+    if (s.files.includes('report.html')) out(`  report: ${outDir}/report.html`);
   }
 }

@@ -186,3 +186,11 @@ test('--workers takes 1 or 2 only', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--workers must be 1 or 2/);
 });
+
+test('solve: the final lines point to the report and say its verdict (none for a clean run)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pinn-verdict-'));
+  const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', out, ...tiny.filter((a) => a !== '--quiet')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.includes(`report: ${out}/report.html`), r.stdout);
+  assert.doesNotMatch(r.stdout, /warning/);
+});
