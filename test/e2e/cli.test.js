@@ -1,17 +1,11 @@
 // The real CLI on the shipped examples with small budgets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pinn } from '../support/fixtures.js';
 
-const pinn = (args, opts = {}) =>
-  spawnSync(process.execPath, ['bin/pinn.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-    ...opts,
-  });
 const tiny = [
   '--iterations',
   '30',

@@ -2,15 +2,13 @@
 // independent reader against fields.csv, `pinn eval` and the reloaded model.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs';
+import { pinn } from '../support/fixtures.js';
 
-const pinn = (args) =>
-  spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const tiny = [
   '--iterations',
   '30',

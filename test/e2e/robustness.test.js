@@ -2,8 +2,8 @@
 // divergence rollback, tensor leaks, memory refusal, atomic outputs.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
-import { spawn, spawnSync } from 'node:child_process';
+import { backendInfo, pinn, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -34,11 +34,6 @@ output:
   return file;
 }
 
-const pinn = (args, env = {}) =>
-  spawnSync(process.execPath, ['bin/pinn.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
 const read = (d, f) => readFileSync(join(d, f), 'utf8');
 
 /** Every text output of a run folder (recursively), for NaN checks. */

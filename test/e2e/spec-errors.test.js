@@ -2,7 +2,6 @@
 // with wording that says what to change; hostile input is refused cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +9,9 @@ import { loadSpecText, parseOverride } from '../../dist/spec/index.js';
 import { buildProblem } from '../../dist/problem/problem.js';
 import { everyDiagnostic } from '../../dist/problem/complete.js';
 import { SpecError } from '../../dist/spec/diagnostics.js';
+import { pinn } from '../support/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinn-spec-errors-'));
-const pinn = (args) =>
-  spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 /** Diagnostics of a spec as [line, col, message], in-process (load, then build). */
 function diagnose(lines, overrides = []) {

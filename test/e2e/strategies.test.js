@@ -2,7 +2,7 @@
 // reparam bounds on the grid, and compare (tables, CSV, loss overlay, seeds).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir, TINY, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { backendInfo, POSITIVE_POISSON, specDir, TINY } from '../support/fixtures.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve } from '../../dist/run/solve.js';
@@ -57,16 +57,7 @@ conditions:
 ${TINY.replace('grid: [11, 11]', 'grid: [11]\n  times: [0, 1, 2]')}`,
 );
 
-const POSITIVE = specFile(
-  'positive',
-  `name: positive
-${UNIT_POISSON}inequalities:
-  - u >= 0
-${UNIT_POISSON_EXACT}constraints:
-  weights: {equations: 1, conditions: 10, inequalities: 10}
-  options: {round_every: 5, update_every: 5}
-${TINY}`,
-);
+const POSITIVE = specFile('positive', POSITIVE_POISSON);
 
 const run = (file, strategy, iterations, extra = {}) =>
   solve({

@@ -2,11 +2,11 @@
 // for the conditions that hard and reparam impose exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TIME_SCALE } from '../support/time.js';
+import { pinn } from '../support/fixtures.js';
 
 // `pinn verify` stops checking a constraint once it is certified or violated, so --budget is only a
 // ceiling there, scaled for busy machines. The PDE residual report after the constraints never stops
@@ -14,8 +14,6 @@ import { TIME_SCALE } from '../support/time.js';
 // machine needs) rather than huge.
 const budget = (seconds) => String(seconds * TIME_SCALE);
 
-const pinn = (args) =>
-  spawnSync(process.execPath, ['bin/pinn.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const SPEC = `name: verify-tiny
 geometry:
   rectangle: {min: [0, 0], max: [1, 1]}
@@ -71,7 +69,7 @@ test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (squar
   const hard = tinyRun('hard', '2*pi^2*sin(pi*x)*sin(pi*y)', false);
   assert.equal(hard.r.status, 0, hard.r.stderr);
   // Certified in about 1.5 s unloaded, 5 s on a loaded machine.
-  spawnSync(process.execPath, ['bin/pinn.js', 'verify', hard.run, '--budget', budget(40)]);
+  pinn(['verify', hard.run, '--budget', budget(40)]);
   const rh = JSON.parse(readFileSync(join(hard.run, 'verify.json'), 'utf8'));
   const dir = rh.constraints.find((c) => c.name.startsWith('dirichlet'));
   assert.equal(dir.status, 'certified', JSON.stringify(dir));
@@ -82,7 +80,7 @@ test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (squar
   const rep = tinyRun('reparam', '2*pi^2*sin(pi*x)*sin(pi*y)');
   assert.equal(rep.r.status, 0, rep.r.stderr);
   // u >= 0 certifies after about 42000 boxes: 4 s unloaded, over 13 s on a loaded machine.
-  spawnSync(process.execPath, ['bin/pinn.js', 'verify', rep.run, '--budget', budget(80)]);
+  pinn(['verify', rep.run, '--budget', budget(80)]);
   const rr = JSON.parse(readFileSync(join(rep.run, 'verify.json'), 'utf8'));
   const pos = rr.constraints.find((c) => c.kind === 'inequality');
   assert.equal(pos.status, 'certified', JSON.stringify(pos));

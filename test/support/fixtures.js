@@ -1,8 +1,17 @@
 // Shared fixtures for end-to-end tests: a temporary folder for specs and the selected backend.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../dist/backend/backends.js';
+
+/** Runs the CLI (bin/pinn.js) to the end with colour off; `env` adds variables to this process's. */
+export function pinn(args, env = {}) {
+  return spawnSync(process.execPath, ['bin/pinn.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+}
 
 /** A fresh temporary folder and a writer of spec files into it. */
 export function specDir(prefix) {
@@ -59,3 +68,12 @@ conditions:
 ${extra}`;
 export const PEC_BOX = (extra = '') =>
   pecCavity('{box: {min: [0, 0, 0], max: [1, 2, 1]}}', 'maxwell-3d', 'boundary', extra);
+
+/** The unit-square Poisson problem with u >= 0, weights and round lengths for short strategy runs. */
+export const POSITIVE_POISSON = `name: positive
+${UNIT_POISSON}inequalities:
+  - u >= 0
+${UNIT_POISSON_EXACT}constraints:
+  weights: {equations: 1, conditions: 10, inequalities: 10}
+  options: {round_every: 5, update_every: 5}
+${TINY}`;

@@ -2,7 +2,7 @@
 // strategy losses, which terms each strategy imposes exactly, and the hard blend's jets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { specDir, TINY, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { POSITIVE_POISSON, specDir } from '../support/fixtures.js';
 import { tidyData } from '../support/tensors.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags as loadWithOverrides } from '../../dist/spec/load.js';
@@ -15,16 +15,7 @@ import { STRATEGY_OPTION_NAMES, strategyOptions } from '../../dist/spec/strategy
 
 const { specFile } = specDir('pinn-strategies-');
 
-const POSITIVE = specFile(
-  'positive',
-  `name: positive
-${UNIT_POISSON}inequalities:
-  - u >= 0
-${UNIT_POISSON_EXACT}constraints:
-  weights: {equations: 1, conditions: 10, inequalities: 10}
-  options: {round_every: 5, update_every: 5}
-${TINY}`,
-);
+const POSITIVE = specFile('positive', POSITIVE_POISSON);
 
 test('barrier: finite loss and gradients on infeasible points; continuous at the threshold', () => {
   const d = 1e-3;
