@@ -5,7 +5,7 @@
 import { show } from '../expr/index.js';
 import type { Problem } from './types.js';
 import { channelsFor } from '../derivatives/index.js';
-import { dataAnchors, groupTerms } from './sampling/collocation.js';
+import { anchorCount, groupTerms } from './sampling/collocation.js';
 import { estimateSampler } from './sampling/samplers.js';
 
 /** Sustained rate assumed for estimates: measured wasm XNNPACK throughput on small matrices. */
@@ -24,7 +24,7 @@ export function estimateCost(problem: Problem): CostEstimate {
   let flops = 0;
   let bytes = 0;
   let points = 0;
-  const anchors = dataAnchors(problem).reduce((n, a) => n + a.length / problem.variables.length, 0);
+  const anchors = anchorCount(problem);
   for (const g of groupTerms(problem.terms)) {
     const n =
       g.set.kind === 'domain'
@@ -95,7 +95,7 @@ export function describeProblem(problem: Problem): string {
     `  network: ${n.hidden.join(' x ')} ${n.activation}${n.fourierFeatures ? `, ${n.fourierFeatures.count} Fourier features (scale ${n.fourierFeatures.scale})` : ''}`,
   );
   const tr = spec.training;
-  const anchors = dataAnchors(problem).reduce((k, a) => k + a.length / problem.variables.length, 0);
+  const anchors = anchorCount(problem);
   lines.push(
     `  training: points domain ${tr.points.domain}${anchors ? ` (and ${anchors} data anchors)` : ''}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`,
   );

@@ -91,8 +91,13 @@ export function samplePoints(
 }
 
 /** The observation points of every data term (variable order), which the equations also hold at. */
-export function dataAnchors(problem: Problem): Float64Array[] {
+function dataAnchors(problem: Problem): Float64Array[] {
   return problem.terms.flatMap((t) => (t.set.kind === 'data' ? [t.set.points] : []));
+}
+
+/** How many observation points join the domain points. */
+export function anchorCount(problem: Problem): number {
+  return dataAnchors(problem).reduce((n, a) => n + a.length / problem.variables.length, 0);
 }
 
 /** Sampled domain points followed by the data anchors; the sampled array itself when there are none. */
