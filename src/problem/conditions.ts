@@ -4,7 +4,14 @@
  * slice, observations), with the values a `hard` strategy may impose exactly.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
-import { exprLoc, type ConditionSpec, type ConditionTarget, type SourceExpr, type SourceLoc } from '../spec/index.js';
+import {
+  exprLoc,
+  type ConditionSpec,
+  type ConditionTarget,
+  type NoiseSpec,
+  type SourceExpr,
+  type SourceLoc,
+} from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import { add, compileNumeric, ExprError, field as fieldRef, mul, parseExpr, sub, type Expr } from '../expr/index.js';
 import type { Geometry } from './geometry/types.js';
@@ -53,7 +60,26 @@ export function conditionTerms(ctx: BuildContext): Term[] {
     };
     terms.push(...termsOf(c, site, ctx));
   }
-  return terms;
+  return withNoiseUnit(terms);
+}
+
+/**
+ * Data terms with a stated noise get the problem's noise unit: sqrt(1 / mean(1 / sigma^2)) over
+ * every such observation, so files weigh against each other by their noise and, together, as much
+ * as one noise-free file of weight 1 would (1 / sigma^2 alone would outweigh the equations by
+ * 1 / sigma^2: a 4.5% error of D on inverse-heat with 1% noise, against 1.1e-3).
+ */
+function withNoiseUnit(terms: Term[]): Term[] {
+  let sum = 0;
+  let count = 0;
+  for (const t of terms)
+    if (t.set.kind === 'data' && t.set.sigma) {
+      for (const s of t.set.sigma) sum += 1 / (s * s);
+      count += t.set.sigma.length;
+    }
+  if (count === 0) return terms;
+  const noiseUnit = Math.sqrt(count / sum);
+  return terms.map((t) => (t.set.kind === 'data' && t.set.sigma ? { ...t, set: { ...t.set, noiseUnit } } : t));
 }
 
 function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext): Term[] {
@@ -247,7 +273,7 @@ function dataTerms(c: Extract<ConditionSpec, { kind: 'data' }>, dir: string, ctx
     outsideProblem(p, ctx),
   );
   if (!data) return [];
-  const set: PointSet = { kind: 'data', ...data };
+  const set: PointSet = { kind: 'data', ...data, ...(c.noise ? { sigma: noiseSigma(data, c.noise) } : {}) };
   return [
     {
       kind: 'data',
@@ -260,6 +286,27 @@ function dataTerms(c: Extract<ConditionSpec, { kind: 'data' }>, dir: string, ctx
       residuals: data.columns.map((f) => sub(fieldRef(f), { kind: 'var', name: `__data_${f}` })),
     },
   ];
+}
+
+/**
+ * Each observed value's standard deviation. Relative noise is floored at a tenth of the column's
+ * rms value times the level, so a value near zero does not get an unbounded weight.
+ */
+function noiseSigma(data: { values: Float64Array; columns: string[] }, noise: NoiseSpec): Float64Array {
+  const nc = data.columns.length;
+  const rows = data.values.length / nc;
+  const sigma = new Float64Array(data.values.length);
+  for (let c = 0; c < nc; c++) {
+    let sumSq = 0;
+    for (let i = 0; i < rows; i++) sumSq += data.values[i * nc + c]! ** 2;
+    const floor = 0.1 * Math.sqrt(sumSq / rows);
+    for (let i = 0; i < rows; i++) {
+      const y = Math.abs(data.values[i * nc + c]!);
+      // A column of zeros under relative noise has no scale at all: weight it as unit noise.
+      sigma[i * nc + c] = noise.kind === 'absolute' ? noise.value : noise.value * (Math.max(y, floor) || 1);
+    }
+  }
+  return sigma;
 }
 
 /** Why an observation point (variable order) lies outside the domain or the time range; undefined when inside. */

@@ -8,7 +8,19 @@ export type PointSet =
   | { kind: 'domain' }
   | { kind: 'boundary'; selector: BoundarySelector; label: string }
   | { kind: 'initial' }
-  | { kind: 'data'; points: Float64Array; values: Float64Array; columns: string[] }
+  /**
+   * Observations. When the file states its noise, `sigma` (as `values`) is each value's standard
+   * deviation and `noiseUnit` the harmonic rms of every stated sigma of the problem: residuals are
+   * weighted by (noiseUnit / sigma)^2, a weighted least-squares misfit in the fields' own units.
+   */
+  | {
+      kind: 'data';
+      points: Float64Array;
+      values: Float64Array;
+      columns: string[];
+      sigma?: Float64Array;
+      noiseUnit?: number;
+    }
   /**
    * Point pairs on the sides axis = min and axis = max (see periodic.ts): the
    * batch holds n low-side rows then n high-side rows, and each residual

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { channelsFor, evaluateValue, type J } from '../derivatives/index.js';
-import type { PointGroup, Problem, Term } from '../problem/index.js';
+import type { PointGroup, PointSet, Problem, Term } from '../problem/index.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Batch, type Model } from '../model/index.js';
 import { binMatrix } from './causal-bins.js';
 import { CAUSAL_DEFAULTS } from '../spec/index.js';
@@ -15,6 +15,8 @@ export interface TermResiduals {
   values: tf.Tensor[];
   /** Domain points of a causal time-dependent run: the time-bin matrix [n, bins] (see causal-bins.ts). */
   bins?: tf.Tensor2D;
+  /** Per-point weights of each residual (1 / sigma^2 of observations with a stated noise); absent: 1. */
+  weights?: tf.Tensor[];
 }
 
 export interface TrainingBatch {
@@ -30,15 +32,7 @@ export interface TrainingBatch {
 export function prepareBatches(problem: Problem, groups: PointGroup[]): TrainingBatch[] {
   return groups.map((group) => {
     const batch = makeBatch(group.points, problem.variables.length, group.normals, problem.dim);
-    if (group.set.kind === 'data') {
-      const columns = group.set.columns;
-      const values = group.values ?? group.set.values;
-      columns.forEach((f, k) => {
-        const col = new Float32Array(batch.n);
-        for (let i = 0; i < batch.n; i++) col[i] = values[i * columns.length + k]!;
-        batch.extra.set(`__data_${f}`, tf.keep(tf.tensor2d(col, [batch.n, 1])));
-      });
-    }
+    if (group.set.kind === 'data') bindObservations(group, group.set, batch);
     const ch = channelsFor(
       problem,
       group.terms.flatMap((t) => t.residuals),
@@ -57,6 +51,40 @@ export function prepareBatches(problem: Problem, groups: PointGroup[]): Training
     );
     return { group, batch, ch, bins };
   });
+}
+
+/** Binds a data group's observed values, and their weights when the noise is stated, as batch columns. */
+function bindObservations(group: PointGroup, set: Extract<PointSet, { kind: 'data' }>, batch: Batch): void {
+  const { values, sigma } = group;
+  if (!values) throw new Error(`internal: data group ${set.columns.join(', ')} without its values`);
+  const nc = set.columns.length;
+  const column = (cells: Float64Array, k: number, map: (v: number) => number) =>
+    tf.keep(
+      tf.tensor2d(
+        Float32Array.from({ length: batch.n }, (_, i) => map(cells[i * nc + k]!)),
+        [batch.n, 1],
+      ),
+    );
+  const unit = set.noiseUnit ?? 1;
+  set.columns.forEach((f, k) => {
+    batch.extra.set(
+      `__data_${f}`,
+      column(values, k, (v) => v),
+    );
+    if (sigma)
+      batch.extra.set(
+        dataWeightName(f),
+        column(sigma, k, (s) => (unit / s) ** 2),
+      );
+  });
+}
+
+/** The batch column holding 1 / sigma^2 of each observation of field f. */
+const dataWeightName = (f: string): string => `__weight_${f}`;
+
+/** Per-point weights 1 / sigma^2 of a data term's residuals (one per observed column, in residual order). */
+function dataWeights(columns: string[], batch: Batch): tf.Tensor[] {
+  return columns.map((f) => batch.extra.get(dataWeightName(f))!);
 }
 
 export function disposeBatches(batches: TrainingBatch[]): void {
@@ -84,11 +112,13 @@ export function computeResiduals(
     const pair = (v: tf.Tensor) =>
       group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v;
     const scaled = (v: tf.Tensor) => (scale === undefined || scale === 1 ? v : tf.mul(v, scale));
+    const weights = group.set.kind === 'data' && group.sigma ? dataWeights(group.set.columns, batch) : undefined;
     for (const term of terms)
       out.push({
         term,
         values: term.residuals.map((r) => scaled(pair(evaluateValue(r, env)))),
         ...(bins ? { bins } : {}),
+        ...(weights ? { weights } : {}),
       });
   }
   return out;

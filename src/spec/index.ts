@@ -18,6 +18,7 @@ export {
   type ActivationName,
   type CausalOptions,
   type ConditionTarget,
+  type NoiseSpec,
   type OutputFormat,
   type SamplingName,
   type ShapeSpec,

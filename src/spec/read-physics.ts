@@ -6,11 +6,13 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { keyText, type YamlReader, type YNode } from './yaml-reader.js';
 import {
+  NOISE_KINDS,
   STRATEGIES,
   type ConditionSpec,
   type ConditionTarget,
   type ConstantSpec,
   type InequalitySpec,
+  type NoiseSpec,
   type SourceExpr,
   type SourceLoc,
   type StrategyName,
@@ -213,7 +215,7 @@ export function readConditions(r: YamlReader, node: YNode): ConditionSpec[] {
 }
 
 function readCondition(r: YamlReader, it: YNode, what: string): ConditionSpec | undefined {
-  const m = r.map(it, what, ['on', 'strategy', 'weight', ...CONDITION_KINDS]);
+  const m = r.map(it, what, ['on', 'strategy', 'weight', 'noise', ...CONDITION_KINDS]);
   if (!m) return undefined;
   const loc = r.loc(r.resolve(it));
   const kinds = [...m.keys()].filter((k): k is ConditionKind => (CONDITION_KINDS as readonly string[]).includes(k));
@@ -285,7 +287,28 @@ function readDataCondition(
     return undefined;
   }
   const file = r.string(m.get('file')!.value, `${what}.file`);
-  return file !== undefined ? { ...base, kind: 'data', file, fileLoc: r.loc(m.get('file')!.value) } : undefined;
+  const noise = m.has('noise') ? readNoise(r, m.get('noise')!.value, `${what}.noise`) : undefined;
+  if (noise && base.weight !== undefined) {
+    r.error(m.get('weight')!.value, `${what} has both weight and noise; the noise sets the data's weight, so give one`);
+    return undefined;
+  }
+  if (file === undefined || (m.has('noise') && !noise)) return undefined;
+  return { ...base, kind: 'data', file, fileLoc: r.loc(m.get('file')!.value), ...(noise ? { noise } : {}) };
+}
+
+/** `{relative: 0.01}` or `{absolute: 0.002}`: one standard deviation of the measurement noise. */
+function readNoise(r: YamlReader, node: YNode, what: string): NoiseSpec | undefined {
+  const m = r.map(node, what, [...NOISE_KINDS]);
+  if (!m) return undefined;
+  const kinds = NOISE_KINDS.filter((k) => m.has(k));
+  if (kinds.length !== 1) {
+    r.error(node, `${what} needs exactly one of relative (e.g. 0.01 for 1%) or absolute (a standard deviation)`);
+    return undefined;
+  }
+  const kind = kinds[0]!;
+  const value = r.number(m.get(kind)!.value, `${what}.${kind}`, { exclusiveMin: 0 });
+  if (value === undefined) return undefined;
+  return { kind, value, loc: r.loc(m.get(kind)!.value) };
 }
 
 function readBoundaryCondition(

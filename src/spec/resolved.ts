@@ -67,7 +67,7 @@ function condition(c: ConditionSpec): Record<string, unknown> {
         ...(Object.keys(c.rate).length ? { rate: exprMap(c.rate) } : {}),
       };
     case 'data':
-      return { ...base, file: c.file };
+      return { ...base, file: c.file, ...(c.noise ? { noise: { [c.noise.kind]: c.noise.value } } : {}) };
   }
 }
 

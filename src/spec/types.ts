@@ -84,8 +84,17 @@ export type ConditionSpec = {
   | { kind: 'conductor'; potential: SourceExpr }
   | { kind: 'equation'; equations: SourceExpr[] }
   | { kind: 'initial'; value: Record<string, SourceExpr>; rate: Record<string, SourceExpr> }
-  | { kind: 'data'; file: string; fileLoc: SourceLoc }
+  | { kind: 'data'; file: string; fileLoc: SourceLoc; noise?: NoiseSpec }
 );
+
+/** The measurement noise of a data file: one standard deviation, relative to each value or absolute. */
+export interface NoiseSpec {
+  kind: NoiseKind;
+  value: number;
+  loc: SourceLoc;
+}
+export const NOISE_KINDS = ['relative', 'absolute'] as const;
+export type NoiseKind = (typeof NOISE_KINDS)[number];
 
 export interface InequalitySpec {
   constraint: SourceExpr;

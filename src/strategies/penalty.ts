@@ -4,9 +4,16 @@ import type { Spec } from '../spec/index.js';
 import type { Term } from '../problem/index.js';
 import { GROUPS, type TermResiduals } from './strategy.js';
 
-/** Mean square of a term's residuals; inequalities count only their positive part. */
+/**
+ * Mean square of a term's residuals; inequalities count only their positive part. Observations
+ * with a stated noise enter as a weighted least-squares misfit, mean((r / sigma)^2).
+ */
 export function termMeanSquare(r: TermResiduals): tf.Scalar {
-  const sq = r.values.map((v) => tf.mean(tf.square(r.term.kind === 'inequality' ? tf.relu(v) : v)));
+  const sq = r.values.map((v, k) => {
+    const s = tf.square(r.term.kind === 'inequality' ? tf.relu(v) : v);
+    const w = r.weights?.[k];
+    return tf.mean(w ? tf.mul(s, w) : s);
+  });
   return (sq.length === 1 ? sq[0]! : tf.addN(sq)) as tf.Scalar;
 }
 

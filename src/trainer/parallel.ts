@@ -63,7 +63,8 @@ export function splitGroups(groups: PointGroup[], nVars: number, dim: number): [
         ...g,
         points: take(g.points, nVars, from, to)!,
         normals: take(g.normals, dim, from, to),
-        values: g.set.kind === 'data' ? take(g.values ?? g.set.values, g.set.columns.length, from, to) : undefined,
+        values: g.set.kind === 'data' ? take(g.values, g.set.columns.length, from, to) : undefined,
+        sigma: g.set.kind === 'data' ? take(g.sigma, g.set.columns.length, from, to) : undefined,
       },
       scale: Math.sqrt((2 * (to - from)) / n),
     });
@@ -147,7 +148,13 @@ export class ShardWorker {
 }
 
 function serializeShard(s: Shard) {
-  return { points: s.group.points, normals: s.group.normals, values: s.group.values, scale: s.scale };
+  return {
+    points: s.group.points,
+    normals: s.group.normals,
+    values: s.group.values,
+    sigma: s.group.sigma,
+    scale: s.scale,
+  };
 }
 
 /** Worker-side helpers to report through the shared buffer. */

@@ -20,6 +20,7 @@ interface SerializedShard {
   points: Float64Array;
   normals?: Float64Array;
   values?: Float64Array;
+  sigma?: Float64Array;
   scale: number;
 }
 
@@ -45,6 +46,7 @@ try {
       points: list[k]!.points,
       normals: list[k]!.normals,
       values: list[k]!.values,
+      sigma: list[k]!.sigma,
     }));
     return prepareBatches(problem, pointGroups).map((b, k) => ({ ...b, scale: list[k]!.scale }));
   };

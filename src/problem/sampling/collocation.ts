@@ -15,6 +15,8 @@ export interface PointGroup {
   normals?: Float64Array;
   /** A data group's observed values of these rows (rows * columns), which travel with the points when they are split. */
   values?: Float64Array;
+  /** Their noise standard deviations (as values) when the data file gives its noise. */
+  sigma?: Float64Array;
 }
 
 export interface PointCounts {
@@ -85,7 +87,7 @@ export function samplePoints(
         return { set, terms, points: samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time) };
       }
       case 'data':
-        return { set, terms, points: set.points, values: set.values };
+        return { set, terms, points: set.points, values: set.values, sigma: set.sigma };
     }
   });
 }
