@@ -157,7 +157,12 @@ function printSummary(s: Summary, outDir: string, mode: OutputMode): void {
       out(
         `  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`,
       );
-    for (const [k, v] of Object.entries(s.unknowns)) out(`  unknown ${k} = ${v.toPrecision(6)}`);
+    for (const [k, v] of Object.entries(s.unknowns)) {
+      const std = s.unknowns_uncertainty?.[k]?.std;
+      out(
+        `  unknown ${k} = ${v.toPrecision(6)}${std === undefined ? '' : ` +- ${std.toExponential(2)} (1 std. deviation)`}`,
+      );
+    }
     // The report's verdict, so the terminal and report.html say the same thing.
     for (const warning of verdictOf({ ...s })) out(`  ${chalk.yellow('warning')} ${warning}`);
     out(`  outputs in ${outDir}/`);

@@ -151,7 +151,8 @@ export function shift(a: Jet, s: number): Jet {
   return { ...a, v: tf.add(a.v, s) };
 }
 
-function mapChannels(ch: Channels, a: Jet, f: (t: Tensor) => Tensor): Jet {
+/** The jet of a linear map applied to every channel alike. */
+export function mapChannels(ch: Channels, a: Jet, f: (t: Tensor) => Tensor): Jet {
   const d = a.d.map((t, i) => (t && ch.first[i] ? f(t) : undefined));
   const dd = new Map<string, Tensor>();
   for (const key of ch.second) {

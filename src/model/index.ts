@@ -22,5 +22,6 @@ export {
   type Batch,
   type Model,
   type ModelProblem,
+  type ModelTangent,
 } from './model.js';
 export { parameterCount } from './network.js';

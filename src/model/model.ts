@@ -8,7 +8,7 @@ import { evaluate, J, type EvalEnv } from '../derivatives/index.js';
 import type { Expr } from '../expr/index.js';
 import type { Problem } from '../problem/index.js';
 import type { Rng } from '../util/index.js';
-import { createNetwork, disposeNetwork, forward, type NetworkParams } from './network.js';
+import { createNetwork, disposeNetwork, forward, type LastLayerOffsets, type NetworkParams } from './network.js';
 
 /** Name under which a transform expression reads the raw network output of a field. */
 export const rawName = (field: string): string => `__raw_${field}`;
@@ -21,6 +21,13 @@ export interface Model {
   unknowns: Map<string, tf.Variable>;
   /** Output transform per field (absent: the raw output). */
   transforms: Map<string, Expr>;
+  /** Zero per-point offsets of the last layer and the unknowns, for per-point gradients (see LastLayerOffsets). */
+  tangent?: ModelTangent;
+}
+
+export interface ModelTangent extends LastLayerOffsets {
+  /** [n, 1] per unknown, added to its value. */
+  unknowns: Map<string, tf.Tensor>;
 }
 
 /** Collocation points of one point set, as tensors kept across iterations. */
@@ -104,7 +111,10 @@ export function batchEnv(
   const vars = new Map<string, J.Jet>(problem.variables.map((v, i) => [v, J.inputVariable(ch, i, batch.columns[i]!)]));
   for (const [name, t] of batch.extra) vars.set(name, J.constant(ch, t));
   const consts = new Map<string, number | tf.Tensor>(problem.constants);
-  for (const [k, v] of model.unknowns) consts.set(k, v);
+  for (const [k, v] of model.unknowns) {
+    const offset = model.tangent?.unknowns.get(k);
+    consts.set(k, offset ? tf.add(v, offset) : v);
+  }
   return {
     ch,
     n: batch.n,
@@ -121,7 +131,7 @@ export function batchEnv(
 /** Field jets on a batch with the given channels, output transforms applied. */
 export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
   const input = J.inputMatrix(ch, batch.x, model.shift, model.scale);
-  const out = forward(ch, model.net, input);
+  const out = forward(ch, model.net, input, model.tangent);
   const raw = new Map(problem.fields.map((f, k) => [f, problem.fields.length === 1 ? out : J.column(ch, out, k)]));
   if (model.transforms.size === 0) return raw;
   const env = batchEnv(problem, model, batch, ch, raw);

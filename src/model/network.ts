@@ -95,8 +95,18 @@ export function createNetwork(shape: NetworkShape, rng: Rng): NetworkParams {
   return { shape, weights, biases, fourier };
 }
 
+/**
+ * Per-point offsets of the last layer's weights [n, width, outputs] and biases [n, outputs], zero
+ * in value: the gradient of a sum of per-point residuals with respect to them is each point's own
+ * gradient with respect to that layer (a Jacobian row per point in one reverse pass).
+ */
+export interface LastLayerOffsets {
+  w: tf.Tensor3D;
+  b: tf.Tensor2D;
+}
+
 /** Forward pass of an input jet [n, inputs] to an output jet [n, outputs]. */
-export function forward(ch: J.Channels, net: NetworkParams, input: J.Jet): J.Jet {
+export function forward(ch: J.Channels, net: NetworkParams, input: J.Jet, offsets?: LastLayerOffsets): J.Jet {
   const act = ACTIVATION_DERIVS[net.shape.activation];
   let h = input;
   if (net.fourier) {
@@ -105,7 +115,12 @@ export function forward(ch: J.Channels, net: NetworkParams, input: J.Jet): J.Jet
   }
   const last = net.weights.length - 1;
   for (let l = 0; l < last; l++) h = J.chain(ch, J.dense(ch, h, net.weights[l]!, net.biases[l]!), act);
-  return J.dense(ch, h, net.weights[last]!, net.biases[last]!);
+  const out = J.dense(ch, h, net.weights[last]!, net.biases[last]!);
+  if (!offsets) return out;
+  // Each point's weights act on its own features in every channel; the bias only on the value.
+  const perPoint = J.mapChannels(ch, h, (t) => tf.sum(tf.mul(tf.expandDims(t, 2), offsets.w), 1));
+  const shifted = J.add(ch, out, perPoint);
+  return { ...shifted, v: tf.add(shifted.v, offsets.b) };
 }
 
 export function parameterCount(net: NetworkParams): number {

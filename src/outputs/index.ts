@@ -6,5 +6,6 @@ export { toNpy } from './npy.js';
 export { picturesFor, renderLinePlot, type Picture } from './png/index.js';
 export { renderReport, verdictOf } from './report.js';
 export { type FieldTable } from './table.js';
+export { unknownUncertainty, withStageDrift, type UnknownUncertainty } from './uncertainty.js';
 export { measureViolations, type Violation } from './violations.js';
 export { vtkFilesFor } from './vtk.js';

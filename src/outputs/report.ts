@@ -23,6 +23,7 @@ const SHOWN_KEYS = new Set([
   'errors',
   'violations',
   'unknowns',
+  'unknowns_uncertainty',
   'stages',
   'network',
   'points',
@@ -51,7 +52,7 @@ export function renderReport(input: ReportInput): string {
     lossSection(summary.loss, input.history),
     errorsSection(summary.errors),
     violationsSection(summary.violations),
-    unknownsSection(summary.unknowns),
+    unknownsSection(summary.unknowns, summary.unknowns_uncertainty),
     energySection(summary.energy, summary.energy_drift),
     notesSection(summary.notes),
     filesSection(summary.files),
@@ -144,6 +145,8 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
     const after = its === undefined ? '' : ` after ${formatCount(its)} iterations`;
     warnings.push(`L-BFGS (stage ${i + 1}) stopped before its budget${after}: ${reason}`);
   });
+  for (const u of Object.values(isRecord(summary.unknowns_uncertainty) ? summary.unknowns_uncertainty : {}))
+    if (isRecord(u) && u.identifiable === false && str(u.warning)) warnings.push(str(u.warning)!);
   const [worst, next] = worstViolations(summary.violations);
   if (worst && next && next.max > 0 && worst.max > OUTLIER_RATIO * next.max) {
     warnings.push(
@@ -309,9 +312,22 @@ function violationsSection(violations: unknown): string {
   return `<h2>Constraint violations (fresh points)</h2>\n${table(headers, rows)}`;
 }
 
-function unknownsSection(unknowns: unknown): string {
-  const rows = entries(unknowns).map(([k, v]) => `<td>${escapeHtml(k)}</td>${valueCell(v)}`);
-  return rows.length ? `<h2>Identified unknowns</h2>\n${table(['unknown', 'value'], rows)}` : '';
+function unknownsSection(unknowns: unknown, uncertainty: unknown): string {
+  const bars = isRecord(uncertainty) ? uncertainty : {};
+  const rows = entries(unknowns).map(([k, v]) => {
+    const u = isRecord(bars[k]) ? bars[k] : {};
+    const interval = list(u.interval_2sigma).flatMap((x) => (typeof x === 'number' ? [formatValue(x)] : []));
+    const verdict = u.identifiable === false ? (str(u.warning) ?? 'not identifiable') : u.identifiable ? 'yes' : '';
+    return [
+      `<td>${escapeHtml(k)}</td>`,
+      valueCell(v),
+      valueCell(u.std),
+      textCell(interval.length === 2 ? `[${interval[0]}, ${interval[1]}]` : ''),
+      textCell(verdict),
+    ].join('');
+  });
+  const headers = ['unknown', 'value', 'std. deviation', '2-sigma interval', 'identifiable'];
+  return rows.length ? `<h2>Identified unknowns</h2>\n${table(headers, rows)}` : '';
 }
 
 function energySection(energy: unknown, drift: unknown): string {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { resolvedSpecYaml, type Spec } from '../spec/index.js';
 import { makeSampler, type Problem } from '../problem/index.js';
 import { createRng, writeFileAtomic } from '../util/index.js';
-import type { Strategy } from '../strategies/index.js';
+import { termWeight, type Strategy } from '../strategies/index.js';
 import { disposeModel, MODEL_DIR, modelFiles, parameterCount, type Model } from '../model/index.js';
 import { DivergenceError, type TrainResult } from '../trainer/index.js';
 import {
@@ -25,7 +25,10 @@ import {
   type EnergyPoint,
   type FieldTable,
   type Picture,
+  type UnknownUncertainty,
   type Violation,
+  unknownUncertainty,
+  withStageDrift,
 } from '../outputs/index.js';
 import { removeCheckpoint } from './checkpoint.js';
 import type { PreparedRun } from './prepare.js';
@@ -45,6 +48,8 @@ export interface Summary {
   errors: Record<string, { l2_relative: number; max_abs: number }>;
   violations: Violation[];
   unknowns: Record<string, number>;
+  /** Inverse problems: each unknown's standard deviation, 2-sigma interval, correlations and identifiability (outputs/uncertainty.ts). */
+  unknowns_uncertainty?: Record<string, UnknownUncertainty>;
   stages: TrainResult['stages'];
   network: { hidden: number[]; activation: string; parameters: number };
   points: Record<string, number>;
@@ -91,6 +96,8 @@ export function finishRun(
     const errors = fieldErrors(table);
     const violations = freshViolations(run);
     const unknowns = Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!]));
+    const uncertainty = unknownsUncertainty(run, unknowns, result);
+    for (const u of Object.values(uncertainty ?? {})) if (u.warning) notes.push(u.warning);
     // A folder without summary.json is incomplete: drop this run's old one before replacing any output.
     rmSync(join(outDir, 'summary.json'), { force: true });
     const outputs = writeOutputs(outDir, spec, problem, table, result, model);
@@ -110,6 +117,7 @@ export function finishRun(
       ...(fieldEnergy(problem, table) ?? {}),
       violations,
       unknowns,
+      ...(uncertainty ? { unknowns_uncertainty: uncertainty } : {}),
       stages: result.stages,
       network: {
         hidden: spec.network.hidden,
@@ -172,6 +180,16 @@ function freshViolations(run: PreparedRun): Violation[] {
     freshCounts,
     (name) => (exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy)),
   );
+}
+
+/** Error bars of the unknowns on the training points, and whether the last stage still moved them. */
+function unknownsUncertainty(
+  run: PreparedRun,
+  unknowns: Record<string, number>,
+  result: TrainResult,
+): Record<string, UnknownUncertainty> | undefined {
+  const bars = unknownUncertainty(run.problem, run.model, run.drawn, (t) => termWeight(t, run.spec));
+  return bars && withStageDrift(bars, unknowns, result);
 }
 
 /** How the strategy says it imposes the term named `name` (undefined: its default way). */

@@ -301,6 +301,7 @@ function readNoise(r: YamlReader, node: YNode, what: string): NoiseSpec | undefi
   const m = r.map(node, what, [...NOISE_KINDS]);
   if (!m) return undefined;
   const kinds = NOISE_KINDS.filter((k) => m.has(k));
+  if (kinds.length !== m.size) return undefined; // an unknown key, already reported
   if (kinds.length !== 1) {
     r.error(node, `${what} needs exactly one of relative (e.g. 0.01 for 1%) or absolute (a standard deviation)`);
     return undefined;

@@ -17,7 +17,9 @@ export function termMeanSquare(r: TermResiduals): tf.Scalar {
   return (sq.length === 1 ? sq[0]! : tf.addN(sq)) as tf.Scalar;
 }
 
+/** A term's loss weight; observations with a stated noise weigh by it alone (see problem's noiseUnit). */
 export function termWeight(term: Term, spec: Spec): number {
+  if (term.set.kind === 'data' && term.set.sigma) return 1;
   const w = spec.constraints.weights;
   return term.weight ?? w[GROUPS[term.kind] as keyof typeof w];
 }

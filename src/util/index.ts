@@ -3,5 +3,6 @@ export { assertNever } from './assert.js';
 export { writeFileAtomic } from './atomic.js';
 export { csvCell, finiteCell, parseCsv, type CsvCell, type CsvProblem, type CsvRow, type CsvTable } from './csv.js';
 export { formatSeconds } from './format.js';
+export { cholesky, choleskySolve, spdInverse } from './linalg.js';
 export { createRng, type Rng } from './random.js';
 export { didYouMean } from './suggest.js';

@@ -9,20 +9,10 @@ import { buildProblem } from '../../dist/problem/problem.js';
 import { describeProblem } from '../../dist/problem/describe.js';
 import { everyDiagnostic } from '../../dist/problem/complete.js';
 import { SpecError } from '../../dist/spec/diagnostics.js';
+import { mulberry32 } from '../../problems/make-data.mjs';
 
 // A fixed number of cases (not a time budget), so every machine runs the same cases; raise it to fuzz longer.
 const CASES = Number(process.env.PINN_FUZZ_CASES ?? 4000);
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GARBAGE = [
   ':',

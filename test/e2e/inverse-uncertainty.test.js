@@ -1,0 +1,136 @@
+// Error bars of identified unknowns: stated noise weighs the data, the reported standard deviation
+// matches the one the data carry, and unknowns the data cannot determine are flagged, not reported
+// as found. Spec errors in the noise key are located.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pinn } from '../support/fixtures.js';
+import { gaussian, mulberry32 } from '../../problems/make-data.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'pinn-uncertainty-'));
+
+/**
+ * -D u'' = 2 pi^2 sin(pi x), u(0) = u(1) = 0: u = (2 / D) sin(pi x). Observations of
+ * u = sin(pi x) + noise fix D = 2 / A, A the fitted amplitude.
+ */
+const spec = ({ constants = ['  D: {unknown: 1}'], equation = '-D*u_xx = 2*pi^2*sin(pi*x)', data }) =>
+  [
+    'name: uncertainty',
+    'geometry:',
+    '  interval: [0, 1]',
+    'fields: [u]',
+    'constants:',
+    ...constants,
+    'equations:',
+    `  - ${equation}`,
+    'conditions:',
+    '  - {on: boundary, dirichlet: {u: 0}}',
+    ...(data ? [`  - ${data}`] : []),
+    'network: {hidden: [20, 20], activation: tanh}',
+    'training:',
+    '  points: {domain: 100, boundary: 2}',
+    '  stages:',
+    '    - {optimizer: adam, iterations: 500, lr: 1.0e-2}',
+    '    - {optimizer: lbfgs, iterations: 300}',
+    '',
+  ].join('\n');
+
+const SIGMA = 0.01;
+const COUNT = 30;
+const rand = mulberry32(7);
+const xs = Array.from({ length: COUNT }, (_, i) => (i + 0.5) / COUNT);
+writeFileSync(
+  join(dir, 'noisy.csv'),
+  ['x,u', ...xs.map((x) => `${x},${Math.sin(Math.PI * x) + SIGMA * gaussian(rand)}`)].join('\n') + '\n',
+);
+/** The standard deviation of D = 2 / A from COUNT observations of A sin(pi x) with noise SIGMA: 2 SIGMA / sqrt(sum sin^2). */
+const EXPECTED_STD = (2 * SIGMA) / Math.sqrt(xs.reduce((s, x) => s + Math.sin(Math.PI * x) ** 2, 0));
+
+function solve(name, text, extra = []) {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, text);
+  const out = join(dir, `out-${name}`);
+  const r = pinn(['solve', path, '--out', out, ...extra]);
+  assert.equal(r.status, 0, r.stderr);
+  return { r, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), out };
+}
+
+test('with stated noise, D comes with the standard deviation its data carry and an interval that holds it', () => {
+  const { r, summary, out } = solve(
+    'noisy',
+    spec({ data: `{on: data, file: noisy.csv, noise: {absolute: ${SIGMA}}}` }),
+  );
+  const D = summary.unknowns.D;
+  const u = summary.unknowns_uncertainty.D;
+  assert.ok(u.std > 0.5 * EXPECTED_STD && u.std < 2 * EXPECTED_STD, `std ${u.std}, expected about ${EXPECTED_STD}`);
+  assert.ok(Math.abs(D - 2) < 3 * u.std, `D = ${D} lies more than 3 std (${u.std}) from 2`);
+  assert.deepEqual(u.interval_2sigma, [D - 2 * u.std, D + 2 * u.std]);
+  assert.equal(u.identifiable, true, JSON.stringify(u));
+  assert.match(r.stdout, /unknown D = [\d.]+ \+- [\d.e+-]+ \(1 std\. deviation\)/);
+  const report = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.ok(report.includes('2-sigma interval'), 'the report shows the interval');
+});
+
+test('two unknowns seen only as a product are flagged as not separately identifiable', () => {
+  const { r, summary } = solve(
+    'product',
+    spec({
+      constants: ['  a: {unknown: 1}', '  b: {unknown: 1.5}'],
+      equation: '-a*b*u_xx = 2*pi^2*sin(pi*x)',
+      data: `{on: data, file: noisy.csv, noise: {absolute: ${SIGMA}}}`,
+    }),
+  );
+  const { a, b } = summary.unknowns;
+  assert.ok(Math.abs(a * b - 2) < 0.05, `a b = ${a * b}, expected 2`);
+  for (const name of ['a', 'b']) {
+    const u = summary.unknowns_uncertainty[name];
+    assert.equal(u.identifiable, false, JSON.stringify(u));
+    assert.match(u.warning, /not (separately )?identifiable/);
+  }
+  assert.match(r.stdout, /warning .*not (separately )?identifiable/);
+  assert.ok(
+    summary.notes.some((n) => /not (separately )?identifiable/.test(n)),
+    JSON.stringify(summary.notes),
+  );
+});
+
+test('an unknown without data is reported as not identifiable', () => {
+  const { summary } = solve('no-data', spec({}), ['--iterations', '50']);
+  const u = summary.unknowns_uncertainty.D;
+  assert.equal(u.identifiable, false);
+  assert.match(u.warning, /no data condition/);
+  assert.equal(u.std, undefined);
+});
+
+/** @type {[string, string, number, number, string][]} */
+const badNoise = [
+  [
+    'weight and noise',
+    '{on: data, file: noisy.csv, weight: 2, noise: {relative: 0.01}}',
+    11,
+    41,
+    'has both weight and noise',
+  ],
+  ['a zero noise', '{on: data, file: noisy.csv, noise: {relative: 0}}', 11, 51, 'must be greater than 0'],
+  [
+    'two noise kinds',
+    '{on: data, file: noisy.csv, noise: {relative: 0.1, absolute: 1}}',
+    11,
+    40,
+    'exactly one of relative',
+  ],
+  ['an unknown noise key', '{on: data, file: noisy.csv, noise: {std: 0.1}}', 11, 41, "unknown key 'std'"],
+];
+
+for (const [what, data, line, col, message] of badNoise) {
+  test(`a data condition with ${what} stops validate at its line and column`, () => {
+    const path = join(dir, `bad-${what.replace(/ /g, '-')}.yaml`);
+    writeFileSync(path, spec({ data }));
+    const r = pinn(['validate', path]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(r.stderr.includes(`${path}:${line}:${col}: `), `expected ${path}:${line}:${col} in\n${r.stderr}`);
+    assert.ok(r.stderr.includes(message), `expected '${message}' in\n${r.stderr}`);
+  });
+}
