@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pinn-uncertainty-'));
  * -D u'' = 2 pi^2 sin(pi x), u(0) = u(1) = 0: u = (2 / D) sin(pi x). Observations of
  * u = sin(pi x) + noise fix D = 2 / A, A the fitted amplitude.
  */
-const spec = ({ constants = ['  D: {unknown: 1}'], equation = '-D*u_xx = 2*pi^2*sin(pi*x)', data }) =>
+const spec = ({ constants = ['  D: {unknown: 1}'], equation = '-D*u_xx = 2*pi^2*sin(pi*x)', data = '' }) =>
   [
     'name: uncertainty',
     'geometry:',
