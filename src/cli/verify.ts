@@ -76,6 +76,10 @@ function formatTable(r: VerifyReport): string {
     }
     if (c.note && c.status !== 'certified') out.push(`  ${c.name}: ${c.note}`);
   }
+  for (const d of r.data)
+    out.push(
+      `  ${d.name}: misfit rms ${fmt(d.rms)}, max ${fmt(d.max)} at its ${d.points} observation points (reported, not certified)`,
+    );
   const verdict =
     r.exit_code === 0
       ? chalk.green('all constraints certified')

@@ -57,7 +57,9 @@ export function specHash(spec: Spec, problem: Problem, strategyNotes: string[] =
   for (const t of problem.terms) {
     if (t.set.kind !== 'data') continue;
     h.update(t.name);
-    h.update(new Uint8Array(t.set.points.buffer, t.set.points.byteOffset, t.set.points.byteLength));
+    // The observations themselves, not only where they are: an edited value or noise is another run.
+    for (const a of [t.set.points, t.set.values, t.set.sigma ?? new Float64Array(0)])
+      h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
   return h.digest('hex').slice(0, 16);
 }

@@ -1,7 +1,9 @@
 /** Certified constraint bounds of a saved run: RUN/verify.json (docs/verify.md). */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/index.js';
 import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
+import { makeSampler } from '../problem/index.js';
+import { measureViolations, type Violation } from '../outputs/index.js';
+import { createRng, writeFileAtomic } from '../util/index.js';
 import { disposeLoadedModel, loadRun } from './load-run.js';
 
 export const DEFAULT_TOLERANCE = 1e-5;
@@ -15,6 +17,18 @@ export interface VerifyReport {
   arithmetic: string;
   exit_code: number;
   constraints: ConstraintResult[];
+  /** Each data condition's misfit at its observation points, in float32 as solve measures it: reported, never certified. */
+  data: Violation[];
+}
+
+/** The data conditions' misfits: observations are points, not sets, so there is nothing to bound between them. */
+function dataMisfits(loaded: ReturnType<typeof loadRun>): Violation[] {
+  const problem = { ...loaded.problem, terms: loaded.problem.terms.filter((t) => t.kind === 'data') };
+  if (problem.terms.length === 0) return [];
+  // Data groups use their own points: the samplers are never drawn from.
+  const none = makeSampler('uniform', createRng(0));
+  const counts = { domain: 0, boundary: 0, initial: 0 };
+  return measureViolations(problem, loaded.model, none, none, counts, () => 'reported');
 }
 
 /** Verifies a run folder and writes RUN/verify.json. */
@@ -37,6 +51,7 @@ export function verifyRun(run: string, o: { tolerance?: number; budget?: number;
           : 'exact real arithmetic on the float32 weights',
       exit_code: exitCodeOf(constraints),
       constraints,
+      data: dataMisfits(loaded),
     };
     writeFileAtomic(join(run, 'verify.json'), `${JSON.stringify(report, null, 2)}\n`);
     return report;

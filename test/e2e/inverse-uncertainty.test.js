@@ -71,6 +71,17 @@ test('with stated noise, D comes with the standard deviation its data carry and 
   assert.match(r.stdout, /unknown D = [\d.]+ \+- [\d.e+-]+ \(1 std\. deviation\)/);
   const report = readFileSync(join(out, 'report.html'), 'utf8');
   assert.ok(report.includes('2-sigma interval'), 'the report shows the interval');
+  // verify reports the data misfit beside the certified conditions, and certifies nothing about it.
+  const v = pinn(['verify', out, '--budget', '2']);
+  assert.match(
+    v.stdout,
+    /data noisy\.csv: misfit rms [\d.e+-]+, max [\d.e+-]+ at its 30 observation points \(reported, not certified\)/,
+  );
+  const misfit = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf8')).data;
+  const solved = summary.violations.find((x) => x.kind === 'data');
+  assert.equal(misfit.length, 1);
+  assert.equal(misfit[0].points, 30);
+  assert.ok(Math.abs(misfit[0].rms - solved.rms) < 1e-6, `verify ${misfit[0].rms} vs solve ${solved.rms}`);
 });
 
 test('two unknowns seen only as a product are flagged as not separately identifiable', () => {
