@@ -79,7 +79,14 @@ export function describeProblem(problem: Problem): string {
           where = `boundary part ${t.set.label} (${(err as Error).message})`;
         }
       } else if (t.set.kind === 'periodic') where = `paired sides ${t.set.label}`;
-      else if (t.set.kind === 'data') where = `data (${t.set.points.length / problem.variables.length} points)`;
+      else if (t.set.kind === 'data') {
+        const n = t.set.points.length / problem.variables.length;
+        const noise = t.set.sigma ? ', weighted by their stated noise' : '';
+        lines.push(
+          `    ${t.name}: ${n} observation points${noise}${t.weight !== undefined ? ` [weight ${t.weight}]` : ''}`,
+        );
+        continue;
+      }
       lines.push(
         `    ${t.kind} ${t.name} on ${where}${t.strategy ? ` [strategy ${t.strategy}]` : ''}${t.weight !== undefined ? ` [weight ${t.weight}]` : ''}`,
       );

@@ -70,7 +70,7 @@ test('an unknown coefficient is identified from 30 observations, and the data mi
 test('validate describes the data term and its anchors', () => {
   const r = pinn(['validate', writeSpec('describe', 'obs.csv')]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /data data obs\.csv on data \(30 points\)/);
+  assert.match(r.stdout, /^ {4}data obs\.csv: 30 observation points$/m);
   assert.match(r.stdout, /points domain 100 \(and 30 data anchors\)/);
 });
 
