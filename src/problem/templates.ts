@@ -3,7 +3,7 @@
  * substituted as expressions and its fields renamed, become equation terms;
  * a time-domain Maxwell template also gives the electromagnetic metadata.
  */
-import { TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
+import { exprLoc, TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import {
   dependsOn,
@@ -14,6 +14,7 @@ import {
   parseExpr,
   show,
   simplify,
+  walk,
   type Expr,
   type NameScope,
 } from '../expr/index.js';
@@ -59,6 +60,7 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     const info = TEMPLATE_PARAMS[t.name];
     const paramValues = paramText(t);
     const params = templateParams(t, paramValues, ctx);
+    checkMaterials(t, params, ctx);
     const rename = new Map(info.fields.map((f, i) => [f, (t.fields ?? info.fields)[i]!]));
     // `param_x` in a template is the derivative of the parameter's expression by x (divergence forms).
     const paramDerivs = new Map<string, [string, string]>();
@@ -139,4 +141,38 @@ function templateParams(
     if (e) params.set(k, e);
   }
   return params;
+}
+
+/** The first node of `e` where it jumps in space: a `? :`, comparison or and/or/not whose test reads x, y or z. */
+function jumpIn(e: Expr, spatial: string[]): Expr | undefined {
+  let found: Expr | undefined;
+  walk(e, (n) => {
+    if (found) return;
+    const test =
+      n.kind === 'cond' ? n.test : n.kind === 'compare' || n.kind === 'logic' || n.kind === 'not' ? n : undefined;
+    if (test && dependsOn(test, spatial)) found = n;
+  });
+  return found;
+}
+
+/**
+ * A material coefficient that jumps in space is refused: the expansion differentiates it
+ * branchwise (zero gradient on either side), so the interface condition it implies
+ * (continuity of the normal flux) would be lost and a different problem solved.
+ */
+function checkMaterials(t: TemplateSpec, params: Map<string, Expr>, ctx: BuildContext): void {
+  const info = TEMPLATE_PARAMS[t.name];
+  for (const k of info.materials ?? []) {
+    const src = t.params[k];
+    const e = params.get(k);
+    const jump = e && typeof src === 'object' ? jumpIn(e, ctx.spatial) : undefined;
+    if (!jump || typeof src !== 'object') continue;
+    const fix = info.interface
+      ? `name the parts with 'regions:' and make the coefficient piecewise, e.g. regions: {core: {disk: {center: [0, 0], radius: 0.5}}}, constants: {eps: {core: 5, else: 1}}, ${k}: eps; pinn then imposes the interface conditions (continuity of ${info.interface.join(' and of ')})`
+      : 'write a smoothed step instead (e.g. 1 + 4*(1 + tanh((0.5 - sqrt(x^2 + y^2))/0.02))/2), which the network can resolve';
+    ctx.diags.error(
+      exprLoc(src, jump.pos ?? 0),
+      `template ${t.name}: ${k} '${src.text.trim()}' jumps in space (? :, comparisons, and/or/not); the expanded equation would drop the interface condition at the jump and solve a different problem; ${fix}`,
+    );
+  }
 }
