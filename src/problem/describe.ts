@@ -79,6 +79,7 @@ export function describeProblem(problem: Problem): string {
           where = `boundary part ${t.set.label} (${(err as Error).message})`;
         }
       } else if (t.set.kind === 'periodic') where = `paired sides ${t.set.label}`;
+      else if (t.set.kind === 'interface') where = `both sides of the ${t.set.label}`;
       else if (t.set.kind === 'data') where = `data (${t.set.points.length / problem.variables.length} points)`;
       lines.push(
         `    ${t.kind} ${t.name} on ${where}${t.strategy ? ` [strategy ${t.strategy}]` : ''}${t.weight !== undefined ? ` [weight ${t.weight}]` : ''}`,

@@ -6,4 +6,5 @@ export { buildProblem } from './problem.js';
 export { groupTerms, samplePoints, type PointCounts, type PointGroup } from './sampling/collocation.js';
 export { makeSampler } from './sampling/samplers.js';
 export { shuffledRows } from './sampling/shuffle.js';
-export type { PointSet, Problem, Term, TermForm, TermKind } from './types.js';
+export { isPaired, type PointSet, type Problem, type Term, type TermForm, type TermKind } from './types.js';
+export { sideName, type Region } from './regions.js';

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { channelsFor, evaluateValue, type J } from '../derivatives/index.js';
-import type { PointGroup, Problem, Term } from '../problem/index.js';
+import { isPaired, sideName, type PointGroup, type Problem, type Term } from '../problem/index.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Batch, type Model } from '../model/index.js';
 import { binMatrix } from './causal-bins.js';
 import { CAUSAL_DEFAULTS } from '../spec/index.js';
@@ -38,6 +38,11 @@ export function prepareBatches(problem: Problem, groups: PointGroup[]): Training
         for (let i = 0; i < batch.n; i++) col[i] = values[i * columns.length + k]!;
         batch.extra.set(`__data_${f}`, tf.keep(tf.tensor2d(col, [batch.n, 1])));
       });
+    }
+    if (group.set.kind === 'interface') {
+      // The first half of the rows stands for the region's side, the second for the other.
+      const side = Float32Array.from({ length: batch.n }, (_, i) => (i < batch.n / 2 ? 1 : -1));
+      batch.extra.set(sideName(group.set.region), tf.keep(tf.tensor2d(side, [batch.n, 1])));
     }
     const ch = channelsFor(
       problem,
@@ -82,7 +87,7 @@ export function computeResiduals(
     // Periodic batches hold n low-side rows then n high-side rows: residual = low - high.
     const h = batch.n / 2;
     const pair = (v: tf.Tensor) =>
-      group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v;
+      isPaired(group.set) ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v;
     const scaled = (v: tf.Tensor) => (scale === undefined || scale === 1 ? v : tf.mul(v, scale));
     for (const term of terms)
       out.push({

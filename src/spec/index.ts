@@ -18,6 +18,8 @@ export {
   type ActivationName,
   type CausalOptions,
   type ConditionTarget,
+  type ConstantSpec,
+  type InterfaceNetworkName,
   type OutputFormat,
   type SamplingName,
   type ShapeSpec,
