@@ -196,7 +196,8 @@ function networkInput(problem: ModelProblem, model: Model, batch: Batch, ch: J.C
 /** Each field's raw output: its column, or with a `split` kink the column of the piece each row lies in. */
 function rawOutputs(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels, out: J.Jet) {
   const nf = problem.fields.length;
-  if (model.kink?.kind !== 'split') return new Map(problem.fields.map((f, k) => [f, nf === 1 ? out : J.column(ch, out, k)]));
+  if (model.kink?.kind !== 'split')
+    return new Map(problem.fields.map((f, k) => [f, nf === 1 ? out : J.column(ch, out, k)]));
   const sides = regionSides(problem, model, batch);
   // Row weights 0/1 per piece: inside region k and none before it; the last piece is the rest.
   let outside: tf.Tensor = tf.onesLike(batch.columns[0]!);

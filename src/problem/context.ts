@@ -6,7 +6,7 @@
 import { type Diagnostics, exprLoc, type SourceExpr, type Spec } from '../spec/index.js';
 import { ExprError, fold, mapExpr, parseEquation, parseExpr, type Expr, type NameScope } from '../expr/index.js';
 import type { Geometry } from './geometry/types.js';
-import type { Region } from './regions.js';
+import type { Region } from './types.js';
 
 export interface BuildContext {
   spec: Spec;

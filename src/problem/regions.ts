@@ -8,21 +8,14 @@
  * model/model.ts regionSides): the sign of the region's distance function, or
  * on interface batches the side each half of the paired rows stands for.
  */
-import { type ConstantSpec, type Diagnostics, type SourceLoc, type Spec } from '../spec/index.js';
+import { type ConstantSpec, type Diagnostics, type Spec } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import { type Expr, type NameScope } from '../expr/index.js';
 import { buildGeometry, GeometryError } from './geometry/index.js';
 import type { Geometry, UnitSampler } from './geometry/types.js';
 import { estimateSampler } from './sampling/samplers.js';
 import { compile } from './context.js';
-
-export interface Region {
-  name: string;
-  geometry: Geometry;
-  /** Positive inside the region, zero on its boundary, negative outside (R-function distance). */
-  distance: Expr;
-  loc: SourceLoc;
-}
+import type { Region } from './types.js';
 
 /** The variable that tells on which side of a region's boundary a row lies. */
 export const sideName = (region: string): string => `__side_${region}`;
@@ -40,7 +33,10 @@ export function buildRegions(spec: Spec, domain: Geometry | undefined, diags: Di
     try {
       geometry = buildGeometry(r.shape);
     } catch (err) {
-      diags.error(err instanceof GeometryError ? err.loc : r.loc, `invalid region ${r.name}: ${(err as Error).message}`);
+      diags.error(
+        err instanceof GeometryError ? err.loc : r.loc,
+        `invalid region ${r.name}: ${(err as Error).message}`,
+      );
       continue;
     }
     if (!domain) continue;
@@ -49,7 +45,10 @@ export function buildRegions(spec: Spec, domain: Geometry | undefined, diags: Di
       continue;
     }
     if (domain.partNames.includes(r.name)) {
-      diags.error(r.loc, `region ${r.name} has the name of a boundary part; regions and boundary parts share one namespace`);
+      diags.error(
+        r.loc,
+        `region ${r.name} has the name of a boundary part; regions and boundary parts share one namespace`,
+      );
       continue;
     }
     const inside = geometry.sampleInterior(ESTIMATE_POINTS, estimateSampler());
@@ -101,7 +100,10 @@ export function piecewiseConstants(
     for (const p of c.pieces) {
       if (p.region !== 'else' && !names.includes(p.region)) {
         const known = names.length ? `one of ${names.join(', ')} or else` : "a region listed under 'regions:'";
-        diags.error(p.loc, `constant ${c.name}: '${p.region}' is not a region${didYouMean(p.region, names)}; expected ${known}`);
+        diags.error(
+          p.loc,
+          `constant ${c.name}: '${p.region}' is not a region${didYouMean(p.region, names)}; expected ${known}`,
+        );
         continue;
       }
       if (p.unknown) {
@@ -125,7 +127,12 @@ function chain(regions: Region[], values: Map<string, Expr>): Expr {
   return regions.reduceRight<Expr>(
     (rest, r) => ({
       kind: 'cond',
-      test: { kind: 'compare', op: '>', left: { kind: 'var', name: sideName(r.name) }, right: { kind: 'num', value: 0 } },
+      test: {
+        kind: 'compare',
+        op: '>',
+        left: { kind: 'var', name: sideName(r.name) },
+        right: { kind: 'num', value: 0 },
+      },
       then: values.get(r.name) ?? fallback,
       else: rest,
     }),

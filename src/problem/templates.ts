@@ -97,9 +97,8 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     for (const text of info.equations(paramValues, { spatial: ctx.spatial, varies })) {
       const e = expandText(text, x, ctx, true);
       if (!e) continue;
-      const shown = [...x.rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
       out.terms.push({
-        name: `${t.name}: ${shown}`,
+        name: `${t.name}: ${renamed(text, x.rename)}`,
         kind: 'equation',
         form: 'equation',
         set: { kind: 'domain' },
@@ -112,6 +111,10 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
   }
   return out;
 }
+
+/** Template text with its fields renamed, for display. */
+const renamed = (text: string, rename: Map<string, string>): string =>
+  [...rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
 
 /** One equation or quantity of a template as IR over the problem's names, or undefined (reported). */
 function expandText(text: string, x: Expansion, ctx: BuildContext, equation: boolean): Expr | undefined {
@@ -165,14 +168,12 @@ function interfaceTerms(x: Expansion, ctx: BuildContext, sets: Map<string, Point
   const terms: Term[] = [];
   for (const [k, r] of ctx.regions.entries()) {
     if (!piecewise.some((m) => dependsOn(x.params.get(m)!, [sideName(r.name)]))) continue;
-    if (ctx.geometry && !hasInterface(ctx.geometry, ctx.regions, k)) {
-      ctx.diags.error(r.loc, `region ${r.name} has no interface inside the domain (its boundary lies on or outside the geometry's, or inside an earlier region)`);
-      continue;
-    }
+    // A region whose boundary lies on the outer boundary or inside earlier regions has no interface of its own.
+    if (!ctx.geometry || !hasInterface(ctx.geometry, ctx.regions, k)) continue;
     const set = sets.get(r.name) ?? { kind: 'interface', region: r.name, label: `interface of ${r.name}` };
     sets.set(r.name, set);
     terms.push({
-      name: `${x.t.name}: ${info.interface.join(', ')} continuous across the interface of ${r.name}`,
+      name: `${x.t.name}: ${info.interface.map((q) => renamed(q, x.rename)).join(' and ')} continuous across the interface of ${r.name}`,
       kind: 'condition',
       form: 'interface',
       set,

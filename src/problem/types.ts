@@ -2,7 +2,15 @@
 import type { SourceLoc, Spec, StrategyName } from '../spec/index.js';
 import type { Expr } from '../expr/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
-import type { Region } from './regions.js';
+
+/** A named part of the domain (`regions:`). */
+export interface Region {
+  name: string;
+  geometry: Geometry;
+  /** Positive inside the region, zero on its boundary, negative outside (R-function distance). */
+  distance: Expr;
+  loc: SourceLoc;
+}
 
 /** Point sets whose batches hold two halves of paired rows (residual = first half minus second). */
 export const isPaired = (set: PointSet): boolean => set.kind === 'periodic' || set.kind === 'interface';

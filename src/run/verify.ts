@@ -29,7 +29,8 @@ export function verifyRun(run: string, o: { tolerance?: number; budget?: number;
       throw new SpecError([
         {
           loc: { file: run, line: 1, col: 1 },
-          message: 'cannot verify a model with regions (its side variables and interface kink have no interval form yet)',
+          message:
+            'cannot verify a model with regions (its side variables and interface kink have no interval form yet)',
         },
       ]);
     const vm = verifyModel(loaded.view, loaded.model);

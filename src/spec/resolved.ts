@@ -77,8 +77,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   out['geometry'] = shape(spec.geometry);
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
   out['fields'] = fields;
-  if (spec.regions.length)
-    out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
+  if (spec.regions.length) out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
   const value = (c: { value: SourceExpr; unknown: boolean }) =>
     c.unknown ? { unknown: Number(c.value.text) } : text(c.value);
   if (spec.constants.length)

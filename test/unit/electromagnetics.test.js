@@ -239,7 +239,7 @@ ${extra}equations:
 `,
           'jump',
         ),
-      (err) => err.name === 'SpecError' && text.every((t) => err.message.includes(t)),
+      (/** @type {Error} */ err) => err.name === 'SpecError' && text.every((t) => err.message.includes(t)),
     );
   refused('electrostatic: {permittivity: "x^2 + y^2 < a^2 ? 5 : 1"}', [
     'jump.yaml:4:',
