@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Expr } from '../expr/index.js';
 import type { ActivationName } from '../spec/index.js';
-import type { Model, ModelProblem } from './model.js';
+import type { Kink, Model, ModelProblem, RegionDistance } from './model.js';
 import type { NetworkParams } from './network.js';
 
 export const MODEL_DIR = 'model';
@@ -73,6 +73,10 @@ export interface PinnManifest {
   weights: { fourier?: string; kernels: string[]; biases: string[] };
   /** Per field: value = transform, an expression of variables, constants and `__raw_<field>`. */
   transforms: Record<string, Expr>;
+  /** Named regions by distance function (their side variables, see model.ts regionSides); absent: none. */
+  regions?: RegionDistance[];
+  /** The kink representation at interfaces (model.ts Kink): extra inputs or per-piece outputs; absent: none. */
+  kink?: Kink;
   /** Whether model.json loads with tf.loadLayersModel (else see `format` above). */
   layers_model: boolean;
   files: { topology: string; weights: string; spec: string };
@@ -93,7 +97,7 @@ export function modelFiles(
 ): { name: string; content: string | Uint8Array }[] {
   const net = model.net;
   const layersActivation = LAYERS_ACTIVATION[net.shape.activation];
-  const layersModel = layersActivation !== undefined && !net.fourier;
+  const layersModel = layersActivation !== undefined && !net.fourier && !model.kink;
   const weights = weightTable(model, problem.variables.length);
   const manifest = pinnManifest(problem, model, weights, layersModel, pinnVersion);
   const topology = layersModel ? layersTopology(net, problem.variables.length, weights.names, layersActivation) : null;
@@ -106,7 +110,7 @@ export function modelFiles(
     userDefinedMetadata: {
       pinn: layersModel
         ? `input: raw coordinates (${problem.variables.join(', ')}); output: raw network values (${problem.fields.join(', ')}), before the output transforms in ${MANIFEST_FILE}`
-        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
+        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : model.kink ? `interface kink (${model.kink.kind})` : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
     },
   };
   return [
@@ -188,6 +192,8 @@ function pinnManifest(
       biases: weights.names.map((n) => `${n}/bias`),
     },
     transforms: Object.fromEntries(model.transforms),
+    ...(model.regions.length ? { regions: model.regions } : {}),
+    ...(model.kink ? { kink: model.kink } : {}),
     layers_model: layersModel,
     files: { topology: TOPOLOGY_FILE, weights: WEIGHTS_FILE, spec: SPEC_FILE },
   };
@@ -308,6 +314,8 @@ export function modelFromArtifacts(
     scale: manifest.input.scale,
     unknowns,
     transforms: new Map(Object.entries(manifest.transforms)),
+    regions: manifest.regions ?? [],
+    ...(manifest.kink ? { kink: manifest.kink } : {}),
   };
   const view = {
     name: manifest.name,

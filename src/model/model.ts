@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluate, J, type EvalEnv } from '../derivatives/index.js';
 import type { Expr } from '../expr/index.js';
-import type { Problem } from '../problem/index.js';
+import { sideName, type Problem } from '../problem/index.js';
+import { DEFAULTS, type InterfaceNetworkName } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
 import { createNetwork, disposeNetwork, forward, type LastLayerOffsets, type NetworkParams } from './network.js';
 
@@ -23,6 +24,29 @@ export interface Model {
   transforms: Map<string, Expr>;
   /** Zero per-point offsets of the last layer and the unknowns, for per-point gradients (see LastLayerOffsets). */
   tangent?: ModelTangent;
+  /** The problem's regions (their side variables are bound on every batch, see regionSides). */
+  regions: RegionDistance[];
+  /** How the network represents a kink at the interfaces of these regions (absent: a smooth network). */
+  kink?: Kink;
+}
+
+/** A region by its distance function: positive inside, zero on its boundary, negative outside. */
+export interface RegionDistance {
+  name: string;
+  distance: Expr;
+}
+
+/**
+ * The kink of a field at a material interface, in one of two designs (docs/electromagnetics.md):
+ * `distance`, one network with |d_r| (the region's distance function with the row's side) as an
+ * extra input per region, so the field is continuous and its normal derivative may jump at d_r = 0
+ * (cusp-capturing PINNs); `split`, one output per field and piece of the domain (each region, then
+ * the rest), each row reading the piece it lies in, joined only by the interface residuals.
+ */
+export interface Kink {
+  kind: InterfaceNetworkName;
+  /** Region names, in the order of `regions`. */
+  regions: string[];
 }
 
 export interface ModelTangent extends LastLayerOffsets {
@@ -42,8 +66,18 @@ export interface Batch {
   extra: Map<string, tf.Tensor>;
 }
 
+/** The regions whose interfaces carry interface conditions get a kink; none: a smooth network. */
+function kinkOf(problem: Problem): Kink | undefined {
+  const used = new Set(problem.terms.flatMap((t) => (t.set.kind === 'interface' ? [t.set.region] : [])));
+  const regions = problem.regions.filter((r) => used.has(r.name)).map((r) => r.name);
+  return regions.length ? { kind: problem.spec.network.interface ?? DEFAULTS.network.interface, regions } : undefined;
+}
+
 export function createModel(problem: Problem, rng: Rng, transforms: Map<string, Expr>): Model {
   const spec = problem.spec;
+  const kink = kinkOf(problem);
+  const features = kink?.kind === 'distance' ? kink.regions.length : 0;
+  const pieces = kink?.kind === 'split' ? kink.regions.length + 1 : 1;
   const lo = [...problem.geometry.bbox.min];
   const hi = [...problem.geometry.bbox.max];
   if (problem.time) {
@@ -54,9 +88,9 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
   const scale = lo.map((a, i) => 2 / (hi[i]! - a));
   const net = createNetwork(
     {
-      inputs: problem.variables.length,
+      inputs: problem.variables.length + features,
       hidden: spec.network.hidden,
-      outputs: problem.fields.length,
+      outputs: problem.fields.length * pieces,
       activation: spec.network.activation,
       fourierFeatures: spec.network.fourierFeatures,
       firstLayer: spec.network.firstLayer,
@@ -69,7 +103,8 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
       tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`)),
     ]),
   );
-  return { net, shift, scale, unknowns, transforms };
+  const regions = problem.regions.map((r) => ({ name: r.name, distance: r.distance }));
+  return { net, shift, scale, unknowns, transforms, regions, ...(kink ? { kink } : {}) };
 }
 
 export function disposeModel(model: Model): void {
@@ -109,6 +144,7 @@ export function batchEnv(
 ): EvalEnv {
   const varIndex = new Map(problem.variables.map((v, i) => [v, i]));
   const vars = new Map<string, J.Jet>(problem.variables.map((v, i) => [v, J.inputVariable(ch, i, batch.columns[i]!)]));
+  for (const [name, t] of regionSides(problem, model, batch)) vars.set(sideName(name), J.constant(ch, t));
   for (const [name, t] of batch.extra) vars.set(name, J.constant(ch, t));
   const consts = new Map<string, number | tf.Tensor>(problem.constants);
   for (const [k, v] of model.unknowns) {
@@ -128,11 +164,73 @@ export function batchEnv(
   };
 }
 
+/**
+ * Per region, +1 on rows inside it and -1 outside: the batch's own column where it has one
+ * (interface batches, whose two halves stand for the two sides), else the sign of the distance.
+ */
+export function regionSides(problem: ModelProblem, model: Model, batch: Batch): Map<string, tf.Tensor> {
+  const sides = new Map<string, tf.Tensor>();
+  if (model.regions.length === 0) return sides;
+  const ch = J.valueOnly(problem.variables.length);
+  const env: EvalEnv = {
+    ch,
+    n: batch.n,
+    varIndex: new Map(problem.variables.map((v, i) => [v, i])),
+    vars: new Map(problem.variables.map((v, i) => [v, J.inputVariable(ch, i, batch.columns[i]!)])),
+    consts: new Map(),
+    fields: new Map(),
+    fieldChannels: ch,
+    spatial: problem.spatialIndex,
+  };
+  for (const r of model.regions) {
+    const given = batch.extra.get(sideName(r.name));
+    const d = given ? undefined : tf.broadcastTo(evaluate(r.distance, env).v, [batch.n, 1]);
+    sides.set(r.name, given ?? tf.where(tf.greaterEqual(d!, 0), tf.onesLike(d!), tf.onesLike(d!).neg()));
+  }
+  return sides;
+}
+
+/** The network's input: the scaled variables, and with a `distance` kink side * d_r per region. */
+function networkInput(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): J.Jet {
+  const input = J.inputMatrix(ch, batch.x, model.shift, model.scale);
+  if (model.kink?.kind !== 'distance') return input;
+  const env = batchEnv(problem, model, batch, ch, new Map());
+  const memo = new Map();
+  const features = model.kink.regions.map((name) => {
+    const r = model.regions.find((q) => q.name === name)!;
+    return J.mul(ch, env.vars.get(sideName(name))!, evaluate(r.distance, env, memo));
+  });
+  return J.concat(ch, [input, ...features]);
+}
+
+/** Each field's raw output: its column, or with a `split` kink the column of the piece each row lies in. */
+function rawOutputs(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels, out: J.Jet) {
+  const nf = problem.fields.length;
+  if (model.kink?.kind !== 'split')
+    return new Map(problem.fields.map((f, k) => [f, nf === 1 ? out : J.column(ch, out, k)]));
+  const sides = regionSides(problem, model, batch);
+  // Row weights 0/1 per piece: inside region k and none before it; the last piece is the rest.
+  let outside: tf.Tensor = tf.onesLike(batch.columns[0]!);
+  const weights: tf.Tensor[] = [];
+  for (const name of model.kink.regions) {
+    const inside = tf.cast(tf.greater(sides.get(name)!, 0), 'float32');
+    weights.push(tf.mul(outside, inside));
+    outside = tf.mul(outside, tf.sub(1, inside));
+  }
+  weights.push(outside);
+  const pieces = weights.length;
+  return new Map(
+    problem.fields.map((f, k) => {
+      const parts = weights.map((w, p) => J.mul(ch, J.constant(ch, w), J.column(ch, out, k * pieces + p)));
+      return [f, parts.reduce((a, b) => J.add(ch, a, b))];
+    }),
+  );
+}
+
 /** Field jets on a batch with the given channels, output transforms applied. */
 export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
-  const input = J.inputMatrix(ch, batch.x, model.shift, model.scale);
-  const out = forward(ch, model.net, input, model.tangent);
-  const raw = new Map(problem.fields.map((f, k) => [f, problem.fields.length === 1 ? out : J.column(ch, out, k)]));
+  const out = forward(ch, model.net, networkInput(problem, model, batch, ch), model.tangent);
+  const raw = rawOutputs(problem, model, batch, ch, out);
   if (model.transforms.size === 0) return raw;
   const env = batchEnv(problem, model, batch, ch, raw);
   const vars = new Map(env.vars);

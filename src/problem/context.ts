@@ -4,8 +4,9 @@
  * reports to, and compiling a spec expression against them.
  */
 import { type Diagnostics, exprLoc, type SourceExpr, type Spec } from '../spec/index.js';
-import { ExprError, fold, parseEquation, parseExpr, type Expr, type NameScope } from '../expr/index.js';
+import { ExprError, fold, mapExpr, parseEquation, parseExpr, type Expr, type NameScope } from '../expr/index.js';
 import type { Geometry } from './geometry/types.js';
+import type { Region } from './types.js';
 
 export interface BuildContext {
   spec: Spec;
@@ -21,6 +22,9 @@ export interface BuildContext {
   constantNames: string[];
   /** Undefined when the geometry was invalid (already reported). */
   geometry: Geometry | undefined;
+  regions: Region[];
+  /** Constants piecewise by region, as IR over the regions' side variables (regions.ts). */
+  piecewise: Map<string, Expr>;
 }
 
 /** The names an expression of the problem may use; `boundary` allows the normal, `derivatives` the fields' derivatives. */
@@ -35,9 +39,15 @@ export function nameScope(ctx: BuildContext, boundary: boolean, derivatives = tr
   };
 }
 
-/** An expression with the known constants folded in. */
+/** An expression with the piecewise constants written out and the known constants folded in. */
 export function finish(ctx: BuildContext, e: Expr): Expr {
-  return fold(e, ctx.constants);
+  return fold(withPiecewise(ctx, e), ctx.constants);
+}
+
+/** The piecewise constants of an expression replaced by their IR over the regions' side variables. */
+export function withPiecewise(ctx: BuildContext, e: Expr): Expr {
+  if (ctx.piecewise.size === 0) return e;
+  return mapExpr(e, (n) => (n.kind === 'const' && ctx.piecewise.has(n.name) ? ctx.piecewise.get(n.name)! : n));
 }
 
 /** Parses a spec expression (or equation "lhs = rhs"); a syntax or name error is reported at its place. */

@@ -79,6 +79,7 @@ export function describeProblem(problem: Problem): string {
           where = `boundary part ${t.set.label} (${(err as Error).message})`;
         }
       } else if (t.set.kind === 'periodic') where = `paired sides ${t.set.label}`;
+      else if (t.set.kind === 'interface') where = `both sides of the ${t.set.label}`;
       else if (t.set.kind === 'data') {
         const n = t.set.points.length / problem.variables.length;
         const noise = t.set.sigma ? ', weighted by their stated noise' : '';

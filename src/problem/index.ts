@@ -6,4 +6,13 @@ export { buildProblem } from './problem.js';
 export { groupTerms, samplePoints, type PointCounts, type PointGroup } from './sampling/collocation.js';
 export { makeSampler } from './sampling/samplers.js';
 export { shuffledRows } from './sampling/shuffle.js';
-export type { PointSet, Problem, Term, TermForm, TermKind } from './types.js';
+export {
+  isPaired,
+  type PointSet,
+  type Region,
+  type Problem,
+  type Term,
+  type TermForm,
+  type TermKind,
+} from './types.js';
+export { sideName } from './regions.js';

@@ -13,6 +13,7 @@ import { compile, finish, nameScope, type BuildContext } from './context.js';
 import { conditionTerms } from './conditions.js';
 import { inequalityTerms } from './inequalities.js';
 import { checkResources } from './limits.js';
+import { buildRegions, piecewiseConstants } from './regions.js';
 import { checkTemplates, fieldsFromTemplates, templateTerms } from './templates.js';
 import type { Problem, Term } from './types.js';
 
@@ -35,6 +36,17 @@ export function buildProblem(spec: Spec): Problem {
   checkTemplates(spec, fields, dim, diags);
 
   const { constants, unknowns } = readConstants(spec, fields, diags);
+  const regions = buildRegions(spec, geometry, diags);
+  const pieceScope: NameScope = {
+    variables,
+    fields: [],
+    constants: [...constants.keys(), ...unknowns.map((u) => u.name)],
+    spatial,
+    derivatives: false,
+    boundary: false,
+  };
+  const piecewise = piecewiseConstants(spec, regions, geometry, pieceScope, diags);
+  unknowns.push(...piecewise.unknowns);
   const ctx: BuildContext = {
     spec,
     diags,
@@ -43,8 +55,10 @@ export function buildProblem(spec: Spec): Problem {
     variables,
     fields,
     constants,
-    constantNames: [...constants.keys(), ...unknowns.map((u) => u.name)],
+    constantNames: [...constants.keys(), ...unknowns.map((u) => u.name), ...piecewise.values.keys()],
     geometry,
+    regions,
+    piecewise: piecewise.values,
   };
 
   // Equations: written ones, then template expansions; then conditions and inequalities.
@@ -73,6 +87,7 @@ export function buildProblem(spec: Spec): Problem {
     constants,
     unknowns,
     geometry: geometry!,
+    regions,
     terms,
     exact,
     equationText,
@@ -106,6 +121,7 @@ function readConstants(spec: Spec, fields: string[], diags: Diagnostics): Pick<P
     boundary: false,
   };
   for (const c of spec.constants) {
+    if (c.pieces) continue;
     if (fields.includes(c.name)) {
       diags.error(c.loc, `constant '${c.name}' has the name of a field`);
       continue;
@@ -168,7 +184,9 @@ function exactSolution(ctx: BuildContext): Map<string, Expr> {
       );
       continue;
     }
-    const e = compile(src, { ...nameScope(ctx, false, false), fields: [] }, ctx.diags, false);
+    // A piecewise constant's side variables have no float64 meaning: exact solutions write their pieces with ? :.
+    const constants = ctx.constantNames.filter((c) => !ctx.piecewise.has(c));
+    const e = compile(src, { ...nameScope(ctx, false, false), fields: [], constants }, ctx.diags, false);
     if (e) exact.set(f, finish(ctx, e));
   }
   return exact;

@@ -3,7 +3,7 @@
  * substituted as expressions and its fields renamed, become equation terms;
  * a time-domain Maxwell template also gives the electromagnetic metadata.
  */
-import { TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
+import { exprLoc, TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import {
   dependsOn,
@@ -14,12 +14,14 @@ import {
   parseExpr,
   show,
   simplify,
+  walk,
   type Expr,
   type NameScope,
 } from '../expr/index.js';
-import { compile, finish, nameScope, type BuildContext } from './context.js';
+import { compile, finish, nameScope, withPiecewise, type BuildContext } from './context.js';
+import { hasInterface, sideName } from './regions.js';
 import { electromagneticMetadata } from './electromagnetics.js';
-import type { Problem, Term } from './types.js';
+import type { PointSet, Problem, Term } from './types.js';
 
 /** The fields the templates use, in order, each once (the problem's fields when the spec lists none). */
 export function fieldsFromTemplates(spec: Spec): string[] {
@@ -52,57 +54,51 @@ interface TemplateExpansion {
   electromagnetic: Problem['electromagnetic'];
 }
 
-/** Every template of the spec expanded, in order. */
+/** How one template's text becomes IR: its scope, parameters (piecewise constants written out) and renamed fields. */
+interface Expansion {
+  t: TemplateSpec;
+  scope: NameScope;
+  params: Map<string, Expr>;
+  /** `param_x` in a template is the derivative of the parameter's expression by x (divergence forms). */
+  paramDerivs: Map<string, [string, string]>;
+  rename: Map<string, string>;
+}
+
+/** Every template of the spec expanded, in order, with the interface conditions of piecewise materials. */
 export function templateTerms(ctx: BuildContext): TemplateExpansion {
   const out: TemplateExpansion = { terms: [], equationText: [], electromagnetic: undefined };
+  const interfaceSets = new Map<string, PointSet>();
   for (const t of ctx.spec.templates) {
     const info = TEMPLATE_PARAMS[t.name];
     const paramValues = paramText(t);
-    const params = templateParams(t, paramValues, ctx);
-    const rename = new Map(info.fields.map((f, i) => [f, (t.fields ?? info.fields)[i]!]));
-    // `param_x` in a template is the derivative of the parameter's expression by x (divergence forms).
+    const written = templateParams(t, paramValues, ctx);
+    checkMaterials(t, written, ctx);
+    const params = new Map([...written].map(([k, e]) => [k, withPiecewise(ctx, e)]));
     const paramDerivs = new Map<string, [string, string]>();
     for (const k of params.keys()) for (const v of ctx.spatial) paramDerivs.set(`${k}_${v}`, [k, v]);
-    const tScope: NameScope = {
-      variables: ctx.variables,
-      fields: info.fields,
-      constants: [...Object.keys(info.params), ...paramDerivs.keys()],
-      spatial: ctx.spatial,
-      derivatives: true,
-      boundary: false,
+    const x: Expansion = {
+      t,
+      params,
+      paramDerivs,
+      rename: new Map(info.fields.map((f, i) => [f, (t.fields ?? info.fields)[i]!])),
+      scope: {
+        variables: ctx.variables,
+        fields: info.fields,
+        constants: [...Object.keys(info.params), ...paramDerivs.keys()],
+        spatial: ctx.spatial,
+        derivatives: true,
+        boundary: false,
+      },
     };
     const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);
-    const named = info.fields.map((f) => rename.get(f)!);
+    const named = info.fields.map((f) => x.rename.get(f)!);
     out.electromagnetic =
       electromagneticMetadata(t.name, info.fields, named, params, ctx.constants) ?? out.electromagnetic;
     for (const text of info.equations(paramValues, { spatial: ctx.spatial, varies })) {
-      let e: Expr;
-      try {
-        e = parseEquation(text, tScope);
-      } catch (err) {
-        ctx.diags.error(t.loc, `template ${t.name} does not fit this problem: ${(err as Error).message}`);
-        continue;
-      }
-      try {
-        e = mapExpr(e, (n) => {
-          if (n.kind === 'const' && paramDerivs.has(n.name)) {
-            const [k, v] = paramDerivs.get(n.name)!;
-            return diff(params.get(k)!, v);
-          }
-          if (n.kind === 'const' && params.has(n.name)) return params.get(n.name)!;
-          if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && rename.has(n.field))
-            return { ...n, field: rename.get(n.field)! };
-          return n;
-        });
-      } catch (err) {
-        if (!(err instanceof DiffError)) throw err;
-        ctx.diags.error(t.loc, `template ${t.name}: ${err.message}`);
-        continue;
-      }
-      const shown = [...rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
-      e = simplify(finish(ctx, e));
+      const e = expandText(text, x, ctx, true);
+      if (!e) continue;
       out.terms.push({
-        name: `${t.name}: ${shown}`,
+        name: `${t.name}: ${renamed(text, x.rename)}`,
         kind: 'equation',
         form: 'equation',
         set: { kind: 'domain' },
@@ -111,8 +107,81 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
       });
       out.equationText.push(`${show(e)} = 0`);
     }
+    out.terms.push(...interfaceTerms(x, ctx, interfaceSets));
   }
   return out;
+}
+
+/** Template text with its fields renamed, for display. */
+const renamed = (text: string, rename: Map<string, string>): string =>
+  [...rename].reduce((s, [a, b]) => s.replace(new RegExp(`\\b${a}(?=_|\\b)`, 'g'), b), text);
+
+/** One equation or quantity of a template as IR over the problem's names, or undefined (reported). */
+function expandText(text: string, x: Expansion, ctx: BuildContext, equation: boolean): Expr | undefined {
+  const name = x.t.name;
+  let e: Expr;
+  try {
+    e = equation ? parseEquation(text, x.scope) : parseExpr(text, { ...x.scope, boundary: true });
+  } catch (err) {
+    ctx.diags.error(x.t.loc, `template ${name} does not fit this problem: ${(err as Error).message}`);
+    return undefined;
+  }
+  try {
+    e = mapExpr(e, (n) => {
+      if (n.kind === 'const' && x.paramDerivs.has(n.name)) {
+        const [k, v] = x.paramDerivs.get(n.name)!;
+        return diff(x.params.get(k)!, v);
+      }
+      if (n.kind === 'const' && x.params.has(n.name)) return x.params.get(n.name)!;
+      if ((n.kind === 'field' || n.kind === 'lap' || n.kind === 'dn') && x.rename.has(n.field))
+        return { ...n, field: x.rename.get(n.field)! };
+      return n;
+    });
+  } catch (err) {
+    if (!(err instanceof DiffError)) throw err;
+    ctx.diags.error(x.t.loc, `template ${name}: ${err.message}`);
+    return undefined;
+  }
+  return simplify(finish(ctx, e));
+}
+
+/**
+ * Where a template's material is piecewise by region, the conditions on each such region's
+ * interface that the equation implies: the template's `interface` quantities (the field and
+ * its normal flux) are the same on both sides. One point set per region, shared by templates.
+ */
+function interfaceTerms(x: Expansion, ctx: BuildContext, sets: Map<string, PointSet>): Term[] {
+  const info = TEMPLATE_PARAMS[x.t.name];
+  const sides = ctx.regions.map((r) => sideName(r.name));
+  const piecewise = (info.materials ?? []).filter((k) => x.params.has(k) && dependsOn(x.params.get(k)!, sides));
+  if (piecewise.length === 0) return [];
+  if (!info.interface) {
+    const src = x.t.params[piecewise[0]!];
+    ctx.diags.error(
+      typeof src === 'object' ? src.loc : x.t.loc,
+      `template ${x.t.name}: a ${piecewise[0]} piecewise by region is not supported yet (its interface conditions are not derived); write a smoothed step instead`,
+    );
+    return [];
+  }
+  const quantities = info.interface.map((q) => expandText(q, x, ctx, false));
+  if (quantities.some((q) => !q)) return [];
+  const terms: Term[] = [];
+  for (const [k, r] of ctx.regions.entries()) {
+    if (!piecewise.some((m) => dependsOn(x.params.get(m)!, [sideName(r.name)]))) continue;
+    // A region whose boundary lies on the outer boundary or inside earlier regions has no interface of its own.
+    if (!ctx.geometry || !hasInterface(ctx.geometry, ctx.regions, k)) continue;
+    const set = sets.get(r.name) ?? { kind: 'interface', region: r.name, label: `interface of ${r.name}` };
+    sets.set(r.name, set);
+    terms.push({
+      name: `${x.t.name}: ${info.interface.map((q) => renamed(q, x.rename)).join(' and ')} continuous across the interface of ${r.name}`,
+      kind: 'condition',
+      form: 'interface',
+      set,
+      residuals: quantities as Expr[],
+      loc: x.t.loc,
+    });
+  }
+  return terms;
 }
 
 /** The template's parameters as written, over its defaults: expression text or booleans. */
@@ -139,4 +208,38 @@ function templateParams(
     if (e) params.set(k, e);
   }
   return params;
+}
+
+/** The first node of `e` where it jumps in space: a `? :`, comparison or and/or/not whose test reads x, y or z. */
+function jumpIn(e: Expr, spatial: string[]): Expr | undefined {
+  let found: Expr | undefined;
+  walk(e, (n) => {
+    if (found) return;
+    const test =
+      n.kind === 'cond' ? n.test : n.kind === 'compare' || n.kind === 'logic' || n.kind === 'not' ? n : undefined;
+    if (test && dependsOn(test, spatial)) found = n;
+  });
+  return found;
+}
+
+/**
+ * A material coefficient that jumps in space is refused: the expansion differentiates it
+ * branchwise (zero gradient on either side), so the interface condition it implies
+ * (continuity of the normal flux) would be lost and a different problem solved.
+ */
+function checkMaterials(t: TemplateSpec, params: Map<string, Expr>, ctx: BuildContext): void {
+  const info = TEMPLATE_PARAMS[t.name];
+  for (const k of info.materials ?? []) {
+    const src = t.params[k];
+    const e = params.get(k);
+    const jump = e && typeof src === 'object' ? jumpIn(e, ctx.spatial) : undefined;
+    if (!jump || typeof src !== 'object') continue;
+    const fix = info.interface
+      ? `name the parts with 'regions:' and make the coefficient piecewise, e.g. regions: {core: {disk: {center: [0, 0], radius: 0.5}}}, constants: {eps: {core: 5, else: 1}}, ${k}: eps; pinn then imposes the interface conditions (continuity of ${info.interface.join(' and of ')})`
+      : 'write a smoothed step instead (e.g. 1 + 4*(1 + tanh((0.5 - sqrt(x^2 + y^2))/0.02))/2), which the network can resolve';
+    ctx.diags.error(
+      exprLoc(src, jump.pos ?? 0),
+      `template ${t.name}: ${k} '${src.text.trim()}' jumps in space (? :, comparisons, and/or/not); the expanded equation would drop the interface condition at the jump and solve a different problem; ${fix}`,
+    );
+  }
 }

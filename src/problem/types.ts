@@ -3,6 +3,18 @@ import type { SourceLoc, Spec, StrategyName } from '../spec/index.js';
 import type { Expr } from '../expr/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 
+/** A named part of the domain (`regions:`). */
+export interface Region {
+  name: string;
+  geometry: Geometry;
+  /** Positive inside the region, zero on its boundary, negative outside (R-function distance). */
+  distance: Expr;
+  loc: SourceLoc;
+}
+
+/** Point sets whose batches hold two halves of paired rows (residual = first half minus second). */
+export const isPaired = (set: PointSet): boolean => set.kind === 'periodic' || set.kind === 'interface';
+
 /** Where a term's collocation points come from. */
 export type PointSet =
   | { kind: 'domain' }
@@ -26,7 +38,14 @@ export type PointSet =
    * batch holds n low-side rows then n high-side rows, and each residual
    * expression is a quantity whose low-side value minus high-side value must vanish.
    */
-  | { kind: 'periodic'; axis: number; label: string };
+  | { kind: 'periodic'; axis: number; label: string }
+  /**
+   * Points of a region's interface, paired like periodic ones: n rows on the region's
+   * side, then the same n points on the other side (model/model.ts regionSides); each
+   * residual is a quantity whose inside value minus outside value must vanish. The
+   * normals point out of the region.
+   */
+  | { kind: 'interface'; region: string; label: string };
 
 export type TermKind = 'equation' | 'condition' | 'inequality' | 'data';
 
@@ -44,6 +63,7 @@ export type TermForm =
   | 'initial-rate'
   | 'pec'
   | 'periodic'
+  | 'interface'
   | 'data'
   | 'inequality';
 
@@ -73,6 +93,8 @@ export interface Problem {
   constants: Map<string, number>;
   unknowns: { name: string; initial: number }[];
   geometry: Geometry;
+  /** Named parts of the domain, in priority order. */
+  regions: Region[];
   terms: Term[];
   exact: Map<string, Expr>;
   /** Equations after template expansion, for display. */

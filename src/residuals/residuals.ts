@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { channelsFor, evaluateValue, type J } from '../derivatives/index.js';
-import type { PointGroup, PointSet, Problem, Term } from '../problem/index.js';
+import { isPaired, sideName, type PointGroup, type PointSet, type Problem, type Term } from '../problem/index.js';
 import { batchEnv, disposeBatch, fieldJets, makeBatch, type Batch, type Model } from '../model/index.js';
 import { binMatrix } from './causal-bins.js';
 import { CAUSAL_DEFAULTS } from '../spec/index.js';
@@ -33,6 +33,11 @@ export function prepareBatches(problem: Problem, groups: PointGroup[]): Training
   return groups.map((group) => {
     const batch = makeBatch(group.points, problem.variables.length, group.normals, problem.dim);
     if (group.set.kind === 'data') bindObservations(group, group.set, batch);
+    if (group.set.kind === 'interface') {
+      // The first half of the rows stands for the region's side, the second for the other.
+      const side = Float32Array.from({ length: batch.n }, (_, i) => (i < batch.n / 2 ? 1 : -1));
+      batch.extra.set(sideName(group.set.region), tf.keep(tf.tensor2d(side, [batch.n, 1])));
+    }
     const ch = channelsFor(
       problem,
       group.terms.flatMap((t) => t.residuals),
@@ -110,7 +115,7 @@ export function computeResiduals(
     // Periodic batches hold n low-side rows then n high-side rows: residual = low - high.
     const h = batch.n / 2;
     const pair = (v: tf.Tensor) =>
-      group.set.kind === 'periodic' ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v;
+      isPaired(group.set) ? tf.sub(tf.slice(v, [0, 0], [h, 1]), tf.slice(v, [h, 0], [h, 1])) : v;
     const scaled = (v: tf.Tensor) => (scale === undefined || scale === 1 ? v : tf.mul(v, scale));
     const weights = group.set.kind === 'data' && group.sigma ? dataWeights(group.set.columns, batch) : undefined;
     for (const term of terms)

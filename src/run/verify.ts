@@ -1,5 +1,6 @@
 /** Certified constraint bounds of a saved run: RUN/verify.json (docs/verify.md). */
 import { join } from 'node:path';
+import { SpecError } from '../spec/index.js';
 import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
 import { makeSampler } from '../problem/index.js';
 import { measureViolations, type Violation } from '../outputs/index.js';
@@ -38,6 +39,14 @@ export function verifyRun(run: string, o: { tolerance?: number; budget?: number;
   const budget = o.budget ?? DEFAULT_BUDGET;
   const loaded = loadRun(run);
   try {
+    if (loaded.model.regions.length)
+      throw new SpecError([
+        {
+          loc: { file: run, line: 1, col: 1 },
+          message:
+            'cannot verify a model with regions (its side variables and interface kink have no interval form yet)',
+        },
+      ]);
     const vm = verifyModel(loaded.view, loaded.model);
     const constraints = verifyProblem(loaded.problem, vm, { tolerance, budget, f32: o.f32 ?? true });
     const report: VerifyReport = {

@@ -21,6 +21,8 @@ export const DEFAULTS = deepFreeze({
     activation: 'tanh',
     /** Left implicit in the spec: `first_layer` is written back only when it is not this. */
     firstLayer: 'glorot',
+    /** Left implicit in the spec, as first_layer. */
+    interface: 'distance',
   },
   training: {
     points: { domain: 2000, boundary: 400, initial: 400 },

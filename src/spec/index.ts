@@ -19,6 +19,8 @@ export {
   type CausalOptions,
   type ConditionTarget,
   type NoiseSpec,
+  type ConstantSpec,
+  type InterfaceNetworkName,
   type OutputFormat,
   type SamplingName,
   type ShapeSpec,

@@ -8,7 +8,7 @@ import type { Document, Node } from 'yaml';
 import { Diagnostics } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
 import { applyOverrides, overridesFromFlags, type Override } from './overrides.js';
-import { readShape, readTime } from './read-geometry.js';
+import { readRegions, readShape, readTime } from './read-geometry.js';
 import {
   readConditions,
   readConstants,
@@ -30,6 +30,7 @@ const TOP_KEYS = [
   'time',
   'fields',
   'constants',
+  'regions',
   'equations',
   'conditions',
   'inequalities',
@@ -113,6 +114,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const equations = has('equations') ? readEquations(r, get('equations'), templates) : [];
   const fields = has('fields') ? readFields(r, get('fields')) : [];
   const constants = has('constants') ? readConstants(r, get('constants')) : [];
+  const regions = has('regions') ? readRegions(r, get('regions')) : [];
   const namesOk = r.diags.list.length === errorsBefore;
   const conditions = has('conditions') ? readConditions(r, get('conditions')) : [];
   const inequalities = has('inequalities') ? readInequalities(r, get('inequalities')) : [];
@@ -140,6 +142,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
     time,
     fields,
     constants,
+    regions,
     equations,
     templates,
     conditions,

@@ -1,7 +1,8 @@
 /** The `geometry` shape tree (CSG nodes nest up to 32 levels) and the `time` interval. */
 import { isMap } from 'yaml';
-import type { YamlReader, YNode } from './yaml-reader.js';
-import { shapeDim, type ShapeSpec, type SourceLoc, type Spec } from './types.js';
+import type { Node } from 'yaml';
+import { keyText, type YamlReader, type YNode } from './yaml-reader.js';
+import { shapeDim, type RegionSpec, type ShapeSpec, type SourceLoc, type Spec } from './types.js';
 
 const SHAPES = [
   'interval',
@@ -143,4 +144,32 @@ export function readTime(r: YamlReader, node: YNode): Spec['time'] {
     return undefined;
   }
   return { min: ab[0]!, max: ab[1]!, loc: r.loc(node) };
+}
+
+/** Words a piecewise constant uses as keys of its own, so no region can take them. */
+const NOT_REGION_NAMES = new Set(['else', 'unknown']);
+
+/** `regions: {core: {disk: ...}, ...}`: names and shapes (checked against the geometry when the problem is built). */
+export function readRegions(r: YamlReader, node: YNode): RegionSpec[] {
+  const n = r.resolve(node);
+  if (!n || !isMap(n)) {
+    r.error(n, 'regions must map names to shapes, e.g. {core: {disk: {center: [0, 0], radius: 0.5}}}');
+    return [];
+  }
+  const out: RegionSpec[] = [];
+  for (const pair of n.items) {
+    const key = pair.key as Node;
+    const name = keyText(key) ?? '';
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
+      r.error(key, `region name '${name}' must be letters and digits starting with a letter`);
+      continue;
+    }
+    if (NOT_REGION_NAMES.has(name)) {
+      r.error(key, `'${name}' cannot name a region: a piecewise constant uses it as a key of its own`);
+      continue;
+    }
+    const shape = readShape(r, pair.value as YNode, `regions.${name}`, 0);
+    if (shape) out.push({ name, shape, loc: r.loc(key) });
+  }
+  return out;
 }

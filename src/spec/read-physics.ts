@@ -13,6 +13,7 @@ import {
   type ConstantSpec,
   type InequalitySpec,
   type NoiseSpec,
+  type PieceSpec,
   type SourceExpr,
   type SourceLoc,
   type StrategyName,
@@ -136,6 +137,11 @@ export function readConstants(r: YamlReader, node: YNode): ConstantSpec[] {
       continue;
     }
     const v = r.resolve(pair.value as YNode);
+    if (v && isMap(v) && v.items.some((p) => keyText(p.key) !== 'unknown')) {
+      const pieces = readPieces(r, v, name);
+      if (pieces.length) out.push({ name, value: pieces[0]!.value, unknown: false, loc: r.loc(key), pieces });
+      continue;
+    }
     if (v && isMap(v)) {
       const m = r.map(v, `constant ${name}`, ['unknown']);
       const start = m?.get('unknown') && r.number(m.get('unknown')!.value, `${name}.unknown`);
@@ -154,6 +160,39 @@ export function readConstants(r: YamlReader, node: YNode): ConstantSpec[] {
     if (e) out.push({ name, value: e, unknown: false, loc: r.loc(key) });
   }
   return out;
+}
+
+/** A number or expression, or `{unknown: start}`: one constant's value (undefined when reported). */
+function readValue(r: YamlReader, v: YNode, what: string): { value: SourceExpr; unknown: boolean } | undefined {
+  const n = r.resolve(v);
+  if (n && isMap(n)) {
+    const m = r.map(n, what, ['unknown'], ['unknown']);
+    const start = m?.get('unknown') && r.number(m.get('unknown')!.value, `${what}.unknown`);
+    if (typeof start !== 'number') return undefined;
+    return { value: { text: String(start), loc: r.loc(m!.get('unknown')!.value) }, unknown: true };
+  }
+  const e = r.expr(n, what);
+  return e && { value: e, unknown: false };
+}
+
+/** `{core: 5, else: 1}`: a value per region name (checked against `regions:` when the problem is built). */
+function readPieces(r: YamlReader, node: YNode & { items: { key: unknown; value: unknown }[] }, name: string) {
+  const pieces: PieceSpec[] = [];
+  for (const pair of node.items) {
+    const key = pair.key as Node;
+    const region = keyText(key) ?? '';
+    if (!IDENT.test(region)) {
+      r.error(key, `'${region}' in constant ${name} is not a region name; expected {region: value, ..., else: value}`);
+      continue;
+    }
+    if (region === 'unknown') {
+      r.error(key, `constant ${name} mixes 'unknown' with region values; write {region: {unknown: start}, ...}`);
+      continue;
+    }
+    const value = readValue(r, pair.value as YNode, `constant ${name}.${region}`);
+    if (value) pieces.push({ region, ...value, loc: r.loc(key) });
+  }
+  return pieces;
 }
 
 // ---- conditions ----

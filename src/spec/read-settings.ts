@@ -9,6 +9,7 @@ import { STRATEGY_OPTION_NAMES } from './strategy-options.js';
 import {
   ACTIVATIONS,
   FIRST_LAYERS,
+  INTERFACE_NETWORKS,
   OPTIMIZERS,
   OUTPUT_FORMATS,
   POSITIVITIES,
@@ -63,7 +64,7 @@ export function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
   const d = DEFAULTS.network;
   const out: Spec['network'] = { hidden: [...d.hidden], activation: d.activation };
   if (node === undefined) return out;
-  const m = r.map(node, 'network', ['hidden', 'activation', 'fourier_features', 'first_layer']);
+  const m = r.map(node, 'network', ['hidden', 'activation', 'fourier_features', 'first_layer', 'interface']);
   if (!m) return out;
   if (m.has('hidden')) {
     const at = m.get('hidden')!.value;
@@ -94,6 +95,10 @@ export function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
     // The default stays implicit, so the resolved spec writes first_layer only when it differs.
     const v = r.oneOf(m.get('first_layer')!.value, 'network.first_layer', FIRST_LAYERS);
     if (v !== undefined && v !== d.firstLayer) out.firstLayer = v;
+  }
+  if (m.has('interface')) {
+    const v = r.oneOf(m.get('interface')!.value, 'network.interface', INTERFACE_NETWORKS);
+    if (v !== undefined && v !== d.interface) out.interface = v;
   }
   return out;
 }

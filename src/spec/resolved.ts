@@ -77,9 +77,15 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   out['geometry'] = shape(spec.geometry);
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
   out['fields'] = fields;
+  if (spec.regions.length) out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
+  const value = (c: { value: SourceExpr; unknown: boolean }) =>
+    c.unknown ? { unknown: Number(c.value.text) } : text(c.value);
   if (spec.constants.length)
     out['constants'] = Object.fromEntries(
-      spec.constants.map((c) => [c.name, c.unknown ? { unknown: Number(c.value.text) } : text(c.value)]),
+      spec.constants.map((c) => [
+        c.name,
+        c.pieces ? Object.fromEntries(c.pieces.map((p) => [p.region, value(p)])) : value(c),
+      ]),
     );
   out['equations'] = [
     ...spec.equations.map((e) => e.text),
@@ -111,6 +117,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
     activation: spec.network.activation,
     ...(spec.network.fourierFeatures ? { fourier_features: spec.network.fourierFeatures } : {}),
     ...(spec.network.firstLayer ? { first_layer: spec.network.firstLayer } : {}),
+    ...(spec.network.interface ? { interface: spec.network.interface } : {}),
   };
   const tr = spec.training;
   out['training'] = {

@@ -24,6 +24,19 @@ interface TemplateInfo {
   needsTime?: boolean;
   /** Short description printed by `pinn validate`. */
   description: string;
+  /**
+   * Material coefficients: parameters whose jump across a surface changes the
+   * equation's interface conditions, so an expression that jumps (`? :`,
+   * comparisons, and/or/not) is refused there (problem/templates.ts).
+   */
+  materials?: string[];
+  /**
+   * The quantities that are continuous across a material interface (the field
+   * and its normal flux, as text over the default names, `dn` the derivative
+   * along the normal out of the region). Templates with `materials` but no
+   * `interface` refuse materials that are piecewise by region.
+   */
+  interface?: string[];
 }
 
 /** What an expansion may depend on besides the parameters' text. */
@@ -64,9 +77,16 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
     required: ['diffusivity'],
     defaults: { source: '0' },
     fields: ['u'],
-    equations: () => ['u_t = diffusivity*lap(u) + source'],
+    // u_t = div(D grad u) + source; with a constant D this is u_t = D lap(u) + source.
+    equations: (_p, c = NO_CONTEXT) => [
+      c.varies('diffusivity')
+        ? `u_t = diffusivity*lap(u) + ${gradDot('diffusivity', 'u', c)} + source`
+        : 'u_t = diffusivity*lap(u) + source',
+    ],
     needsTime: true,
-    description: 'heat (diffusion) equation',
+    description: 'heat (diffusion) equation, u_t = div(D grad u) + source',
+    materials: ['diffusivity'],
+    interface: ['u', 'diffusivity*dn(u)'],
   },
   wave: {
     params: exprs('speed'),
@@ -99,6 +119,8 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
         : '-permittivity*lap(phi) = charge',
     ],
     description: 'electrostatic potential, -div(eps grad phi) = rho',
+    materials: ['permittivity'],
+    interface: ['phi', 'permittivity*dn(phi)'],
   },
   magnetostatic: {
     params: exprs('permeability', 'current'),
@@ -112,6 +134,8 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
         : '-lap(Az)/permeability = current',
     ],
     description: 'magnetostatic vector potential Az, -div(grad(Az)/mu) = Jz',
+    materials: ['permeability'],
+    interface: ['Az', 'dn(Az)/permeability'],
   },
   'maxwell-tm': {
     params: exprs('permittivity', 'permeability', 'conductivity', 'current'),
@@ -126,6 +150,7 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
     dims: [2],
     needsTime: true,
     description: "Maxwell's equations, 2D transverse magnetic (Ez, Hx, Hy)",
+    materials: ['permittivity', 'permeability'],
   },
   'maxwell-te': {
     params: exprs('permittivity', 'permeability'),
@@ -136,6 +161,7 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
     dims: [2],
     needsTime: true,
     description: "Maxwell's equations, 2D transverse electric (Hz, Ex, Ey)",
+    materials: ['permittivity', 'permeability'],
   },
   'maxwell-3d': {
     params: { permittivity: 'expr', permeability: 'expr', divergence: 'boolean' },
@@ -154,6 +180,7 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
     dims: [3],
     needsTime: true,
     description: "Maxwell's equations in 3D (E, H)",
+    materials: ['permittivity', 'permeability'],
   },
   'maxwell-harmonic': {
     params: exprs('omega', 'permittivity', 'permeability', 'current'),
@@ -168,5 +195,8 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
     ],
     dims: [2],
     description: 'time-harmonic 2D TM field (real amplitude of Ez)',
+    // A jump in eps only scales the zeroth-order term: Ez and dEz/dn stay continuous.
+    materials: ['permeability'],
+    interface: ['Ez', 'dn(Ez)/permeability'],
   },
 };

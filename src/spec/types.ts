@@ -135,7 +135,28 @@ export interface ConstantSpec {
   value: SourceExpr;
   unknown: boolean;
   loc: SourceLoc;
+  /** A constant piecewise by region, `{core: 5, else: 1}` (then `value` is the first piece's). */
+  pieces?: PieceSpec[];
 }
+
+/** One value of a piecewise constant: a region's (or `else`, the rest of the domain). */
+export interface PieceSpec {
+  region: string;
+  value: SourceExpr;
+  unknown: boolean;
+  loc: SourceLoc;
+}
+
+/** A named part of the domain (`regions:`), a shape in the geometry's syntax. */
+export interface RegionSpec {
+  name: string;
+  shape: ShapeSpec;
+  loc: SourceLoc;
+}
+
+/** How the network represents the kink of a field at a material interface (docs/electromagnetics.md). */
+export const INTERFACE_NETWORKS = ['distance', 'split'] as const;
+export type InterfaceNetworkName = (typeof INTERFACE_NETWORKS)[number];
 
 export interface Spec {
   file: string;
@@ -147,6 +168,8 @@ export interface Spec {
   time?: { min: number; max: number; loc: SourceLoc };
   fields: string[];
   constants: ConstantSpec[];
+  /** Named parts of the domain, in priority order (where they overlap the first listed wins). */
+  regions: RegionSpec[];
   equations: SourceExpr[];
   templates: TemplateSpec[];
   conditions: ConditionSpec[];
@@ -165,6 +188,8 @@ export interface Spec {
     fourierFeatures?: { count: number; scale: number };
     /** First-layer initial scale (model/network.ts initStd): Glorot, or unit-scale pre-activations over the input box. */
     firstLayer?: FirstLayerName;
+    /** Kink representation at material interfaces; absent: DEFAULTS.network.interface. */
+    interface?: InterfaceNetworkName;
   };
   training: {
     points: { domain: number; boundary: number; initial: number };

@@ -223,7 +223,7 @@ function cannotImpose(problem: Problem, term: Term): string | undefined {
       case 'initial-rate':
         return 'initial rates are not imposed exactly in this version';
       default:
-        return `a ${term.form} condition has no exact form`;
+        return `${term.form === 'interface' ? 'an' : 'a'} ${term.form} condition has no exact form`;
     }
   }
   for (const hv of term.hardValues) {

@@ -11,7 +11,7 @@
  * sum of mean squares (penalty, hard, reparam).
  */
 import { Worker } from 'node:worker_threads';
-import type { PointGroup } from '../problem/index.js';
+import { isPaired, type PointGroup } from '../problem/index.js';
 
 /** How a worker rebuilds the same problem: the spec, its overrides and the backend. */
 export interface ReplicaSetup {
@@ -46,7 +46,7 @@ export function splitGroups(groups: PointGroup[], nVars: number, dim: number): [
   const b: Shard[] = [];
   for (const g of groups) {
     const rows = g.points.length / nVars;
-    const paired = g.set.kind === 'periodic';
+    const paired = isPaired(g.set);
     const n = paired ? rows / 2 : rows;
     const half = Math.ceil(n / 2);
     const take = (src: Float64Array | undefined, width: number, from: number, to: number) => {
@@ -216,9 +216,7 @@ export function parallelPlan(
   if (backend !== 'wasm' && backend !== 'cpu') return why(`backend ${backend} runs its own parallel kernels`);
   const odd = strategies.find((s) => !SHARDABLE.has(s));
   if (odd) return why(`strategy ${odd} keeps per-point or gradient state`);
-  const small = groups.find(
-    (g) => g.points.length / nVars / (g.set.kind === 'periodic' ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD,
-  );
+  const small = groups.find((g) => g.points.length / nVars / (isPaired(g.set) ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD);
   if (small) return why(`a point set (${small.set.kind}) has fewer than ${2 * MIN_ROWS_PER_SHARD} points`);
   return { workers: 2 };
 }

@@ -202,16 +202,66 @@ equations:
   assert.ok(maxAbs(h.values[0]) < 1e-4, `harmonic residual ${maxAbs(h.values[0])}`);
 });
 
-test('divergence form: a piecewise permittivity (cond) has zero gradient away from its interface', () => {
-  const problem = problemOf(
-    `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+test('divergence form: heat is u_t = div(D grad u); its manufactured solution has zero residual', () => {
+  // D = 2 + sin(x) y, u = exp(-t) w, w = x^2 y + cos(y): source = u_t - (D lap u + D_x u_x + D_y u_y).
+  const D = '2 + sin(x)*y';
+  const source = `exp(-t)*(-(x^2*y + cos(y)) - ((${D})*(2*y - cos(y)) + cos(x)*y*2*x*y + sin(x)*(x^2 - sin(y))))`;
+  const spec = (d) => `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+time: [0, 1]
 equations:
-  - electrostatic: {permittivity: "x < 0.5 ? 1 : 3", charge: "x < 0.5 ? 4 : 12"}
+  - heat: {diffusivity: "${d}", source: "${source}"}
+`;
+  const [r] = residualsWith(problemOf(spec(D), 'heat1'), { u: 'exp(-t)*(x^2*y + cos(y))' });
+  assert.ok(maxAbs(r.values[0]) < 2e-5, `residual ${maxAbs(r.values[0])}`);
+  // Written the old way (u_t = D lap(u) + source) the gradient term is left behind.
+  const wrong = problemOf(
+    `geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+time: [0, 1]
+fields: [u]
+equations:
+  - "u_t = (${D})*lap(u) + ${source}"
 `,
-    'pw',
+    'heat2',
   );
-  const [r] = residualsWith(problem, { phi: '-(x^2 + y^2)' });
-  assert.ok(maxAbs(r.values[0]) < 1e-4, `residual ${maxAbs(r.values[0])}`);
+  const [w] = residualsWith(wrong, { u: 'exp(-t)*(x^2*y + cos(y))' });
+  assert.ok(maxAbs(w.values[0]) > 0.1, `plain form residual ${maxAbs(w.values[0])}`);
+});
+
+test('materials: a coefficient that jumps in space is refused at its place, naming regions as the fix', () => {
+  const refused = (param, text, extra = '') =>
+    assert.throws(
+      () =>
+        problemOf(
+          `geometry: {rectangle: {min: [-1, -1], max: [1, 1]}}
+constants: {a: 0.35}
+${extra}equations:
+  - ${param}
+`,
+          'jump',
+        ),
+      (/** @type {Error} */ err) => err.name === 'SpecError' && text.every((t) => err.message.includes(t)),
+    );
+  refused('electrostatic: {permittivity: "x^2 + y^2 < a^2 ? 5 : 1"}', [
+    'jump.yaml:4:',
+    "permittivity 'x^2 + y^2 < a^2 ? 5 : 1' jumps in space",
+    "'regions:'",
+    'permittivity*dn(phi)',
+  ]);
+  refused('magnetostatic: {permeability: "1 + 3*(x > 0 and y > 0)"}', ['permeability', "'regions:'"]);
+  refused('heat: {diffusivity: "not (x > 0) ? 1 : 2"}', ['diffusivity'], 'time: [0, 1]\n');
+  refused('maxwell-tm: {permittivity: "x < 0 ? 1 : 4"}', ['smoothed step'], 'time: [0, 1]\n');
+  // A jump in time, a test of constants only, a source that jumps and eps in maxwell-harmonic are fine.
+  for (const ok of [
+    'electrostatic: {permittivity: "a > 0 ? 2 : 1", charge: "x < 0 ? 1 : 0"}',
+    'maxwell-harmonic: {omega: 1, permittivity: "x < 0 ? 1 : 4"}',
+  ])
+    assert.equal(
+      problemOf(
+        `geometry: {rectangle: {min: [-1, -1], max: [1, 1]}}\nconstants: {a: 0.35}\nequations:\n  - ${ok}\n`,
+        'ok',
+      ).terms.length,
+      1,
+    );
 });
 
 // ---------- PEC ----------

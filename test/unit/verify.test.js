@@ -118,7 +118,7 @@ function forward64(net, x) {
 
 function randomModel(activation, seed, hidden = [12, 12]) {
   const net = createNetwork({ inputs: 2, hidden, outputs: 1, activation }, createRng(seed));
-  const model = { net, shift: [0, 0], scale: [1.5, 1.5], unknowns: new Map(), transforms: new Map() };
+  const model = { net, shift: [0, 0], scale: [1.5, 1.5], unknowns: new Map(), transforms: new Map(), regions: [] };
   return {
     model,
     vm: {

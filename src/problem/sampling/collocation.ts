@@ -6,6 +6,7 @@
 import type { Problem, PointSet, Term } from '../types.js';
 import type { UnitSampler } from '../geometry/types.js';
 import { periodicFace, samplePeriodicPairs } from '../periodic.js';
+import { sampleInterface } from '../regions.js';
 
 /** Points (n * nVars, variable order) and, on boundaries, outward normals (n * dim). */
 export interface PointGroup {
@@ -51,13 +52,12 @@ export function samplePoints(
   const g = problem.geometry;
   const dim = problem.dim;
   const nVars = problem.variables.length;
-  const boundaryGroups = groups.filter((x) => x.set.kind === 'boundary' || x.set.kind === 'periodic');
-  // A periodic group's measure is both of its sides; it gets half its share as pairs.
-  const measures = boundaryGroups.map((x) =>
-    x.set.kind === 'periodic'
-      ? 2 * periodicFace(g, x.set.axis).measure
-      : g.sampleBoundary(64, sampler, (x.set as Extract<PointSet, { kind: 'boundary' }>).selector).measure,
+  const boundaryGroups = groups.filter(
+    (x) => x.set.kind === 'boundary' || x.set.kind === 'periodic' || x.set.kind === 'interface',
   );
+  // A periodic group's measure is both of its sides; it gets half its share as pairs. An interface
+  // counts its region's whole boundary (an estimate: the part on the outer boundary is not sampled).
+  const measures = boundaryGroups.map((x) => boundaryMeasure(problem, x.set, sampler));
   const totalMeasure = measures.reduce((a, b) => a + b, 0) || 1;
   const minPerPart = Math.min(32, counts.boundary);
   return groups.map(({ set, terms }) => {
@@ -86,10 +86,42 @@ export function samplePoints(
         const pairs = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure / 2));
         return { set, terms, points: samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time) };
       }
+      case 'interface': {
+        const k = boundaryGroups.findIndex((x) => x.set === set);
+        const n = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure));
+        const index = problem.regions.findIndex((r) => r.name === set.region);
+        const b = sampleInterface(g, problem.regions, index, n, sampler);
+        const once = withTime(b.points, dim, nVars, problem, n, timeSampler);
+        return { set, terms, points: twice(once), normals: twice(b.normals) };
+      }
       case 'data':
         return { set, terms, points: set.points, values: set.values, sigma: set.sigma };
     }
   });
+}
+
+/** The measure of a boundary-like point set, for its share of the boundary budget. */
+function boundaryMeasure(problem: Problem, set: PointSet, sampler: UnitSampler): number {
+  const g = problem.geometry;
+  switch (set.kind) {
+    case 'periodic':
+      return 2 * periodicFace(g, set.axis).measure;
+    case 'interface':
+      return problem.regions.find((r) => r.name === set.region)!.geometry.sampleBoundary(64, sampler, { kind: 'all' })
+        .measure;
+    case 'boundary':
+      return g.sampleBoundary(64, sampler, set.selector).measure;
+    default:
+      return 0;
+  }
+}
+
+/** The rows twice over: the two sides of an interface batch. */
+function twice(rows: Float64Array): Float64Array {
+  const out = new Float64Array(2 * rows.length);
+  out.set(rows);
+  out.set(rows, rows.length);
+  return out;
 }
 
 /** The observation points of every data term (variable order), which the equations also hold at. */
