@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Expr } from '../expr/index.js';
 import type { ActivationName } from '../spec/index.js';
-import type { Kink, Model, ModelProblem, RegionDistance } from './model.js';
+import { unknownNumbers, type Kink, type Model, type ModelProblem, type RegionDistance } from './model.js';
 import type { NetworkParams } from './network.js';
 
 export const MODEL_DIR = 'model';
@@ -177,7 +177,7 @@ function pinnManifest(
     spatial_index: problem.spatialIndex,
     fields: problem.fields,
     constants: Object.fromEntries(problem.constants),
-    unknowns: Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!])),
+    unknowns: unknownNumbers(model),
     input: { shift: model.shift, scale: model.scale },
     network: {
       inputs: net.shape.inputs,

@@ -19,6 +19,8 @@ export {
   makeBatch,
   rawName,
   trainableVariables,
+  unknownNumbers,
+  unknownValue,
   type Batch,
   type Model,
   type ModelProblem,

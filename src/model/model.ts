@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { evaluate, J, type EvalEnv } from '../derivatives/index.js';
 import type { Expr } from '../expr/index.js';
 import { sideName, type Problem } from '../problem/index.js';
-import { DEFAULTS, type InterfaceNetworkName } from '../spec/index.js';
+import { DEFAULTS, type InterfaceNetworkName, type UnknownBounds } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
 import { createNetwork, disposeNetwork, forward, type LastLayerOffsets, type NetworkParams } from './network.js';
 
@@ -19,7 +19,10 @@ export interface Model {
   /** Input affine map to [-1, 1]: (x - shift) * scale per variable. */
   shift: number[];
   scale: number[];
+  /** Trained variables of the unknown constants; a bounded one's value is unknownValue's map of it. */
   unknowns: Map<string, tf.Variable>;
+  /** Bounds of the unknowns that have them. */
+  unknownBounds?: Map<string, UnknownBounds>;
   /** Output transform per field (absent: the raw output). */
   transforms: Map<string, Expr>;
   /** Zero per-point offsets of the last layer and the unknowns, for per-point gradients (see LastLayerOffsets). */
@@ -100,11 +103,53 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
   const unknowns = new Map(
     problem.unknowns.map((u, k) => [
       u.name,
-      tf.tidy(() => tf.variable(tf.scalar(u.initial), true, `${net.weights[0]!.name}/unknown${k}`)),
+      tf.tidy(() => tf.variable(tf.scalar(rawStart(u.initial, u.bounds)), true, `${net.weights[0]!.name}/unknown${k}`)),
     ]),
   );
+  const unknownBounds = new Map(problem.unknowns.flatMap((u) => (u.bounds ? [[u.name, u.bounds] as const] : [])));
   const regions = problem.regions.map((r) => ({ name: r.name, distance: r.distance }));
-  return { net, shift, scale, unknowns, transforms, regions, ...(kink ? { kink } : {}) };
+  return {
+    net,
+    shift,
+    scale,
+    unknowns,
+    ...(unknownBounds.size ? { unknownBounds } : {}),
+    transforms,
+    regions,
+    ...(kink ? { kink } : {}),
+  };
+}
+
+/**
+ * The value of unknown `name`: its variable, or for a bounded one the variable mapped strictly
+ * inside the bounds (min + softplus, max - softplus, or min + (max - min) sigmoid), so no step
+ * can leave them and the gradient never vanishes at a bound.
+ */
+export function unknownValue(model: Model, name: string): tf.Tensor {
+  const raw = model.unknowns.get(name)!;
+  const b = model.unknownBounds?.get(name);
+  if (!b) return raw;
+  if (b.min !== undefined && b.max !== undefined) return tf.add(b.min, tf.mul(b.max - b.min, tf.sigmoid(raw)));
+  if (b.min !== undefined) return tf.add(b.min, tf.softplus(raw));
+  return tf.sub(b.max!, tf.softplus(raw));
+}
+
+/** Every unknown's value now. */
+export function unknownNumbers(model: Model): Record<string, number> {
+  return tf.tidy(() =>
+    Object.fromEntries([...model.unknowns.keys()].map((k) => [k, unknownValue(model, k).dataSync()[0]!])),
+  );
+}
+
+/** The variable's start for an unknown's start value: unknownValue's map inverted. */
+function rawStart(initial: number, b: UnknownBounds | undefined): number {
+  if (!b) return initial;
+  if (b.min !== undefined && b.max !== undefined) {
+    const p = (initial - b.min) / (b.max - b.min);
+    return Math.log(p / (1 - p));
+  }
+  const above = b.min !== undefined ? initial - b.min : b.max! - initial;
+  return Math.log(Math.expm1(above));
 }
 
 export function disposeModel(model: Model): void {
@@ -147,8 +192,9 @@ export function batchEnv(
   for (const [name, t] of regionSides(problem, model, batch)) vars.set(sideName(name), J.constant(ch, t));
   for (const [name, t] of batch.extra) vars.set(name, J.constant(ch, t));
   const consts = new Map<string, number | tf.Tensor>(problem.constants);
-  for (const [k, v] of model.unknowns) {
+  for (const k of model.unknowns.keys()) {
     const offset = model.tangent?.unknowns.get(k);
+    const v = unknownValue(model, k);
     consts.set(k, offset ? tf.add(v, offset) : v);
   }
   return {

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PointGroup, Problem, Term } from '../problem/index.js';
-import type { Model, ModelTangent } from '../model/index.js';
+import { unknownNumbers, type Model, type ModelTangent } from '../model/index.js';
 import { computeResiduals, disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
 import { spdInverse } from '../util/index.js';
 
@@ -55,7 +55,8 @@ export function unknownUncertainty(
 ): Record<string, UnknownUncertainty> | undefined {
   const names = [...model.unknowns.keys()];
   if (names.length === 0) return undefined;
-  const values = names.map((k) => model.unknowns.get(k)!.dataSync()[0]!);
+  const numbers = unknownNumbers(model);
+  const values = names.map((k) => numbers[k]!);
   const dataTerms = groups.flatMap((g) => g.terms).filter((t) => t.kind === 'data');
   if (dataTerms.length === 0)
     return unidentified(names, values, 'no data condition: nothing but the equations constrains it');

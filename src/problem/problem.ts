@@ -111,7 +111,7 @@ function geometryOf(spec: Spec, diags: Diagnostics): Geometry | undefined {
 /** Constants, in order; each may use earlier ones. Unknowns (trainable) keep their start value apart. */
 function readConstants(spec: Spec, fields: string[], diags: Diagnostics): Pick<Problem, 'constants' | 'unknowns'> {
   const constants = new Map<string, number>();
-  const unknowns: { name: string; initial: number }[] = [];
+  const unknowns: Problem['unknowns'] = [];
   const constScope: NameScope = {
     variables: [],
     fields: [],
@@ -141,7 +141,7 @@ function readConstants(spec: Spec, fields: string[], diags: Diagnostics): Pick<P
       );
       continue;
     }
-    if (c.unknown) unknowns.push({ name: c.name, initial: v.value });
+    if (c.unknown) unknowns.push({ name: c.name, initial: v.value, ...(c.bounds ? { bounds: c.bounds } : {}) });
     else constants.set(c.name, v.value);
   }
   return { constants, unknowns };

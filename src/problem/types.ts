@@ -1,5 +1,5 @@
 /** The Problem a spec becomes: variables, fields, geometry and terms (residual IR on point sets). */
-import type { SourceLoc, Spec, StrategyName } from '../spec/index.js';
+import type { SourceLoc, Spec, StrategyName, UnknownBounds } from '../spec/index.js';
 import type { Expr } from '../expr/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 
@@ -91,7 +91,8 @@ export interface Problem {
   time?: { min: number; max: number };
   fields: string[];
   constants: Map<string, number>;
-  unknowns: { name: string; initial: number }[];
+  /** Trainable constants: start value, and bounds the value stays strictly inside. */
+  unknowns: { name: string; initial: number; bounds?: UnknownBounds }[];
   geometry: Geometry;
   /** Named parts of the domain, in priority order. */
   regions: Region[];

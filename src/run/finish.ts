@@ -9,7 +9,7 @@ import { resolvedSpecYaml, type Spec } from '../spec/index.js';
 import { makeSampler, type Problem } from '../problem/index.js';
 import { createRng, writeFileAtomic } from '../util/index.js';
 import { termWeight, type Strategy } from '../strategies/index.js';
-import { disposeModel, MODEL_DIR, modelFiles, parameterCount, type Model } from '../model/index.js';
+import { disposeModel, MODEL_DIR, modelFiles, parameterCount, unknownNumbers, type Model } from '../model/index.js';
 import { DivergenceError, type TrainResult } from '../trainer/index.js';
 import {
   fieldEnergy,
@@ -95,7 +95,7 @@ export function finishRun(
     }
     const errors = fieldErrors(table);
     const violations = freshViolations(run);
-    const unknowns = Object.fromEntries([...model.unknowns].map(([k, v]) => [k, v.dataSync()[0]!]));
+    const unknowns = unknownNumbers(model);
     const uncertainty = unknownsUncertainty(run, unknowns, result);
     for (const u of Object.values(uncertainty ?? {})) if (u.warning) notes.push(u.warning);
     // A folder without summary.json is incomplete: drop this run's old one before replacing any output.

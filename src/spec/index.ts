@@ -29,6 +29,7 @@ export {
   type Spec,
   type StageSpec,
   type StrategyName,
+  type UnknownBounds,
 } from './types.js';
 export type { ConditionSpec, TemplateName, TemplateSpec } from './types.js';
 export { YamlReader, type YNode } from './yaml-reader.js';

@@ -137,29 +137,51 @@ export function readConstants(r: YamlReader, node: YNode): ConstantSpec[] {
       continue;
     }
     const v = r.resolve(pair.value as YNode);
-    if (v && isMap(v) && v.items.some((p) => keyText(p.key) !== 'unknown')) {
+    if (v && isMap(v) && v.items.some((p) => !UNKNOWN_KEYS.includes(keyText(p.key) ?? ''))) {
       const pieces = readPieces(r, v, name);
       if (pieces.length) out.push({ name, value: pieces[0]!.value, unknown: false, loc: r.loc(key), pieces });
       continue;
     }
     if (v && isMap(v)) {
-      const m = r.map(v, `constant ${name}`, ['unknown']);
-      const start = m?.get('unknown') && r.number(m.get('unknown')!.value, `${name}.unknown`);
-      if (start !== undefined && start !== null && m?.has('unknown')) {
-        out.push({
-          name,
-          value: { text: String(start), loc: r.loc(m.get('unknown')!.value) },
-          unknown: true,
-          loc: r.loc(key),
-        });
-      } else if (m && !m.has('unknown'))
-        r.error(v, `constant ${name} must be a number, an expression, or {unknown: start value}`);
+      const c = readUnknown(r, v, name);
+      if (c) out.push({ ...c, loc: r.loc(key) });
       continue;
     }
     const e = r.expr(v, `constant ${name}`);
     if (e) out.push({ name, value: e, unknown: false, loc: r.loc(key) });
   }
   return out;
+}
+
+const UNKNOWN_KEYS = ['unknown', 'min', 'max'];
+
+/** `{unknown: start, min?, max?}`: a trainable constant, its start strictly inside its bounds. */
+function readUnknown(r: YamlReader, v: YNode, name: string): Omit<ConstantSpec, 'loc'> | undefined {
+  const m = r.map(v, `constant ${name}`, UNKNOWN_KEYS);
+  if (!m) return undefined;
+  if (!m.has('unknown')) {
+    r.error(v, `constant ${name} must be a number, an expression, or {unknown: start value}`);
+    return undefined;
+  }
+  const start = r.number(m.get('unknown')!.value, `${name}.unknown`);
+  const bound = (k: 'min' | 'max') => (m.has(k) ? r.number(m.get(k)!.value, `${name}.${k}`) : undefined);
+  const min = bound('min');
+  const max = bound('max');
+  if (start === undefined || (m.has('min') && min === undefined) || (m.has('max') && max === undefined))
+    return undefined;
+  const inside = (min === undefined || start > min) && (max === undefined || start < max);
+  if (!inside) {
+    const range = `${min === undefined ? '(-inf' : `(${min}`}, ${max === undefined ? 'inf)' : `${max})`}`;
+    r.error(m.get('unknown')!.value, `${name}.unknown = ${start} must lie strictly inside its bounds ${range}`);
+    return undefined;
+  }
+  const bounds = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  return {
+    name,
+    value: { text: String(start), loc: r.loc(m.get('unknown')!.value) },
+    unknown: true,
+    ...(min !== undefined || max !== undefined ? { bounds } : {}),
+  };
 }
 
 /** A number or expression, or `{unknown: start}`: one constant's value (undefined when reported). */

@@ -3,7 +3,7 @@
  * language, so `spec.resolved.yaml` reruns exactly the same problem.
  */
 import { stringify } from 'yaml';
-import type { ConditionSpec, ConditionTarget, ShapeSpec, SourceExpr, Spec } from './types.js';
+import type { ConditionSpec, ConditionTarget, ShapeSpec, SourceExpr, Spec, UnknownBounds } from './types.js';
 
 const text = (e: SourceExpr) => (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(e.text.trim()) ? Number(e.text) : e.text);
 const exprMap = (m: Record<string, SourceExpr>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
@@ -78,8 +78,8 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
   out['fields'] = fields;
   if (spec.regions.length) out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
-  const value = (c: { value: SourceExpr; unknown: boolean }) =>
-    c.unknown ? { unknown: Number(c.value.text) } : text(c.value);
+  const value = (c: { value: SourceExpr; unknown: boolean; bounds?: UnknownBounds }) =>
+    c.unknown ? { unknown: Number(c.value.text), ...c.bounds } : text(c.value);
   if (spec.constants.length)
     out['constants'] = Object.fromEntries(
       spec.constants.map((c) => [

@@ -134,9 +134,16 @@ export interface ConstantSpec {
   /** A known value (expression of earlier constants) or a trainable unknown with its start. */
   value: SourceExpr;
   unknown: boolean;
+  /** An unknown's bounds (`{unknown: 0.5, min: 0}`): its value stays strictly inside them. */
+  bounds?: UnknownBounds;
   loc: SourceLoc;
   /** A constant piecewise by region, `{core: 5, else: 1}` (then `value` is the first piece's). */
   pieces?: PieceSpec[];
+}
+
+export interface UnknownBounds {
+  min?: number;
+  max?: number;
 }
 
 /** One value of a piecewise constant: a region's (or `else`, the rest of the domain). */

@@ -11,8 +11,8 @@ import { appendRecord, type Records, type StageReport } from './records.js';
 export interface StageContext {
   strategy: Strategy;
   vars: tf.Variable[];
-  /** The trained unknown constants, logged per record as `unknown_<name>` loss.csv columns. */
-  unknowns: Map<string, tf.Variable>;
+  /** The unknown constants' values now, logged per record as `unknown_<name>` loss.csv columns. */
+  unknowns: () => Record<string, number>;
   /** Loss and gradients at the current parameters on the current points; the parts read back when `readParts`. */
   evaluate(readParts: boolean): LossEvaluation;
   /** Residuals of the trained terms on the current points, for the strategy's hooks (call inside tf.tidy). */
@@ -36,7 +36,7 @@ export interface StageContext {
 
 /** A loss record at `iteration`, with the strategy's values and the unknowns' values now. */
 export function record(ctx: StageContext, iteration: number, total: number, parts: Record<string, number>): void {
-  const unknowns = Object.fromEntries([...ctx.unknowns].map(([name, v]) => [`unknown_${name}`, v.dataSync()[0]!]));
+  const unknowns = Object.fromEntries(Object.entries(ctx.unknowns()).map(([name, v]) => [`unknown_${name}`, v]));
   appendRecord(ctx.records, iteration, total, parts, { ...ctx.strategy.logValues(), ...unknowns });
 }
 

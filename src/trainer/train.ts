@@ -3,7 +3,7 @@
  * loss history, progress reports and optional resampling of collocation points.
  */
 import type { Problem, Term } from '../problem/index.js';
-import { trainableVariables, type Model } from '../model/index.js';
+import { trainableVariables, unknownNumbers, type Model } from '../model/index.js';
 import { GROUPS, type Strategy } from '../strategies/index.js';
 import type { StageSpec } from '../spec/index.js';
 import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
@@ -206,7 +206,7 @@ function createRun(
   const ctx: StageContext = {
     strategy,
     vars,
-    unknowns: model.unknowns,
+    unknowns: () => unknownNumbers(model),
     records,
     clock,
     guard: new DivergenceGuard({ ...GUARD_DEFAULTS, ...opts.guard }, r ?? {}, opts.onRollback),

@@ -23,7 +23,7 @@ test('the inverse-heat example validates with its 240 observations and the unkno
   const r = node(['bin/pinn.js', 'validate', 'problems/inverse-heat.yaml']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /unknowns \(trained\): D from 0\.5/);
-  assert.match(r.stdout, /data data inverse-heat-data\.csv on data \(240 points\)/);
+  assert.match(r.stdout, /^ {4}data inverse-heat-data\.csv: 240 observation points$/m);
 });
 
 test('make-data writes the same bytes for the same arguments: the shipped CSV', () => {

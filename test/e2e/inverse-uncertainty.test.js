@@ -115,6 +115,34 @@ test('an unknown without data is reported as not identifiable', () => {
   assert.equal(u.std, undefined);
 });
 
+test('a bounded unknown starts inside its bounds, stays there and is still identified', () => {
+  // D's truth (2) lies inside (1.5, 10); the start 9 lies near the upper bound.
+  const { summary, out } = solve(
+    'bounded',
+    spec({
+      constants: ['  D: {unknown: 9, min: 1.5, max: 10}'],
+      data: `{on: data, file: noisy.csv, noise: {absolute: ${SIGMA}}}`,
+    }),
+  );
+  const D = summary.unknowns.D;
+  assert.ok(Math.abs(D - 2) < 3 * summary.unknowns_uncertainty.D.std, `D = ${D}`);
+  const history = readFileSync(join(out, 'loss.csv'), 'utf8').trim().split('\n').slice(1);
+  const values = history.map((line) => Number(line.split(',').at(-1)));
+  assert.ok(Math.abs(values[0] - 9) < 1e-5, `the first record has the start 9, not ${values[0]}`);
+  assert.ok(
+    values.every((v) => v > 1.5 && v < 10),
+    'every recorded value lies inside the bounds',
+  );
+});
+
+test('a start outside its bounds is an error at the start value', () => {
+  const path = join(dir, 'bad-bounds.yaml');
+  writeFileSync(path, spec({ constants: ['  D: {unknown: 0.5, min: 1}'] }));
+  const r = pinn(['validate', path]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.ok(r.stderr.includes(`${path}:6:16: D.unknown = 0.5 must lie strictly inside its bounds (1, inf)`), r.stderr);
+});
+
 /** @type {[string, string, number, number, string][]} */
 const badNoise = [
   [
