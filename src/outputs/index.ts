@@ -8,3 +8,4 @@ export { renderReport, verdictOf } from './report.js';
 export { type FieldTable } from './table.js';
 export { measureViolations, type Violation } from './violations.js';
 export { vtkFilesFor } from './vtk.js';
+export { withResidual } from './residual-map.js';
