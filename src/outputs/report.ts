@@ -93,7 +93,7 @@ const STYLE = [
   'figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top;max-width:100%}',
   'figcaption{font-size:.9em;color:#555;overflow-wrap:anywhere}',
   // A row: a field, its exact solution and error side by side, or a time series as frames (wrapping).
-  'div.row{display:grid;grid-template-columns:repeat(auto-fit,minmax(16em,1fr));gap:.5em;margin-bottom:1em}',
+  'div.row{display:grid;grid-template-columns:repeat(auto-fill,minmax(20em,1fr));gap:.5em;margin-bottom:1em}',
   'div.row.frames{grid-template-columns:repeat(auto-fill,minmax(8em,1fr))}',
   'div.row figure{margin:0;min-width:0}',
   'img{max-width:100%;height:auto}',

@@ -55,7 +55,7 @@ test(
             const layout = await page.evaluate(LAYOUT_PROBE);
             assertLaidOut(layout, summary, `${example} (${view.media}, ${view.width} px)`);
             if (view === SCREEN && process.env.PINN_REPORT_SCREENSHOTS) {
-              const clip = { x: 0, y: 0, width: view.width, height: Math.min(layout.height, 1400), scale: 0.5 };
+              const clip = { x: 0, y: 0, width: view.width, height: Math.min(layout.height, 2600), scale: 0.5 };
               writeFileSync(
                 join(process.env.PINN_REPORT_SCREENSHOTS, `report-${example}.png`),
                 await page.screenshot(clip),
