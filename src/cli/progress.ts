@@ -13,12 +13,21 @@ interface ProgressSink {
 
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
 
+/**
+ * "adam  120/3500  weighted loss 1.06e-1  equations 1.35e+1  causal_min_weight 3.1e-3  41.2 it/s  ETA 1m20s":
+ * the total is the weighted objective, the parts are unweighted, then the strategy's own values;
+ * no ETA until the rate is measured past the warm-up.
+ */
 function line(p: Progress): string {
   const parts = Object.entries(p.parts)
     .map(([k, v]) => `${k} ${v.toExponential(2)}`)
     .join('  ');
+  const values = Object.entries(p.values)
+    .map(([k, v]) => `  ${k} ${Number.isInteger(v) ? String(v) : v.toPrecision(3)}`)
+    .join('');
   const width = String(p.totalIterations).length;
-  return `${p.optimizer.padEnd(5)} ${String(p.iteration).padStart(width)}/${p.totalIterations}  loss ${p.loss.toExponential(3)}  ${parts}  ${p.iterationsPerSecond.toFixed(1)} it/s  ETA ${formatSeconds(p.etaSeconds)}`;
+  const eta = p.etaSettled ? `  ETA ${formatSeconds(p.etaSeconds)}` : '';
+  return `${p.optimizer.padEnd(5)} ${String(p.iteration).padStart(width)}/${p.totalIterations}  weighted loss ${p.loss.toExponential(3)}  ${parts}${values}  ${p.iterationsPerSecond.toFixed(1)} it/s${eta}`;
 }
 
 export function progressSink(mode: OutputMode, stream: NodeJS.WriteStream): ProgressSink {

@@ -153,6 +153,14 @@ function printSummary(s: Summary, outDir: string, mode: OutputMode): void {
     `${chalk.bold('done')} ${s.name}: ${s.iterations} iterations in ${formatSeconds(s.train_seconds)} (${s.ms_per_iteration.toFixed(1)} ms/it, ${s.backend}), loss ${s.loss.total.toExponential(3)}${errs ? `, ${errs}` : ''}`,
   );
   if (mode !== 'quiet') {
+    // A kept best differs from the last progress line's loss: say which parameters were written.
+    s.stages.forEach((st, i) => {
+      if (st.best)
+        out(
+          `  stage ${i + 1} (${st.optimizer}) kept its lowest-loss parameters, of iteration ${st.best.iteration} ` +
+            `(loss ${st.best.loss.toExponential(3)}; the last iteration's ${st.best.lastLoss.toExponential(3)})`,
+        );
+    });
     for (const v of s.violations)
       out(
         `  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`,

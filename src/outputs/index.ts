@@ -9,3 +9,4 @@ export { type FieldTable } from './table.js';
 export { unknownUncertainty, withStageDrift, type UnknownUncertainty } from './uncertainty.js';
 export { measureViolations, type Violation } from './violations.js';
 export { vtkFilesFor } from './vtk.js';
+export { withResidual } from './residual-map.js';

@@ -3,8 +3,8 @@ import type { LossHistory } from '../trainer/index.js';
 interface ReportInput {
   /** The run's summary.json object. */
   summary: Record<string, unknown>;
-  /** PNG pictures, embedded in the page in this order. */
-  pictures: { name: string; content: Buffer }[];
+  /** PNG pictures, embedded in the page in this order; consecutive ones of one `row` side by side under it. */
+  pictures: { name: string; content: Buffer; row?: string }[];
   history?: LossHistory;
 }
 
@@ -54,10 +54,10 @@ export function renderReport(input: ReportInput): string {
     violationsSection(summary.violations),
     unknownsSection(summary.unknowns, summary.unknowns_uncertainty),
     energySection(summary.energy, summary.energy_drift),
+    picturesSection(input.pictures),
     notesSection(summary.notes),
     filesSection(summary.files),
     otherSection(summary),
-    picturesSection(input.pictures),
   ];
   return [
     '<!DOCTYPE html>',
@@ -92,10 +92,14 @@ const STYLE = [
   'p.verdict.warn{border-color:#c0392b;background:#fcefed}',
   'ul{padding-left:1.4em}li{overflow-wrap:anywhere}',
   'figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top;max-width:100%}',
-  'figcaption{font-size:.9em;color:#555}',
+  'figcaption{font-size:.9em;color:#555;overflow-wrap:anywhere}',
+  // A row: a field, its exact solution and error side by side, or a time series as frames (wrapping).
+  'div.row{display:grid;grid-template-columns:repeat(auto-fill,minmax(20em,1fr));gap:.5em;margin-bottom:1em}',
+  'div.row.frames{grid-template-columns:repeat(auto-fill,minmax(8em,1fr))}',
+  'div.row figure{margin:0;min-width:0}',
   'img{max-width:100%;height:auto}',
   '@media print{body{margin:0;max-width:none;font-size:10pt}a{color:inherit;text-decoration:none}',
-  'table,figure,p.verdict{break-inside:avoid}h2{break-after:avoid}',
+  'table,figure,p.verdict{break-inside:avoid}h2,h3{break-after:avoid}',
   'p.verdict{border:1px solid #000;border-left-width:.4em}}',
 ].join('');
 
@@ -365,12 +369,21 @@ function otherSection(summary: Record<string, unknown>): string {
 
 function picturesSection(pictures: ReportInput['pictures']): string {
   if (pictures.length === 0) return '';
-  const figures = pictures.map(
-    (p) =>
-      `<figure><img src="data:image/png;base64,${p.content.toString('base64')}" alt="${escapeHtml(p.name)}">` +
-      `<figcaption>${escapeHtml(p.name)}</figcaption></figure>`,
+  const figure = (p: ReportInput['pictures'][number]) =>
+    `<figure><img src="data:image/png;base64,${p.content.toString('base64')}" alt="${escapeHtml(p.name)}">` +
+    `<figcaption>${escapeHtml(p.name)}</figcaption></figure>`;
+  const rows: { row?: string; pictures: ReportInput['pictures'] }[] = [];
+  for (const p of pictures) {
+    const last = rows[rows.length - 1];
+    if (last && p.row !== undefined && last.row === p.row) last.pictures.push(p);
+    else rows.push({ row: p.row, pictures: [p] });
+  }
+  const html = rows.map(({ row, pictures: ps }) =>
+    row === undefined
+      ? ps.map(figure).join('\n')
+      : `<h3>${escapeHtml(row)}</h3>\n<div class="row${ps.length > 3 ? ' frames' : ''}">\n${ps.map(figure).join('\n')}\n</div>`,
   );
-  return `<h2>Pictures</h2>\n${figures.join('\n')}`;
+  return `<h2>Pictures</h2>\n${html.join('\n')}`;
 }
 
 /** `headers` are escaped HTML; each row is the escaped HTML of its cells. */

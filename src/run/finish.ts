@@ -22,6 +22,7 @@ import {
   renderReport,
   toNpy,
   vtkFilesFor,
+  withResidual,
   type EnergyPoint,
   type FieldTable,
   type Picture,
@@ -223,7 +224,8 @@ function writeOutputs(
   if (formats.has('vtk')) for (const f of vtkFilesFor(table)) put(f.name, f.content);
   if (formats.has('npy')) put('fields.npy', toNpy(table));
   // Pictures are rendered for the report too, even when not written as files.
-  const pictures = formats.has('png') || formats.has('html') ? picturesFor(table, result.history) : [];
+  const pictures =
+    formats.has('png') || formats.has('html') ? picturesFor(withResidual(problem, model, table), result.history) : [];
   if (formats.has('png')) for (const p of pictures) put(p.name, p.content);
   // The manifest goes last: a model folder with pinn.json is complete.
   for (const f of modelFiles(problem, model, specYaml, PINN_VERSION)) put(`${MODEL_DIR}/${f.name}`, f.content);

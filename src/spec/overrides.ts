@@ -3,8 +3,9 @@
  * the spec's YAML document before it is read, so they are checked like the
  * file; the nodes they put there are marked so errors in them name the flag.
  */
-import { parseDocument, parse as parseYamlValue, isMap, type Document, type Node } from 'yaml';
+import { parseDocument, parse as parseYamlValue, isMap, isNode, isScalar, type Document, type Node } from 'yaml';
 import { type Diagnostics, SpecError } from './diagnostics.js';
+import type { SourceLoc } from './types.js';
 
 /** One step of a key path: a mapping key, or a list index (`training.stages.0`). */
 type OverridePathPart = string | number;
@@ -13,7 +14,12 @@ type OverridePathPart = string | number;
 export interface Override {
   path: OverridePathPart[];
   value: unknown;
+  /** `key.path=value`. */
   text: string;
+  /** How the user wrote it, named in errors as their "file": `--set key.path=value`, or a shortcut flag such as `--strategy hard`. */
+  label: string;
+  /** The 1-based column, in the flag's argument, where the value starts. */
+  valueCol: number;
 }
 
 export function parseOverride(text: string): Override {
@@ -37,23 +43,29 @@ export function parseOverride(text: string): Override {
       { loc: at(eq + 2), message: `the value is not valid YAML: ${(err as Error).message.split('\n')[0]}` },
     ]);
   }
-  return { path: path.map((p): OverridePathPart => (/^\d+$/.test(p) ? Number(p) : p)), value, text };
+  const parts = path.map((p): OverridePathPart => (/^\d+$/.test(p) ? Number(p) : p));
+  return { path: parts, value, text, label: `--set ${text}`, valueCol: eq + 2 };
 }
 
 /** The overrides of `--set` flags followed by those of the shortcut flags (which become --set paths). */
 export function overridesFromFlags(sets: string[], flags: { strategy?: string; seed?: number }): Override[] {
   const overrides: Override[] = sets.map(parseOverride);
-  if (flags.strategy !== undefined) overrides.push(parseOverride(`constraints.strategy=${flags.strategy}`));
-  if (flags.seed !== undefined) overrides.push(parseOverride(`training.seed=${flags.seed}`));
+  const shortcut = (flag: string, path: string, value: string | number): Override => ({
+    ...parseOverride(`${path}=${value}`),
+    label: `${flag} ${value}`,
+    valueCol: 1,
+  });
+  if (flags.strategy !== undefined) overrides.push(shortcut('--strategy', 'constraints.strategy', flags.strategy));
+  if (flags.seed !== undefined) overrides.push(shortcut('--seed', 'training.seed', flags.seed));
   return overrides;
 }
 
 /**
- * Writes each override into the document; returns which nodes came from which
- * override's text. Errors go to `diags`.
+ * Writes each override into the document; returns where each node it put there
+ * (keys of new entries included) was written on the command line. Errors go to `diags`.
  */
-export function applyOverrides(doc: Document, overrides: Override[], diags: Diagnostics): WeakMap<object, string> {
-  const marks = new WeakMap<object, string>();
+export function applyOverrides(doc: Document, overrides: Override[], diags: Diagnostics): WeakMap<object, SourceLoc> {
+  const marks = new WeakMap<object, SourceLoc>();
   for (const o of overrides) {
     if (!isMap(doc.contents)) break;
     try {
@@ -62,24 +74,47 @@ export function applyOverrides(doc: Document, overrides: Override[], diags: Diag
       const parsed =
         valueDoc.errors.length === 0 && valueDoc.contents && !/[&*]/.test(o.text) ? valueDoc.contents : undefined;
       doc.setIn(o.path, parsed ?? doc.createNode(o.value));
+      markNewKeys(doc, o, marks);
       const node = doc.getIn(o.path, true) as Node | undefined;
-      if (node && typeof node === 'object') markTree(node, o.text, marks);
+      if (node && typeof node === 'object') markTree(node, o, marks);
     } catch (err) {
-      diags.error({ file: `--set ${o.text}`, line: 1, col: 1 }, `cannot apply: ${(err as Error).message}`);
+      diags.error({ file: o.label, line: 1, col: 1 }, `cannot apply: ${(err as Error).message}`);
     }
   }
   return marks;
 }
 
-function markTree(node: Node, text: string, marks: WeakMap<object, string>): void {
-  marks.set(node, text);
+/**
+ * setIn adds keys the file lacks as plain strings: make each a node marked with its place in the
+ * key path, so that an unknown key names the flag (`--set network.hiden=[3]:1:9`), not the file.
+ */
+function markNewKeys(doc: Document, o: Override, marks: WeakMap<object, SourceLoc>): void {
+  let col = 1;
+  o.path.forEach((part, i) => {
+    const parent = i === 0 ? doc.contents : doc.getIn(o.path.slice(0, i), true);
+    const pair = isMap(parent) ? parent.items.find((p) => keyValue(p.key) === part) : undefined;
+    if (pair && !isNode(pair.key)) {
+      pair.key = doc.createNode(pair.key);
+      marks.set(pair.key as Node, { file: o.label, line: 1, col: o.label.startsWith('--set ') ? col : 1 });
+    }
+    col += String(part).length + 1;
+  });
+}
+
+function keyValue(key: unknown): unknown {
+  return isScalar(key) ? key.value : key;
+}
+
+function markTree(node: Node, o: Override, marks: WeakMap<object, SourceLoc>): void {
+  // Nodes parsed from the override's value have ranges within the value text; others start it.
+  marks.set(node, { file: o.label, line: 1, col: o.valueCol + (node.range?.[0] ?? 0) });
   const items = (node as unknown as { items?: unknown[] }).items;
   if (!items) return;
   for (const it of items) {
     const pair = it as { key?: Node; value?: Node };
     if (pair && typeof pair === 'object' && 'value' in pair) {
-      if (pair.key && typeof pair.key === 'object') markTree(pair.key, text, marks);
-      if (pair.value && typeof pair.value === 'object') markTree(pair.value, text, marks);
-    } else if (it && typeof it === 'object') markTree(it as Node, text, marks);
+      if (pair.key && typeof pair.key === 'object') markTree(pair.key, o, marks);
+      if (pair.value && typeof pair.value === 'object') markTree(pair.value, o, marks);
+    } else if (it && typeof it === 'object') markTree(it as Node, o, marks);
   }
 }

@@ -16,8 +16,8 @@ export class YamlReader {
     readonly file: string,
     private readonly lines: LineCounter,
     private readonly doc: Document,
-    /** Nodes written by --set, with the override text to point at. */
-    private readonly overrides: WeakMap<object, string> = new WeakMap(),
+    /** Nodes written by --set and its shortcut flags, with where on the command line. */
+    private readonly overrides: WeakMap<object, SourceLoc> = new WeakMap(),
     /** The YAML text, for locating characters inside multi-line or escaped scalars. */
     private readonly source?: string,
   ) {}
@@ -30,11 +30,8 @@ export class YamlReader {
   }
 
   loc(node: YNode, fallback?: SourceLoc): SourceLoc {
-    if (node && this.overrides.has(node)) {
-      // Nodes parsed from the override's value have ranges within the value text; others start it.
-      const text = this.overrides.get(node)!;
-      return { file: `--set ${text}`, line: 1, col: text.indexOf('=') + 2 + (node.range?.[0] ?? 0) };
-    }
+    const written = node ? this.overrides.get(node) : undefined;
+    if (written) return written;
     const offset = node?.range?.[0];
     if (offset === undefined) return fallback ?? { file: this.file, line: 1, col: 1 };
     const { line, col } = this.lines.linePos(offset);

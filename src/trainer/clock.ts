@@ -2,6 +2,9 @@
  * Training time, for reports only: seconds of earlier sessions (a resumed run) plus this one's. Rollbacks
  * do not turn it back, and nothing computed depends on it.
  */
+/** Iterations of warm-up left out of the rate, and run after it before the rate is trusted. */
+const WARMUP_ITERATIONS = 10;
+
 export class TrainClock {
   private readonly started = performance.now();
   private stageStarted = this.started;
@@ -23,9 +26,30 @@ export class TrainClock {
     return this.stageBefore + (performance.now() - this.stageStarted) / 1000;
   }
 
-  /** Iterations per second in this session. */
+  /** Where the rate is measured from once the warm-up is over: iterations done and the time then. */
+  private warm?: { done: number; at: number };
+  /** Whether the last rate() was measured after the warm-up. */
+  private afterWarmup = false;
+
+  /**
+   * Iterations per second in this session. The first WARMUP_ITERATIONS iterations include
+   * compiling kernels and run several times slower, so once WARMUP_ITERATIONS more have run the
+   * rate is measured from the end of the warm-up; until then over the whole session.
+   */
   rate(done: number): number {
-    return (done - this.doneAtStart) / Math.max((performance.now() - this.started) / 1000, 1e-9);
+    const now = performance.now();
+    if (!this.warm && done - this.doneAtStart >= WARMUP_ITERATIONS) this.warm = { done, at: now };
+    this.afterWarmup = this.warm !== undefined && done - this.warm.done >= WARMUP_ITERATIONS;
+    const [iterations, ms] =
+      this.warm && this.afterWarmup
+        ? [done - this.warm.done, now - this.warm.at]
+        : [done - this.doneAtStart, now - this.started];
+    return iterations / Math.max(ms / 1000, 1e-9);
+  }
+
+  /** Whether the last rate() was measured after the warm-up (an ETA from it is worth showing). */
+  settled(): boolean {
+    return this.afterWarmup;
   }
 
   /** The next stage starts now. */

@@ -45,8 +45,12 @@ export interface Progress {
   totalIterations: number;
   loss: number;
   parts: Record<string, number>;
+  /** The strategy's logged values (loss.csv's columns after the parts), e.g. causal_min_weight. */
+  values: Record<string, number>;
   iterationsPerSecond: number;
   etaSeconds: number;
+  /** False while the rate still includes the first iterations' warm-up (see TrainClock): the ETA is a guess. */
+  etaSettled: boolean;
 }
 
 export interface TrainOptions {
@@ -233,8 +237,10 @@ function createRun(
         totalIterations,
         loss: state.lastTotal,
         parts: state.lastParts,
+        values: strategy.logValues(),
         iterationsPerSecond: rate,
         etaSeconds: (totalIterations - state.done) / Math.max(rate, 1e-9),
+        etaSettled: clock.settled(),
       });
     },
     snapshot: (state) =>

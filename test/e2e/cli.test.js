@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pinn } from '../support/fixtures.js';
+import { pinn, specDir } from '../support/fixtures.js';
 
 const tiny = [
   '--iterations',
@@ -187,4 +187,77 @@ test('solve: the final lines point to the report and say its verdict (none for a
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.includes(`report: ${out}/report.html`), r.stdout);
   assert.doesNotMatch(r.stdout, /warning/);
+});
+
+test('errors from --set and --strategy name the flag the user typed, at the key or value at fault', () => {
+  const hiden = pinn(['validate', 'problems/poisson-2d.yaml', '--set', 'network.hiden=[3]']);
+  assert.equal(hiden.status, 2);
+  assert.match(
+    hiden.stderr,
+    /^error --set network\.hiden=\[3\]:1:9: unknown key 'hiden' in network \(did you mean 'hidden'\?\)/,
+  );
+  const strategy = pinn(['solve', 'problems/poisson-2d.yaml', '--strategy', 'hardd', '--iterations', '1']);
+  assert.equal(strategy.status, 2);
+  assert.match(strategy.stderr, /^error --strategy hardd:1:1: unknown strategy 'hardd' \(did you mean 'hard'\?\)/);
+  assert.doesNotMatch(strategy.stderr, /--set/);
+});
+
+test('validate of a sweep file checks its cases and says how to run it', () => {
+  const r = pinn(['validate', 'problems/sweep-poisson.yaml']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^ok problems\/sweep-poisson\.yaml: a sweep file, 4 cases of problems\/poisson-2d\.yaml; run it with `pinn sweep problems\/sweep-poisson\.yaml`/,
+  );
+});
+
+test('progress: the weighted loss, unweighted parts and the strategy values; no ETA before the warm-up is measured', () => {
+  const { specFile, dir } = specDir('pinn-progress-');
+  const spec = specFile(
+    'causal',
+    `geometry: {interval: [0, 1]}
+time: [0, 1]
+fields: [u]
+equations: [u_t = 0.1*u_xx]
+conditions:
+  - {on: boundary, dirichlet: {u: 0}}
+  - {on: initial, value: {u: "sin(pi*x)"}}
+network: {hidden: [8], activation: tanh}
+training:
+  causal: true
+  points: {domain: 64, boundary: 16, initial: 16}
+  stages: [{optimizer: adam, iterations: 30, lr: 1.0e-3}]
+output: {grid: [11], times: [0, 1], formats: [csv]}
+`,
+  );
+  // Not a terminal: a line at the first iteration and one at the last.
+  const r = pinn(['solve', spec, '--out', join(dir, 'run')]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => /^adam +\d+\/30 /.test(l));
+  assert.ok(lines.length >= 2, r.stderr);
+  for (const l of lines)
+    assert.match(l, /weighted loss \S+ {2}equations \S+ {2}conditions \S+ {2}causal_min_weight \S+ /);
+  assert.doesNotMatch(lines[0], /ETA/);
+  assert.match(lines.at(-1), /^adam +30\/30 .* ETA 0s$/);
+});
+
+test('solve: a kept best Adam iterate is said under the done line', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pinn-best-'));
+  // A large learning rate: the last iterate is not the lowest-loss one (seed 0: best 39, last 40).
+  const stages = 'training.stages=[{optimizer: adam, iterations: 40, lr: 0.05}]';
+  const r = pinn([
+    'solve',
+    'problems/poisson-2d.yaml',
+    '--out',
+    out,
+    '--set',
+    stages,
+    '--set',
+    'training.points.domain=200',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const [stage] = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).stages;
+  assert.ok(stage.best, 'the stage kept a best iterate');
+  const said = r.stdout.match(/^ {2}stage 1 \(adam\) kept its lowest-loss parameters, of iteration (\d+) /m);
+  assert.equal(Number(said?.[1]), stage.best.iteration, r.stdout);
 });

@@ -64,7 +64,9 @@ test('every file the summary lists exists; nothing else in the folder is touched
     'fields.vti',
     'fields.npy',
     'u.png',
+    'u_exact.png',
     'u_error.png',
+    'residual.png',
     'loss.png',
     'loss.csv',
     'report.html',
@@ -155,7 +157,7 @@ test('fields.npy: float32 (rows, columns) with the values of fields.csv', () => 
 });
 
 test('pictures decode as PNG with more than one colour', () => {
-  for (const name of ['u.png', 'u_error.png', 'loss.png']) {
+  for (const name of ['u.png', 'u_exact.png', 'u_error.png', 'residual.png', 'loss.png']) {
     const png = PNG.sync.read(readFileSync(join(out, name)));
     assert.ok(png.width >= 200 && png.height >= 150, `${name} ${png.width}x${png.height}`);
     const colours = new Set();

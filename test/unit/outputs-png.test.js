@@ -145,10 +145,17 @@ test('loss curve: log scale, total in black, one colour per part', () => {
 });
 
 /**
- * @param {{ counts: number[], isInside?: (p: number[]) => boolean, times?: number[], withError?: boolean, withExact?: boolean }} options
+ * @param {{ counts: number[], isInside?: (p: number[]) => boolean, times?: number[], withError?: boolean, withExact?: boolean, withResidual?: boolean }} options
  * @returns {FieldTable}
  */
-function gridTable({ counts, isInside = () => true, times = [], withError = false, withExact = false }) {
+function gridTable({
+  counts,
+  isInside = () => true,
+  times = [],
+  withError = false,
+  withExact = false,
+  withResidual = false,
+}) {
   const spatial = ['x', 'y', 'z'].slice(0, counts.length);
   const variables = times.length ? [...spatial, 't'] : spatial;
   const total = counts.reduce((a, b) => a * b, 1);
@@ -173,10 +180,17 @@ function gridTable({ counts, isInside = () => true, times = [], withError = fals
         u,
         ...(withExact ? [u + 0.01] : []),
         ...(withError ? [-0.01] : []),
+        ...(withResidual ? [Math.abs(p[0])] : []),
       );
     }
   }
-  const columns = [...variables, 'u', ...(withExact ? ['u_exact'] : []), ...(withError ? ['u_error'] : [])];
+  const columns = [
+    ...variables,
+    'u',
+    ...(withExact ? ['u_exact'] : []),
+    ...(withError ? ['u_error'] : []),
+    ...(withResidual ? ['residual'] : []),
+  ];
   return {
     variables,
     fields: ['u'],
@@ -192,14 +206,14 @@ const isPng = (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47
 /** @type {LossHistory} */
 const history = { parts: ['pde'], iterations: [0, 1, 2], total: [1, 0.5, 0.1], values: [[1, 0.5, 0.1]] };
 
-test('picturesFor: one picture per field, error and time, plus the loss curve', () => {
+test('picturesFor: one picture per field, exact solution, error, residual and time, plus the loss curve', () => {
   const disk = (p) => p[0] ** 2 + p[1] ** 2 <= 1;
   /** @type {[FieldTable, LossHistory | undefined, string[]][]} */
   const cases = [
     [
-      gridTable({ counts: [21, 21], isInside: disk, withExact: true, withError: true }),
+      gridTable({ counts: [21, 21], isInside: disk, withExact: true, withError: true, withResidual: true }),
       history,
-      ['u.png', 'u_error.png', 'loss.png'],
+      ['u.png', 'u_exact.png', 'u_error.png', 'residual.png', 'loss.png'],
     ],
     [
       gridTable({ counts: [11, 11], times: [0, 0.5], withError: true }),
@@ -207,6 +221,11 @@ test('picturesFor: one picture per field, error and time, plus the loss curve', 
       ['u_t0.png', 'u_t0.5.png', 'u_error_t0.png', 'u_error_t0.5.png'],
     ],
     [gridTable({ counts: [31], times: [0, 1], withExact: true }), history, ['u.png', 'loss.png']],
+    [
+      gridTable({ counts: [31], withError: true, withResidual: true }),
+      undefined,
+      ['u.png', 'u_error.png', 'residual.png'],
+    ],
     [gridTable({ counts: [7, 7, 7], isInside: (p) => p[0] ** 2 + p[1] ** 2 + p[2] ** 2 <= 1 }), undefined, ['u.png']],
     [
       { ...gridTable({ counts: [3, 3] }), grid: { counts: [], min: [], max: [], inside: new Uint8Array(0) } },
@@ -222,6 +241,46 @@ test('picturesFor: one picture per field, error and time, plus the loss curve', 
     );
     for (const p of pictures) assert.ok(isPng(p.content), p.name);
   }
+});
+
+test('picturesFor: rows for the report: a field beside its exact solution and error; over time, each column a row of frames', () => {
+  const steady = picturesFor(gridTable({ counts: [11, 11], withExact: true, withError: true, withResidual: true }));
+  assert.deepEqual(
+    steady.map((p) => [p.name, p.row]),
+    [
+      ['u.png', 'u: predicted, exact and error'],
+      ['u_exact.png', 'u: predicted, exact and error'],
+      ['u_error.png', 'u: predicted, exact and error'],
+      ['residual.png', 'PDE residual: where the equations are least satisfied'],
+    ],
+  );
+  const timed = picturesFor(gridTable({ counts: [11, 11], times: [0, 1], withExact: true }));
+  assert.deepEqual(
+    timed.map((p) => [p.name, p.row]),
+    [
+      ['u_t0.png', 'u at each output time'],
+      ['u_t1.png', 'u at each output time'],
+      ['u_exact_t0.png', 'u_exact at each output time'],
+      ['u_exact_t1.png', 'u_exact at each output time'],
+    ],
+  );
+  assert.equal(picturesFor(gridTable({ counts: [3, 3] }), history).at(-1).row, undefined, 'loss.png stands alone');
+});
+
+test('a field and its exact solution share one colour scale', () => {
+  // u_exact = u + 0.01 everywhere: on a scale of its own it would be the same picture as u.
+  const [u, exact] = picturesFor(gridTable({ counts: [11, 11], withExact: true })).map((p) => decode(p.content));
+  assert.equal(u.width, exact.width);
+  const coloured = (p) => !(p[0] === p[1] && p[1] === p[2]);
+  let [field, differ] = [0, 0];
+  for (let y = 0; y < u.height; y++)
+    for (let x = 0; x < u.width; x++) {
+      const [a, b] = [u.at(x, y), exact.at(x, y)];
+      if (!coloured(a) || !coloured(b)) continue;
+      field++;
+      if (a.some((v, k) => v !== b[k])) differ++;
+    }
+  assert.ok(differ > field / 4, `${differ} of ${field} field pixels differ`);
 });
 
 test('2D pictures over time share one colour scale', () => {

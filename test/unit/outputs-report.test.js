@@ -249,3 +249,28 @@ test('the verdict warns of non-finite values and of a violation far above the ot
       'the violation of flux &lt;out&gt; (max 0.5) is over 100 times the next largest (dirichlet, 3e-4).',
   );
 });
+
+test('pictures of one row sit side by side under its heading; a long row is frames; a picture without a row stands alone', () => {
+  const png = (name, row) => ({ name, content: Buffer.from(name), ...(row ? { row } : {}) });
+  const html = renderReport({
+    summary: { name: 'rows' },
+    pictures: [
+      png('u.png', 'u: predicted, exact and error'),
+      png('u_exact.png', 'u: predicted, exact and error'),
+      png('u_error.png', 'u: predicted, exact and error'),
+      ...[0, 1, 2, 3].map((t) => png(`v_t${t}.png`, 'v at each output time')),
+      png('loss.png'),
+    ],
+  });
+  const section = html.slice(html.indexOf('<h2>Pictures</h2>'));
+  const rows = [...section.matchAll(/<h3>(.*?)<\/h3>\n<div class="(row[^"]*)">([\s\S]*?)<\/div>/g)].map((m) => [
+    m[1],
+    m[2],
+    [...m[3].matchAll(/alt="([^"]+)"/g)].map((a) => a[1]),
+  ]);
+  assert.deepEqual(rows, [
+    ['u: predicted, exact and error', 'row', ['u.png', 'u_exact.png', 'u_error.png']],
+    ['v at each output time', 'row frames', ['v_t0.png', 'v_t1.png', 'v_t2.png', 'v_t3.png']],
+  ]);
+  assert.match(section, /<\/div>\n<figure><img [^>]*alt="loss.png">/);
+});

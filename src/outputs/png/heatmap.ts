@@ -97,29 +97,30 @@ function paintField(canvas: Canvas, area: PlotArea, input: HeatmapInput, lo: num
   }
 }
 
-/** The value at fractional grid position (gx, gy), or NaN where the domain does not reach. */
+/**
+ * The value at fractional grid position (gx, gy), or NaN where the domain does not reach. Called once
+ * per pixel, so it allocates nothing.
+ */
 function sampleGrid(input: Pick<HeatmapInput, 'values' | 'counts' | 'inside'>, gx: number, gy: number): number {
   const [nx, ny] = input.counts;
-  const valueAt = (i: number, j: number): number => {
-    const k = i + nx * j;
-    return input.inside[k] ? input.values[k]! : NaN;
-  };
-  const [i0, i1, fx] = cellAlong(gx, nx);
-  const [j0, j1, fy] = cellAlong(gy, ny);
-  const corners = [valueAt(i0, j0), valueAt(i1, j0), valueAt(i0, j1), valueAt(i1, j1)];
-  if (corners.every(Number.isFinite)) {
-    const [a, b, c, d] = corners as [number, number, number, number];
+  const { values, inside } = input;
+  const valueAt = (i: number, j: number): number => (inside[i + nx * j] ? values[i + nx * j]! : NaN);
+  const i0 = cellStart(gx, nx);
+  const j0 = cellStart(gy, ny);
+  const [i1, j1] = [Math.min(i0 + 1, nx - 1), Math.min(j0 + 1, ny - 1)];
+  const fx = nx < 2 ? 0 : Math.min(1, Math.max(0, gx - i0));
+  const fy = ny < 2 ? 0 : Math.min(1, Math.max(0, gy - j0));
+  const [a, b, c, d] = [valueAt(i0, j0), valueAt(i1, j0), valueAt(i0, j1), valueAt(i1, j1)];
+  if (Number.isFinite(a) && Number.isFinite(b) && Number.isFinite(c) && Number.isFinite(d)) {
     return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
   }
   const nearest = valueAt(Math.round(i0 + fx), Math.round(j0 + fy));
   return Number.isFinite(nearest) ? nearest : NaN;
 }
 
-/** The grid cell [i0, i1] holding fractional index g along an axis of n nodes, and g's offset in it. */
-function cellAlong(g: number, n: number): [number, number, number] {
-  if (n < 2) return [0, 0, 0];
-  const i0 = Math.min(n - 2, Math.max(0, Math.floor(g)));
-  return [i0, i0 + 1, Math.min(1, Math.max(0, g - i0))];
+/** The first node i0 of the grid cell [i0, i0 + 1] holding fractional index g along an axis of n nodes. */
+function cellStart(g: number, n: number): number {
+  return n < 2 ? 0 : Math.min(n - 2, Math.max(0, Math.floor(g)));
 }
 
 /** A vertical viridis gradient (low at the bottom) with its tick values on the right. */

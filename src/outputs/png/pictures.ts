@@ -10,13 +10,17 @@ import { PALETTE, renderLinePlot, renderLossCurve, type LineSeries } from './lin
 export interface Picture {
   name: string;
   content: Buffer;
+  /** Pictures with the same row are shown side by side under it in the report (e.g. u, u_exact, u_error). */
+  row?: string;
 }
 
 /**
- * The run's pictures: a heat map per field and output time for 2D problems
- * (the middle z slice in 3D), line plots for 1D problems (all times in one
- * plot, the exact solution dashed), `<field>_error` pictures where errors were
- * computed, and `loss.png`. Tables not on a regular grid get only the loss curve.
+ * The run's pictures: for 2D problems (the middle z slice in 3D) a heat map per
+ * field, its exact solution and its error where `exact` is given, and the PDE
+ * residual where the table has a `residual` column, at each output time; line
+ * plots for 1D problems (all times in one plot, the exact solution dashed, then
+ * the error and the residual); and `loss.png`. Tables not on a regular grid get
+ * only the loss curve.
  */
 export function picturesFor(table: FieldTable, history?: LossHistory): Picture[] {
   const dims = table.grid.counts.length;
@@ -53,9 +57,22 @@ function timeSlices(table: FieldTable): TimeSlice[] {
   }));
 }
 
-/** The fields, and their error columns where present: the columns worth a picture. */
-function pictureColumns(table: FieldTable): string[] {
-  return table.fields.flatMap((f) => [f, `${f}_error`]).filter((c) => table.columns.includes(c));
+/**
+ * The columns worth a picture, in groups shown together: each field with its exact solution and
+ * error where present, then the residual. Columns of a group's `shared` list share one colour scale.
+ */
+function pictureGroups(table: FieldTable, withExact: boolean): { label: string; columns: string[][] }[] {
+  const has = (c: string) => table.columns.includes(c);
+  const groups = table.fields.map((f) => ({
+    label: has(`${f}_exact`) ? `${f}: predicted, exact and error` : f,
+    columns: [
+      [f, ...(withExact && has(`${f}_exact`) ? [`${f}_exact`] : [])],
+      ...(has(`${f}_error`) ? [[`${f}_error`]] : []),
+    ],
+  }));
+  if (has('residual'))
+    groups.push({ label: 'PDE residual: where the equations are least satisfied', columns: [['residual']] });
+  return groups;
 }
 
 /** One column's values at one output time, spread over the grid nodes (NaN outside the domain). */
@@ -86,27 +103,38 @@ function heatmaps(table: FieldTable): Picture[] {
     counts.length === 3 ? ` (${table.variables[2]}=${formatNumber(gridCoordinate(table, 2, middleZ))})` : '';
   const inside = table.grid.inside.subarray(sliceStart, sliceStart + nx * ny);
   const slices = timeSlices(table);
-  return pictureColumns(table).flatMap((column) => {
-    const values = slices.map((s) => nodeValues(table, column, s.index).subarray(sliceStart, sliceStart + nx * ny));
-    // One colour scale for all times, so that the pictures of one field compare.
-    const [lo, hi] = finiteRange(values);
-    return slices.map((s, k) => ({
-      name: `${column}${s.fileSuffix}.png`,
-      content: renderHeatmap({
-        values: values[k]!,
-        counts: [nx, ny],
-        min: lo,
-        max: hi,
-        inside,
-        title: `${column}${s.titleSuffix}${sliceNote}`,
-        axes: [table.variables[0]!, table.variables[1] ?? ''],
-        range: [
-          [min[0]!, max[0]!],
-          [min[1] ?? 0, max[1] ?? 1],
-        ],
-      }),
-    }));
-  });
+  const timed = table.times.length > 0;
+  const heatmap = (column: string, values: Float64Array, [lo, hi]: [number, number], s: TimeSlice) =>
+    renderHeatmap({
+      values,
+      counts: [nx, ny],
+      min: lo,
+      max: hi,
+      inside,
+      title: `${column}${s.titleSuffix}${sliceNote}`,
+      axes: [table.variables[0]!, table.variables[1] ?? ''],
+      range: [
+        [min[0]!, max[0]!],
+        [min[1] ?? 0, max[1] ?? 1],
+      ],
+    });
+  return pictureGroups(table, true).flatMap((group) =>
+    group.columns.flatMap((shared) => {
+      const values = shared.map((column) =>
+        slices.map((s) => nodeValues(table, column, s.index).subarray(sliceStart, sliceStart + nx * ny)),
+      );
+      // One colour scale for all times and for a field and its exact solution, so that their pictures compare.
+      const range = finiteRange(values.flat());
+      // Steady: the group side by side. Time-dependent: each column a row of frames.
+      return shared.flatMap((column, c) =>
+        slices.map((s, k) => ({
+          name: `${column}${s.fileSuffix}.png`,
+          content: heatmap(column, values[c]![k]!, range, s),
+          row: timed ? `${column} at each output time` : group.label,
+        })),
+      );
+    }),
+  );
 }
 
 function finiteRange(arrays: ArrayLike<number>[]): [number, number] {
@@ -124,20 +152,22 @@ function lineProfiles(table: FieldTable): Picture[] {
   const x = Array.from({ length: table.grid.counts[0]! }, (_, i) => gridCoordinate(table, 0, i));
   const xlabel = table.variables[0]!;
   const slices = timeSlices(table);
-  return pictureColumns(table).map((column) => {
-    const exactColumn = column.endsWith('_error') ? undefined : `${column}_exact`;
-    const hasExact = exactColumn !== undefined && table.columns.includes(exactColumn);
-    const series = slices.flatMap((s): LineSeries[] => {
-      const color = PALETTE[s.index % PALETTE.length]!;
-      const computed = { name: s.label || column, values: nodeValues(table, column, s.index), color };
-      if (!hasExact) return [computed];
-      // The exact curve shares its time's colour; one legend entry says what dashes mean.
-      const exact = nodeValues(table, exactColumn, s.index);
-      return [computed, { name: 'exact', values: exact, color, dashed: true, inLegend: slices.length === 1 }];
-    });
-    const exactKey: LineSeries[] =
-      hasExact && slices.length > 1 ? [{ name: 'exact', values: [], color: DARK_GREY, dashed: true }] : [];
-    const content = renderLinePlot({ x, series: [...series, ...exactKey], title: column, xlabel, ylabel: column });
-    return { name: `${column}.png`, content };
-  });
+  return pictureGroups(table, false).flatMap((group) =>
+    group.columns.flat().map((column) => {
+      const exactColumn = `${column}_exact`;
+      const hasExact = table.fields.includes(column) && table.columns.includes(exactColumn);
+      const series = slices.flatMap((s): LineSeries[] => {
+        const color = PALETTE[s.index % PALETTE.length]!;
+        const computed = { name: s.label || column, values: nodeValues(table, column, s.index), color };
+        if (!hasExact) return [computed];
+        // The exact curve shares its time's colour; one legend entry says what dashes mean.
+        const exact = nodeValues(table, exactColumn, s.index);
+        return [computed, { name: 'exact', values: exact, color, dashed: true, inLegend: slices.length === 1 }];
+      });
+      const exactKey: LineSeries[] =
+        hasExact && slices.length > 1 ? [{ name: 'exact', values: [], color: DARK_GREY, dashed: true }] : [];
+      const content = renderLinePlot({ x, series: [...series, ...exactKey], title: column, xlabel, ylabel: column });
+      return { name: `${column}.png`, content, row: group.label };
+    }),
+  );
 }
