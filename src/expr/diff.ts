@@ -8,8 +8,9 @@
  * Coefficients are expressions of the variables and constants; `cond ? a : b`
  * differentiates branchwise (the jump at the switch has no pointwise
  * derivative: see docs/electromagnetics.md on interfaces), comparisons and
- * logic are piecewise constant. Field references are refused: a coefficient
- * that depends on the fields has no place in this expansion.
+ * logic are piecewise constant. A field (an unknown coefficient field, say)
+ * differentiates to its derivative channel, up to the second order the jets
+ * carry; lap() and dn() of a field are refused.
  */
 import { assertNever } from '../util/index.js';
 import { add, call, div, mul, neg, num, sub, type Expr } from './ir.js';
@@ -17,6 +18,9 @@ import { add, call, div, mul, neg, num, sub, type Expr } from './ir.js';
 export class DiffError extends Error {}
 
 const isNum = (e: Expr, v?: number): boolean => e.kind === 'num' && (v === undefined || e.value === v);
+
+/** The names a problem's variables can have; fields are functions of them. */
+const PROBLEM_VARIABLES = ['x', 'y', 'z', 't'];
 
 /** d e / d name, simplified. */
 export function diff(e: Expr, name: string): Expr {
@@ -33,11 +37,14 @@ function d(e: Expr, v: string): Expr {
     case 'var':
       return num(e.name === v ? 1 : 0);
     case 'field':
+      if (e.derivs.length >= 2)
+        throw new DiffError(
+          `a coefficient's gradient would need a third derivative of ${e.field} (found ${e.field}_${e.derivs})`,
+        );
+      return { kind: 'field', field: e.field, derivs: [...e.derivs, v].sort().join('') };
     case 'lap':
     case 'dn':
-      throw new DiffError(
-        `a coefficient cannot depend on the fields (found ${e.kind === 'field' ? e.field : `${e.kind}(${e.field})`})`,
-      );
+      throw new DiffError(`a coefficient cannot contain ${e.kind}(${e.field})`);
     case 'neg':
       return neg(d(e.arg, v));
     case 'compare':
@@ -168,6 +175,11 @@ export function dependsOn(e: Expr, names: string[]): boolean {
   switch (e.kind) {
     case 'var':
       return names.includes(e.name);
+    // A field is a function of every problem variable (and of nothing else named).
+    case 'field':
+    case 'lap':
+    case 'dn':
+      return names.some((n) => PROBLEM_VARIABLES.includes(n));
     case 'neg':
     case 'not':
       return dependsOn(e.arg, names);

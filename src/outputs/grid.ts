@@ -151,3 +151,26 @@ export function fieldErrors(table: FieldTable): Record<string, { l2_relative: nu
   }
   return out;
 }
+
+/** Smallest, largest and mean value of each named field over the output grid. */
+export function fieldRanges(
+  table: FieldTable,
+  names: string[],
+): Record<string, { min: number; max: number; mean: number }> {
+  const c = table.columns.length;
+  return Object.fromEntries(
+    names.map((f) => {
+      const k = table.columns.indexOf(f);
+      let min = Infinity;
+      let max = -Infinity;
+      let sum = 0;
+      for (let r = 0; r < table.rows; r++) {
+        const v = table.data[r * c + k]!;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        sum += v;
+      }
+      return [f, { min, max, mean: sum / Math.max(table.rows, 1) }];
+    }),
+  );
+}

@@ -1,7 +1,7 @@
 /** What a run writes: field tables on the output grid, errors, violations, CSV, VTK, NPY, PNG pictures and the report. */
 export { fieldsCsv, formatNumber, lossCsv } from './csv.js';
 export { fieldEnergy, type EnergyPoint } from './energy.js';
-export { fieldErrors, fieldTable } from './grid.js';
+export { fieldErrors, fieldRanges, fieldTable } from './grid.js';
 export { toNpy } from './npy.js';
 export { picturesFor, renderLinePlot, type Picture } from './png/index.js';
 export { renderReport, verdictOf } from './report.js';

@@ -150,7 +150,7 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
     warnings.push(`L-BFGS (stage ${i + 1}) stopped before its budget${after}: ${reason}`);
   });
   for (const u of Object.values(isRecord(summary.unknowns_uncertainty) ? summary.unknowns_uncertainty : {}))
-    if (isRecord(u) && u.identifiable === false && str(u.warning)) warnings.push(str(u.warning)!);
+    if (isRecord(u) && str(u.warning)) warnings.push(str(u.warning)!);
   const [worst, next] = worstViolations(summary.violations);
   if (worst && next && next.max > 0 && worst.max > OUTLIER_RATIO * next.max) {
     warnings.push(
@@ -321,7 +321,7 @@ function unknownsSection(unknowns: unknown, uncertainty: unknown): string {
   const rows = entries(unknowns).map(([k, v]) => {
     const u = isRecord(bars[k]) ? bars[k] : {};
     const interval = list(u.interval_2sigma).flatMap((x) => (typeof x === 'number' ? [formatValue(x)] : []));
-    const verdict = u.identifiable === false ? (str(u.warning) ?? 'not identifiable') : u.identifiable ? 'yes' : '';
+    const verdict = str(u.warning) ?? (u.identifiable ? 'yes' : '');
     return [
       `<td>${escapeHtml(k)}</td>`,
       valueCell(v),
@@ -330,7 +330,7 @@ function unknownsSection(unknowns: unknown, uncertainty: unknown): string {
       textCell(verdict),
     ].join('');
   });
-  const headers = ['unknown', 'value', 'std. deviation', '2-sigma interval', 'identifiable'];
+  const headers = ['unknown', 'value', 'std. deviation', '2-sigma interval', 'identified'];
   return rows.length ? `<h2>Identified unknowns</h2>\n${table(headers, rows)}` : '';
 }
 

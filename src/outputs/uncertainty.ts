@@ -27,6 +27,8 @@ export interface UnknownUncertainty {
   correlation: Record<string, number>;
   /** False when the data do not pin the unknown down (see `warning`). */
   identifiable: boolean;
+  /** False when it still moved by more than 2 std at the end of training (see `warning`). */
+  settled: boolean;
   warning?: string;
 }
 
@@ -109,6 +111,7 @@ function describe(
     interval_2sigma: [value - 2 * std, value + 2 * std],
     correlation,
     identifiable: warning === undefined,
+    settled: true,
     ...(warning ? { warning } : {}),
   };
 }
@@ -120,6 +123,7 @@ function unidentified(names: string[], values: number[], why: string): Record<st
       {
         correlation: {},
         identifiable: false,
+        settled: true,
         warning: `${name} = ${values[a]!.toPrecision(4)} is not identifiable: ${why}`,
       },
     ]),
@@ -247,7 +251,7 @@ interface TrainingRecords {
 const SETTLE_FRACTION = 0.2;
 
 /**
- * Marks an unknown unidentified when its value still moved by more than two standard deviations
+ * Marks an unknown unsettled when its value still moved by more than two standard deviations
  * over the last fifth of the final stage: training had not settled it, whatever the bars say (the
  * last stage as a whole may move it far: L-BFGS after Adam on diffusion-inverse moves C by 0.19,
  * then holds it to 1e-6).
@@ -271,8 +275,9 @@ export function withStageDrift(
       const before = column?.[record];
       const moved = before === undefined ? 0 : Math.abs(values[name]! - before);
       if (u.std === undefined || !(moved > 2 * u.std) || !u.identifiable) return [name, u];
+      // An unidentifiable unknown's own warning says more; a settled one needs none.
       const warning = `${name} moved by ${moved.toExponential(2)} over the last ${Math.round(100 * SETTLE_FRACTION)}% of the last stage, more than twice its standard deviation ${u.std.toExponential(2)}: training has not settled it (train longer, or check that the data determine it)`;
-      return [name, { ...u, identifiable: false, warning }];
+      return [name, { ...u, settled: false, warning }];
     }),
   );
 }

@@ -27,7 +27,8 @@ export function buildProblem(spec: Spec): Problem {
   const geometry = geometryOf(spec, diags);
 
   // Fields: listed, or from the templates.
-  const fields = spec.fields.length > 0 ? spec.fields : fieldsFromTemplates(spec);
+  const solved = spec.fields.length > 0 ? spec.fields : fieldsFromTemplates(spec);
+  const fields = [...solved, ...unknownFieldsOf(spec, solved, diags)];
   if (fields.length === 0)
     diags.error(
       { file: spec.file, line: 1, col: 1 },
@@ -84,6 +85,7 @@ export function buildProblem(spec: Spec): Problem {
     dim,
     time: spec.time && { min: spec.time.min, max: spec.time.max },
     fields,
+    unknownFields: spec.unknownFields,
     constants,
     unknowns,
     geometry: geometry!,
@@ -106,6 +108,18 @@ function geometryOf(spec: Spec, diags: Diagnostics): Geometry | undefined {
     else diags.error(spec.geometry.loc, `invalid geometry: ${(err as Error).message}`);
     return undefined;
   }
+}
+
+/** The unknown coefficient fields, each a network output beside the solved fields (none may be one of them). */
+function unknownFieldsOf(spec: Spec, solved: string[], diags: Diagnostics): string[] {
+  return spec.unknownFields.filter((f) => {
+    if (!solved.includes(f)) return true;
+    diags.error(
+      spec.locs?.['unknown_fields'] ?? { file: spec.file, line: 1, col: 1 },
+      `unknown field '${f}' is also in fields; list it once, under unknown_fields`,
+    );
+    return false;
+  });
 }
 
 /** Constants, in order; each may use earlier ones. Unknowns (trainable) keep their start value apart. */

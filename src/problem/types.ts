@@ -90,6 +90,8 @@ export interface Problem {
   dim: 1 | 2 | 3;
   time?: { min: number; max: number };
   fields: string[];
+  /** The fields among `fields` that are unknown coefficients (spec `unknown_fields`), not solutions. */
+  unknownFields: string[];
   constants: Map<string, number>;
   /** Trainable constants: start value, and bounds the value stays strictly inside. */
   unknowns: { name: string; initial: number; bounds?: UnknownBounds }[];

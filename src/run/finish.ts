@@ -14,6 +14,7 @@ import { DivergenceError, type TrainResult } from '../trainer/index.js';
 import {
   fieldEnergy,
   fieldErrors,
+  fieldRanges,
   fieldsCsv,
   fieldTable,
   lossCsv,
@@ -51,6 +52,8 @@ export interface Summary {
   unknowns: Record<string, number>;
   /** Inverse problems: each unknown's standard deviation, 2-sigma interval, correlations and identifiability (outputs/uncertainty.ts). */
   unknowns_uncertainty?: Record<string, UnknownUncertainty>;
+  /** Identified coefficient fields (spec `unknown_fields`): each one's range and mean over the output grid. */
+  unknown_fields?: Record<string, { min: number; max: number; mean: number }>;
   stages: TrainResult['stages'];
   network: { hidden: number[]; activation: string; parameters: number };
   points: Record<string, number>;
@@ -119,6 +122,7 @@ export function finishRun(
       violations,
       unknowns,
       ...(uncertainty ? { unknowns_uncertainty: uncertainty } : {}),
+      ...(problem.unknownFields.length ? { unknown_fields: fieldRanges(table, problem.unknownFields) } : {}),
       stages: result.stages,
       network: {
         hidden: spec.network.hidden,

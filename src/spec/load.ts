@@ -29,6 +29,7 @@ const TOP_KEYS = [
   'geometry',
   'time',
   'fields',
+  'unknown_fields',
   'constants',
   'regions',
   'equations',
@@ -45,6 +46,7 @@ const TOP_KEYS = [
 const LOC_PATHS = [
   'geometry',
   'fields',
+  'unknown_fields',
   'network',
   'network.activation',
   'network.hidden',
@@ -113,6 +115,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const templates: TemplateSpec[] = [];
   const equations = has('equations') ? readEquations(r, get('equations'), templates) : [];
   const fields = has('fields') ? readFields(r, get('fields')) : [];
+  const unknownFields = has('unknown_fields') ? readFields(r, get('unknown_fields'), 'unknown_fields') : [];
   const constants = has('constants') ? readConstants(r, get('constants')) : [];
   const regions = has('regions') ? readRegions(r, get('regions')) : [];
   const namesOk = r.diags.list.length === errorsBefore;
@@ -141,6 +144,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
     geometry,
     time,
     fields,
+    unknownFields,
     constants,
     regions,
     equations,

@@ -42,9 +42,9 @@ const RESERVED = new Set(['x', 'y', 'z', 't', 'pi', 'e', 'lap', 'dn', 'n', 'and'
 
 // ---- fields ----
 
-export function readFields(r: YamlReader, node: YNode): string[] {
-  const fields = r.strings(node, 'fields') ?? [];
-  const nodes = r.seq(node, 'fields') ?? [];
+export function readFields(r: YamlReader, node: YNode, key = 'fields'): string[] {
+  const fields = r.strings(node, key) ?? [];
+  const nodes = r.seq(node, key) ?? [];
   const seen = new Set<string>();
   for (const [i, f] of fields.entries()) {
     const at = nodes[i];

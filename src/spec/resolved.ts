@@ -76,7 +76,8 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   if (spec.description) out['description'] = spec.description;
   out['geometry'] = shape(spec.geometry);
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
-  out['fields'] = fields;
+  out['fields'] = fields.filter((f) => !spec.unknownFields.includes(f));
+  if (spec.unknownFields.length) out['unknown_fields'] = spec.unknownFields;
   if (spec.regions.length) out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
   const value = (c: { value: SourceExpr; unknown: boolean; bounds?: UnknownBounds }) =>
     c.unknown ? { unknown: Number(c.value.text), ...c.bounds } : text(c.value);

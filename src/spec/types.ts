@@ -174,6 +174,8 @@ export interface Spec {
   geometry: ShapeSpec;
   time?: { min: number; max: number; loc: SourceLoc };
   fields: string[];
+  /** Coefficient fields to identify: extra network outputs used in the equations (inverse problems). */
+  unknownFields: string[];
   constants: ConstantSpec[];
   /** Named parts of the domain, in priority order (where they overlap the first listed wins). */
   regions: RegionSpec[];
