@@ -62,6 +62,7 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const sink = progressSink(mode, process.stderr);
+  const told = new Set<string>();
   let summary: Summary;
   try {
     const backend = await selectBackend(o.backend);
@@ -81,6 +82,13 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
             `${chalk.yellow('diverging')}: ${r.reason}; rolled back to iteration ${r.toIteration}, lr now ${r.lr.toPrecision(3)}`,
           ),
         onStart: (info) => announceStart(info, backend, mode, say),
+        onHealth: (w) => {
+          if (told.has(w.kind) && w.kind === 'loss-flat') return;
+          told.add(w.kind);
+          if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'health', ...w })}\n`);
+          sink.finish();
+          say(`${chalk.yellow('not training')}: ${w.message}; ${w.advice}`);
+        },
         onProgress: (p) => sink.update(p),
       },
       stop,

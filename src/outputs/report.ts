@@ -144,6 +144,9 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
     const after = its === undefined ? '' : ` after ${formatCount(its)} iterations`;
     warnings.push(`L-BFGS (stage ${i + 1}) stopped before its budget${after}: ${reason}`);
   });
+  for (const h of list(summary.health)) {
+    if (isRecord(h) && str(h.message)) warnings.push(`${str(h.message)!}; ${str(h.advice) ?? ''}`);
+  }
   const [worst, next] = worstViolations(summary.violations);
   if (worst && next && next.max > 0 && worst.max > OUTLIER_RATIO * next.max) {
     warnings.push(

@@ -11,7 +11,7 @@ import { createRng, writeFileAtomic } from '../util/index.js';
 import type { Strategy } from '../strategies/index.js';
 import { disposeModel, MODEL_DIR, modelFiles, parameterCount, rawName, type Model } from '../model/index.js';
 import { evalNumeric } from '../expr/index.js';
-import { DivergenceError, type TrainResult } from '../trainer/index.js';
+import { DivergenceError, type HealthWarning, type TrainResult } from '../trainer/index.js';
 import {
   fieldEnergy,
   fieldErrors,
@@ -56,6 +56,8 @@ export interface Summary {
   /** Time-domain Maxwell runs: field energy at each output time (outputs/energy.ts) and its largest relative change. */
   energy?: EnergyPoint[];
   energy_drift?: number;
+  /** Findings on whether training made progress, each with what to try (trainer/health.ts); empty when it did. */
+  health: HealthWarning[];
   /** The spec file the run was started from (absolute), for reloading data files. */
   spec_file: string;
   pinn_version: string;
@@ -124,6 +126,7 @@ export function finishRun(
       fields: problem.fields,
       variables: problem.variables,
       files: [...outputs.written, ...report, 'summary.json'],
+      health: result.health,
       spec_file: resolve(spec.file),
       pinn_version: PINN_VERSION,
     };

@@ -13,7 +13,7 @@ export const DEFAULTS = deepFreeze({
   constraints: {
     strategy: 'penalty',
     weights: { equations: 1, conditions: 1, inequalities: 1, data: 1 },
-    positivity: 'softplus',
+    positivity: 'abs',
     options: {},
   },
   network: {

@@ -102,7 +102,7 @@ export type ActivationName = (typeof ACTIVATIONS)[number];
 export const OPTIMIZERS = ['adam', 'lbfgs'] as const;
 type OptimizerName = (typeof OPTIMIZERS)[number];
 /** Output transforms of `reparam` for sign constraints. */
-export const POSITIVITIES = ['square', 'softplus', 'exp'] as const;
+export const POSITIVITIES = ['square', 'softplus', 'exp', 'abs'] as const;
 type PositivityName = (typeof POSITIVITIES)[number];
 /** First-layer initial scales (model/network.ts initStd). */
 export const FIRST_LAYERS = ['glorot', 'unit'] as const;
