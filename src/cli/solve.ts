@@ -5,7 +5,7 @@ import { selectBackend } from '../backend/index.js';
 import { verdictOf } from '../outputs/index.js';
 import { InterruptedError, solveAsync, type StartInfo, type Summary } from '../run/index.js';
 import { formatSeconds } from '../util/index.js';
-import { sharedOption } from './options.js';
+import { sharedOption, withTolerance } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
 interface SolveFlags {
@@ -19,6 +19,7 @@ interface SolveFlags {
   json?: boolean;
   quiet?: boolean;
   resume?: boolean;
+  failAbove?: number;
 }
 
 export function registerSolve(program: Command, setExit: (code: number) => void): void {
@@ -39,6 +40,7 @@ export function registerSolve(program: Command, setExit: (code: number) => void)
     .addOption(sharedOption('json'))
     .addOption(sharedOption('quiet'))
     .option('--resume', 'continue from the checkpoint in the run folder (same spec and options)')
+    .addOption(sharedOption('failAbove'))
     .action(async (specFile: string, o: SolveFlags) => {
       setExit(await solveCommand(specFile, o));
     });
@@ -70,7 +72,7 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
       {
         specFile,
         outDir: o.out,
-        sets: o.set,
+        sets: withTolerance(o.set, o.failAbove),
         strategy: o.strategy,
         iterations: o.iterations,
         seed: o.seed,
@@ -105,7 +107,12 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   sink.finish();
   if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
   else printSummary(summary, o.out ?? `runs/${summary.name}`, mode);
-  return 0;
+  const missed = summary.tolerance?.missed ?? [];
+  if (missed.length === 0) return 0;
+  process.stderr.write(
+    `${chalk.red('tolerance missed')} (${summary.tolerance!.value}): ${missed.join('; ')}; exit 1\n`,
+  );
+  return 1;
 }
 
 /** The header line and notes (stderr), or the JSON start line. */

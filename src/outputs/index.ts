@@ -4,7 +4,7 @@ export { fieldEnergy, type EnergyPoint } from './energy.js';
 export { fieldErrors, fieldTable } from './grid.js';
 export { toNpy } from './npy.js';
 export { picturesFor, renderLinePlot, type Picture } from './png/index.js';
-export { renderReport, verdictOf } from './report.js';
+export { renderReport, toleranceMisses, verdictOf } from './report.js';
 export { type FieldTable } from './table.js';
 export { measureViolations, type Violation } from './violations.js';
 export { vtkFilesFor } from './vtk.js';

@@ -21,6 +21,7 @@ import {
   measureViolations,
   picturesFor,
   renderReport,
+  toleranceMisses,
   toNpy,
   vtkFilesFor,
   type EnergyPoint,
@@ -56,6 +57,8 @@ export interface Summary {
   /** Time-domain Maxwell runs: field energy at each output time (outputs/energy.ts) and its largest relative change. */
   energy?: EnergyPoint[];
   energy_drift?: number;
+  /** With `constraints.tolerance` (or --fail-above): its value and what missed it (outputs toleranceMisses); empty: met. */
+  tolerance?: { value: number; missed: string[] };
   /** Findings on whether training made progress, each with what to try (trainer/health.ts); empty when it did. */
   health: HealthWarning[];
   /** The spec file the run was started from (absolute), for reloading data files. */
@@ -130,6 +133,9 @@ export function finishRun(
       spec_file: resolve(spec.file),
       pinn_version: PINN_VERSION,
     };
+    const tol = spec.constraints.tolerance;
+    if (tol !== undefined)
+      summary.tolerance = { value: tol, missed: toleranceMisses(summary as unknown as Record<string, unknown>, tol) };
     // The report shows the final summary; summary.json comes last, marking the run complete.
     if (report.length) {
       writeFileAtomic(

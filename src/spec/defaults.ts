@@ -15,6 +15,8 @@ export const DEFAULTS = deepFreeze({
     weights: { equations: 1, conditions: 1, inequalities: 1, data: 1 },
     positivity: 'abs',
     options: {},
+    /** None: no tolerance, a run exits 0 whatever it measures. */
+    tolerance: undefined,
   },
   network: {
     hidden: [50, 50, 50],

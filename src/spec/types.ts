@@ -149,6 +149,8 @@ export interface Spec {
     positivity: PositivityName;
     /** Strategy tuning knobs (documented per strategy in docs/strategies.md). */
     options: Record<string, number>;
+    /** Largest acceptable max violation (and L2 relative error, where `exact` is given); a run over it exits 1. */
+    tolerance?: number;
   };
   network: {
     hidden: number[];
