@@ -60,7 +60,7 @@ export function registerFastGradients(): void {
 }
 
 /**
- * Zero gradients for the kernels whose output is boolean. tfjs registers none
+ * Zero (float32) gradients for the kernels whose output is boolean. tfjs registers none
  * for most comparisons and logic ops, so reverse mode through min, max, abs
  * selectors or `cond ? a : b` (a Select whose mask depends on the weights)
  * failed with "gradient function not found for LessEqual". The mask is
@@ -76,7 +76,7 @@ export function registerBooleanGradients(): void {
       inputsToSave: ['a', 'b'],
       gradFunc: (_dy, saved) => {
         const [a, b] = saved as [tf.Tensor, tf.Tensor];
-        return { a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) };
+        return { a: () => tf.zeros(a.shape), b: () => tf.zeros(b.shape) };
       },
     });
   }
@@ -84,7 +84,7 @@ export function registerBooleanGradients(): void {
     tf.registerGradient({
       kernelName: 'LogicalNot',
       inputsToSave: ['x'],
-      gradFunc: (_dy, saved) => ({ x: () => tf.zerosLike((saved as [tf.Tensor])[0]) }),
+      gradFunc: (_dy, saved) => ({ x: () => tf.zeros((saved as [tf.Tensor])[0].shape) }),
     });
   }
 }
