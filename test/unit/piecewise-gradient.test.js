@@ -45,11 +45,11 @@ const sum = (f) => xs.reduce((s, x) => s + f(x), 0);
 test('min, max and abs give the gradient of the selected branch', () => {
   const other = bin('-', n(1), wx); // 1 - w x
   const cases = [
-    [call('min', wx, other), (x) => (x <= 1 - x ? x : -x)],
-    [call('max', wx, other), (x) => (x >= 1 - x ? x : -x)],
-    [call('abs', wx), (x) => Math.sign(x) * x],
+    { name: 'min', expr: call('min', wx, other), dfdw: (x) => (x <= 1 - x ? x : -x) },
+    { name: 'max', expr: call('max', wx, other), dfdw: (x) => (x >= 1 - x ? x : -x) },
+    { name: 'abs', expr: call('abs', wx), dfdw: (x) => Math.sign(x) * x },
   ];
-  for (const [expr, dfdw] of cases) assert.ok(Math.abs(gradient(expr) - sum(dfdw)) < 1e-5, JSON.stringify(expr.fn));
+  for (const { name, expr, dfdw } of cases) assert.ok(Math.abs(gradient(expr) - sum(dfdw)) < 1e-5, name);
 });
 
 test('cond and comparisons differentiate through the chosen branch (the mask has zero gradient)', () => {
