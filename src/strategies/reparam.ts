@@ -81,6 +81,20 @@ export function positive(kind: Positivity, n: Expr): Expr {
   }
 }
 
+/** The N where P(N) = v, for v > 0. */
+export function positiveInverse(kind: Positivity, v: number): number {
+  switch (kind) {
+    case 'square':
+      return Math.sqrt(v);
+    case 'softplus':
+      return v > 30 ? v : Math.log(Math.expm1(v));
+    case 'exp':
+      return Math.log(v);
+    case 'abs':
+      return Math.sqrt((v + ABS_EPS) ** 2 - ABS_EPS ** 2);
+  }
+}
+
 /** The transform of raw output `n` that keeps the field within `b`. */
 export function boundTransform(b: Bounds, kind: Positivity, n: Expr): Expr {
   if (b.lower !== undefined && b.upper !== undefined) {
