@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastGradients, registerWasmSharing } from './gradients.js';
+import { registerBooleanGradients, registerFastGradients, registerWasmSharing } from './gradients.js';
 import { installSyncReads } from './webgpu-sync.js';
 
 const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -121,6 +121,7 @@ export async function listBackends(): Promise<BackendStatus[]> {
 export async function selectBackend(requested?: string): Promise<BackendStatus> {
   tf.enableProdMode();
   registerFastGradients();
+  registerBooleanGradients();
   const order = requested ? [requested as BackendName] : [...BACKEND_NAMES];
   if (requested && !BACKEND_NAMES.includes(requested as BackendName)) {
     throw new BackendError(`unknown backend '${requested}'; expected one of ${BACKEND_NAMES.join(', ')}`);

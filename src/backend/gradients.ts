@@ -59,6 +59,36 @@ export function registerFastGradients(): void {
   });
 }
 
+/**
+ * Zero (float32) gradients for the kernels whose output is boolean. tfjs registers none
+ * for most comparisons and logic ops, so reverse mode through min, max, abs
+ * selectors or `cond ? a : b` (a Select whose mask depends on the weights)
+ * failed with "gradient function not found for LessEqual". The mask is
+ * piecewise constant: its derivative is zero wherever it is defined, and the
+ * gradient flows through the branch Select picked.
+ */
+export function registerBooleanGradients(): void {
+  const binary = ['Less', 'LessEqual', 'Greater', 'GreaterEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr'];
+  for (const kernelName of binary) {
+    if (tf.getGradient(kernelName)) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => {
+        const [a, b] = saved as [tf.Tensor, tf.Tensor];
+        return { a: () => tf.zeros(a.shape), b: () => tf.zeros(b.shape) };
+      },
+    });
+  }
+  if (!tf.getGradient('LogicalNot')) {
+    tf.registerGradient({
+      kernelName: 'LogicalNot',
+      inputsToSave: ['x'],
+      gradFunc: (_dy, saved) => ({ x: () => tf.zeros((saved as [tf.Tensor])[0].shape) }),
+    });
+  }
+}
+
 /** Sums a broadcast gradient back to an input's shape. */
 function unbroadcast(g: tf.Tensor, shape: number[]): tf.Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;

@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
 import { compareStrategies } from '../run/index.js';
 import { STRATEGIES, type StrategyName } from '../spec/index.js';
-import { sharedOption } from './options.js';
+import { sharedOption, withTolerance } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
 function parseStrategies(v: string): StrategyName[] {
@@ -46,6 +46,7 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
     .addOption(sharedOption('backend'))
     .addOption(sharedOption('set'))
     .addOption(sharedOption('quiet', 'print only the table'))
+    .addOption(sharedOption('failAbove'))
     .action(
       async (
         specFile: string,
@@ -58,6 +59,7 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
           backend?: string;
           set: string[];
           quiet?: boolean;
+          failAbove?: number;
         },
       ) => {
         if (o.seed !== undefined && o.seeds !== undefined)
@@ -71,14 +73,19 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
           iterations: o.iterations,
           seed: o.seed,
           seeds: o.seeds,
-          sets: o.set,
+          sets: withTolerance(o.set, o.failAbove),
           backend: { name: backend.name, detail: backend.detail },
           progress: () => progressSink(mode, process.stderr),
           log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         process.stdout.write(readFileSync(join(outDir, 'compare.md'), 'utf8'));
         process.stdout.write(`outputs in ${outDir}/\n`);
-        setExit(rows.every((r) => r.summary) ? 0 : 1);
+        const missed = rows.filter((r) => r.summary?.tolerance?.missed.length);
+        for (const r of missed)
+          process.stderr.write(
+            `tolerance missed (${r.summary!.tolerance!.value}) by ${r.strategy}${r.seed !== undefined ? ` seed ${r.seed}` : ''}: ${r.summary!.tolerance!.missed.join('; ')}\n`,
+          );
+        setExit(rows.every((r) => r.summary) && missed.length === 0 ? 0 : 1);
       },
     );
 }

@@ -23,6 +23,19 @@ export const nonNegativeNumber =
     return n;
   };
 
+/** Parses a number > 0 (--fail-above). */
+const positiveNumber =
+  (what: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a number > 0`);
+    return n;
+  };
+
+/** The --set overrides with --fail-above as constraints.tolerance, last so that it wins. */
+export const withTolerance = (sets: string[], failAbove: number | undefined): string[] =>
+  failAbove === undefined ? sets : [...sets, `constraints.tolerance=${failAbove}`];
+
 interface SharedOption {
   flags: string;
   help: string;
@@ -42,6 +55,11 @@ const SHARED_OPTIONS = {
   },
   json: { flags: '--json', help: 'progress and summary as JSON lines on stdout, nothing else' },
   quiet: { flags: '--quiet', help: 'print only the result line and errors' },
+  failAbove: {
+    flags: '--fail-above <tol>',
+    help: 'exit 1 when a condition or inequality is violated by more than tol, or a field with an exact solution has an L2 relative error over tol (overrides constraints.tolerance)',
+    parse: positiveNumber('--fail-above'),
+  },
 } satisfies Record<string, SharedOption>;
 
 /** The shared flag `name`, with its own help or `help`. */

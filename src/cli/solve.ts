@@ -5,7 +5,7 @@ import { selectBackend } from '../backend/index.js';
 import { verdictOf } from '../outputs/index.js';
 import { InterruptedError, solveAsync, type StartInfo, type Summary } from '../run/index.js';
 import { formatSeconds } from '../util/index.js';
-import { sharedOption } from './options.js';
+import { sharedOption, withTolerance } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
 
 interface SolveFlags {
@@ -19,6 +19,7 @@ interface SolveFlags {
   json?: boolean;
   quiet?: boolean;
   resume?: boolean;
+  failAbove?: number;
 }
 
 export function registerSolve(program: Command, setExit: (code: number) => void): void {
@@ -39,6 +40,7 @@ export function registerSolve(program: Command, setExit: (code: number) => void)
     .addOption(sharedOption('json'))
     .addOption(sharedOption('quiet'))
     .option('--resume', 'continue from the checkpoint in the run folder (same spec and options)')
+    .addOption(sharedOption('failAbove'))
     .action(async (specFile: string, o: SolveFlags) => {
       setExit(await solveCommand(specFile, o));
     });
@@ -62,6 +64,7 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const sink = progressSink(mode, process.stderr);
+  const told = new Set<string>();
   let summary: Summary;
   try {
     const backend = await selectBackend(o.backend);
@@ -69,7 +72,7 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
       {
         specFile,
         outDir: o.out,
-        sets: o.set,
+        sets: withTolerance(o.set, o.failAbove),
         strategy: o.strategy,
         iterations: o.iterations,
         seed: o.seed,
@@ -81,6 +84,13 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
             `${chalk.yellow('diverging')}: ${r.reason}; rolled back to iteration ${r.toIteration}, lr now ${r.lr.toPrecision(3)}`,
           ),
         onStart: (info) => announceStart(info, backend, mode, say),
+        onHealth: (w) => {
+          if (told.has(w.kind) && w.kind === 'loss-flat') return;
+          told.add(w.kind);
+          if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'health', ...w })}\n`);
+          sink.finish();
+          say(`${chalk.yellow('not training')}: ${w.message}; ${w.advice}`);
+        },
         onProgress: (p) => sink.update(p),
       },
       stop,
@@ -97,7 +107,12 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   sink.finish();
   if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
   else printSummary(summary, o.out ?? `runs/${summary.name}`, mode);
-  return 0;
+  const missed = summary.tolerance?.missed ?? [];
+  if (missed.length === 0) return 0;
+  process.stderr.write(
+    `${chalk.red('tolerance missed')} (${summary.tolerance!.value}): ${missed.join('; ')}; exit 1\n`,
+  );
+  return 1;
 }
 
 /** The header line and notes (stderr), or the JSON start line. */

@@ -1,5 +1,7 @@
 /** `pinn sweep`, `pinn sweep plan` and `pinn sweep collect`: flags and printing around src/sweep. */
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
+import { toleranceMisses } from '../outputs/index.js';
 import chalk from 'chalk';
 import type { Command } from 'commander';
 import {
@@ -46,6 +48,7 @@ interface SweepFlags {
   iterations?: number;
   backend?: string;
   force?: boolean;
+  failAbove?: number;
 }
 
 export function registerSweep(program: Command, setExit: (code: number) => void): void {
@@ -64,6 +67,12 @@ export function registerSweep(program: Command, setExit: (code: number) => void)
     .addOption(sharedOption('iterations', "cap on each case's total iterations (overrides iterations:)"))
     .addOption(sharedOption('backend', 'backend for every case (overrides backend:)'))
     .option('--force', 'rerun cases even when they finished with the same spec')
+    .addOption(
+      sharedOption(
+        'failAbove',
+        "exit 1 when a case misses tol (its max violations, and L2 errors where exact is given), overriding the cases' constraints.tolerance",
+      ),
+    )
     .action(async (file: string, o: SweepFlags) => {
       setExit(await sweepCommand(file, o));
     });
@@ -175,5 +184,23 @@ async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
     );
     return 1;
   }
-  return 0;
+  return toleranceReport(run.cases, o.failAbove);
+}
+
+/** Each finished case that misses its tolerance (--fail-above, else its spec's), said; 1 when one does. */
+function toleranceReport(cases: { case: { id: string }; state: string; folder: string }[], failAbove?: number): number {
+  let missedAny = false;
+  for (const c of cases) {
+    const file = join(c.folder, 'summary.json');
+    if ((c.state !== 'ok' && c.state !== 'reused') || !existsSync(file)) continue;
+    const summary = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const own = summary['tolerance'] as { value: number; missed: string[] } | undefined;
+    const tol = failAbove ?? own?.value;
+    if (tol === undefined) continue;
+    const missed = failAbove !== undefined ? toleranceMisses(summary, failAbove) : own!.missed;
+    if (missed.length === 0) continue;
+    missedAny = true;
+    process.stderr.write(`${chalk.red('tolerance missed')} (${tol}) by ${c.case.id}: ${missed.join('; ')}\n`);
+  }
+  return missedAny ? 1 : 0;
 }

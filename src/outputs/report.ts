@@ -151,6 +151,13 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
   });
   for (const u of Object.values(isRecord(summary.unknowns_uncertainty) ? summary.unknowns_uncertainty : {}))
     if (isRecord(u) && str(u.warning)) warnings.push(str(u.warning)!);
+  const tolerance = isRecord(summary.tolerance) ? summary.tolerance : undefined;
+  const missed = list(tolerance?.missed).filter((m): m is string => typeof m === 'string');
+  if (missed.length)
+    warnings.push(`missed the tolerance ${formatValue(num(tolerance?.value) ?? NaN)}: ${missed.join('; ')}`);
+  for (const h of list(summary.health)) {
+    if (isRecord(h) && str(h.message)) warnings.push(`${str(h.message)!}; ${str(h.advice) ?? ''}`);
+  }
   const [worst, next] = worstViolations(summary.violations);
   if (worst && next && next.max > 0 && worst.max > OUTLIER_RATIO * next.max) {
     warnings.push(
@@ -161,6 +168,29 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
 }
 
 const OUTLIER_RATIO = 100;
+
+/**
+ * What a run's summary misses of a tolerance: each condition's and inequality's max violation,
+ * and each field's L2 relative error where the spec gives an exact solution (data misfits are
+ * fits, not constraints, and stay out). Empty when every one is within it.
+ */
+export function toleranceMisses(summary: Record<string, unknown>, tolerance: number): string[] {
+  const missed: string[] = [];
+  for (const v of list(summary.violations)) {
+    if (!isRecord(v) || v.kind === 'data') continue;
+    const max = num(v.max);
+    if (max === undefined || !(max <= tolerance))
+      missed.push(
+        `max violation of ${str(v.name) ?? '?'} ${formatValue(max ?? Number.NaN)} > ${formatValue(tolerance)}`,
+      );
+  }
+  for (const [field, e] of entries(summary.errors)) {
+    const l2 = isRecord(e) ? num(e.l2_relative) : undefined;
+    if (l2 === undefined || !(l2 <= tolerance))
+      missed.push(`${field} L2 relative error ${formatValue(l2 ?? Number.NaN)} > ${formatValue(tolerance)}`);
+  }
+  return missed;
+}
 
 function nonFiniteValues(summary: Record<string, unknown>): string[] {
   const found: string[] = [];

@@ -114,11 +114,19 @@ function columnsFor(rows: CompareRow[]): Column[] {
     cols.push({ name: `${v} max`, value: (s) => s.violations.find((x) => x.name === v)?.max });
     cols.push({ name: `${v} imposed`, value: (s) => s.violations.find((x) => x.name === v)?.imposed });
   }
+  cols.push({ name: 'flagged', value: flagsOf });
   cols.push({ name: 'final loss', value: (s) => s.loss.total });
   cols.push({ name: 'iterations', value: (s) => s.iterations });
   cols.push({ name: 'train s', value: (s) => s.train_seconds });
   cols.push({ name: 'ms/it', value: (s) => s.ms_per_iteration });
   return cols;
+}
+
+/** What flags a run: its health findings' kinds (loss-flat, stage-stalled, ...) and a missed tolerance. */
+export function flagsOf(s: Summary): string {
+  const kinds: string[] = [...new Set((s.health ?? []).map((h) => h.kind))];
+  if (s.tolerance?.missed.length) kinds.push('tolerance');
+  return kinds.join(' ');
 }
 
 const fmt = (v: number | string | undefined, digits = 2): string =>
@@ -203,10 +211,10 @@ function seedSummary(rows: CompareRow[], cols: Column[]): string[] {
   const errCols = cols.filter((c) => c.name.endsWith(' L2 rel'));
   const violCols = cols.filter((c) => c.name.endsWith(' max') && !c.name.endsWith(' max abs'));
   const out = [
-    'Over the seeds: median [min, max] of each L2 error, the largest max violation, runs that failed.',
+    'Over the seeds: median [min, max] of each L2 error, the largest max violation, runs that failed, runs flagged (training health or a missed tolerance).',
     '',
-    `| strategy | runs | ${[...errCols.map((c) => `${c.name} median [min, max]`), ...violCols.map((c) => `${c.name} (worst)`)].map((n) => n.replace(/\|/g, '\\|')).join(' | ')} | failed |`,
-    `|---|---:|${[...errCols, ...violCols].map(() => '---:').join('|')}|---:|`,
+    `| strategy | runs | ${[...errCols.map((c) => `${c.name} median [min, max]`), ...violCols.map((c) => `${c.name} (worst)`)].map((n) => n.replace(/\|/g, '\\|')).join(' | ')} | failed | flagged |`,
+    `|---|---:|${[...errCols, ...violCols].map(() => '---:').join('|')}|---:|---:|`,
   ];
   for (const strategy of [...new Set(rows.map((r) => r.strategy))]) {
     const mine = rows.filter((r) => r.strategy === strategy);
@@ -224,7 +232,7 @@ function seedSummary(rows: CompareRow[], cols: Column[]): string[] {
       return v.length ? fmt(Math.max(...v)) : '';
     });
     out.push(
-      `| ${strategy} | ${mine.length} | ${[...errCells, ...violCells].join(' | ')} | ${mine.length - done.length} |`,
+      `| ${strategy} | ${mine.length} | ${[...errCells, ...violCells].join(' | ')} | ${mine.length - done.length} | ${done.filter((s) => flagsOf(s) !== '').length} |`,
     );
   }
   return out;

@@ -9,8 +9,17 @@ import { resolvedSpecYaml, type Spec } from '../spec/index.js';
 import { makeSampler, type Problem } from '../problem/index.js';
 import { createRng, writeFileAtomic } from '../util/index.js';
 import { termWeight, type Strategy } from '../strategies/index.js';
-import { disposeModel, MODEL_DIR, modelFiles, parameterCount, unknownNumbers, type Model } from '../model/index.js';
-import { DivergenceError, type TrainResult } from '../trainer/index.js';
+import {
+  disposeModel,
+  MODEL_DIR,
+  modelFiles,
+  parameterCount,
+  rawName,
+  unknownNumbers,
+  type Model,
+} from '../model/index.js';
+import { evalNumeric } from '../expr/index.js';
+import { DivergenceError, type HealthWarning, type TrainResult } from '../trainer/index.js';
 import {
   fieldEnergy,
   fieldErrors,
@@ -21,6 +30,7 @@ import {
   measureViolations,
   picturesFor,
   renderReport,
+  toleranceMisses,
   toNpy,
   vtkFilesFor,
   withResidual,
@@ -64,6 +74,10 @@ export interface Summary {
   /** Time-domain Maxwell runs: field energy at each output time (outputs/energy.ts) and its largest relative change. */
   energy?: EnergyPoint[];
   energy_drift?: number;
+  /** With `constraints.tolerance` (or --fail-above): its value and what missed it (outputs toleranceMisses); empty: met. */
+  tolerance?: { value: number; missed: string[] };
+  /** Findings on whether training made progress, each with what to try (trainer/health.ts); empty when it did. */
+  health: HealthWarning[];
   /** The spec file the run was started from (absolute), for reloading data files. */
   spec_file: string;
   pinn_version: string;
@@ -92,9 +106,11 @@ export function finishRun(
     const table = fieldTable(problem, model);
     const bad = nonFinite(table);
     if (bad || !Number.isFinite(result.finalLoss.total)) {
+      const singular = bad && singularTransform(problem, model, bad);
       throw new DivergenceError(
-        `the trained model is not finite (${bad ?? `final loss ${result.finalLoss.total}`}); no fields were written. ` +
-          'Try a smaller learning rate (training.stages[].lr), fewer L-BFGS iterations, or check that the equations and their coefficients are well scaled.',
+        `the trained model is not finite (${bad?.text ?? `final loss ${result.finalLoss.total}`}); no fields were written. ` +
+          (singular ??
+            'Try a smaller learning rate (training.stages[].lr), fewer L-BFGS iterations, or check that the equations and their coefficients are well scaled.'),
       );
     }
     const errors = fieldErrors(table);
@@ -134,9 +150,13 @@ export function finishRun(
       fields: problem.fields,
       variables: problem.variables,
       files: [...outputs.written, ...report, 'summary.json'],
+      health: result.health,
       spec_file: resolve(spec.file),
       pinn_version: PINN_VERSION,
     };
+    const tol = spec.constraints.tolerance;
+    if (tol !== undefined)
+      summary.tolerance = { value: tol, missed: toleranceMisses(summary as unknown as Record<string, unknown>, tol) };
     // The report shows the final summary; summary.json comes last, marking the run complete.
     if (report.length) {
       writeFileAtomic(
@@ -158,17 +178,48 @@ export function finishRun(
 }
 
 /** The first non-finite field value of a table, described, or undefined. */
-function nonFinite(table: FieldTable): string | undefined {
+function nonFinite(table: FieldTable): { field: string; point: number[]; text: string } | undefined {
   const cols = table.columns.length;
   const fieldCols = table.fields.map((f) => table.columns.indexOf(f));
   for (let r = 0; r < table.rows; r++) {
     for (const c of fieldCols) {
       const v = table.data[r * cols + c]!;
-      if (!Number.isFinite(v))
-        return `${table.columns[c]} = ${v} at ${table.variables.map((name, i) => `${name} = ${table.data[r * cols + i]}`).join(', ')}`;
+      if (Number.isFinite(v)) continue;
+      const point = table.variables.map((_, i) => table.data[r * cols + i]!);
+      const where = table.variables.map((name, i) => `${name} = ${point[i]}`).join(', ');
+      return { field: table.columns[c]!, point, text: `${table.columns[c]} = ${v} at ${where}` };
     }
   }
   return undefined;
+}
+
+/**
+ * The real cause when a field's output transform (an exact condition's u = G + phi N, a sign
+ * transform) is itself not finite at the point whatever the network gives: training did not
+ * diverge, the transform's data or distance function is singular there.
+ */
+function singularTransform(
+  problem: Problem,
+  model: Model,
+  bad: { field: string; point: number[] },
+): string | undefined {
+  const transform = model.transforms.get(bad.field);
+  if (!transform) return undefined;
+  const valueAt = (rawValue: number) =>
+    evalNumeric(transform, {
+      tolerance: 0,
+      value: (name) => {
+        const k = problem.variables.indexOf(name);
+        if (k >= 0) return bad.point[k]!;
+        if (name === rawName(bad.field)) return rawValue;
+        return problem.constants.get(name) ?? model.unknowns.get(name)?.dataSync()[0] ?? NaN;
+      },
+    });
+  if ([0, 1].every((r) => Number.isFinite(valueAt(r)))) return undefined;
+  return (
+    `The output transform of ${bad.field} (its exact conditions and sign constraints) is not finite there whatever the network gives: ` +
+    'its boundary data or distance function is singular at that point. Give data that are finite in the whole domain, or impose that condition with `strategy: penalty`.'
+  );
 }
 
 /** Each condition's and inequality's violation on fresh uniform points, with how it was imposed. */

@@ -6,7 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { disposeModel, parameterCount } from '../model/index.js';
-import { trainSteps, type Progress, type TrainCheckpoint, type TrainOutput } from '../trainer/index.js';
+import {
+  trainSteps,
+  type HealthWarning,
+  type Progress,
+  type TrainCheckpoint,
+  type TrainOutput,
+} from '../trainer/index.js';
 import { disposeBatches } from '../residuals/index.js';
 import type { Problem } from '../problem/index.js';
 import { BatchSource } from './batches.js';
@@ -24,6 +30,8 @@ interface SolveOptions extends RunRequest {
   onRollback?: (info: { reason: string; toIteration: number; lr: number; rollbacks: number }) => void;
   /** Threads sharing each loss evaluation (default: training.workers). */
   workers?: number;
+  /** Told when a stage ends where it started, as it ends. */
+  onHealth?: (w: HealthWarning) => void;
   /** Called once the problem is built, before training (for a header line). */
   onStart?: (info: StartInfo) => void;
 }
@@ -120,6 +128,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     resample: () => source.resample(),
     parallel: source.worker,
     onProgress: opts.onProgress,
+    onHealth: opts.onHealth,
     resume: resumed?.train,
     onRollback: (info) => {
       notes.push(`rolled back to iteration ${info.toIteration} after ${info.reason}; lr now ${info.lr.toPrecision(3)}`);

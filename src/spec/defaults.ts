@@ -13,8 +13,10 @@ export const DEFAULTS = deepFreeze({
   constraints: {
     strategy: 'penalty',
     weights: { equations: 1, conditions: 1, inequalities: 1, data: 1 },
-    positivity: 'softplus',
+    positivity: 'abs',
     options: {},
+    /** None: no tolerance, a run exits 0 whatever it measures. */
+    tolerance: undefined,
   },
   network: {
     hidden: [50, 50, 50],

@@ -31,7 +31,7 @@ export function readConstraints(r: YamlReader, node: YNode): Spec['constraints']
     options: { ...d.options },
   };
   if (node === undefined) return out;
-  const m = r.map(node, 'constraints', ['strategy', 'weights', 'positivity', 'options']);
+  const m = r.map(node, 'constraints', ['strategy', 'weights', 'positivity', 'options', 'tolerance']);
   if (!m) return out;
   if (m.has('strategy')) out.strategy = r.oneOf(m.get('strategy')!.value, 'strategy', STRATEGIES) ?? out.strategy;
   if (m.has('positivity'))
@@ -48,6 +48,8 @@ export function readConstraints(r: YamlReader, node: YNode): Spec['constraints']
       if (v !== undefined) out.weights[k as keyof Spec['constraints']['weights']] = v;
     }
   }
+  if (m.has('tolerance'))
+    out.tolerance = r.number(m.get('tolerance')!.value, 'constraints.tolerance', { exclusiveMin: 0 });
   if (m.has('options')) {
     const o = r.map(m.get('options')!.value, 'constraints.options', STRATEGY_OPTION_NAMES);
     for (const [k, { value }] of o ?? []) {

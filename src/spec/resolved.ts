@@ -112,6 +112,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
     weights: spec.constraints.weights,
     positivity: spec.constraints.positivity,
     ...(Object.keys(spec.constraints.options).length ? { options: spec.constraints.options } : {}),
+    ...(spec.constraints.tolerance !== undefined ? { tolerance: spec.constraints.tolerance } : {}),
   };
   out['network'] = {
     hidden: spec.network.hidden,

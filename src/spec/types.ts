@@ -111,7 +111,7 @@ export type ActivationName = (typeof ACTIVATIONS)[number];
 export const OPTIMIZERS = ['adam', 'lbfgs'] as const;
 type OptimizerName = (typeof OPTIMIZERS)[number];
 /** Output transforms of `reparam` for sign constraints. */
-export const POSITIVITIES = ['square', 'softplus', 'exp'] as const;
+export const POSITIVITIES = ['square', 'softplus', 'exp', 'abs'] as const;
 type PositivityName = (typeof POSITIVITIES)[number];
 /** First-layer initial scales (model/network.ts initStd). */
 export const FIRST_LAYERS = ['glorot', 'unit'] as const;
@@ -190,6 +190,8 @@ export interface Spec {
     positivity: PositivityName;
     /** Strategy tuning knobs (documented per strategy in docs/strategies.md). */
     options: Record<string, number>;
+    /** Largest acceptable max violation (and L2 relative error, where `exact` is given); a run over it exits 1. */
+    tolerance?: number;
   };
   network: {
     hidden: number[];

@@ -15,7 +15,21 @@
  * already (a cavity mode's initial value on its PEC wall) stays out of the
  * blend (markSilent): G is then the other data as it is.
  */
-import { add, div, evalNumeric, mul, num, show, sub, sum, variable, walk, type Expr } from '../expr/index.js';
+import {
+  add,
+  div,
+  evalNumeric,
+  fold,
+  mapExpr,
+  mul,
+  num,
+  show,
+  sub,
+  sum,
+  variable,
+  walk,
+  type Expr,
+} from '../expr/index.js';
 import { makeSampler, type Problem, type Term } from '../problem/index.js';
 import { rawName } from '../model/index.js';
 import { createRng } from '../util/index.js';
@@ -79,15 +93,108 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
       continue;
     }
     const phi = partPhi(problem, term)!;
-    for (const hv of term.hardValues!) {
-      const list = parts.get(hv.field) ?? [];
-      list.push({ term, phi, value: hv.value });
-      parts.set(hv.field, list);
+    const imposed = term.hardValues!.map((hv) => ({ field: hv.field, parts: dataParts(problem, term, phi, hv.value) }));
+    const refused = imposed.find((x) => typeof x.parts === 'string');
+    if (refused) {
+      fallback.push({ term, reason: refused.parts as string });
+      continue;
+    }
+    for (const { field, parts: found } of imposed) {
+      const { list: add, note } = found as { list: HardPart[]; note?: string };
+      parts.set(field, [...(parts.get(field) ?? []), ...add]);
+      if (note) detail.set(term, note);
     }
     exact.add(term);
   }
   for (const list of parts.values()) markSilent(problem, list);
   return { parts, exact, fallback, detail };
+}
+
+/** Interior data may exceed the part's data by this factor before the formula counts as singular inside. */
+const DATA_GROWTH_LIMIT = 100;
+
+/**
+ * The hard parts that carry `value` on the term's part. The transform reads G in the whole
+ * domain, so data given by a formula that is not finite there, or far larger than on the part
+ * (a far field -(1 - c a^2 / r^2) x on an outer box, singular at the body inside), would make
+ * u = G + phi N singular wherever the formula is. Such data on the faces of a box are extended by
+ * their values on each face (the formula restricted to x = x_face, blended); elsewhere the term
+ * falls back to penalty, and the string says why.
+ */
+function dataParts(problem: Problem, term: Term, phi: Expr, value: Expr): { list: HardPart[]; note?: string } | string {
+  const whole: HardPart = { term, phi, value };
+  const unsafe = unsafeInside(problem, whole);
+  if (!unsafe) return { list: [whole] };
+  const faces = faceParts(problem, term, value);
+  if (!faces) {
+    return `its data ${show(value)} ${unsafe}, and exact imposition evaluates the data throughout the domain (only the faces of a box domain have their data restricted to the face)`;
+  }
+  const restricted = faces.map((f) => show(f.value)).join(', ');
+  return {
+    list: faces,
+    note: `u = G + phi * N with G blended from the data restricted to each face (${restricted}), since the data formula ${unsafe}`,
+  };
+}
+
+/** Why the part's data formula cannot serve as its own extension: not finite, or far larger inside than on the part. */
+function unsafeInside(problem: Problem, part: HardPart): string | undefined {
+  const onPart = zeroPoints(problem, part);
+  if (onPart.length === 0) return undefined;
+  const scale = maxAbsOver(problem, part.value, onPart);
+  if (!Number.isFinite(scale)) return undefined; // not finite on the part itself: nothing to extend
+  let worst = { v: 0, p: [] as number[] };
+  for (const p of [...samplePoints(problem), ...gridPoints(problem)]) {
+    const v = Math.abs(evalAt(problem, part.value, p));
+    if (!Number.isFinite(v)) return `is not finite at ${at(problem, p)} inside the domain`;
+    if (v > worst.v) worst = { v, p };
+  }
+  if (worst.v > DATA_GROWTH_LIMIT * Math.max(scale, 1e-12)) {
+    return `reaches ${worst.v.toExponential(2)} at ${at(problem, worst.p)} inside the domain, over ${DATA_GROWTH_LIMIT} times its largest value on the part (${scale.toExponential(2)})`;
+  }
+  return undefined;
+}
+
+const at = (problem: Problem, p: number[]): string => problem.variables.map((v, k) => `${v} = ${p[k]}`).join(', ');
+
+/** A regular grid over the bounding box (odd count per axis, so it holds the centre), inside points only. */
+function gridPoints(problem: Problem): number[][] {
+  const { min, max } = problem.geometry.bbox;
+  const per = problem.dim === 3 ? 9 : problem.dim === 2 ? 33 : 257;
+  let pts: number[][] = [[]];
+  for (let a = 0; a < problem.dim; a++) {
+    const axis = Array.from({ length: per }, (_, i) => min[a]! + ((max[a]! - min[a]!) * i) / (per - 1));
+    pts = pts.flatMap((p) => axis.map((x) => [...p, x]));
+  }
+  const time = problem.time;
+  const inside = pts.filter((p) => problem.geometry.contains(p));
+  return time ? inside.map((p) => [...p, (time.min + time.max) / 2]) : inside;
+}
+
+/**
+ * The term's part split into the faces of a box domain, each carrying the data with the face's
+ * coordinate fixed (on x = 1, g(1, y)): values of the data on the face, constant along its normal.
+ * Undefined when the domain is not a box or the part is not made of its faces.
+ */
+function faceParts(problem: Problem, term: Term, value: Expr): HardPart[] | undefined {
+  const box = problem.geometry.axisBox();
+  if (!box || term.set.kind !== 'boundary') return undefined;
+  const sel = term.set.selector;
+  const whole = sel.kind === 'all' || (sel.kind === 'name' && sel.name === box.name);
+  const faces = whole ? box.sides : sel.kind === 'name' && box.sides.includes(sel.name) ? [sel.name] : [];
+  if (faces.length === 0) return undefined;
+  return faces.map((name) => {
+    const k = box.sides.indexOf(name);
+    const axis = Math.floor(k / 2);
+    const coordinate = k % 2 === 0 ? box.min[axis]! : box.max[axis]!;
+    const restricted = mapExpr(value, (n) =>
+      n.kind === 'var' && n.name === problem.variables[axis] ? num(coordinate) : n,
+    );
+    return {
+      term,
+      phi: problem.geometry.partDistance({ kind: 'name', name })!,
+      value: fold(restricted, problem.constants),
+    };
+  });
 }
 
 /**

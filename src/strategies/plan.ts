@@ -6,9 +6,17 @@
  */
 import type { Problem, Term } from '../problem/index.js';
 import type { StrategyName } from '../spec/index.js';
-import type { Expr } from '../expr/index.js';
+import { add, num, type Expr } from '../expr/index.js';
 import { constantValue, hardTransform, planHard, raw, type HardPart } from './hard.js';
-import { boundOf, boundTransform, planBounds, withinBounds, type Bounds, type Positivity } from './reparam.js';
+import {
+  boundOf,
+  boundTransform,
+  planBounds,
+  positiveInverse,
+  withinBounds,
+  type Bounds,
+  type Positivity,
+} from './reparam.js';
 
 export interface ExactPlan {
   /** Output transform per field, in terms of the raw network output and the variables. */
@@ -147,14 +155,12 @@ function fieldTransforms(
     const g = constantValue(parts);
     const oneSided = b && (b.lower === undefined) !== (b.upper === undefined);
     if (b && oneSided && g !== undefined && withinBounds(g, b)) {
-      const inner =
-        b.lower !== undefined
-          ? boundTransform({ lower: 0 }, positivity, raw(f))
-          : boundTransform({ upper: 0 }, positivity, raw(f));
-      transforms.set(f, hardTransform(parts, inner, domainSize));
+      transforms.set(f, boundedHard(parts, b, g, positivity, raw(f), domainSize));
       for (const t of onField) {
         exact.push(t);
-        notes.push(`${t.name}: exact (u = g + phi * ${positivity}(N))`);
+        notes.push(
+          `${t.name}: exact (${g === (b.lower ?? b.upper) ? `u = g + phi * ${positivity}(N)` : `u = ${b.lower ?? b.upper} ${b.lower !== undefined ? '+' : '-'} ${positivity}(c + phi * N), data strictly inside the bound`})`,
+        );
       }
     } else {
       transforms.set(f, hardTransform(parts, raw(f), domainSize));
@@ -173,6 +179,24 @@ function covers(outer: Term['set'], inner: Term['set']): boolean {
   if (outer.kind !== 'boundary' || inner.kind !== 'boundary') return false;
   const [x, y] = [outer.selector, inner.selector];
   return x.kind === 'all' || (x.kind === 'name' && y.kind === 'name' && x.name === y.name);
+}
+
+/**
+ * u = g + phi * P(N) when the data g lie on the bound: u >= g is then the bound itself. Data strictly
+ * inside it would make that transform demand u >= g, stricter than the bound (an obstacle u >= -1
+ * with u = 0 on the boundary and a contact region inside); then u = a + P(c + phi * N) with
+ * P(c) = g - a (u <= b: b - P(...)), which is g on the part and keeps only the bound.
+ */
+function boundedHard(parts: HardPart[], b: Bounds, g: number, positivity: Positivity, n: Expr, size: number): Expr {
+  const bound = (b.lower ?? b.upper)!;
+  if (g === bound) {
+    const inner =
+      b.lower !== undefined ? boundTransform({ lower: 0 }, positivity, n) : boundTransform({ upper: 0 }, positivity, n);
+    return hardTransform(parts, inner, size);
+  }
+  const c = positiveInverse(positivity, Math.abs(g - bound));
+  const shifted = add(hardTransform(parts, n, size), num(c - g));
+  return boundTransform(b, positivity, shifted);
 }
 
 function describeBound(b: Bounds, positivity: Positivity): string {

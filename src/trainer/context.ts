@@ -6,6 +6,7 @@ import type { TrainClock } from './clock.js';
 import type { LossEvaluation } from './evaluate.js';
 import type { DivergenceGuard } from './guard.js';
 import type { LoopState, TrainState } from './loop-state.js';
+import { stageHealth, type HealthWarning } from './health.js';
 import { appendRecord, type Records, type StageReport } from './records.js';
 
 export interface StageContext {
@@ -26,6 +27,8 @@ export interface StageContext {
   recordEvery: number;
   /** Draws new collocation points when due before iteration `done`. */
   resampleIfDue(done: number): void;
+  /** Told when a stage ends where it started. */
+  onHealth?: (w: HealthWarning) => void;
   /** Tells the caller how training goes. */
   progress(state: LoopState, optimizer: 'adam' | 'lbfgs'): void;
   /** The state as plain data, for the divergence guard and checkpoints. */
@@ -49,6 +52,8 @@ export function stageReport(ctx: StageContext, optimizer: 'adam' | 'lbfgs', iter
 /** Files the stage's report and moves `state` to the next stage. */
 export function endStage(ctx: StageContext, state: LoopState, report: StageReport): void {
   ctx.records.stages.push(report);
+  const stalled = ctx.onHealth && stageHealth(ctx.records, ctx.records.stages.length - 1, ctx.strategy.name);
+  if (stalled) ctx.onHealth!(stalled);
   ctx.clock.nextStage();
   state.stage++;
   state.k = 0;

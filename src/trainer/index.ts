@@ -1,4 +1,5 @@
 /** The training loop: Adam and L-BFGS stages, divergence rollback, keep-best, two-thread loss evaluation, loss history. */
+export { type HealthKind, type HealthWarning } from './health.js';
 export { type LossHistory } from './history.js';
 export { parallelPlan, ShardWorker, splitGroups } from './parallel.js';
 export {

@@ -13,6 +13,7 @@ import type { StageContext } from './context.js';
 import { evaluateLoss, evaluateWithWorker } from './evaluate.js';
 import { DivergenceGuard, GUARD_DEFAULTS, type GuardState, type RollbackInfo } from './guard.js';
 import type { LossHistory } from './history.js';
+import { trainingHealth, type HealthWarning } from './health.js';
 import { keepsBest } from './keep-best.js';
 import { lbfgsStage } from './lbfgs-stage.js';
 import {
@@ -75,6 +76,8 @@ export interface TrainOptions {
    * jumping around the minimum, so the last iterate is one random draw of those jumps.
    */
   keepBest?: boolean;
+  /** Told when a stage ends where it started, as it ends (trainer/health.ts). */
+  onHealth?: (w: HealthWarning) => void;
 }
 
 export interface TrainResult {
@@ -85,6 +88,8 @@ export interface TrainResult {
   finalLoss: { total: number; parts: Record<string, number> };
   /** Strategy values (weights, mu, rounds) and unknowns (`unknown_<name>`) at each record, as extra loss.csv columns. */
   extra: { names: string[]; values: number[][] };
+  /** Findings on whether training made progress (trainer/health.ts); empty when it did. */
+  health: HealthWarning[];
 }
 
 /** What a checkpoint holds of the trainer: the state, the divergence guard's (with the rollback target) and the records. */
@@ -169,6 +174,7 @@ export function* trainSteps(
     stages: ctx.records.stages,
     finalLoss: { total: state.lastTotal, parts: state.lastParts },
     extra: extraColumns(ctx.records.logged),
+    health: trainingHealth(ctx.records, strategy.name),
     batches: points.batches,
     resamples: points.resamples,
   };
@@ -216,6 +222,7 @@ function createRun(
     guard: new DivergenceGuard({ ...GUARD_DEFAULTS, ...opts.guard }, r ?? {}, opts.onRollback),
     keepBest: keepsBest(opts.keepBest, resampling, strategy.getState?.()),
     recordEvery: opts.recordEvery,
+    onHealth: opts.onHealth,
     evaluate: (readParts) => {
       const local = () => evaluateLoss(problem, model, strategy, points.batches, vars, readParts, include);
       return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts, local) : local();

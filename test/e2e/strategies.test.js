@@ -112,7 +112,7 @@ test('reparam: bounds are recognized and the field stays within them on the grid
   const p = buildProblem(loadWithOverrides(POSITIVE, [], {}));
   const ineq = p.terms.find((t) => t.kind === 'inequality');
   assert.deepEqual(boundOf(ineq.residuals[0]), { field: 'u', lower: 0 });
-  for (const positivity of ['square', 'softplus', 'exp']) {
+  for (const positivity of ['square', 'softplus', 'exp', 'abs']) {
     const s = solve({
       specFile: POSITIVE,
       outDir: join(dir, `reparam-${positivity}`),

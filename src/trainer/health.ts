@@ -1,0 +1,112 @@
+/**
+ * Whether training made progress, from the loss records: a run whose loss does not fall (a
+ * saturated sign transform whose gradient vanished, a barrier holding the points at its
+ * continuation, an ill-posed balance), a stage that ends where it started, multipliers that grow
+ * round after round. Each finding says what to try. Pure: it reads the records only, so the
+ * solve can report a stage as it ends and summary.json the whole run alike.
+ */
+import type { StrategyName } from '../spec/index.js';
+import type { Records } from './records.js';
+
+export type HealthKind = 'loss-flat' | 'stage-stalled' | 'multipliers-growing';
+
+export interface HealthWarning {
+  kind: HealthKind;
+  /** 1-based stage, for stage findings. */
+  stage?: number;
+  message: string;
+  advice: string;
+}
+
+/** A run or stage of at least this many iterations is judged; shorter ones may end early by design. */
+const MIN_ITERATIONS = 100;
+/** A whole run whose loss falls by less than this factor did not train. */
+const RUN_FACTOR = 2;
+/** A stage whose loss falls by less than this fraction of its start ended where it started. */
+const STAGE_FRACTION = 0.01;
+/** Multiplier rounds judged, and the growth per round that counts as unbounded. */
+const GROWTH_ROUNDS = 3;
+const GROWTH_PER_ROUND = 1.5;
+
+/** What to try when the loss does not fall, by strategy. */
+function adviceFor(strategy: StrategyName): string {
+  switch (strategy) {
+    case 'reparam':
+      return 'a sign transform may be saturated (softplus or exp far on its flat side, so no gradient comes back): try `constraints.positivity: abs` (no flat side), or `strategy: barrier` or `adaptive` for the inequality';
+    case 'barrier':
+      return 'the barrier may hold the points at its continuation threshold: try a smaller `barrier_start` or a larger `barrier_threshold` in `constraints.options`, or `strategy: adaptive`';
+    case 'augmented-lagrangian':
+      return 'try a smaller `mu` or `mu_growth`, or more iterations per round (`round_every`), in `constraints.options`';
+    default:
+      return 'try a smaller or larger learning rate (`training.stages[].lr`), other constraint weights, or another `constraints.strategy` (`pinn compare` runs them all)';
+  }
+}
+
+/** The loss at the first and last records in iterations [from, to]. */
+function lossSpan(records: Records, from: number, to: number): { first: number; last: number } | undefined {
+  const { iterations, total } = records.history;
+  const inside = iterations.flatMap((it, k) => (it >= from && it <= to && Number.isFinite(total[k]!) ? [k] : []));
+  if (inside.length < 2) return undefined;
+  return { first: total[inside[0]!]!, last: total[inside[inside.length - 1]!]! };
+}
+
+/** The loss over the first `done` iterations, when it fell by less than RUN_FACTOR. */
+function flatRun(records: Records, done: number, strategy: StrategyName): HealthWarning | undefined {
+  const span = lossSpan(records, 0, done);
+  if (done < MIN_ITERATIONS || !span || span.first <= 0 || span.last * RUN_FACTOR <= span.first) return undefined;
+  return {
+    kind: 'loss-flat',
+    message: `the loss did not fall: ${span.first.toExponential(3)} at the start, ${span.last.toExponential(3)} after ${done} iterations`,
+    advice: adviceFor(strategy),
+  };
+}
+
+/** Whether the stage `index` (0-based) ended where it started. */
+function stageStalled(records: Records, index: number, strategy: StrategyName): HealthWarning | undefined {
+  const report = records.stages[index];
+  if (!report || report.iterations < MIN_ITERATIONS) return undefined;
+  const start = records.stages.slice(0, index).reduce((s, st) => s + st.iterations, 0);
+  const span = lossSpan(records, start, start + report.iterations);
+  if (!span || span.first - span.last > STAGE_FRACTION * Math.abs(span.first)) return undefined;
+  return {
+    kind: 'stage-stalled',
+    stage: index + 1,
+    message: `stage ${index + 1} (${report.optimizer}) ended where it started: loss ${span.first.toExponential(3)} -> ${span.last.toExponential(3)} over ${report.iterations} iterations`,
+    advice: adviceFor(strategy),
+  };
+}
+
+/** At the end of stage `index`: the run so far did not train, or else this stage ended where it started. */
+export function stageHealth(records: Records, index: number, strategy: StrategyName): HealthWarning | undefined {
+  const done = records.stages.slice(0, index + 1).reduce((s, st) => s + st.iterations, 0);
+  return flatRun(records, done, strategy) ?? stageStalled(records, index, strategy);
+}
+
+/** Every finding on a finished run: a run that did not train, or each stage that ended where it started; growing multipliers. */
+export function trainingHealth(records: Records, strategy: StrategyName): HealthWarning[] {
+  const done = records.stages.reduce((s, st) => s + st.iterations, 0);
+  const flat = flatRun(records, done, strategy);
+  const stages = records.stages.flatMap((_, i) => stageStalled(records, i, strategy) ?? []);
+  const growing = multipliersGrowing(records);
+  return [...(flat ? [flat] : stages), ...(growing ? [growing] : [])];
+}
+
+/** The augmented-Lagrangian multipliers' RMS growing by GROWTH_PER_ROUND or more over each of the last rounds. */
+function multipliersGrowing(records: Records): HealthWarning | undefined {
+  const perRound = new Map<number, number>();
+  for (const values of records.logged) {
+    const round = values['al_round'];
+    const rms = values['al_lambda_rms'];
+    if (round !== undefined && rms !== undefined && round > 0) perRound.set(round, rms);
+  }
+  const series = [...perRound.values()].slice(-(GROWTH_ROUNDS + 1));
+  if (series.length < GROWTH_ROUNDS + 1) return undefined;
+  const grows = series.slice(1).every((v, i) => v >= GROWTH_PER_ROUND * series[i]! && v > 0);
+  if (!grows) return undefined;
+  return {
+    kind: 'multipliers-growing',
+    message: `the multipliers grew without settling: RMS ${series.map((v) => v.toExponential(2)).join(' -> ')} over the last ${GROWTH_ROUNDS} rounds`,
+    advice:
+      'the inner solves do not meet the constraint before each update: try more iterations per round (`round_every`), a smaller `mu_growth` or `mu_max` in `constraints.options`, or `strategy: adaptive`',
+  };
+}
