@@ -12,11 +12,13 @@ import type { Problem } from '../problem/index.js';
 import { BatchSource } from './batches.js';
 import { CHECKPOINT_FORMAT, checkpointPath, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { finishRun, type Summary } from './finish.js';
-import { prepareRun, type PreparedRun, type RunRequest } from './prepare.js';
+import { prepareRun, type PreparedRun, type RunPlan, type RunRequest } from './prepare.js';
 import { PINN_VERSION } from './version.js';
 
 interface SolveOptions extends RunRequest {
   backend: { name: string; detail: string };
+  /** planRun(this request), when the caller checked the run before choosing the backend. */
+  plan?: RunPlan;
   onProgress?: (p: Progress) => void;
   /** Checkpoint every this many iterations (default: training.checkpoint_every; 0: only when stopped). */
   checkpointEvery?: number;
@@ -99,7 +101,7 @@ export async function solveAsync(opts: SolveOptions, stop: { signal?: string }):
 /** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
 function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
-  const run = prepareRun(opts);
+  const run = prepareRun(opts, opts.plan);
   const { spec, problem, model, strategy, outDir, resumed } = run;
   const source = new BatchSource(run, opts.backend.name, opts.workers ?? spec.training.workers);
   mkdirSync(outDir, { recursive: true });
