@@ -15,6 +15,12 @@ import { finishRun, type Summary } from './finish.js';
 import { prepareRun, type PreparedRun, type RunPlan, type RunRequest } from './prepare.js';
 import { PINN_VERSION } from './version.js';
 
+/**
+ * On webgpu, Adam reads the loss back every this many iterations (and before snapshots, resampling
+ * and at stage ends): each read drains the GPU's queue (docs/performance.md has the effect).
+ */
+const WEBGPU_LOSS_READ_EVERY = 16;
+
 interface SolveOptions extends RunRequest {
   backend: { name: string; detail: string };
   /** planRun(this request), when the caller checked the run before choosing the backend. */
@@ -24,6 +30,8 @@ interface SolveOptions extends RunRequest {
   checkpointEvery?: number;
   /** Told of each divergence rollback. */
   onRollback?: (info: { reason: string; toIteration: number; lr: number; rollbacks: number }) => void;
+  /** Adam reads the loss back every this many iterations (default: WEBGPU_LOSS_READ_EVERY on webgpu, else 1). */
+  lossReadEvery?: number;
   /** Threads sharing each loss evaluation (default: training.workers). */
   workers?: number;
   /** Called once the problem is built, before training (for a header line). */
@@ -121,6 +129,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     resampleEvery: spec.training.resampleEvery,
     resample: () => source.resample(),
     parallel: source.worker,
+    lossReadEvery: opts.lossReadEvery ?? (opts.backend.name === 'webgpu' ? WEBGPU_LOSS_READ_EVERY : 1),
     onProgress: opts.onProgress,
     resume: resumed?.train,
     onRollback: (info) => {

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../strategies/index.js';
 import type { TermResiduals } from '../residuals/index.js';
 import type { TrainClock } from './clock.js';
-import type { LossEvaluation } from './evaluate.js';
+import type { LossEvaluation, PartsRead } from './evaluate.js';
 import type { DivergenceGuard } from './guard.js';
 import type { LoopState, TrainState } from './loop-state.js';
 import { appendRecord, type Records, type StageReport } from './records.js';
@@ -13,8 +13,8 @@ export interface StageContext {
   vars: tf.Variable[];
   /** The trained unknown constants, logged per record as `unknown_<name>` loss.csv columns. */
   unknowns: Map<string, tf.Variable>;
-  /** Loss and gradients at the current parameters on the current points; the parts read back when `readParts`. */
-  evaluate(readParts: boolean): LossEvaluation;
+  /** Loss and gradients at the current parameters on the current points; the parts read back as `readParts` says. */
+  evaluate(readParts: PartsRead): LossEvaluation;
   /** Residuals of the trained terms on the current points, for the strategy's hooks (call inside tf.tidy). */
   residuals(): TermResiduals[];
   records: Records;
@@ -24,6 +24,10 @@ export interface StageContext {
   keepBest: boolean;
   /** Record loss parts every this many iterations (and at each stage end). */
   recordEvery: number;
+  /** Adam reads losses back every this many iterations (TrainOptions.lossReadEvery). */
+  lossReadEvery: number;
+  /** Whether new collocation points are due before iteration `done`. */
+  resampleDue(done: number): boolean;
   /** Draws new collocation points when due before iteration `done`. */
   resampleIfDue(done: number): void;
   /** Tells the caller how training goes. */

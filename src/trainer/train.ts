@@ -66,6 +66,12 @@ export interface TrainOptions {
   /** Told of each rollback after a divergence. */
   onRollback?: (info: RollbackInfo) => void;
   /**
+   * Adam reads the loss back every this many iterations (default 1: every iteration, before its
+   * update). More leaves the backend's queue full in between (a GPU round trip per read); the
+   * result is the same (see adam-stage.ts).
+   */
+  lossReadEvery?: number;
+  /**
    * End each Adam stage with its lowest-loss parameters when the objective is fixed (no
    * resampling, no strategy state); default true. Adam at a fixed learning rate keeps
    * jumping around the minimum, so the last iterate is one random draw of those jumps.
@@ -212,13 +218,16 @@ function createRun(
     guard: new DivergenceGuard({ ...GUARD_DEFAULTS, ...opts.guard }, r ?? {}, opts.onRollback),
     keepBest: keepsBest(opts.keepBest, resampling, strategy.getState?.()),
     recordEvery: opts.recordEvery,
+    lossReadEvery: Math.max(1, Math.floor(opts.lossReadEvery ?? 1)),
     evaluate: (readParts) => {
       const local = () => evaluateLoss(problem, model, strategy, points.batches, vars, readParts, include);
-      return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts, local) : local();
+      // The worker reads its parts at once: asked for 'later', they come as numbers.
+      return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts !== false, local) : local();
     },
     residuals: () => computeResiduals(problem, model, points.batches, include),
+    resampleDue: (done) => resampling && done > 0 && done % opts.resampleEvery === 0,
     resampleIfDue: (done) => {
-      if (resampling && done > 0 && done % opts.resampleEvery === 0) {
+      if (ctx.resampleDue(done)) {
         points.batches = opts.resample!();
         points.resamples++;
       }
