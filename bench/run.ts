@@ -187,7 +187,7 @@ function twoThreadRow(
   };
 }
 
-/** Adam through train() with lossReadEvery 1 against `every`, alternated, best of two each. */
+/** Adam through train() with lossReadEvery 1 against `every`, alternated after a warm-up run, best of `rounds` each. */
 function lossReadRow(
   problem: Problem,
   model: Model,
@@ -196,6 +196,7 @@ function lossReadRow(
   backend: string,
   iterations: number,
   every: number,
+  rounds: number,
 ): LossReadRow {
   const run = (lossReadEvery: number) => {
     const t0 = performance.now();
@@ -209,9 +210,12 @@ function lossReadRow(
     return (performance.now() - t0) / iterations;
   };
   run(every);
-  const times = [run(1), run(every), run(1), run(every)];
-  const each = Math.min(times[0]!, times[2]!);
-  const deferred = Math.min(times[1]!, times[3]!);
+  let each = Infinity;
+  let deferred = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    each = Math.min(each, run(1));
+    deferred = Math.min(deferred, run(every));
+  }
   return {
     problem: problem.name,
     backend,
@@ -293,7 +297,7 @@ async function benchProblem(
   const lossRead =
     backend === 'cpu'
       ? undefined
-      : lossReadRow(problem, model, strategy, batches, backend, Math.max(32, iterations), 16);
+      : lossReadRow(problem, model, strategy, batches, backend, Math.max(32, iterations), 16, iterations < 40 ? 1 : 2);
   const objective = (theta: Float64Array) => {
     setFlat(vars, theta);
     let f = NaN;
