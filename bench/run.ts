@@ -7,7 +7,10 @@
  * ms per Adam iteration (median after warm-up) for the forward jet engine and
  * for nested reverse mode on the same network, matmul FLOPs per iteration and
  * the achieved GFLOP/s, peak bytes of one step, tensors before/after (leaks),
- * and L-BFGS cost (evaluations per iteration).
+ * L-BFGS cost (evaluations per iteration), and (not on cpu) Adam through the
+ * training loop reading the loss every iteration against every 16 (webgpu's).
+ * --backends a,b / --problems a,b keep only those; --small takes a tenth of the
+ * points (a software GPU in CI).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +68,17 @@ interface LbfgsRow {
   evaluations: number;
   evaluations_per_iteration: number;
   ms_per_iteration: number;
+}
+
+/** Adam through the real training loop, reading the loss every iteration against every `every`. */
+interface LossReadRow {
+  problem: string;
+  backend: string;
+  every: number;
+  ms_per_iteration_each: number;
+  ms_per_iteration_deferred: number;
+  /** Time per iteration reading each loss over time reading every `every`: the deferred loop's speed-up. */
+  speedup: number;
 }
 
 function median(xs: number[]): number {
@@ -173,13 +187,52 @@ function twoThreadRow(
   };
 }
 
+/** Adam through train() with lossReadEvery 1 against `every`, alternated after a warm-up run, best of `rounds` each. */
+function lossReadRow(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  batches: TrainingBatch[],
+  backend: string,
+  iterations: number,
+  every: number,
+  rounds: number,
+): LossReadRow {
+  const run = (lossReadEvery: number) => {
+    const t0 = performance.now();
+    train(problem, model, strategy, batches, {
+      stages: [{ optimizer: 'adam', iterations, lr: 1e-4, loc: problem.spec.geometry.loc }],
+      recordEvery: 1000,
+      resampleEvery: 0,
+      keepBest: false,
+      lossReadEvery,
+    });
+    return (performance.now() - t0) / iterations;
+  };
+  run(every);
+  let each = Infinity;
+  let deferred = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    each = Math.min(each, run(1));
+    deferred = Math.min(deferred, run(every));
+  }
+  return {
+    problem: problem.name,
+    backend,
+    every,
+    ms_per_iteration_each: each,
+    ms_per_iteration_deferred: deferred,
+    speedup: each / deferred,
+  };
+}
+
 // One row per engine and the L-BFGS row, measured the same way one after the other; long but linear.
 async function benchProblem(
   problem: Problem,
   backend: string,
   iterations: number,
   warmup: number,
-): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow }> {
+): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow; lossRead?: LossReadRow }> {
   const spec = problem.spec;
   const rng = createRng(0);
   const sampler = makeSampler('sobol', rng);
@@ -240,6 +293,11 @@ async function benchProblem(
   }
   if (backend === 'wasm' || backend === 'cpu')
     rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration));
+  // 16: what a solve on webgpu uses (run/solve.ts); at least 2 x 16 iterations. Not on cpu (slow, and no queue).
+  const lossRead =
+    backend === 'cpu'
+      ? undefined
+      : lossReadRow(problem, model, strategy, batches, backend, Math.max(32, iterations), 16, iterations < 40 ? 1 : 2);
   const objective = (theta: Float64Array) => {
     setFlat(vars, theta);
     let f = NaN;
@@ -266,7 +324,7 @@ async function benchProblem(
   };
   disposeBatches(batches);
   vars.forEach((v) => v.dispose());
-  return { rows, lbfgsRow };
+  return { rows, lbfgsRow, lossRead };
 }
 
 /**
@@ -325,17 +383,27 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const iterations = quick ? 10 : 40;
   const warmup = quick ? 3 : 10;
-  const available = (await listBackends()).filter((b) => b.available);
+  // --backends a,b and --problems a,b: only those; --small: a tenth of the points (software GPUs in CI).
+  const only = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1]!.split(',') : undefined);
+  const backendsWanted = only('--backends');
+  const problemsWanted = only('--problems');
+  const small = args.includes('--small');
+  const available = (await listBackends()).filter((b) => b.available && (backendsWanted?.includes(b.name) ?? true));
   // Written to a file so a worker thread can load it like any spec.
   const poisson3dFile = join(mkdtempSync(join(tmpdir(), 'pinn-bench-')), 'poisson-3d.yaml');
   writeFileSync(poisson3dFile, POISSON_3D);
-  const problems = () => [
-    buildProblem(loadSpec('problems/poisson-2d.yaml')),
-    buildProblem(loadSpec(poisson3dFile)),
-    buildProblem(loadSpec('problems/heat-1d.yaml')),
-  ];
+  const problems = () =>
+    ['problems/poisson-2d.yaml', poisson3dFile, 'problems/heat-1d.yaml']
+      .map((file) => loadSpec(file))
+      .filter((spec) => problemsWanted?.includes(spec.name) ?? true)
+      .map((spec) => {
+        const pts = spec.training.points;
+        if (small) for (const k of ['domain', 'boundary', 'initial'] as const) pts[k] = Math.ceil(pts[k] / 10);
+        return buildProblem(spec);
+      });
   const rows: Row[] = [];
   const lbfgsRows: LbfgsRow[] = [];
+  const lossReads: LossReadRow[] = [];
   for (const b of available) {
     await selectBackend(b.name);
     // The cpu backend is 15-25x slower; fewer iterations keep the run short.
@@ -353,6 +421,13 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`,
       );
+      if (r.lossRead) {
+        lossReads.push(r.lossRead);
+        const q = r.lossRead;
+        process.stdout.write(
+          `${q.problem.padEnd(12)} ${q.backend.padEnd(6)} loss reads      ${q.ms_per_iteration_each.toFixed(2).padStart(8)} ms/it reading each loss, ${q.ms_per_iteration_deferred.toFixed(2)} ms/it reading every ${q.every}: ${q.speedup.toFixed(2)}x\n`,
+        );
+      }
     }
   }
   const ratios = rows
@@ -383,6 +458,7 @@ async function main(): Promise<void> {
     backends: available,
     steps: rows,
     lbfgs: lbfgsRows,
+    loss_reads: lossReads,
     ratios,
     time_to_1e3: accuracy,
   };

@@ -1,13 +1,20 @@
 /**
  * Backend choice at run time: tfjs-node-gpu (TensorFlow C library, CUDA), then
- * WebGPU through Dawn, then wasm (XNNPACK, SIMD), then the plain-JS cpu
- * backend. Optional packages that are missing or cannot start are reported
- * with the reason, never fatal unless asked for by name.
+ * WebGPU through Dawn on a hardware adapter, then wasm (XNNPACK, SIMD), then
+ * the plain-JS cpu backend. Optional packages that are missing or cannot start
+ * are reported with the reason, never fatal unless asked for by name. A
+ * software WebGPU adapter (lavapipe, SwiftShader, Dawn's null backend) is
+ * never chosen automatically: it runs on the CPU, far slower than wasm.
+ *
+ * What the libraries print while a backend starts (Dawn's native warnings,
+ * TensorFlow's logs) is captured (util/stderr-capture.ts): printed with
+ * --verbose (setVerbose), otherwise dropped, or summarised in the reason when
+ * it explains why a backend is unavailable.
  */
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { captureStderr } from '../util/index.js';
 import { registerBooleanGradients, registerFastGradients, registerWasmSharing } from './gradients.js';
-import { installSyncReads } from './webgpu-sync.js';
+import { findWebgpuAdapter, ProbeError, startWebgpu, type WebgpuAdapter } from './webgpu.js';
 
 const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 type BackendName = (typeof BACKEND_NAMES)[number];
@@ -17,6 +24,8 @@ interface BackendStatus {
   available: boolean;
   /** Why it is unavailable, or what it runs on. */
   detail: string;
+  /** Chosen without --backend when available (false for a software WebGPU adapter). */
+  automatic: boolean;
 }
 
 const PACKAGES: Record<BackendName, string> = {
@@ -25,6 +34,19 @@ const PACKAGES: Record<BackendName, string> = {
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
 };
+
+// Part of the backend's state: whether library output is shown, and the WebGPU adapter, asked for once per process.
+const output = { verbose: false };
+let webgpuAdapter: WebgpuAdapter | ProbeError | undefined;
+
+/**
+ * With `verbose`, what libraries print while backends start is shown (prefixed by the backend's
+ * name) and tfjs's own notices too; otherwise tfjs runs in production mode, which silences them.
+ */
+export function setVerbose(verbose: boolean): void {
+  output.verbose = verbose;
+  if (!verbose) tf.enableProdMode();
+}
 
 /** Dynamic import that reports a missing package plainly. */
 async function load(spec: string): Promise<unknown> {
@@ -39,100 +61,124 @@ function reason(err: unknown): string {
   return (e?.message ?? String(err)).split('\n')[0]!;
 }
 
-// Part of the backend's state: Dawn, navigator.gpu and the tfjs webgpu backend are set up once per process.
-let webgpuAdapterInfo: string | undefined;
-
-async function prepare(name: BackendName): Promise<string> {
+/** Loads `name`'s packages; returns what it runs on and whether it may be chosen automatically. */
+async function prepare(name: BackendName): Promise<{ detail: string; automatic: boolean }> {
   switch (name) {
     case 'tensorflow': {
       await load('@tensorflow/tfjs-node-gpu');
       if (!tf.findBackend('tensorflow')) throw new Error('package loaded but registered no backend');
-      return 'TensorFlow C library (CUDA)';
+      return { detail: 'TensorFlow C library (CUDA)', automatic: true };
     }
     case 'webgpu': {
-      if (!webgpuAdapterInfo) {
-        // Dawn options (create([...]) in the webgpu README), whitespace-separated, e.g.
-        // 'adapter=NAME', or 'backend=null' to exercise the API path with no GPU (results are garbage).
-        const options = (process.env['PINN_DAWN_OPTIONS'] ?? '').split(/\s+/).filter(Boolean);
-        const dawnBackend = options.find((o) => o.startsWith('backend='))?.slice('backend='.length);
-        // Dawn prints a warning of its own when it finds no Vulkan loader; check first.
-        if ((!dawnBackend || dawnBackend === 'vulkan') && !vulkanLoaderPresent())
-          throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
-        const dawn = (await load('webgpu')) as {
-          create: (opts: string[]) => unknown;
-          globals: Record<string, unknown>;
-        };
-        const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
-        Object.assign(globalThis, dawn.globals);
-        type Adapter = { info?: { vendor?: string; architecture?: string; device?: string; description?: string } };
-        const gpu = dawn.create(options) as { requestAdapter: (o?: object) => Promise<Adapter | null> };
-        // tfjs-backend-webgpu asks for its own adapter with this preference when the backend starts.
-        const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-        if (!adapter) throw new Error('no WebGPU adapter (no GPU, or no Vulkan driver)');
-        // The backend registers itself at import only if navigator.gpu exists (Node 20 has no navigator).
-        if (!g.navigator)
-          Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-        (g.navigator as { gpu?: unknown }).gpu = gpu;
-        const info = adapter.info;
-        const webgpu = (await load('@tensorflow/tfjs-backend-webgpu')) as Parameters<typeof installSyncReads>[0];
-        installSyncReads(webgpu);
-        webgpuAdapterInfo =
-          [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') ||
-          'adapter found';
-        if (dawnBackend && dawnBackend !== 'vulkan') webgpuAdapterInfo += ` (Dawn backend=${dawnBackend})`;
-      }
-      if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register');
-      return webgpuAdapterInfo;
+      webgpuAdapter ??= probeWebgpu();
+      if (webgpuAdapter instanceof ProbeError) throw webgpuAdapter;
+      return { detail: webgpuAdapter.description, automatic: !webgpuAdapter.software };
     }
     case 'wasm': {
       await load('@tensorflow/tfjs-backend-wasm');
       registerWasmSharing();
-      return 'WebAssembly (XNNPACK, SIMD)';
+      return { detail: 'WebAssembly (XNNPACK, SIMD)', automatic: true };
     }
     case 'cpu':
-      return 'plain JavaScript';
+      return { detail: 'plain JavaScript', automatic: true };
   }
+}
+
+/** Makes `name` tfjs's backend (after `prepare`). */
+async function start(name: BackendName): Promise<void> {
+  if (name === 'webgpu') {
+    await startWebgpu(load);
+    if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register');
+  }
+  if (!(await tf.setBackend(name))) throw new Error('backend failed to initialise');
+  await tf.ready();
+}
+
+/**
+ * One backend's attempt with descriptor 2 captured: prepared, and started when `use` says so
+ * for what prepare found. Library output is shown with --verbose; a failure's reason carries
+ * the first line of it (the one that usually says why).
+ */
+async function attempt(
+  name: BackendName,
+  use: (found: { detail: string; automatic: boolean }) => boolean,
+  check?: () => void,
+): Promise<{ detail: string; automatic: boolean; started: boolean }> {
+  const captured = await captureStderr(async () => {
+    const found = await prepare(name);
+    const started = use(found);
+    if (started) {
+      await start(name);
+      check?.();
+    }
+    return { ...found, started };
+  });
+  const text = captured.text.trim();
+  showPrinted(name, text);
+  if (captured.ok) return captured.value;
+  const first = text.split('\n')[0]?.replace(/^Warning:\s*/, '');
+  throw new Error(
+    `${reason(captured.error)}${first ? ` (${first.replace(/\.$/, '')}; --verbose shows all it printed)` : ''}`,
+  );
+}
+
+/** With --verbose, what a library printed while `name` started, each line prefixed by the name. */
+function showPrinted(name: BackendName, text: string): void {
+  if (text && output.verbose) process.stderr.write(`${text.trim().replace(/^/gm, `[${name}] `)}\n`);
+}
+
+/** The WebGPU adapter here (what Dawn printed while looking is shown with --verbose). */
+function probeWebgpu(): WebgpuAdapter | ProbeError {
+  try {
+    const adapter = findWebgpuAdapter();
+    showPrinted('webgpu', adapter.printed);
+    return adapter;
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    showPrinted('webgpu', err.printed);
+    return err;
+  }
+}
+
+/** A 64x64 product: large enough that webgpu runs it on the GPU (it forwards tensors under 1000 elements to the CPU) and reads it back. */
+function checkProduct(): void {
+  const v = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0]);
+  if (v !== 64) throw new Error(`a test product gave ${v}, expected 64`);
 }
 
 /** Tries each backend: can it load and run a small product? */
 export async function listBackends(): Promise<BackendStatus[]> {
-  tf.enableProdMode();
+  if (!output.verbose) tf.enableProdMode();
   const out: BackendStatus[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      const detail = await prepare(name);
-      const ok = await tf.setBackend(name);
-      if (!ok) throw new Error('backend failed to initialise');
-      // 64x64: large enough that webgpu runs it on the GPU (it forwards tensors under 1000 elements to the CPU) and reads it back.
-      const v = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0]);
-      if (v !== 64) throw new Error(`a test product gave ${v}, expected 64`);
-      out.push({ name, available: true, detail });
+      const { detail, automatic } = await attempt(name, () => true, checkProduct);
+      out.push({ name, available: true, detail, automatic });
     } catch (err) {
-      out.push({ name, available: false, detail: `${PACKAGES[name]}: ${reason(err)}` });
+      out.push({ name, available: false, detail: `${PACKAGES[name]}: ${reason(err)}`, automatic: false });
     }
   }
   return out;
 }
 
 /**
- * Sets the backend: the requested one (an error if it cannot start) or the
- * first available in order. Returns its name and detail.
+ * Sets the backend: the requested one (an error if it cannot start) or the first available
+ * that may be chosen automatically, in order. Returns its name and detail.
  */
 export async function selectBackend(requested?: string): Promise<BackendStatus> {
-  tf.enableProdMode();
+  if (!output.verbose) tf.enableProdMode();
   registerFastGradients();
   registerBooleanGradients();
-  const order = requested ? [requested as BackendName] : [...BACKEND_NAMES];
   if (requested && !BACKEND_NAMES.includes(requested as BackendName)) {
     throw new BackendError(`unknown backend '${requested}'; expected one of ${BACKEND_NAMES.join(', ')}`);
   }
+  const order = requested ? [requested as BackendName] : [...BACKEND_NAMES];
   const failures: string[] = [];
   for (const name of order) {
     try {
-      const detail = await prepare(name);
-      if (!(await tf.setBackend(name))) throw new Error('backend failed to initialise');
-      await tf.ready();
-      return { name, available: true, detail };
+      const r = await attempt(name, (found) => requested !== undefined || found.automatic);
+      if (r.started) return { name, available: true, detail: r.detail, automatic: r.automatic };
+      failures.push(`${name}: a software adapter, used only when asked for with --backend ${name}`);
     } catch (err) {
       failures.push(`${name}: ${reason(err)}`);
     }
@@ -141,21 +187,3 @@ export async function selectBackend(requested?: string): Promise<BackendStatus> 
 }
 
 export class BackendError extends Error {}
-
-/** Whether the Vulkan loader library that Dawn opens can be found. */
-function vulkanLoaderPresent(): boolean {
-  if (process.platform !== 'linux') return true;
-  const dirs = [
-    ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean),
-    '/usr/lib/x86_64-linux-gnu',
-    '/lib/x86_64-linux-gnu',
-    '/usr/lib/aarch64-linux-gnu',
-    '/lib/aarch64-linux-gnu',
-    '/usr/lib64',
-    '/lib64',
-    '/usr/lib',
-    '/lib',
-    '/usr/local/lib',
-  ];
-  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
-}

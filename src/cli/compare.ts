@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
-import { compareStrategies } from '../run/index.js';
+import { compareStrategies, planRun } from '../run/index.js';
 import { STRATEGIES, type StrategyName } from '../spec/index.js';
 import { sharedOption, withTolerance } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
@@ -64,6 +64,8 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
       ) => {
         if (o.seed !== undefined && o.seeds !== undefined)
           command.error('error: give --seed or --seeds, not both', { exitCode: 2 });
+        // The spec first: its errors are reported before any backend is probed.
+        planRun({ specFile, sets: o.set, strategy: o.strategies[0], iterations: o.iterations, seed: o.seed });
         const backend = await selectBackend(o.backend);
         const mode: OutputMode = o.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
         const { rows, outDir } = compareStrategies({

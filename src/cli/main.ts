@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
 import { formatDiagnostic, SpecError } from '../spec/index.js';
-import { BackendError, listBackends } from '../backend/index.js';
+import { BackendError, listBackends, setVerbose } from '../backend/index.js';
 import { PINN_VERSION, ResumeError } from '../run/index.js';
 import { everyDiagnostic } from '../problem/index.js';
 import { registerCompare } from './compare.js';
@@ -21,7 +21,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('Physics-informed neural network PDE solver with first-class constraint handling')
     .version(PINN_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .option('--verbose', "also print what the libraries print while a backend starts (Dawn's warnings, tfjs's notices)")
+    .hook('preAction', () => setVerbose(program.opts<{ verbose?: boolean }>().verbose === true));
 
   const setExit = (code: number) => {
     exitCode = code;
@@ -34,9 +36,11 @@ export async function main(argv: string[]): Promise<number> {
     .command('backends')
     .description('list compute backends and whether each is available here')
     .action(async () => {
-      for (const b of await listBackends()) {
+      const list = await listBackends();
+      const chosen = list.find((b) => b.available && b.automatic);
+      for (const b of list) {
         process.stdout.write(
-          `${b.available ? chalk.green('available  ') : chalk.yellow('unavailable')} ${b.name.padEnd(10)} ${b.detail}\n`,
+          `${b.available ? chalk.green('available  ') : chalk.yellow('unavailable')} ${b.name.padEnd(10)} ${b.detail}${b === chosen ? ' (chosen when --backend is not given)' : ''}\n`,
         );
       }
     });

@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
 import { verdictOf } from '../outputs/index.js';
-import { InterruptedError, solveAsync, type StartInfo, type Summary } from '../run/index.js';
+import { InterruptedError, planRun, solveAsync, type StartInfo, type Summary } from '../run/index.js';
 import { formatSeconds } from '../util/index.js';
 import { sharedOption, withTolerance } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
@@ -67,17 +67,23 @@ async function solveCommand(specFile: string, o: SolveFlags): Promise<number> {
   const told = new Set<string>();
   let summary: Summary;
   try {
+    const request = {
+      specFile,
+      outDir: o.out,
+      sets: withTolerance(o.set, o.failAbove),
+      strategy: o.strategy,
+      iterations: o.iterations,
+      seed: o.seed,
+      resume: o.resume,
+    };
+    // The spec first: its errors are reported before any backend is probed.
+    const plan = planRun(request);
     const backend = await selectBackend(o.backend);
     summary = await solveAsync(
       {
-        specFile,
-        outDir: o.out,
-        sets: withTolerance(o.set, o.failAbove),
-        strategy: o.strategy,
-        iterations: o.iterations,
-        seed: o.seed,
+        ...request,
+        plan,
         workers: o.workers,
-        resume: o.resume,
         backend: { name: backend.name, detail: backend.detail },
         onRollback: (r) =>
           say(

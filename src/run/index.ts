@@ -5,5 +5,6 @@ export { evalCsv, evaluateAt, parseOutputExpressions, readPointsCsv } from './ev
 export { type Summary } from './finish.js';
 export { disposeLoadedModel, loadRun, loadRunModel } from './load-run.js';
 export { InterruptedError, solve, solveAsync, type StartInfo } from './solve.js';
+export { planRun, type RunPlan } from './prepare.js';
 export { DEFAULT_BUDGET, DEFAULT_TOLERANCE, verifyRun, type VerifyReport } from './verify.js';
 export { PINN_VERSION } from './version.js';

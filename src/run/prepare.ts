@@ -69,8 +69,19 @@ function capStages(spec: Spec, cap: number): void {
     .filter((s) => s.iterations > 0);
 }
 
-/** Loads and checks everything of a run; throws SpecError or ResumeError before anything is written. */
-export function prepareRun(request: RunRequest): PreparedRun {
+/** What a run is, checked before any backend starts: a bad spec is reported before a backend is probed. */
+export interface RunPlan {
+  spec: Spec;
+  problem: Problem;
+  outDir: string;
+  strategy: Strategy;
+  /** specHash of the run, stored in its checkpoints. */
+  hash: string;
+  resumed?: Checkpoint;
+}
+
+/** Loads and checks the spec, the strategy and the checkpoint to resume from; throws SpecError or ResumeError. Allocates no tensor. */
+export function planRun(request: RunRequest): RunPlan {
   const spec = loadSpecWithFlags(request.specFile, request.sets, { strategy: request.strategy, seed: request.seed });
   if (request.iterations !== undefined) capStages(spec, request.iterations);
   const problem = buildProblem(spec);
@@ -86,7 +97,12 @@ export function prepareRun(request: RunRequest): PreparedRun {
   const strategy = createStrategy(spec.constraints.strategy, problem);
   const hash = specHash(spec, problem, strategy.notes);
   const resumed = request.resume ? readCheckpoint(outDir, hash, request.specFile) : undefined;
+  return { spec, problem, outDir, strategy, hash, resumed };
+}
 
+/** Loads and checks everything of a run (`plan`, when given, is planRun(request)); throws SpecError or ResumeError before anything is written. */
+export function prepareRun(request: RunRequest, plan: RunPlan = planRun(request)): PreparedRun {
+  const { spec, problem, outDir, strategy, hash, resumed } = plan;
   const seed = spec.training.seed;
   const rng = createRng(seed);
   const sampler = makeSampler(spec.training.sampling, rng);

@@ -18,16 +18,26 @@ import type { Problem } from '../problem/index.js';
 import { BatchSource } from './batches.js';
 import { CHECKPOINT_FORMAT, checkpointPath, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { finishRun, type Summary } from './finish.js';
-import { prepareRun, type PreparedRun, type RunRequest } from './prepare.js';
+import { prepareRun, type PreparedRun, type RunPlan, type RunRequest } from './prepare.js';
 import { PINN_VERSION } from './version.js';
+
+/**
+ * On webgpu, Adam reads the loss back every this many iterations (and before snapshots, resampling
+ * and at stage ends): each read drains the GPU's queue (docs/performance.md has the effect).
+ */
+const WEBGPU_LOSS_READ_EVERY = 16;
 
 interface SolveOptions extends RunRequest {
   backend: { name: string; detail: string };
+  /** planRun(this request), when the caller checked the run before choosing the backend. */
+  plan?: RunPlan;
   onProgress?: (p: Progress) => void;
   /** Checkpoint every this many iterations (default: training.checkpoint_every; 0: only when stopped). */
   checkpointEvery?: number;
   /** Told of each divergence rollback. */
   onRollback?: (info: { reason: string; toIteration: number; lr: number; rollbacks: number }) => void;
+  /** Adam reads the loss back every this many iterations (default: WEBGPU_LOSS_READ_EVERY on webgpu, else 1). */
+  lossReadEvery?: number;
   /** Threads sharing each loss evaluation (default: training.workers). */
   workers?: number;
   /** Told when a stage ends where it started, as it ends. */
@@ -107,7 +117,7 @@ export async function solveAsync(opts: SolveOptions, stop: { signal?: string }):
 /** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
 function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
-  const run = prepareRun(opts);
+  const run = prepareRun(opts, opts.plan);
   const { spec, problem, model, strategy, outDir, resumed } = run;
   const source = new BatchSource(run, opts.backend.name, opts.workers ?? spec.training.workers);
   mkdirSync(outDir, { recursive: true });
@@ -127,6 +137,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     resampleEvery: spec.training.resampleEvery,
     resample: () => source.resample(),
     parallel: source.worker,
+    lossReadEvery: opts.lossReadEvery ?? (opts.backend.name === 'webgpu' ? WEBGPU_LOSS_READ_EVERY : 1),
     onProgress: opts.onProgress,
     onHealth: opts.onHealth,
     resume: resumed?.train,

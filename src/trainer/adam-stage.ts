@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StageSpec } from '../spec/index.js';
 import { ADAM_DEFAULTS, adamUpdate, createAdamState, disposeAdamState } from './adam.js';
 import { endStage, record, stageReport, type StageContext } from './context.js';
+import { deferredIteration, disposePending, type PendingIteration } from './deferred-adam.js';
 import { offerBest, settleBest } from './keep-best.js';
 import type { LoopState } from './loop-state.js';
 
@@ -12,10 +13,19 @@ import type { LoopState } from './loop-state.js';
  * in an earlier stage): the stage loop goes on from there.
  */
 export function* adamStage(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LoopState, void> {
-  while (state.k < st.iterations) {
-    yield state;
-    const next = adamIteration(ctx, state, st);
-    if (next !== state) return next;
+  // Iterations with deferred loss reads (lossReadEvery > 1); the stage yields only with none pending.
+  const pending: PendingIteration[] = [];
+  try {
+    while (state.k < st.iterations) {
+      if (pending.length === 0) yield state;
+      const next =
+        ctx.lossReadEvery > 1
+          ? deferredIteration(ctx, state, st, pending, (k) => stageLearningRate(st, k))
+          : adamIteration(ctx, state, st);
+      if (next !== state) return next;
+    }
+  } finally {
+    pending.forEach(disposePending);
   }
   if (state.adam) {
     disposeAdamState(state.adam);

@@ -1,9 +1,9 @@
 /** What the stages of one training run share besides the loop state, and the steps they all take. */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../strategies/index.js';
 import type { TermResiduals } from '../residuals/index.js';
 import type { TrainClock } from './clock.js';
-import type { LossEvaluation } from './evaluate.js';
+import type { LossEvaluation, PartsRead } from './evaluate.js';
 import type { DivergenceGuard } from './guard.js';
 import type { LoopState, TrainState } from './loop-state.js';
 import { stageHealth, type HealthWarning } from './health.js';
@@ -12,10 +12,10 @@ import { appendRecord, type Records, type StageReport } from './records.js';
 export interface StageContext {
   strategy: Strategy;
   vars: tf.Variable[];
-  /** The unknown constants' values now, logged per record as `unknown_<name>` loss.csv columns. */
-  unknowns: () => Record<string, number>;
-  /** Loss and gradients at the current parameters on the current points; the parts read back when `readParts`. */
-  evaluate(readParts: boolean): LossEvaluation;
+  /** The unknown constants' names, and their values now (scalars; call inside tf.tidy), logged per record as `unknown_<name>` loss.csv columns. */
+  unknowns: { names: string[]; values: () => tf.Tensor[] };
+  /** Loss and gradients at the current parameters on the current points; the parts read back as `readParts` says. */
+  evaluate(readParts: PartsRead): LossEvaluation;
   /** Residuals of the trained terms on the current points, for the strategy's hooks (call inside tf.tidy). */
   residuals(): TermResiduals[];
   records: Records;
@@ -25,6 +25,10 @@ export interface StageContext {
   keepBest: boolean;
   /** Record loss parts every this many iterations (and at each stage end). */
   recordEvery: number;
+  /** Adam reads losses back every this many iterations (TrainOptions.lossReadEvery). */
+  lossReadEvery: number;
+  /** Whether new collocation points are due before iteration `done`. */
+  resampleDue(done: number): boolean;
   /** Draws new collocation points when due before iteration `done`. */
   resampleIfDue(done: number): void;
   /** Told when a stage ends where it started. */
@@ -39,7 +43,8 @@ export interface StageContext {
 
 /** A loss record at `iteration`, with the strategy's values and the unknowns' values now. */
 export function record(ctx: StageContext, iteration: number, total: number, parts: Record<string, number>): void {
-  const unknowns = Object.fromEntries(Object.entries(ctx.unknowns()).map(([name, v]) => [`unknown_${name}`, v]));
+  const values = tf.tidy(() => ctx.unknowns.values().map((v) => v.dataSync()[0]!));
+  const unknowns = Object.fromEntries(ctx.unknowns.names.map((name, k) => [`unknown_${name}`, values[k]!]));
   appendRecord(ctx.records, iteration, total, parts, { ...ctx.strategy.logValues(), ...unknowns });
 }
 

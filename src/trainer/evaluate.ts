@@ -14,7 +14,13 @@ export type LossEvaluation = {
   grads: tf.Tensor[];
   /** Loss parts by name, when asked for. */
   parts?: Record<string, number>;
+  /** The parts left on the backend (kept: the caller disposes), when asked for 'later'; names in `partNames` order. */
+  partValues?: tf.Tensor1D;
+  partNames?: string[];
 };
+
+/** Read the loss parts now, leave them on the backend to read later, or not at all. */
+export type PartsRead = boolean | 'later';
 
 /**
  * Loss and gradients with respect to `vars` on `batches`, the terms `include` keeps. The parts are read
@@ -26,18 +32,24 @@ export function evaluateLoss(
   strategy: Strategy,
   batches: TrainingBatch[],
   vars: tf.Variable[],
-  readParts: boolean,
+  readParts: PartsRead,
   include?: (t: Term) => boolean,
 ): LossEvaluation {
   let parts: Record<string, number> | undefined;
+  let partValues: tf.Tensor1D | undefined;
+  let partNames: string[] | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const lp = strategy.loss(computeResiduals(problem, model, batches, include));
-    if (readParts) parts = Object.fromEntries([...lp.parts].map(([key, v]) => [key, v.dataSync()[0]!]));
+    if (readParts === true) parts = Object.fromEntries([...lp.parts].map(([key, v]) => [key, v.dataSync()[0]!]));
+    if (readParts === 'later' && lp.parts.size > 0) {
+      partNames = [...lp.parts.keys()];
+      partValues = tf.keep(tf.stack([...lp.parts.values()]) as tf.Tensor1D);
+    }
     return lp.total;
   }, vars);
   // A variable the loss does not depend on has no gradient: the last layer's bias under
   // derivative-only residuals (a spec with `conditions: []`). Its gradient is zero.
-  return { value, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), parts };
+  return { value, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), parts, partValues, partNames };
 }
 
 /** `local()` on this thread while `worker` evaluates the other half of the points at the same parameters: the average of both. */

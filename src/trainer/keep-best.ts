@@ -4,7 +4,7 @@
  * The best so far is loop state (LoopState.best): checkpoints hold it and rollbacks restore it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossEvaluation } from './evaluate.js';
+import type { LossEvaluation, PartsRead } from './evaluate.js';
 import type { LoopState } from './loop-state.js';
 import type { StageReport } from './records.js';
 
@@ -26,6 +26,16 @@ export function offerBest(state: LoopState, f: number, vars: tf.Variable[]): voi
   state.best = { loss: f, done: state.done, weights: vars.map((v) => tf.keep(tf.clone(v))) };
 }
 
+/** offerBest for parameters copied at iteration `done` (deferred loss reads): `copy` is kept, or freed. */
+export function offerBestCopy(state: LoopState, f: number, done: number, copy: tf.Tensor[]): void {
+  if (state.best && !(f < state.best.loss)) {
+    tf.dispose(copy);
+    return;
+  }
+  dropBest(state);
+  state.best = { loss: f, done, weights: copy };
+}
+
 /**
  * At the end of an Adam stage: the last update's parameters were never evaluated, so compares them with
  * the best and keeps the lower (a non-finite last loss loses); records the choice in `state` and `report`.
@@ -33,7 +43,7 @@ export function offerBest(state: LoopState, f: number, vars: tf.Variable[]): voi
 export function settleBest(
   state: LoopState,
   vars: tf.Variable[],
-  evaluate: (readParts: boolean) => LossEvaluation,
+  evaluate: (readParts: PartsRead) => LossEvaluation,
   report: StageReport,
 ): void {
   const best = state.best!;

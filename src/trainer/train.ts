@@ -3,7 +3,7 @@
  * loss history, progress reports and optional resampling of collocation points.
  */
 import type { Problem, Term } from '../problem/index.js';
-import { trainableVariables, unknownNumbers, type Model } from '../model/index.js';
+import { trainableVariables, unknownValue, type Model } from '../model/index.js';
 import { GROUPS, type Strategy } from '../strategies/index.js';
 import type { StageSpec } from '../spec/index.js';
 import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
@@ -70,6 +70,12 @@ export interface TrainOptions {
   guard?: Partial<typeof GUARD_DEFAULTS>;
   /** Told of each rollback after a divergence. */
   onRollback?: (info: RollbackInfo) => void;
+  /**
+   * Adam reads the loss back every this many iterations (default 1: every iteration, before its
+   * update). More leaves the backend's queue full in between (a GPU round trip per read); the
+   * result is the same (see adam-stage.ts).
+   */
+  lossReadEvery?: number;
   /**
    * End each Adam stage with its lowest-loss parameters when the objective is fixed (no
    * resampling, no strategy state); default true. Adam at a fixed learning rate keeps
@@ -216,20 +222,26 @@ function createRun(
   const ctx: StageContext = {
     strategy,
     vars,
-    unknowns: () => unknownNumbers(model),
+    unknowns: {
+      names: [...model.unknowns.keys()],
+      values: () => [...model.unknowns.keys()].map((k) => unknownValue(model, k)),
+    },
     records,
     clock,
     guard: new DivergenceGuard({ ...GUARD_DEFAULTS, ...opts.guard }, r ?? {}, opts.onRollback),
     keepBest: keepsBest(opts.keepBest, resampling, strategy.getState?.()),
     recordEvery: opts.recordEvery,
     onHealth: opts.onHealth,
+    lossReadEvery: Math.max(1, Math.floor(opts.lossReadEvery ?? 1)),
     evaluate: (readParts) => {
       const local = () => evaluateLoss(problem, model, strategy, points.batches, vars, readParts, include);
-      return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts, local) : local();
+      // The worker reads its parts at once: asked for 'later', they come as numbers.
+      return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts !== false, local) : local();
     },
     residuals: () => computeResiduals(problem, model, points.batches, include),
+    resampleDue: (done) => resampling && done > 0 && done % opts.resampleEvery === 0,
     resampleIfDue: (done) => {
-      if (resampling && done > 0 && done % opts.resampleEvery === 0) {
+      if (ctx.resampleDue(done)) {
         points.batches = opts.resample!();
         points.resamples++;
       }
