@@ -62,7 +62,10 @@ export function describeProblem(problem: Problem): string {
   if (problem.constants.size)
     lines.push(`  constants: ${[...problem.constants].map(([k, v]) => `${k} = ${fmt(v)}`).join(', ')}`);
   if (problem.unknowns.length)
-    lines.push(`  unknowns (trained): ${problem.unknowns.map((u) => `${u.name} from ${u.initial}`).join(', ')}`);
+    lines.push(
+      `  unknowns (trained): ${problem.unknowns.map((u) => `${u.name} from ${u.initial}${boundsText(u.bounds)}`).join(', ')}`,
+    );
+  if (problem.unknownFields.length) lines.push(`  unknown fields (trained): ${problem.unknownFields.join(', ')}`);
   lines.push('  equations:');
   for (const t of problem.terms.filter((x) => x.kind === 'equation'))
     lines.push(`    ${t.name}`, ...t.residuals.map((r) => `      residual ${show(r)}`));
@@ -122,4 +125,9 @@ export function describeProblem(problem: Problem): string {
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+/** " in (min, max)" for a bounded unknown, "" otherwise. */
+function boundsText(b: { min?: number; max?: number } | undefined): string {
+  return b ? ` in (${b.min ?? '-inf'}, ${b.max ?? 'inf'})` : '';
 }
