@@ -280,7 +280,9 @@ function writeOutputs(
   if (formats.has('npy')) put('fields.npy', toNpy(table));
   // Pictures are rendered for the report too, even when not written as files.
   const pictures =
-    formats.has('png') || formats.has('html') ? picturesFor(withResidual(problem, model, table), result.history) : [];
+    formats.has('png') || formats.has('html')
+      ? picturesFor(withResidual(problem, model, table), result.history, result.extra)
+      : [];
   if (formats.has('png')) for (const p of pictures) put(p.name, p.content);
   // The manifest goes last: a model folder with pinn.json is complete.
   for (const f of modelFiles(problem, model, specYaml, PINN_VERSION)) put(`${MODEL_DIR}/${f.name}`, f.content);

@@ -71,6 +71,7 @@ test('with stated noise, D comes with the standard deviation its data carry and 
   assert.match(r.stdout, /unknown D = [\d.]+ \+- [\d.e+-]+ \(1 std\. deviation\)/);
   const report = readFileSync(join(out, 'report.html'), 'utf8');
   assert.ok(report.includes('2-sigma interval'), 'the report shows the interval');
+  assert.ok(summary.files.includes('unknown_D.png'), `no unknown_D.png in ${summary.files}`);
   // verify reports the data misfit beside the certified conditions, and certifies nothing about it.
   const v = pinn(['verify', out, '--budget', '2']);
   assert.match(

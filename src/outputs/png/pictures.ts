@@ -19,10 +19,14 @@ export interface Picture {
  * field, its exact solution and its error where `exact` is given, and the PDE
  * residual where the table has a `residual` column, at each output time; line
  * plots for 1D problems (all times in one plot, the exact solution dashed, then
- * the error and the residual); and `loss.png`. Tables not on a regular grid get
- * only the loss curve.
+ * the error and the residual); `loss.png`; and `unknown_<name>.png`, each unknown
+ * constant's value over training. Tables not on a regular grid get only the curves.
  */
-export function picturesFor(table: FieldTable, history?: LossHistory): Picture[] {
+export function picturesFor(
+  table: FieldTable,
+  history?: LossHistory,
+  extra?: { names: string[]; values: number[][] },
+): Picture[] {
   const dims = table.grid.counts.length;
   const fieldPictures = !isRegularGrid(table)
     ? []
@@ -33,7 +37,25 @@ export function picturesFor(table: FieldTable, history?: LossHistory): Picture[]
         : [];
   const lossPicture =
     history && history.iterations.length > 0 ? [{ name: 'loss.png', content: renderLossCurve(history) }] : [];
-  return [...fieldPictures, ...lossPicture];
+  return [...fieldPictures, ...lossPicture, ...unknownHistories(history, extra)];
+}
+
+/** One plot per unknown constant: its value at each record (loss.csv's `unknown_<name>` column). */
+function unknownHistories(history?: LossHistory, extra?: { names: string[]; values: number[][] }): Picture[] {
+  if (!history || !extra) return [];
+  return extra.names.flatMap((column, k) => {
+    if (!column.startsWith('unknown_')) return [];
+    const name = column.slice('unknown_'.length);
+    const values = extra.values[k] ?? [];
+    const content = renderLinePlot({
+      x: history.iterations,
+      series: [{ name, values }],
+      title: `unknown ${name} during training`,
+      xlabel: 'iteration',
+      ylabel: name,
+    });
+    return [{ name: `${column}.png`, content }];
+  });
 }
 
 interface TimeSlice {
