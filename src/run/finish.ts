@@ -272,7 +272,7 @@ function writeOutputs(
     writeFileAtomic(join(outDir, name), content);
     written.push(name);
   };
-  const specYaml = resolvedSpecYaml(spec, problem.fields);
+  const specYaml = resolvedSpecYaml(spec, problem.fields, { absoluteFiles: true });
   put('spec.resolved.yaml', specYaml);
   put('loss.csv', lossCsv(result.history, result.extra));
   if (formats.has('csv')) put('fields.csv', fieldsCsv(table));

@@ -174,3 +174,28 @@ for (const [what, data, line, col, message] of badNoise) {
     assert.ok(r.stderr.includes(message), `expected '${message}' in\n${r.stderr}`);
   });
 }
+
+test('an unknown coefficient field is an extra output: reported with its range, its error, and in the resolved spec', () => {
+  const out = join(dir, 'out-coefficient');
+  const r = pinn(['solve', 'problems/inverse-coefficient.yaml', '--iterations', '60', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.fields, ['u', 'k']);
+  const k = summary.unknown_fields.k;
+  assert.ok(k.min <= k.mean && k.mean <= k.max, JSON.stringify(k));
+  assert.ok(Number.isFinite(summary.errors.k.l2_relative), 'k is compared with its exact field');
+  const resolved = readFileSync(join(out, 'spec.resolved.yaml'), 'utf8');
+  assert.match(resolved, /^fields:\n {2}- u\nunknown_fields:\n {2}- k$/m);
+  const again = pinn(['validate', join(out, 'spec.resolved.yaml')]);
+  assert.equal(again.status, 0, again.stderr);
+});
+
+test("DeepXDE's diffusion inverse example moves C from 2 toward 1 on a small budget", () => {
+  const out = join(dir, 'out-diffusion');
+  const stages = 'training.stages=[{optimizer: adam, iterations: 1000}, {optimizer: lbfgs, iterations: 600}]';
+  const r = pinn(['solve', 'problems/diffusion-inverse.yaml', '--set', stages, '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  const { unknowns, unknowns_uncertainty } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.ok(Math.abs(unknowns.C - 1) < 0.05, `C = ${unknowns.C}, expected 1 within 5% (the full budget: 3.5e-4)`);
+  assert.ok(unknowns_uncertainty.C.std > 0);
+});
