@@ -76,6 +76,10 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   if (spec.description) out['description'] = spec.description;
   out['geometry'] = shape(spec.geometry);
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
+  if (spec.parameters.length)
+    out['parameters'] = Object.fromEntries(
+      spec.parameters.map((p) => [p.name, p.scale === 'linear' ? [p.min, p.max] : { range: [p.min, p.max], scale: p.scale }]),
+    );
   out['fields'] = fields.filter((f) => !spec.unknownFields.includes(f));
   if (spec.unknownFields.length) out['unknown_fields'] = spec.unknownFields;
   if (spec.regions.length) out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
@@ -140,6 +144,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
     grid: spec.output.grid,
     ...(spec.output.times.length ? { times: spec.output.times } : {}),
     formats: spec.output.formats,
+    ...(spec.output.parameters.length ? { parameters: spec.output.parameters } : {}),
   };
   return out;
 }
