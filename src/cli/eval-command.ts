@@ -27,7 +27,9 @@ interface EvalOptions {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a saved model at points from a CSV file (columns named by the variables) or on its output grid')
+    .description(
+      'evaluate a saved model at points from a CSV file (columns named by the variables) or on its output grid',
+    )
     .argument('<run>', 'run folder written by `pinn solve` (holds model/)')
     .option('--points <file>', 'CSV with a header naming the variables, one point per line')
     .option('--grid', "the run's output grid, with exact and error columns where the spec gives `exact`")

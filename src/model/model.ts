@@ -251,7 +251,12 @@ export function regionSides(problem: ModelProblem, model: Model, batch: Batch): 
 /** The network's input: the scaled variables, and with a `distance` kink side * d_r per region. */
 function networkInput(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): J.Jet {
   const logs = model.logInputs;
-  const x = logs?.length ? tf.concat(batch.columns.map((c, i) => (logs.includes(i) ? tf.log(c) : c)), 1) : batch.x;
+  const x = logs?.length
+    ? tf.concat(
+        batch.columns.map((c, i) => (logs.includes(i) ? tf.log(c) : c)),
+        1,
+      )
+    : batch.x;
   const input = J.inputMatrix(ch, x, model.shift, model.scale);
   if (model.kink?.kind !== 'distance') return input;
   const env = batchEnv(problem, model, batch, ch, new Map());

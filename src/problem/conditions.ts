@@ -323,7 +323,10 @@ function outsideProblem(p: Float64Array, ctx: BuildContext): { variable: string;
   const param = ctx.spec.parameters.find((q, k) => !(p[first + k]! >= q.min && p[first + k]! <= q.max));
   if (param) {
     const v = p[first + ctx.spec.parameters.indexOf(param)];
-    return { variable: param.name, message: `${param.name} = ${v} lies outside its range [${param.min}, ${param.max}]` };
+    return {
+      variable: param.name,
+      message: `${param.name} = ${v} lies outside its range [${param.min}, ${param.max}]`,
+    };
   }
   return undefined;
 }

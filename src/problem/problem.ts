@@ -38,7 +38,11 @@ export function buildProblem(spec: Spec): Problem {
   checkTemplates(spec, fields, dim, diags);
 
   const { constants, unknowns } = readConstants(spec, fields, diags);
-  checkParameterNames(spec, [...fields, ...spec.constants.map((c) => c.name), ...spec.regions.map((r) => r.name)], diags);
+  checkParameterNames(
+    spec,
+    [...fields, ...spec.constants.map((c) => c.name), ...spec.regions.map((r) => r.name)],
+    diags,
+  );
   const regions = buildRegions(spec, geometry, diags);
   const pieceScope: NameScope = {
     variables,

@@ -49,7 +49,11 @@ export function parseParamFlags(flags: string[], view: ModelProblem): Record<str
 }
 
 /** Why the parameters neither given by flags nor by `columns` cannot be evaluated; undefined when all are given. */
-export function missingParameters(view: ModelProblem, given: Record<string, number>, columns: string[]): string | undefined {
+export function missingParameters(
+  view: ModelProblem,
+  given: Record<string, number>,
+  columns: string[],
+): string | undefined {
   const missing = (view.parameters ?? []).filter((p) => !(p.name in given) && !columns.includes(p.name));
   if (!missing.length) return undefined;
   return `the model takes the parameter${missing.length > 1 ? 's' : ''} ${missing.map((p) => `${p.name} ${rangeText(p)}`).join(', ')}; give ${missing.length > 1 ? 'each' : 'it'} with --param ${missing[0]!.name}=value or as a column of the points file`;

@@ -63,10 +63,18 @@ export function readPointsCsv(
   const index = variables.map((v) => (v in fixed ? -1 : header.indexOf(v)));
   const twice = Object.keys(fixed).filter((name) => header.includes(name));
   for (const name of twice)
-    diags.push(at(table.headerLine, header.indexOf(name) + 1, `'${name}' is both a column here and --param ${name}=${fixed[name]}; give it once`));
+    diags.push(
+      at(
+        table.headerLine,
+        header.indexOf(name) + 1,
+        `'${name}' is both a column here and --param ${name}=${fixed[name]}; give it once`,
+      ),
+    );
   const unsetParameter = view && missingParameters(view, fixed, header);
   if (unsetParameter) diags.push(at(table.headerLine, 1, unsetParameter));
-  const missing = variables.filter((v, k) => index[k]! < 0 && !(v in fixed) && !view?.parameters?.some((p) => p.name === v));
+  const missing = variables.filter(
+    (v, k) => index[k]! < 0 && !(v in fixed) && !view?.parameters?.some((p) => p.name === v),
+  );
   if (missing.length) {
     const hint = missing
       .map((m) => didYouMean(m, header))

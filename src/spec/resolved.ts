@@ -78,7 +78,10 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
   if (spec.parameters.length)
     out['parameters'] = Object.fromEntries(
-      spec.parameters.map((p) => [p.name, p.scale === 'linear' ? [p.min, p.max] : { range: [p.min, p.max], scale: p.scale }]),
+      spec.parameters.map((p) => [
+        p.name,
+        p.scale === 'linear' ? [p.min, p.max] : { range: [p.min, p.max], scale: p.scale },
+      ]),
     );
   out['fields'] = fields.filter((f) => !spec.unknownFields.includes(f));
   if (spec.unknownFields.length) out['unknown_fields'] = spec.unknownFields;

@@ -69,19 +69,35 @@ test('pinn eval --param gives the fields at a parameter value, as a parameter co
   const b = pinn(['eval', run, '--points', column]);
   assert.equal(a.status, 0, a.stderr);
   assert.equal(b.status, 0, b.stderr);
-  const u = (text) => text.trim().split('\n').slice(1).map((l) => Number(l.split(',').at(-1)));
+  const u = (text) =>
+    text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',').at(-1)));
   assert.deepEqual(u(a.stdout), u(b.stdout));
   const grid = pinn(['eval', run, '--grid', '--param', 'D=0.1', '--param', 'k=2']);
   assert.equal(grid.status, 0, grid.stderr);
-  assert.equal(grid.stdout, readFileSync(join(run, 'fields.csv'), 'utf8'), 'the grid at the first listed value is fields.csv');
+  assert.equal(
+    grid.stdout,
+    readFileSync(join(run, 'fields.csv'), 'utf8'),
+    'the grid at the first listed value is fields.csv',
+  );
 });
 
 test('pinn eval refuses a parameter value outside its range, unset, unknown or given twice (exit 2)', () => {
   const points = join(dir, 'xt2.csv');
   writeFileSync(points, 'x,t,D\n0.25,0.5,0.1\n');
+  /** @type {[string[], string][]} */
   const cases = [
-    [['--grid', '--param', 'D=0.3', '--param', 'k=2'], 'D = 0.3 is outside the range the model was trained over, [0.05, 0.2]'],
-    [['--grid', '--param', 'D=0.1'], 'the model takes the parameter k [1, 4] (log scale); give it with --param k=value'],
+    [
+      ['--grid', '--param', 'D=0.3', '--param', 'k=2'],
+      'D = 0.3 is outside the range the model was trained over, [0.05, 0.2]',
+    ],
+    [
+      ['--grid', '--param', 'D=0.1'],
+      'the model takes the parameter k [1, 4] (log scale); give it with --param k=value',
+    ],
     [['--grid', '--param', 'E=0.1'], "'E' is not a parameter of the model"],
     [['--points', points, '--param', 'k=2', '--param', 'D=0.1'], "'D' is both a column here and --param D=0.1"],
     [['--points', points, '--param', 'k=5'], 'k = 5 is outside the range'],

@@ -37,7 +37,13 @@ test('a parameter range must increase, be positive on a log scale, and have know
     'scale log',
     'positive',
   );
-  expectAt(diagnose([...HEAD, 'parameters:', '  D: {range: [1, 2], scale: cubic}', ...BODY]), 5, 29, "'cubic'", 'linear, log');
+  expectAt(
+    diagnose([...HEAD, 'parameters:', '  D: {range: [1, 2], scale: cubic}', ...BODY]),
+    5,
+    29,
+    "'cubic'",
+    'linear, log',
+  );
   expectAt(diagnose([...HEAD, 'parameters:', '  D: [1, 2, 3]', ...BODY]), 5, 6, 'must have 2 numbers');
 });
 
@@ -59,7 +65,10 @@ test('a derivative by a parameter is an error where it is written', () => {
 });
 
 test('output.parameters lie in the ranges and name parameters; by default middle, then each end', () => {
-  const spec = loadSpecText([...HEAD, 'parameters: {D: [1, 4], k: {range: [1, 100], scale: log}}', ...BODY].join('\n'), 's.yaml');
+  const spec = loadSpecText(
+    [...HEAD, 'parameters: {D: [1, 4], k: {range: [1, 100], scale: log}}', ...BODY].join('\n'),
+    's.yaml',
+  );
   assert.deepEqual(spec.output.parameters, [
     { D: 2.5, k: 10 },
     { D: 1, k: 10 },
@@ -80,7 +89,13 @@ test('collocation points carry every parameter inside its range, spread over it 
   );
   assert.deepEqual(problem.variables, ['x', 't', 'D', 'k']);
   const sampler = makeSampler('sobol', createRng(1));
-  const groups = samplePoints(problem, groupTerms(problem.terms), { domain: 512, boundary: 64, initial: 64 }, sampler, makeSampler('uniform', createRng(2)));
+  const groups = samplePoints(
+    problem,
+    groupTerms(problem.terms),
+    { domain: 512, boundary: 64, initial: 64 },
+    sampler,
+    makeSampler('uniform', createRng(2)),
+  );
   for (const g of groups) {
     const n = g.points.length / 4;
     const D = Array.from({ length: n }, (_, i) => g.points[i * 4 + 2]);
