@@ -19,6 +19,8 @@ export interface NameScope {
   derivatives: boolean;
   /** dn(u) and normal components n_x are allowed (boundary conditions). */
   boundary: boolean;
+  /** Variables that are parameters (network inputs over a range): read like variables, never differentiated by. */
+  parameters?: string[];
 }
 
 export class ExprError extends Error {
@@ -210,6 +212,11 @@ class Converter {
         name,
       );
     for (const ch of letters) {
+      if (s.parameters?.includes(ch))
+        this.fail(
+          `'${name}' differentiates by the parameter '${ch}'; a parameter is an input over a range, not a variable of the problem, so no derivative by it exists`,
+          name,
+        );
       if (!s.variables.includes(ch)) {
         this.fail(
           `'${name}' differentiates by '${ch}', which is not a variable of this problem; expected letters from ${s.variables.join(', ')}`,

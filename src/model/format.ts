@@ -56,8 +56,10 @@ export interface PinnManifest {
   constants: Record<string, number>;
   /** Trained values of unknown constants. */
   unknowns: Record<string, number>;
-  /** Network input = (x - shift) * scale, per variable. */
-  input: { shift: number[]; scale: number[] };
+  /** Network input = (x - shift) * scale, per variable; of log(x) for the variables listed in `log`. */
+  input: { shift: number[]; scale: number[]; log?: number[] };
+  /** Parameter ranges (the last variables, spec `parameters:`); absent: none. */
+  parameters?: { name: string; min: number; max: number; scale: 'linear' | 'log' }[];
   network: {
     inputs: number;
     hidden: number[];
@@ -97,7 +99,7 @@ export function modelFiles(
 ): { name: string; content: string | Uint8Array }[] {
   const net = model.net;
   const layersActivation = LAYERS_ACTIVATION[net.shape.activation];
-  const layersModel = layersActivation !== undefined && !net.fourier && !model.kink;
+  const layersModel = layersActivation !== undefined && !net.fourier && !model.kink && !model.logInputs;
   const weights = weightTable(model, problem.variables.length);
   const manifest = pinnManifest(problem, model, weights, layersModel, pinnVersion);
   const topology = layersModel ? layersTopology(net, problem.variables.length, weights.names, layersActivation) : null;
@@ -110,7 +112,7 @@ export function modelFiles(
     userDefinedMetadata: {
       pinn: layersModel
         ? `input: raw coordinates (${problem.variables.join(', ')}); output: raw network values (${problem.fields.join(', ')}), before the output transforms in ${MANIFEST_FILE}`
-        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : model.kink ? `interface kink (${model.kink.kind})` : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
+        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : model.kink ? `interface kink (${model.kink.kind})` : model.logInputs ? 'log-scale parameter inputs' : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
     },
   };
   return [
@@ -178,7 +180,10 @@ function pinnManifest(
     fields: problem.fields,
     constants: Object.fromEntries(problem.constants),
     unknowns: unknownNumbers(model),
-    input: { shift: model.shift, scale: model.scale },
+    input: { shift: model.shift, scale: model.scale, ...(model.logInputs ? { log: model.logInputs } : {}) },
+    ...(problem.parameters?.length
+      ? { parameters: problem.parameters.map(({ name, min, max, scale }) => ({ name, min, max, scale })) }
+      : {}),
     network: {
       inputs: net.shape.inputs,
       hidden: net.shape.hidden,
@@ -312,6 +317,7 @@ export function modelFromArtifacts(
     net,
     shift: manifest.input.shift,
     scale: manifest.input.scale,
+    ...(manifest.input.log ? { logInputs: manifest.input.log } : {}),
     unknowns,
     transforms: new Map(Object.entries(manifest.transforms)),
     regions: manifest.regions ?? [],
@@ -323,6 +329,7 @@ export function modelFromArtifacts(
     fields: manifest.fields,
     spatialIndex: manifest.spatial_index,
     constants: new Map(Object.entries(manifest.constants)),
+    parameters: manifest.parameters ?? [],
   };
   return { model, view };
 }

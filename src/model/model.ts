@@ -16,9 +16,11 @@ export const rawName = (field: string): string => `__raw_${field}`;
 
 export interface Model {
   net: NetworkParams;
-  /** Input affine map to [-1, 1]: (x - shift) * scale per variable. */
+  /** Input affine map to [-1, 1]: (x - shift) * scale per variable (of its logarithm, for those in logInputs). */
   shift: number[];
   scale: number[];
+  /** Variables (log-scale parameters) whose logarithm enters the network; no derivative is taken by them. */
+  logInputs?: number[];
   /** Trained variables of the unknown constants; a bounded one's value is unknownValue's map of it. */
   unknowns: Map<string, tf.Variable>;
   /** Bounds of the unknowns that have them. */
@@ -87,6 +89,12 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
     lo.push(problem.time.min);
     hi.push(problem.time.max);
   }
+  const logInputs: number[] = [];
+  for (const p of problem.parameters) {
+    if (p.scale === 'log') logInputs.push(lo.length);
+    lo.push(p.scale === 'log' ? Math.log(p.min) : p.min);
+    hi.push(p.scale === 'log' ? Math.log(p.max) : p.max);
+  }
   const shift = lo.map((a, i) => (a + hi[i]!) / 2);
   const scale = lo.map((a, i) => 2 / (hi[i]! - a));
   const net = createNetwork(
@@ -112,6 +120,7 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
     net,
     shift,
     scale,
+    ...(logInputs.length ? { logInputs } : {}),
     unknowns,
     ...(unknownBounds.size ? { unknownBounds } : {}),
     transforms,
@@ -177,7 +186,10 @@ export function disposeBatch(b: Batch): void {
 }
 
 /** The parts of a problem that evaluating a model needs (a reloaded model has only these). */
-export type ModelProblem = Pick<Problem, 'variables' | 'fields' | 'constants' | 'spatialIndex'>;
+export type ModelProblem = Pick<Problem, 'variables' | 'fields' | 'constants' | 'spatialIndex'> & {
+  /** Parameter ranges, the last variables (absent or empty: none). */
+  parameters?: Pick<Problem['parameters'][number], 'name' | 'min' | 'max' | 'scale'>[];
+};
 
 /** Environment for evaluating expressions on a batch, given field jets. */
 export function batchEnv(
@@ -238,7 +250,14 @@ export function regionSides(problem: ModelProblem, model: Model, batch: Batch): 
 
 /** The network's input: the scaled variables, and with a `distance` kink side * d_r per region. */
 function networkInput(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): J.Jet {
-  const input = J.inputMatrix(ch, batch.x, model.shift, model.scale);
+  const logs = model.logInputs;
+  const x = logs?.length
+    ? tf.concat(
+        batch.columns.map((c, i) => (logs.includes(i) ? tf.log(c) : c)),
+        1,
+      )
+    : batch.x;
+  const input = J.inputMatrix(ch, x, model.shift, model.scale);
   if (model.kink?.kind !== 'distance') return input;
   const env = batchEnv(problem, model, batch, ch, new Map());
   const memo = new Map();

@@ -68,7 +68,7 @@ export function fieldEnergy(problem: Problem, table: FieldTable): EnergyReport |
       const row = (i: number) => table.data[r * c + i]!;
       const at = (name: string) => {
         const vi = table.variables.indexOf(name);
-        return vi >= 0 && vi < nv ? row(vi) : (problem.constants.get(name) ?? NaN);
+        return vi >= 0 && vi < nv ? row(vi) : (table.parameters?.[name] ?? problem.constants.get(name) ?? NaN);
       };
       const eps = evalNumeric(em.permittivity, { tolerance: 0, value: at });
       const mu = evalNumeric(em.permeability, { tolerance: 0, value: at });

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { J } from '../derivatives/index.js';
 import { compileNumeric } from '../expr/index.js';
 import type { Problem } from '../problem/index.js';
+import { parameterMiddle } from '../spec/index.js';
 import { disposeBatch, fieldJets, makeBatch, type Model } from '../model/index.js';
 import type { FieldTable } from './table.js';
 
@@ -75,55 +76,66 @@ function exactValues(problem: Problem, field: string, points: Float64Array): Flo
   return out;
 }
 
-export function fieldTable(problem: Problem, model: Model): FieldTable {
+/**
+ * The model and the exact solution on the output grid at every output time; with parameters,
+ * at `values` (default: the first of output.parameters). The table's variables are space(-time).
+ */
+export function fieldTable(
+  problem: Problem,
+  model: Model,
+  values: Record<string, number> = problem.spec.output.parameters[0] ?? {},
+): FieldTable {
   const spec = problem.spec;
   const counts = spec.output.grid;
   const { coords, inside, nodes } = gridNodes(problem, counts);
   const times = problem.time ? spec.output.times : [];
   const nVars = problem.variables.length;
+  const nST = nVars - problem.parameters.length;
   const dim = problem.dim;
   const insideCount = inside.reduce((s, v) => s + v, 0);
   const timeList = times.length ? times : [undefined];
   const rows = insideCount * timeList.length;
   const points = new Float64Array(rows * nVars);
+  const paramRow = problem.parameters.map((p) => values[p.name] ?? parameterMiddle(p));
   let r = 0;
   for (const t of timeList) {
     for (let k = 0; k < nodes; k++) {
       if (!inside[k]) continue;
       for (let a = 0; a < dim; a++) points[r * nVars + a] = coords[k * dim + a]!;
       if (t !== undefined) points[r * nVars + dim] = t;
+      paramRow.forEach((v, j) => (points[r * nVars + nST + j] = v));
       r++;
     }
   }
-  const values = evaluateFields(problem, model, points);
+  const fieldValues = evaluateFields(problem, model, points);
   const exactFields = problem.fields.filter((f) => problem.exact.has(f));
   const exact = new Map(exactFields.map((f) => [f, exactValues(problem, f, points)]));
-  const columns = [
-    ...problem.variables,
-    ...problem.fields,
-    ...exactFields.flatMap((f) => [`${f}_exact`, `${f}_error`]),
-  ];
+  const variables = problem.variables.slice(0, nST);
+  const columns = [...variables, ...problem.fields, ...exactFields.flatMap((f) => [`${f}_exact`, `${f}_error`])];
   const c = columns.length;
   const nf = problem.fields.length;
   const data = new Float64Array(rows * c);
   for (let i = 0; i < rows; i++) {
-    for (let a = 0; a < nVars; a++) data[i * c + a] = points[i * nVars + a]!;
-    for (let k = 0; k < nf; k++) data[i * c + nVars + k] = values[i * nf + k]!;
+    for (let a = 0; a < nST; a++) data[i * c + a] = points[i * nVars + a]!;
+    for (let k = 0; k < nf; k++) data[i * c + nST + k] = fieldValues[i * nf + k]!;
     exactFields.forEach((f, j) => {
       const ex = exact.get(f)![i]!;
-      const val = values[i * nf + problem.fields.indexOf(f)]!;
-      data[i * c + nVars + nf + 2 * j] = ex;
-      data[i * c + nVars + nf + 2 * j + 1] = val - ex;
+      const val = fieldValues[i * nf + problem.fields.indexOf(f)]!;
+      data[i * c + nST + nf + 2 * j] = ex;
+      data[i * c + nST + nf + 2 * j + 1] = val - ex;
     });
   }
   return {
-    variables: problem.variables,
+    variables,
     fields: problem.fields,
     columns,
     data,
     rows,
     grid: { counts, min: problem.geometry.bbox.min, max: problem.geometry.bbox.max, inside },
     times,
+    ...(problem.parameters.length
+      ? { parameters: Object.fromEntries(problem.parameters.map((p, j) => [p.name, paramRow[j]!])) }
+      : {}),
   };
 }
 

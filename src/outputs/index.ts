@@ -10,3 +10,4 @@ export { unknownUncertainty, withStageDrift, type UnknownUncertainty } from './u
 export { measureViolations, type Violation } from './violations.js';
 export { vtkFilesFor } from './vtk.js';
 export { withResidual } from './residual-map.js';
+export { parametricSummary, type ParametricSummary } from './parametric.js';

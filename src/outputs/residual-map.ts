@@ -17,14 +17,18 @@ export function withResidual(problem: Problem, model: Model, table: FieldTable):
   const equations = problem.terms.filter((t) => t.kind === 'equation' && t.set.kind === 'domain');
   if (equations.length === 0 || table.rows === 0) return table;
   const set = equations[0]!.set;
-  const nVars = table.variables.length;
+  const nST = table.variables.length;
+  const params = problem.parameters.map((p) => table.parameters?.[p.name] ?? NaN);
+  const nVars = nST + params.length;
   const width = table.columns.length;
   const residual = new Float64Array(table.rows);
   for (let start = 0; start < table.rows; start += CHUNK) {
     const count = Math.min(CHUNK, table.rows - start);
     const points = new Float64Array(count * nVars);
-    for (let i = 0; i < count; i++)
-      for (let a = 0; a < nVars; a++) points[i * nVars + a] = table.data[(start + i) * width + a]!;
+    for (let i = 0; i < count; i++) {
+      for (let a = 0; a < nST; a++) points[i * nVars + a] = table.data[(start + i) * width + a]!;
+      params.forEach((v, j) => (points[i * nVars + nST + j] = v));
+    }
     const batches = prepareBatches(problem, [{ set, terms: equations, points }]);
     try {
       tf.tidy(() => {

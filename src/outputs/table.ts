@@ -21,4 +21,6 @@ export interface FieldTable {
   grid: { counts: number[]; min: number[]; max: number[]; inside: Uint8Array };
   /** Output times (empty for steady problems); rows are grouped by time in this order. */
   times: number[];
+  /** The parameter values every row was evaluated at (spec `parameters:`), by name; absent: none. */
+  parameters?: Record<string, number>;
 }

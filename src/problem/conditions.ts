@@ -319,6 +319,15 @@ function outsideProblem(p: Float64Array, ctx: BuildContext): { variable: string;
   const t = p[ctx.dim];
   if (time && t !== undefined && !(t >= time.min && t <= time.max))
     return { variable: 't', message: `t = ${t} lies outside the time range [${time.min}, ${time.max}]` };
+  const first = ctx.variables.length - ctx.spec.parameters.length;
+  const param = ctx.spec.parameters.find((q, k) => !(p[first + k]! >= q.min && p[first + k]! <= q.max));
+  if (param) {
+    const v = p[first + ctx.spec.parameters.indexOf(param)];
+    return {
+      variable: param.name,
+      message: `${param.name} = ${v} lies outside its range [${param.min}, ${param.max}]`,
+    };
+  }
   return undefined;
 }
 
@@ -396,7 +405,7 @@ export function pointSetFor(
       return { kind: 'boundary', selector: { kind: 'name', name: target.name }, label: target.name };
     }
     case 'selector': {
-      const spatial = ctx.variables.filter((v) => v !== 't');
+      const spatial = ctx.spatial;
       let e: Expr;
       try {
         e = parseExpr(target.expr.text, {

@@ -13,8 +13,10 @@ export interface BuildContext {
   diags: Diagnostics;
   dim: 1 | 2 | 3;
   spatial: string[];
-  /** Spatial variables, then t when the problem has time. */
+  /** Spatial variables, then t when the problem has time, then the parameters. */
   variables: string[];
+  /** The parameters' names (variables no derivative is taken by). */
+  parameters: string[];
   fields: string[];
   /** Known constants' values, folded into every expression. */
   constants: Map<string, number>;
@@ -36,6 +38,7 @@ export function nameScope(ctx: BuildContext, boundary: boolean, derivatives = tr
     spatial: ctx.spatial,
     derivatives,
     boundary,
+    parameters: ctx.parameters,
   };
 }
 

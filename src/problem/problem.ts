@@ -23,7 +23,8 @@ export function buildProblem(spec: Spec): Problem {
   const diags = new Diagnostics();
   const dim = shapeDim(spec.geometry);
   const spatial = SPATIAL.slice(0, dim);
-  const variables = spec.time ? [...spatial, 't'] : spatial;
+  const parameters = spec.parameters.map((p) => p.name);
+  const variables = [...spatial, ...(spec.time ? ['t'] : []), ...parameters];
   const geometry = geometryOf(spec, diags);
 
   // Fields: listed, or from the templates.
@@ -37,6 +38,11 @@ export function buildProblem(spec: Spec): Problem {
   checkTemplates(spec, fields, dim, diags);
 
   const { constants, unknowns } = readConstants(spec, fields, diags);
+  checkParameterNames(
+    spec,
+    [...fields, ...spec.constants.map((c) => c.name), ...spec.regions.map((r) => r.name)],
+    diags,
+  );
   const regions = buildRegions(spec, geometry, diags);
   const pieceScope: NameScope = {
     variables,
@@ -45,6 +51,7 @@ export function buildProblem(spec: Spec): Problem {
     spatial,
     derivatives: false,
     boundary: false,
+    parameters,
   };
   const piecewise = piecewiseConstants(spec, regions, geometry, pieceScope, diags);
   unknowns.push(...piecewise.unknowns);
@@ -54,6 +61,7 @@ export function buildProblem(spec: Spec): Problem {
     dim,
     spatial,
     variables,
+    parameters,
     fields,
     constants,
     constantNames: [...constants.keys(), ...unknowns.map((u) => u.name), ...piecewise.values.keys()],
@@ -81,6 +89,7 @@ export function buildProblem(spec: Spec): Problem {
     spec,
     name: spec.name,
     variables,
+    parameters: spec.parameters,
     spatialIndex: spatial.map((_, i) => i),
     dim,
     time: spec.time && { min: spec.time.min, max: spec.time.max },
@@ -108,6 +117,16 @@ function geometryOf(spec: Spec, diags: Diagnostics): Geometry | undefined {
     else diags.error(spec.geometry.loc, `invalid geometry: ${(err as Error).message}`);
     return undefined;
   }
+}
+
+/** A parameter named like a field, constant or region would make every expression ambiguous. */
+function checkParameterNames(spec: Spec, taken: string[], diags: Diagnostics): void {
+  for (const p of spec.parameters)
+    if (taken.includes(p.name))
+      diags.error(
+        p.loc,
+        `parameter '${p.name}' has the name of a field, constant or region; expected a name of its own`,
+      );
 }
 
 /** The unknown coefficient fields, each a network output beside the solved fields (none may be one of them). */

@@ -88,6 +88,7 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
         spatial: ctx.spatial,
         derivatives: true,
         boundary: false,
+        parameters: ctx.parameters,
       },
     };
     const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);

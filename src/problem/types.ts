@@ -1,5 +1,5 @@
 /** The Problem a spec becomes: variables, fields, geometry and terms (residual IR on point sets). */
-import type { SourceLoc, Spec, StrategyName, UnknownBounds } from '../spec/index.js';
+import type { ParameterSpec, SourceLoc, Spec, StrategyName, UnknownBounds } from '../spec/index.js';
 import type { Expr } from '../expr/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 
@@ -84,8 +84,10 @@ export interface Term {
 export interface Problem {
   spec: Spec;
   name: string;
-  /** Independent variables in network input order: spatial, then t. */
+  /** Independent variables in network input order: spatial, then t, then the parameters. */
   variables: string[];
+  /** Parameter ranges (the last variables): network inputs no derivative is taken by. */
+  parameters: ParameterSpec[];
   spatialIndex: number[];
   dim: 1 | 2 | 3;
   time?: { min: number; max: number };

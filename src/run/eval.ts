@@ -11,6 +11,7 @@ import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelPro
 import { formatNumber } from '../outputs/index.js';
 import { sortDiagnostics, SpecError, type Diagnostic } from '../spec/index.js';
 import { csvCell, didYouMean, finiteCell, parseCsv } from '../util/index.js';
+import { missingParameters, outsideRange } from './eval-params.js';
 
 const CHUNK = 4096;
 const MAX_POINTS_BYTES = 512 * 1024 * 1024;
@@ -25,8 +26,16 @@ interface PointsTable {
   points: Float64Array;
 }
 
-/** Reads a points CSV whose header names (at least) every variable; errors name file:line:col. */
-export function readPointsCsv(file: string, variables: string[]): PointsTable {
+/**
+ * Reads a points CSV whose header names (at least) every variable; errors name file:line:col.
+ * Parameters of a parametric model come from `fixed` (--param) or a column, never both, inside their ranges.
+ */
+export function readPointsCsv(
+  file: string,
+  variables: string[],
+  view?: ModelProblem,
+  fixed: Record<string, number> = {},
+): PointsTable {
   const at = (line: number, col: number, message: string): Diagnostic => ({ loc: { file, line, col }, message });
   let text: string;
   try {
@@ -51,8 +60,21 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
   const header = table.header.map((c) => c.text);
   const headerProblems = problems.filter((p) => p.line === table.headerLine);
   const diags = headerProblems.map((p) => at(p.line, p.col, p.message));
-  const index = variables.map((v) => header.indexOf(v));
-  const missing = variables.filter((_, k) => index[k]! < 0);
+  const index = variables.map((v) => (v in fixed ? -1 : header.indexOf(v)));
+  const twice = Object.keys(fixed).filter((name) => header.includes(name));
+  for (const name of twice)
+    diags.push(
+      at(
+        table.headerLine,
+        header.indexOf(name) + 1,
+        `'${name}' is both a column here and --param ${name}=${fixed[name]}; give it once`,
+      ),
+    );
+  const unsetParameter = view && missingParameters(view, fixed, header);
+  if (unsetParameter) diags.push(at(table.headerLine, 1, unsetParameter));
+  const missing = variables.filter(
+    (v, k) => index[k]! < 0 && !(v in fixed) && !view?.parameters?.some((p) => p.name === v),
+  );
   if (missing.length) {
     const hint = missing
       .map((m) => didYouMean(m, header))
@@ -70,12 +92,20 @@ export function readPointsCsv(file: string, variables: string[]): PointsTable {
   const rowProblems = problems.map((p) => at(p.line, p.col, p.message));
   const cells: string[][] = [];
   const values: number[] = [];
+  const ranges = variables.map((v) => view?.parameters?.find((p) => p.name === v));
   for (const row of table.rows) {
     for (let v = 0; v < variables.length; v++) {
+      if (index[v]! < 0) {
+        values.push(fixed[variables[v]!]!);
+        continue;
+      }
       const cell = row.cells[index[v]!]!;
       const x = finiteCell(cell);
       if (x === undefined)
         rowProblems.push(at(row.line, cell.col, `'${cell.text}' in column '${variables[v]}' is not a finite number`));
+      const range = ranges[v];
+      const outside = x !== undefined && range ? outsideRange(range, x) : undefined;
+      if (outside) rowProblems.push(at(row.line, cell.col, outside));
       values.push(x ?? NaN);
     }
     cells.push(row.cells.map((c) => c.text));
@@ -117,6 +147,7 @@ export function parseOutputExpressions(
     spatial: view.spatialIndex.map((i) => view.variables[i]!),
     derivatives: true,
     boundary: false,
+    parameters: (view.parameters ?? []).map((p) => p.name),
   };
   const diags: Diagnostic[] = [];
   const out: { name: string; expr: Expr }[] = [];

@@ -36,6 +36,8 @@ import {
   withResidual,
   type EnergyPoint,
   type FieldTable,
+  parametricSummary,
+  type ParametricSummary,
   type Picture,
   type UnknownUncertainty,
   type Violation,
@@ -74,6 +76,8 @@ export interface Summary {
   /** Time-domain Maxwell runs: field energy at each output time (outputs/energy.ts) and its largest relative change. */
   energy?: EnergyPoint[];
   energy_drift?: number;
+  /** Parametric runs (spec `parameters:`): errors per output.parameters value (`errors` holds the first's) and residuals over the range. */
+  parametric?: ParametricSummary;
   /** With `constraints.tolerance` (or --fail-above): its value and what missed it (outputs toleranceMisses); empty: met. */
   tolerance?: { value: number; missed: string[] };
   /** Findings on whether training made progress, each with what to try (trainer/health.ts); empty when it did. */
@@ -136,6 +140,7 @@ export function finishRun(
       errors,
       ...(fieldEnergy(problem, table) ?? {}),
       violations,
+      ...(problem.parameters.length ? { parametric: freshParametric(run) } : {}),
       unknowns,
       ...(uncertainty ? { unknowns_uncertainty: uncertainty } : {}),
       ...(problem.unknownFields.length ? { unknown_fields: fieldRanges(table, problem.unknownFields) } : {}),
@@ -236,6 +241,12 @@ function freshViolations(run: PreparedRun): Violation[] {
     freshCounts,
     (name) => (exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy)),
   );
+}
+
+/** Errors at each listed parameter value and residuals at fresh points over the parameter ranges. */
+function freshParametric(run: PreparedRun): ParametricSummary {
+  const rng = createRng(run.seed + 0x9a7a3e);
+  return parametricSummary(run.problem, run.model, makeSampler('uniform', rng), makeSampler('uniform', rng), 4096);
 }
 
 /** Error bars of the unknowns on the training points, and whether the last stage still moved them. */

@@ -47,6 +47,13 @@ export function verifyRun(run: string, o: { tolerance?: number; budget?: number;
             'cannot verify a model with regions (its side variables and interface kink have no interval form yet)',
         },
       ]);
+    if (loaded.problem.parameters.length)
+      throw new SpecError([
+        {
+          loc: { file: run, line: 1, col: 1 },
+          message: `cannot verify a parametric model (parameters ${loaded.problem.parameters.map((p) => p.name).join(', ')}): its boxes cover space and time only`,
+        },
+      ]);
     const vm = verifyModel(loaded.view, loaded.model);
     const constraints = verifyProblem(loaded.problem, vm, { tolerance, budget, f32: o.f32 ?? true });
     const report: VerifyReport = {

@@ -3,6 +3,7 @@ export { CAUSAL_DEFAULTS, DEFAULTS } from './defaults.js';
 export { Diagnostics, exprLoc, formatDiagnostic, sortDiagnostics, SpecError, type Diagnostic } from './diagnostics.js';
 export { loadSpec, loadSpecText, loadSpecWithFlags } from './load.js';
 export { parseOverride, type Override } from './overrides.js';
+export { defaultParameterValues, parameterMiddle } from './read-parameters.js';
 export { resolvedSpecObject, resolvedSpecYaml } from './resolved.js';
 export {
   STRATEGY_OPTION_NAMES,
@@ -22,6 +23,7 @@ export {
   type ConstantSpec,
   type InterfaceNetworkName,
   type OutputFormat,
+  type ParameterSpec,
   type SamplingName,
   type ShapeSpec,
   type SourceExpr,

@@ -17,6 +17,7 @@ import {
   readFields,
   readInequalities,
 } from './read-physics.js';
+import { readParameters } from './read-parameters.js';
 import { readConstraints, readNetwork, readOutput, readTraining } from './read-settings.js';
 import { parseSpecYaml, readSource } from './source.js';
 import type { PartialSpec, SourceLoc, Spec, TemplateSpec } from './types.js';
@@ -28,6 +29,7 @@ const TOP_KEYS = [
   'version',
   'geometry',
   'time',
+  'parameters',
   'fields',
   'unknown_fields',
   'constants',
@@ -112,6 +114,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const errorsBefore = r.diags.list.length;
   const geometry = has('geometry') ? readShape(r, get('geometry'), 'geometry', 0) : undefined;
   const time = has('time') ? readTime(r, get('time')) : undefined;
+  const parameters = has('parameters') ? readParameters(r, get('parameters')) : [];
   const templates: TemplateSpec[] = [];
   const equations = has('equations') ? readEquations(r, get('equations'), templates) : [];
   const fields = has('fields') ? readFields(r, get('fields')) : [];
@@ -136,13 +139,14 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const constraints = readConstraints(r, get('constraints'));
   const network = readNetwork(r, get('network'));
   const training = readTraining(r, get('training'));
-  const output = readOutput(r, get('output'), geometry, time);
+  const output = readOutput(r, get('output'), geometry, time, parameters);
   const spec: PartialSpec = {
     file,
     name,
     description,
     geometry,
     time,
+    parameters,
     fields,
     unknownFields,
     constants,

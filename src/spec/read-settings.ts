@@ -6,6 +6,7 @@ import { isScalar } from 'yaml';
 import type { YamlReader, YNode } from './yaml-reader.js';
 import { DEFAULTS } from './defaults.js';
 import { STRATEGY_OPTION_NAMES } from './strategy-options.js';
+import { defaultParameterValues, readOutputParameters } from './read-parameters.js';
 import {
   ACTIVATIONS,
   FIRST_LAYERS,
@@ -17,6 +18,7 @@ import {
   STRATEGIES,
   shapeDim,
   type OutputFormat,
+  type ParameterSpec,
   type ShapeSpec,
   type Spec,
   type StageSpec,
@@ -225,6 +227,7 @@ export function readOutput(
   node: YNode,
   geometry: ShapeSpec | undefined,
   t: Spec['time'],
+  params: ParameterSpec[] = [],
 ): Spec['output'] {
   // Without a (valid) geometry, which is reported already, a 2D grid lets the rest be checked.
   const dim = geometry ? shapeDim(geometry) : 2;
@@ -232,9 +235,10 @@ export function readOutput(
     grid: [...DEFAULTS.output.grid[dim]],
     times: t ? [t.min, (t.min + t.max) / 2, t.max] : [],
     formats: [...DEFAULTS.output.formats],
+    parameters: defaultParameterValues(params),
   };
   if (node === undefined) return out;
-  const m = r.map(node, 'output', ['grid', 'times', 'formats']);
+  const m = r.map(node, 'output', ['grid', 'times', 'formats', 'parameters']);
   if (!m) return out;
   if (m.has('grid')) {
     const at = m.get('grid')!.value;
@@ -256,6 +260,8 @@ export function readOutput(
     else if (ts) out.times = ts;
   }
   if (m.has('formats')) out.formats = readFormats(r, m.get('formats')!.value) ?? out.formats;
+  if (m.has('parameters'))
+    out.parameters = readOutputParameters(r, m.get('parameters')!.value, params) ?? out.parameters;
   return out;
 }
 

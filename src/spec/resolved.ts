@@ -86,6 +86,13 @@ export function resolvedSpecObject(
   if (spec.description) out['description'] = spec.description;
   out['geometry'] = shape(spec.geometry);
   if (spec.time) out['time'] = [spec.time.min, spec.time.max];
+  if (spec.parameters.length)
+    out['parameters'] = Object.fromEntries(
+      spec.parameters.map((p) => [
+        p.name,
+        p.scale === 'linear' ? [p.min, p.max] : { range: [p.min, p.max], scale: p.scale },
+      ]),
+    );
   out['fields'] = fields.filter((f) => !spec.unknownFields.includes(f));
   if (spec.unknownFields.length) out['unknown_fields'] = spec.unknownFields;
   if (spec.regions.length) out['regions'] = Object.fromEntries(spec.regions.map((g) => [g.name, shape(g.shape)]));
@@ -151,6 +158,7 @@ export function resolvedSpecObject(
     grid: spec.output.grid,
     ...(spec.output.times.length ? { times: spec.output.times } : {}),
     formats: spec.output.formats,
+    ...(spec.output.parameters.length ? { parameters: spec.output.parameters } : {}),
   };
   return out;
 }

@@ -165,6 +165,19 @@ export interface RegionSpec {
 export const INTERFACE_NETWORKS = ['distance', 'split'] as const;
 export type InterfaceNetworkName = (typeof INTERFACE_NETWORKS)[number];
 
+/** How a parameter's range maps to the network input: linearly, or its logarithm linearly. */
+export const PARAMETER_SCALES = ['linear', 'log'] as const;
+export type ParameterScale = (typeof PARAMETER_SCALES)[number];
+
+/** A named range (`parameters:`) that becomes an extra network input: one training answers every value in it. */
+export interface ParameterSpec {
+  name: string;
+  min: number;
+  max: number;
+  scale: ParameterScale;
+  loc: SourceLoc;
+}
+
 export interface Spec {
   file: string;
   /** Where some values were written, by dotted key path (for errors found after loading). */
@@ -173,6 +186,8 @@ export interface Spec {
   description?: string;
   geometry: ShapeSpec;
   time?: { min: number; max: number; loc: SourceLoc };
+  /** Parameter ranges, network inputs after the variables (absent from the spec: none). */
+  parameters: ParameterSpec[];
   fields: string[];
   /** Coefficient fields to identify: extra network outputs used in the equations (inverse problems). */
   unknownFields: string[];
@@ -221,6 +236,8 @@ export interface Spec {
     grid: number[];
     times: number[];
     formats: OutputFormat[];
+    /** Parameter values the outputs are written for (the first) and measured at (every one); empty without parameters. */
+    parameters: Record<string, number>[];
   };
 }
 

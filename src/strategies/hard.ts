@@ -33,6 +33,7 @@ import {
 import { makeSampler, type Problem, type Term } from '../problem/index.js';
 import { rawName } from '../model/index.js';
 import { createRng } from '../util/index.js';
+import { parameterMiddle } from '../spec/index.js';
 
 /** Keeps the blend finite where two parts meet; its effect on a part is eps / (phi_other / domain size)^2. */
 const BLEND_EPS = 1e-12;
@@ -304,6 +305,9 @@ function evalAt(problem: Problem, e: Expr, p: number[]): number {
     tolerance: 0,
     value: (name) => {
       const k = problem.variables.indexOf(name);
+      // The points here are space(-time) only: parameters sit at the middle of their ranges.
+      const param = problem.parameters.find((q) => q.name === name);
+      if (k >= p.length && param) return parameterMiddle(param);
       return k >= 0 ? p[k]! : (problem.constants.get(name) ?? NaN);
     },
   });

@@ -18,6 +18,7 @@ const SECTIONS = {
   Stages: DEFAULTS.stage,
   'Causal weighting': DEFAULTS.causal,
   Output: DEFAULTS.output,
+  Parameters: DEFAULTS.parameters,
 };
 
 /** The cells of a table row; `|` inside a code span does not split. */

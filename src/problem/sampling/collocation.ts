@@ -51,7 +51,9 @@ export function samplePoints(
 ): PointGroup[] {
   const g = problem.geometry;
   const dim = problem.dim;
-  const nVars = problem.variables.length;
+  // Points are drawn in space(-time) (nVars columns less the parameters), then get their parameter columns.
+  const nVars = problem.variables.length - problem.parameters.length;
+  const params = (points: Float64Array, paired = false) => withParameters(points, nVars, problem, timeSampler, paired);
   const boundaryGroups = groups.filter(
     (x) => x.set.kind === 'boundary' || x.set.kind === 'periodic' || x.set.kind === 'interface',
   );
@@ -65,33 +67,41 @@ export function samplePoints(
       case 'domain': {
         const space = g.sampleInterior(counts.domain, sampler);
         const sampled = withTime(space, dim, nVars, problem, counts.domain, timeSampler);
-        return { set, terms, points: withAnchors(sampled, problem) };
+        return { set, terms, points: withAnchors(params(sampled), problem) };
       }
       case 'initial': {
         const space = g.sampleInterior(counts.initial, sampler);
         return {
           set,
           terms,
-          points: withTime(space, dim, nVars, problem, counts.initial, () => new Float64Array(0), problem.time!.min),
+          points: params(
+            withTime(space, dim, nVars, problem, counts.initial, () => new Float64Array(0), problem.time!.min),
+          ),
         };
       }
       case 'boundary': {
         const k = boundaryGroups.findIndex((x) => x.set === set);
         const n = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure));
         const b = g.sampleBoundary(n, sampler, set.selector);
-        return { set, terms, points: withTime(b.points, dim, nVars, problem, n, timeSampler), normals: b.normals };
+        return {
+          set,
+          terms,
+          points: params(withTime(b.points, dim, nVars, problem, n, timeSampler)),
+          normals: b.normals,
+        };
       }
       case 'periodic': {
         const k = boundaryGroups.findIndex((x) => x.set === set);
         const pairs = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure / 2));
-        return { set, terms, points: samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time) };
+        const points = samplePeriodicPairs(g, set.axis, pairs, sampler, nVars, problem.time);
+        return { set, terms, points: params(points, true) };
       }
       case 'interface': {
         const k = boundaryGroups.findIndex((x) => x.set === set);
         const n = Math.max(minPerPart, Math.round((counts.boundary * measures[k]!) / totalMeasure));
         const index = problem.regions.findIndex((r) => r.name === set.region);
         const b = sampleInterface(g, problem.regions, index, n, sampler);
-        const once = withTime(b.points, dim, nVars, problem, n, timeSampler);
+        const once = params(withTime(b.points, dim, nVars, problem, n, timeSampler));
         return { set, terms, points: twice(once), normals: twice(b.normals) };
       }
       case 'data':
@@ -166,6 +176,37 @@ function withTime(
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < dim; k++) out[i * nVars + k] = space[i * dim + k]!;
     out[i * nVars + dim] = t ? min + (max - min) * t[i]! : fixedTime!;
+  }
+  return out;
+}
+
+/**
+ * Space(-time) rows (`stride` columns) with a column per parameter appended, drawn over its
+ * range (uniformly in its logarithm for a log scale) from the row-shuffled stream; `paired` rows
+ * (periodic: n low-side rows, then n high-side rows) share their values with their partner.
+ */
+function withParameters(
+  rows: Float64Array,
+  stride: number,
+  problem: Problem,
+  sampler: UnitSampler,
+  paired: boolean,
+): Float64Array {
+  const params = problem.parameters;
+  if (params.length === 0) return rows;
+  const n = rows.length / stride;
+  const drawn = paired ? n / 2 : n;
+  const u = sampler(drawn, params.length);
+  const nVars = stride + params.length;
+  const out = new Float64Array(n * nVars);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < stride; k++) out[i * nVars + k] = rows[i * stride + k]!;
+    const j = i % drawn;
+    params.forEach((p, k) => {
+      const s = u[j * params.length + k]!;
+      out[i * nVars + stride + k] =
+        p.scale === 'log' ? p.min * Math.pow(p.max / p.min, s) : p.min + (p.max - p.min) * s;
+    });
   }
   return out;
 }
