@@ -34,10 +34,14 @@ export interface Region {
   pointIn(box: RBox): Sample | undefined;
   /** Concrete points of the set (for a quick counterexample search). */
   samples: Sample[];
+  /** A dense set of points of the set (grids reaching the corners and edges of boxes and faces, or many boundary samples), to seed the counterexample search. */
+  dense(): Sample[];
   eqTol?: number;
 }
 
 const SAMPLES = 64;
+/** Points of the dense seed set of a region (about; grids round it). */
+const DENSE = 4096;
 
 function spatialEnv(problem: Problem, box: Box, ord = 0): IEnv {
   const c: Ctx = { nv: problem.variables.length, ord, f32: false };
@@ -71,6 +75,19 @@ function grid(lo: number[], hi: number[], perAxis: number): Box[] {
     boxes = next;
   });
   return boxes;
+}
+
+/** Points of a grid over [lo, hi] with k points per free axis, ends included (fixed axes stay points). */
+function pointGrid(lo: number[], hi: number[], total: number): number[][] {
+  const free = lo.filter((a, i) => a !== hi[i]).length;
+  const k = Math.max(2, Math.round(total ** (1 / Math.max(1, free))));
+  let pts: number[][] = [[]];
+  lo.forEach((a, i) => {
+    const b = hi[i]!;
+    const vals = a === b ? [a] : Array.from({ length: k }, (_, s) => (s === k - 1 ? b : a + ((b - a) * s) / (k - 1)));
+    pts = pts.flatMap((p) => vals.map((v) => [...p, v]));
+  });
+  return pts;
 }
 
 const center = (box: Box): number[] => box.lo.map((l, i) => (l === box.hi[i] ? l : 0.5 * l + 0.5 * box.hi[i]!));
@@ -157,6 +174,10 @@ function interiorRegion(ctx: RegionContext, initial: boolean): Region | undefine
     label: initial ? 'initial' : 'domain',
     boxes,
     samples,
+    dense: () =>
+      pointGrid([...lo, ...tlo], [...hi, ...thi], DENSE)
+        .filter((p) => g.contains(p.slice(0, dim)))
+        .map((p) => ({ p })),
     keep: (box) => ievaluate(ctx.distance, spatialEnv(problem, box)).v.hi >= 0,
     pointIn: (box) => {
       const p = center(box);
@@ -180,14 +201,7 @@ function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boun
   const { problem } = ctx;
   const { dim, time } = problem;
   const sel = set.selector;
-  const bs = problem.geometry.sampleBoundary(SAMPLES * 4, ctx.sampler, sel);
-  const samples: Sample[] = [];
-  for (let k = 0; k < bs.points.length / dim; k++) {
-    samples.push({
-      p: ctx.withTime(Array.from(bs.points.subarray(k * dim, (k + 1) * dim))),
-      n: Array.from(bs.normals.subarray(k * dim, (k + 1) * dim)),
-    });
-  }
+  const samples = boundarySamples(ctx, set, SAMPLES * 4, false);
   const pred = sel.kind === 'predicate' ? selectorExpr(problem, set.label) : undefined;
   const part: BoundaryPart = {
     set,
@@ -201,12 +215,34 @@ function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boun
   return axisBox ? boxFacesRegion(ctx, part, axisBox) : curvedBoundaryRegion(ctx, part);
 }
 
+/** n sampled points of a boundary part with their normals; with `ends`, every third at the first and every third at the last time. */
+function boundarySamples(
+  ctx: RegionContext,
+  set: Extract<PointSet, { kind: 'boundary' }>,
+  n: number,
+  ends: boolean,
+): Sample[] {
+  const { dim, time } = ctx.problem;
+  const bs = ctx.problem.geometry.sampleBoundary(n, ctx.sampler, set.selector);
+  const samples: Sample[] = [];
+  for (let k = 0; k < bs.points.length / dim; k++) {
+    const t = ends && time && k % 3 < 2 ? (k % 3 === 0 ? time.min : time.max) : undefined;
+    samples.push({
+      p: ctx.withTime(Array.from(bs.points.subarray(k * dim, (k + 1) * dim)), t),
+      n: Array.from(bs.normals.subarray(k * dim, (k + 1) * dim)),
+    });
+  }
+  return samples;
+}
+
 /** An axis-aligned box: grid boxes on each selected face, with that face's constant normal. */
 function boxFacesRegion(ctx: RegionContext, part: BoundaryPart, axisBox: AxisBox): Region {
   const { lo, hi } = ctx;
   const { dim, time } = ctx.problem;
   const sel = part.set.selector;
   const boxes: RBox[] = [];
+  const dense: Sample[] = [];
+  const faces = dim * 2;
   for (let a = 0; a < dim; a++) {
     for (const high of [false, true]) {
       const side = axisBox.sides[2 * a + (high ? 1 : 0)]!;
@@ -217,12 +253,15 @@ function boxFacesRegion(ctx: RegionContext, part: BoundaryPart, axisBox: AxisBox
       const normal = lo.map((_, k) => (k === a ? (high ? 1 : -1) : 0));
       for (const b of grid([...flo, ...part.tlo], [...fhi, ...part.thi], ctx.perAxis(dim - 1 + (time ? 1 : 0))))
         boxes.push({ ...b, normal });
+      for (const p of pointGrid([...flo, ...part.tlo], [...fhi, ...part.thi], DENSE / faces))
+        if (part.predHolds(p)) dense.push({ p, n: normal });
     }
   }
   return {
     label: part.set.label,
     boxes,
     samples: part.samples,
+    dense: () => dense,
     eqTol: ctx.eqTol,
     keep: part.predKeep,
     normals: (box) => (c) => box.normal!.map((v) => JI.constant(c, A.point(v))),
@@ -260,6 +299,7 @@ function curvedBoundaryRegion(ctx: RegionContext, part: BoundaryPart): Region {
     label: part.set.label,
     boxes,
     samples: part.samples,
+    dense: () => boundarySamples(ctx, part.set, DENSE, true),
     eqTol: ctx.eqTol,
     keep: (box) => zeroIn(distance, box) && (!partDistance || zeroIn(partDistance, box)) && part.predKeep(box),
     normals: (box) => normalsOf(box),
