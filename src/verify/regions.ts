@@ -5,17 +5,25 @@
  * boundary as boxes straddling the zero set of the geometry's distance
  * function), and the initial slice t = t0.
  */
-import { makeSampler, type AxisBox, type PointSet, type Problem, type UnitSampler } from '../problem/index.js';
+import {
+  CURVE_PARAMETER,
+  makeSampler,
+  type AxisBox,
+  type PointSet,
+  type Problem,
+  type UnitSampler,
+} from '../problem/index.js';
 import { parseExpr, type Expr } from '../expr/index.js';
 import { createRng, type Rng } from '../util/index.js';
 import * as A from './interval.js';
 import * as JI from './ijet.js';
 import type { Ctx, IJet } from './ijet.js';
 import { ievaluate, truth, type IEnv } from './iexpr.js';
-import type { Box, NormalsFn } from './bound.js';
+import type { Box, Embed, NormalsFn } from './bound.js';
 
 export interface RBox extends Box {
   /** Exact outward normal (face boxes). */ normal?: number[];
+  /** Index of the curve the box is a parameter box of (curve covers). */ curve?: number;
 }
 
 export interface Sample {
@@ -34,6 +42,9 @@ export interface Region {
   pointIn(box: RBox): Sample | undefined;
   /** Concrete points of the set (for a quick counterexample search). */
   samples: Sample[];
+  /** Boxes are in the parameters of curves (and time): their input variables, and each axis's extent for splitting. */
+  embed?: Embed;
+  extent?: number[];
   /** A dense set of points of the set (grids reaching the corners and edges of boxes and faces, or many boundary samples), to seed the counterexample search. */
   dense(): Sample[];
   eqTol?: number;
@@ -149,10 +160,16 @@ function regionContext(problem: Problem, initialPerAxis: number): RegionContext 
   };
 }
 
-export function buildRegion(problem: Problem, set: PointSet, initialPerAxis = 0): Region | undefined {
+/** The cover of a term's set; `alongCurves` allows covers in the parameters of 2D boundary curves (residuals without field derivatives or normals). */
+export function buildRegion(
+  problem: Problem,
+  set: PointSet,
+  initialPerAxis = 0,
+  alongCurves = false,
+): Region | undefined {
   const ctx = regionContext(problem, initialPerAxis);
   if (set.kind === 'domain' || set.kind === 'initial') return interiorRegion(ctx, set.kind === 'initial');
-  if (set.kind === 'boundary') return boundaryRegion(ctx, set);
+  if (set.kind === 'boundary') return boundaryRegion(ctx, set, alongCurves);
   return undefined;
 }
 
@@ -197,7 +214,7 @@ interface BoundaryPart {
   thi: number[];
 }
 
-function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boundary' }>): Region {
+function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boundary' }>, alongCurves: boolean): Region {
   const { problem } = ctx;
   const { dim, time } = problem;
   const sel = set.selector;
@@ -212,7 +229,9 @@ function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boun
     thi: time ? [time.max] : [],
   };
   const axisBox = problem.geometry.axisBox();
-  return axisBox ? boxFacesRegion(ctx, part, axisBox) : curvedBoundaryRegion(ctx, part);
+  if (axisBox) return boxFacesRegion(ctx, part, axisBox);
+  const curves = alongCurves ? problem.geometry.boundaryCurves(sel) : undefined;
+  return curves ? curveRegion(ctx, part, curves) : curvedBoundaryRegion(ctx, part);
 }
 
 /** n sampled points of a boundary part with their normals; with `ends`, every third at the first and every third at the last time. */
@@ -310,4 +329,66 @@ function curvedBoundaryRegion(ctx: RegionContext, part: BoundaryPart): Region {
 export function sampleNormals(s: Sample): NormalsFn | undefined {
   const n = s.n;
   return n ? (c) => n.map((v) => JI.constant(c, A.point(v))) : undefined;
+}
+
+/**
+ * A 2D boundary as its pieces' curves: boxes in (s, t) per curve, embedded as the curve's point
+ * enclosure, kept while the distance (and the part's distance) may vanish on it. The mean-value form
+ * then runs along the curve, where a hard transform's phi and its tangential derivative vanish.
+ */
+function curveRegion(ctx: RegionContext, part: BoundaryPart, curves: Expr[][]): Region {
+  const { problem, distance } = ctx;
+  const { dim, time } = problem;
+  const partDistance = part.set.selector.kind === 'name' ? problem.geometry.partDistance(part.set.selector) : undefined;
+  const coords = (box: RBox, c: Ctx): IJet[] => {
+    const exact: Ctx = { ...c, f32: false };
+    const s = JI.variableJet(exact, 0, { lo: box.lo[0]!, hi: box.hi[0]! });
+    const env: IEnv = {
+      c: exact,
+      varIndex: new Map(),
+      vars: new Map([[CURVE_PARAMETER, s]]),
+      consts: problem.constants,
+      fields: new Map(),
+      spatial: problem.spatialIndex,
+    };
+    // The deployed model reads the point rounded to float32.
+    return curves[box.curve!]!.map((x) => {
+      const j = ievaluate(x, env);
+      return { ...j, e: c.f32 ? JI.U32 * A.mag(j.v) : 0 };
+    });
+  };
+  const embed: Embed = (c, box) => [
+    ...coords(box, c),
+    ...(time ? [JI.variableJet(c, 1, { lo: box.lo[1]!, hi: box.hi[1]! })] : []),
+  ];
+  /** The box of the variables (spatial enclosure of the piece of curve, then time). */
+  const enclosure = (box: RBox): Box => {
+    const xs = coords(box, { nv: box.lo.length, ord: 0, f32: false });
+    return { lo: [...xs.map((x) => x.v.lo), ...box.lo.slice(1)], hi: [...xs.map((x) => x.v.hi), ...box.hi.slice(1)] };
+  };
+  const zeroIn = (e: Expr, b: Box) => {
+    const v = ievaluate(e, spatialEnv(problem, b)).v;
+    return v.lo <= 0 && v.hi >= 0;
+  };
+  const boxes: RBox[] = curves.flatMap((_, curve) =>
+    grid([0, ...part.tlo], [1, ...part.thi], ctx.perAxis(1 + (time ? 1 : 0))).map((b) => ({ ...b, curve })),
+  );
+  return {
+    label: part.set.label,
+    boxes,
+    samples: part.samples,
+    dense: () => boundarySamples(ctx, part.set, DENSE, true),
+    embed,
+    extent: [1, ...(time ? [time.max - time.min] : [])],
+    eqTol: ctx.eqTol,
+    keep: (box) => {
+      const b = enclosure(box);
+      return zeroIn(distance, b) && (!partDistance || zeroIn(partDistance, b)) && part.predKeep(b);
+    },
+    pointIn: (box) => {
+      const b = enclosure({ ...box, lo: center(box), hi: center(box) });
+      const p = b.lo.map((l, a) => 0.5 * l + 0.5 * b.hi[a]!);
+      return problem.geometry.contains(p.slice(0, dim)) && part.predHolds(p) ? { p } : undefined;
+    },
+  };
 }

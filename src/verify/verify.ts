@@ -8,7 +8,7 @@ import type { Expr } from '../expr/index.js';
 import type { Problem, Term } from '../problem/index.js';
 import type { I } from './interval.js';
 import * as A from './interval.js';
-import { residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';
+import { derivativeDepth, residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';
 import { buildRegion, sampleNormals, type RBox, type Region, type Sample } from './regions.js';
 
 export type { Sample } from './regions.js';
@@ -200,7 +200,7 @@ export function branchAndBound(inp: BnbInput): BnbResult {
       vm,
       residuals,
       box,
-      { ...inp.bound, eqTol: region.eqTol },
+      { ...inp.bound, eqTol: region.eqTol, embed: region.embed },
       needNormals ? region.normals?.(box) : undefined,
     );
   };
@@ -281,7 +281,7 @@ export function branchAndBound(inp: BnbInput): BnbResult {
       heap.push(top);
       return finish('violated');
     }
-    const parts = split(top.box, inp.extent);
+    const parts = split(top.box, region.extent ?? inp.extent);
     if (!parts) {
       stuck = Math.max(stuck, top.ub);
       stuckCount++;
@@ -314,7 +314,8 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
       const deadline = performance.now() + left / (terms.length - k);
       const kind = term.kind === 'inequality' ? 'inequality' : term.kind === 'equation' ? 'equation' : 'condition';
       const base = { name: term.name, kind, tolerance: report ? null : opts.tolerance } as const;
-      const region = buildRegion(problem, term.set, opts.initialPerAxis);
+      const plain = term.residuals.every((r) => derivativeDepth(r) === 0 && !usesNormals(r));
+      const region = buildRegion(problem, term.set, opts.initialPerAxis, plain);
       if (!region) {
         results.push({
           ...base,
