@@ -75,11 +75,6 @@ function formatTable(r: VerifyReport): string {
       );
     }
     if (c.note && c.status !== 'certified') out.push(`  ${c.name}: ${c.note}`);
-    const unproven = c.kind !== 'equation' && c.status !== 'violated' && c.tolerance !== null;
-    if (unproven && c.evaluated_max !== null && c.evaluated_max > c.tolerance!)
-      out.push(
-        `  ${c.name}: seen ${fmt(c.evaluated_max)} at a point in float64, but certified there only ${fmt(c.sampled_max)}: the float32 error bound at the point is wider than the excess (--exact-arithmetic certifies the real-arithmetic model)`,
-      );
   }
   for (const d of r.data)
     out.push(

@@ -223,7 +223,11 @@ function singularTransform(
 }
 
 /** The samplers and counts of the violations measured after training (`pinn verify` seeds its search with the same points). */
-export function violationSampling(seed: number): { sampler: UnitSampler; timeSampler: UnitSampler; counts: PointCounts } {
+export function violationSampling(seed: number): {
+  sampler: UnitSampler;
+  timeSampler: UnitSampler;
+  counts: PointCounts;
+} {
   const rng = createRng(seed + 0x51ed27);
   const sampler = makeSampler('uniform', rng);
   return { sampler, timeSampler: makeSampler('uniform', rng), counts: { domain: 4096, boundary: 2048, initial: 2048 } };
@@ -234,13 +238,8 @@ function freshViolations(run: PreparedRun): Violation[] {
   const { problem, model, strategy } = run;
   const fresh = violationSampling(run.seed);
   const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
-  return measureViolations(
-    problem,
-    model,
-    fresh.sampler,
-    fresh.timeSampler,
-    fresh.counts,
-    (name) => (exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy)),
+  return measureViolations(problem, model, fresh.sampler, fresh.timeSampler, fresh.counts, (name) =>
+    exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy),
   );
 }
 

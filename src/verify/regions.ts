@@ -214,7 +214,11 @@ interface BoundaryPart {
   thi: number[];
 }
 
-function boundaryRegion(ctx: RegionContext, set: Extract<PointSet, { kind: 'boundary' }>, alongCurves: boolean): Region {
+function boundaryRegion(
+  ctx: RegionContext,
+  set: Extract<PointSet, { kind: 'boundary' }>,
+  alongCurves: boolean,
+): Region {
   const { problem } = ctx;
   const { dim, time } = problem;
   const sel = set.selector;

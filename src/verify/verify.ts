@@ -222,8 +222,7 @@ export function branchAndBound(inp: BnbInput): BnbResult {
     if (arithmetic === 'float32' || !inp.bound.f32) sampledMax = Math.max(sampledMax, lb);
     if (report || !(lb > tolerance)) return false;
     // A float32-certified counterexample beats an exact-only one; then the larger violation.
-    const better =
-      !counter || (arithmetic === counter.arithmetic ? lb > counter.violation : arithmetic === 'float32');
+    const better = !counter || (arithmetic === counter.arithmetic ? lb > counter.violation : arithmetic === 'float32');
     if (better) {
       const worst = rs.reduce((w, r) =>
         (measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w,
