@@ -45,7 +45,7 @@ export interface ConstraintResult {
   sampled_max: number;
   /** Largest violation evaluated (float64, exact arithmetic on the float32 weights) at concrete points of the set; null when none was evaluated. Not certified: in float32 mode `sampled_max` can stay below it by the float32 error bound at the point. */
   evaluated_max: number | null;
-  /** Concrete points of the set evaluated (seeds of the counterexample search and box probes). */
+  /** Evaluations of the residuals at concrete points of the set (seeds of the counterexample search, their certification, box probes). */
   points_evaluated: number;
   boxes_evaluated: number;
   boxes_open: number;
@@ -181,19 +181,70 @@ interface BnbResult {
   note?: string;
 }
 
+/** Evaluations at concrete points of the set, and the best counterexample and largest violations they found. */
+interface PointProbe {
+  sampledMax: number;
+  evaluatedMax: number;
+  points: number;
+  counter?: BnbResult['counterexample'];
+  /** The residuals' enclosures at the point (float32 margin or not); records the float64 violation. */
+  atPoint(s: Sample, f32: boolean): I[];
+  /** True when the point is a counterexample. */
+  tryPoint(s: Sample): boolean;
+}
+
+function pointProbe(inp: BnbInput, needNormals: boolean): PointProbe {
+  const { vm, residuals, measure, region, tolerance } = inp;
+  const report = Number.isNaN(tolerance);
+  const probe: PointProbe = {
+    sampledMax: 0,
+    evaluatedMax: -1,
+    points: 0,
+    atPoint: (s, f32) => {
+      probe.points++;
+      const rs = residualBounds(
+        vm,
+        residuals,
+        { lo: s.p, hi: s.p },
+        { ...inp.bound, f32, eqTol: region.eqTol },
+        needNormals ? sampleNormals(s) : undefined,
+      );
+      probe.evaluatedMax = Math.max(probe.evaluatedMax, violationMid(rs, measure));
+      return rs;
+    },
+    tryPoint: (s) => {
+      if (certifyAt(s, probe.atPoint(s, inp.bound.f32), inp.bound.f32 ? 'float32' : 'exact')) return true;
+      return inp.bound.f32 && certifyAt(s, probe.atPoint(s, false), 'exact');
+    },
+  };
+  /** A counterexample at the point when its violation's lower bound exceeds the tolerance: with the float32 margin if it allows, else in exact arithmetic. */
+  const certifyAt = (s: Sample, rs: I[], arithmetic: Arithmetic): boolean => {
+    const lb = violationLower(rs, measure);
+    if (arithmetic === 'float32' || !inp.bound.f32) probe.sampledMax = Math.max(probe.sampledMax, lb);
+    if (report || !(lb > tolerance)) return false;
+    // A float32-certified counterexample beats an exact-only one; then the larger violation.
+    const counter = probe.counter;
+    const better = !counter || (arithmetic === counter.arithmetic ? lb > counter.violation : arithmetic === 'float32');
+    if (better) {
+      const worst = rs.reduce((w, r) =>
+        (measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w,
+      );
+      probe.counter = { p: s.p, value: 0.5 * worst.lo + 0.5 * worst.hi, violation: lb, arithmetic };
+    }
+    return true;
+  };
+  return probe;
+}
+
 /**
- * Branch and bound of one violation measure over a region. Kept whole: the refinement loop, the point
- * probe and the box bounds share the running counterexample and counts.
+ * Branch and bound of one violation measure over a region: the counterexample search on points of
+ * the set first, then boxes refined worst first, each probed at a point of the set.
  */
 export function branchAndBound(inp: BnbInput): BnbResult {
   const { vm, residuals, measure, region, tolerance } = inp;
   const report = Number.isNaN(tolerance);
   const needNormals = residuals.some(usesNormals);
   let evaluated = 0;
-  let sampledMax = 0;
-  let evaluatedMax = -1;
-  let points = 0;
-  let counter: BnbResult['counterexample'];
   const bounds = (box: RBox) => {
     evaluated++;
     return residualBounds(
@@ -204,43 +255,14 @@ export function branchAndBound(inp: BnbInput): BnbResult {
       needNormals ? region.normals?.(box) : undefined,
     );
   };
-  const atPoint = (s: Sample, f32: boolean): I[] => {
-    points++;
-    const rs = residualBounds(
-      vm,
-      residuals,
-      { lo: s.p, hi: s.p },
-      { ...inp.bound, f32, eqTol: region.eqTol },
-      needNormals ? sampleNormals(s) : undefined,
-    );
-    evaluatedMax = Math.max(evaluatedMax, violationMid(rs, measure));
-    return rs;
-  };
-  /** A counterexample at the point when its violation's lower bound exceeds the tolerance: with the float32 margin if it allows, else in exact arithmetic. */
-  const certifyAt = (s: Sample, rs: I[], arithmetic: Arithmetic): boolean => {
-    const lb = violationLower(rs, measure);
-    if (arithmetic === 'float32' || !inp.bound.f32) sampledMax = Math.max(sampledMax, lb);
-    if (report || !(lb > tolerance)) return false;
-    // A float32-certified counterexample beats an exact-only one; then the larger violation.
-    const better = !counter || (arithmetic === counter.arithmetic ? lb > counter.violation : arithmetic === 'float32');
-    if (better) {
-      const worst = rs.reduce((w, r) =>
-        (measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w,
-      );
-      counter = { p: s.p, value: 0.5 * worst.lo + 0.5 * worst.hi, violation: lb, arithmetic };
-    }
-    return true;
-  };
-  const tryPoint = (s: Sample): boolean => {
-    if (certifyAt(s, atPoint(s, inp.bound.f32), inp.bound.f32 ? 'float32' : 'exact')) return true;
-    return inp.bound.f32 && certifyAt(s, atPoint(s, false), 'exact');
-  };
+  const probe = pointProbe(inp, needNormals);
+  const { tryPoint } = probe;
 
   // Counterexample search first: evaluate a dense set of points of the set (and the given seeds) in
   // float64, then certify the worst ones with the configured arithmetic.
   // (The report of PDE residuals, which never fails, keeps its time for boxes: its own samples only.)
   const ranked = [...region.samples, ...(report ? [] : region.dense()), ...(inp.seeds ?? [])]
-    .map((s) => ({ s, v: violationMid(atPoint(s, false), measure) }))
+    .map((s) => ({ s, v: violationMid(probe.atPoint(s, false), measure) }))
     .sort((a, b) => (b.v > a.v ? 1 : b.v < a.v ? -1 : 0));
   for (const { s } of ranked.slice(0, CERTIFY_SEEDS)) tryPoint(s);
   const heap = new Heap();
@@ -254,15 +276,15 @@ export function branchAndBound(inp: BnbInput): BnbResult {
   const finish = (status: BnbResult['status'], note?: string): BnbResult => ({
     status,
     bound: Math.max(heap.peek()?.ub ?? 0, stuck),
-    sampledMax,
-    evaluatedMax,
-    points,
+    sampledMax: probe.sampledMax,
+    evaluatedMax: probe.evaluatedMax,
+    points: probe.points,
     evaluated,
     open: heap.size + stuckCount,
-    counterexample: counter,
+    counterexample: probe.counter,
     note,
   });
-  if (counter) return finish('violated');
+  if (probe.counter) return finish('violated');
   for (;;) {
     const top = heap.peek();
     if (!top || (!report && top.ub <= tolerance)) {
