@@ -50,7 +50,7 @@ function formatTable(r: VerifyReport): string {
     c.name,
     c.status,
     fmt(c.bound),
-    fmt(c.sampled_max),
+    c.evaluated_max === null ? '—' : fmt(c.evaluated_max),
     String(c.boxes_evaluated),
     c.seconds.toFixed(1),
   ]);
@@ -71,7 +71,7 @@ function formatTable(r: VerifyReport): string {
         .map(([k, v]) => `${k}=${v.toPrecision(6)}`)
         .join(', ');
       out.push(
-        `  counterexample for ${c.name}: at ${p} the residual is ${c.counterexample.value.toExponential(3)} (violation >= ${c.counterexample.violation.toExponential(3)})`,
+        `  counterexample for ${c.name}: at ${p} the residual is ${c.counterexample.value.toExponential(3)} (violation >= ${c.counterexample.violation.toExponential(3)}${c.counterexample.arithmetic === 'exact' && r.arithmetic.startsWith('float32') ? ' in exact arithmetic on the stored weights; the float32 error bound there is wider than the excess' : ''})`,
       );
     }
     if (c.note && c.status !== 'certified') out.push(`  ${c.name}: ${c.note}`);
@@ -87,7 +87,7 @@ function formatTable(r: VerifyReport): string {
         ? chalk.red('a violation was found')
         : chalk.yellow('inconclusive');
   out.push(
-    `${verdict} at tolerance ${r.tolerance} (${r.seconds.toFixed(1)} s); bound: certified upper bound, seen: worst violation at concrete points; written ${join(r.run, 'verify.json')}`,
+    `${verdict} at tolerance ${r.tolerance} (${r.seconds.toFixed(1)} s); bound: certified upper bound, seen: worst violation evaluated at concrete points in float64 (—: no point evaluated); written ${join(r.run, 'verify.json')}`,
   );
   return `${out.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 export { everyDiagnostic } from './complete.js';
 export { describeProblem, estimateCost } from './describe.js';
 export type { AxisBox, UnitSampler } from './geometry/types.js';
+export { CURVE_PARAMETER } from './geometry/primitive.js';
 export { buildProblem } from './problem.js';
 export { groupTerms, samplePoints, type PointCounts, type PointGroup } from './sampling/collocation.js';
 export { makeSampler } from './sampling/samplers.js';

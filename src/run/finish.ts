@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolvedSpecYaml, type Spec } from '../spec/index.js';
-import { makeSampler, type Problem } from '../problem/index.js';
+import { makeSampler, type PointCounts, type Problem, type UnitSampler } from '../problem/index.js';
 import { createRng, writeFileAtomic } from '../util/index.js';
 import { termWeight, type Strategy } from '../strategies/index.js';
 import {
@@ -227,19 +227,24 @@ function singularTransform(
   );
 }
 
+/** The samplers and counts of the violations measured after training (`pinn verify` seeds its search with the same points). */
+export function violationSampling(seed: number): {
+  sampler: UnitSampler;
+  timeSampler: UnitSampler;
+  counts: PointCounts;
+} {
+  const rng = createRng(seed + 0x51ed27);
+  const sampler = makeSampler('uniform', rng);
+  return { sampler, timeSampler: makeSampler('uniform', rng), counts: { domain: 4096, boundary: 2048, initial: 2048 } };
+}
+
 /** Each condition's and inequality's violation on fresh uniform points, with how it was imposed. */
 function freshViolations(run: PreparedRun): Violation[] {
   const { problem, model, strategy } = run;
-  const verifyRng = createRng(run.seed + 0x51ed27);
-  const freshCounts = { domain: 4096, boundary: 2048, initial: 2048 };
+  const fresh = violationSampling(run.seed);
   const exactNames = new Set([...strategy.exactTerms].map((t) => t.name));
-  return measureViolations(
-    problem,
-    model,
-    makeSampler('uniform', verifyRng),
-    makeSampler('uniform', verifyRng),
-    freshCounts,
-    (name) => (exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy)),
+  return measureViolations(problem, model, fresh.sampler, fresh.timeSampler, fresh.counts, (name) =>
+    exactNames.has(name) ? 'exact' : (imposedAs(problem, strategy, name) ?? run.spec.constraints.strategy),
   );
 }
 

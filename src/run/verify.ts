@@ -1,11 +1,12 @@
 /** Certified constraint bounds of a saved run: RUN/verify.json (docs/verify.md). */
 import { join } from 'node:path';
 import { SpecError } from '../spec/index.js';
-import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult } from '../verify/index.js';
-import { makeSampler } from '../problem/index.js';
+import { exitCodeOf, verifyModel, verifyProblem, type ConstraintResult, type SeedPoints } from '../verify/index.js';
+import { groupTerms, makeSampler, samplePoints } from '../problem/index.js';
 import { measureViolations, type Violation } from '../outputs/index.js';
 import { createRng, writeFileAtomic } from '../util/index.js';
 import { disposeLoadedModel, loadRun } from './load-run.js';
+import { violationSampling } from './finish.js';
 
 export const DEFAULT_TOLERANCE = 1e-5;
 export const DEFAULT_BUDGET = 60;
@@ -32,6 +33,26 @@ function dataMisfits(loaded: ReturnType<typeof loadRun>): Violation[] {
   return measureViolations(problem, loaded.model, none, none, counts, () => 'reported');
 }
 
+/** The points where `pinn solve` measured each condition's and inequality's violation (the same draws), as seeds of the counterexample search. */
+function solveViolationPoints(loaded: ReturnType<typeof loadRun>): SeedPoints {
+  const { problem, spec } = loaded;
+  // The same terms as solve's measurement, so that the draws are the same.
+  const terms = problem.terms.filter((t) => t.kind !== 'equation');
+  const fresh = violationSampling(spec.training.seed);
+  const seeds: SeedPoints = new Map();
+  if (terms.length === 0) return seeds;
+  const nv = problem.variables.length;
+  const dim = problem.dim;
+  for (const g of samplePoints(problem, groupTerms(terms), fresh.counts, fresh.sampler, fresh.timeSampler)) {
+    const pts = Array.from({ length: g.points.length / nv }, (_, k) => ({
+      p: Array.from(g.points.subarray(k * nv, (k + 1) * nv)),
+      n: g.normals ? Array.from(g.normals.subarray(k * dim, (k + 1) * dim)) : undefined,
+    }));
+    for (const t of g.terms) seeds.set(t.name, pts);
+  }
+  return seeds;
+}
+
 /** Verifies a run folder and writes RUN/verify.json. */
 export function verifyRun(run: string, o: { tolerance?: number; budget?: number; f32?: boolean } = {}): VerifyReport {
   const t0 = performance.now();
@@ -55,7 +76,8 @@ export function verifyRun(run: string, o: { tolerance?: number; budget?: number;
         },
       ]);
     const vm = verifyModel(loaded.view, loaded.model);
-    const constraints = verifyProblem(loaded.problem, vm, { tolerance, budget, f32: o.f32 ?? true });
+    const seeds = solveViolationPoints(loaded);
+    const constraints = verifyProblem(loaded.problem, vm, { tolerance, budget, f32: o.f32 ?? true, seeds });
     const report: VerifyReport = {
       run,
       tolerance,

@@ -33,8 +33,15 @@ export interface Box {
 /** Normal components over a box, for residuals that use dn() or n_x. */
 export type NormalsFn = (c: Ctx, box: Box) => IJet[];
 
+/**
+ * The input variables' jets over a box of the cover's own coordinates, where those are not the
+ * variables themselves (a parametrised boundary curve): derivative channels are with respect to
+ * the box's axes, so only residuals without field derivatives or normals can be bounded this way.
+ */
+export type Embed = (c: Ctx, box: Box) => IJet[];
+
 /** Highest field derivative order in an expression (lap counts 2, dn 1). */
-function derivativeDepth(e: Expr): number {
+export function derivativeDepth(e: Expr): number {
   let d = 0;
   walk(e, (n) => {
     if (n.kind === 'field') d = Math.max(d, n.derivs.length);
@@ -58,6 +65,8 @@ export interface BoundOptions {
   /** Use the mean-value form where possible (default true). */
   meanValue: boolean;
   eqTol?: number;
+  /** The box is in a curve's parameters (see Embed). */
+  embed?: Embed;
 }
 
 function boxVars(c: Ctx, box: Box): IJet[] {
@@ -65,9 +74,15 @@ function boxVars(c: Ctx, box: Box): IJet[] {
 }
 
 /** Field jets of order `ord` over the box: network, then the output transforms. */
-export function fieldJets(vm: VerifyModel, box: Box, ord: number, f32: boolean): Map<string, FieldJets> {
-  const c: Ctx = { nv: vm.variables.length, ord, f32 };
-  const vars = boxVars(c, box);
+export function fieldJets(
+  vm: VerifyModel,
+  box: Box,
+  ord: number,
+  f32: boolean,
+  embed: Embed = boxVars,
+): Map<string, FieldJets> {
+  const c: Ctx = { nv: box.lo.length, ord, f32 };
+  const vars = embed(c, box);
   const out = forwardJets(c, vm.net, vars);
   const raw = new Map(vm.fields.map((f, k) => [f, out[k]!]));
   const result = new Map<string, FieldJets>();
@@ -79,7 +94,7 @@ export function fieldJets(vm: VerifyModel, box: Box, ord: number, f32: boolean):
   for (const [f, j] of raw) varMap.set(rawName(f), j);
   const env: IEnv = {
     c,
-    varIndex: new Map(vm.variables.map((v, i) => [v, i])),
+    varIndex: embed === boxVars ? new Map(vm.variables.map((v, i) => [v, i])) : new Map(),
     vars: varMap,
     consts: vm.constants,
     fields: new Map(),
@@ -102,14 +117,16 @@ function evalResiduals(
   f32: boolean,
   normals: NormalsFn | undefined,
   eqTol?: number,
+  embed: Embed = boxVars,
 ): IJet[] {
   const netOrd = Math.min(2, depth + exprOrd);
-  const fields = fieldJets(vm, box, netOrd, f32);
-  const c: Ctx = { nv: vm.variables.length, ord: exprOrd, f32 };
-  const vars = boxVars(c, box);
+  const fields = fieldJets(vm, box, netOrd, f32, embed);
+  const c: Ctx = { nv: box.lo.length, ord: exprOrd, f32 };
+  const vars = embed(c, box);
   const env: IEnv = {
     c,
-    varIndex: new Map(vm.variables.map((v, i) => [v, i])),
+    // Field derivatives are with respect to the variables: unbound over a curve's parameters.
+    varIndex: embed === boxVars ? new Map(vm.variables.map((v, i) => [v, i])) : new Map(),
     vars: new Map(vm.variables.map((v, i) => [v, vars[i]!])),
     consts: vm.constants,
     fields,
@@ -135,11 +152,11 @@ export function residualBounds(
   const isPoint = box.lo.every((lo, i) => lo === box.hi[i]);
   // The mean-value form needs the residual's gradient: field derivatives one order higher than it uses.
   const mv = opts.meanValue && !isPoint && depth <= 1;
-  const nat = evalResiduals(vm, residuals, box, mv ? 1 : 0, depth, opts.f32, normals, opts.eqTol);
+  const nat = evalResiduals(vm, residuals, box, mv ? 1 : 0, depth, opts.f32, normals, opts.eqTol, opts.embed);
   if (!mv) return nat.map((j) => A.widen(j.v, j.e));
   const center = box.lo.map((lo, i) => (box.hi[i]! === lo ? lo : 0.5 * lo + 0.5 * box.hi[i]!));
-  const cBox = { lo: center, hi: center };
-  const atC = evalResiduals(vm, residuals, cBox, 0, depth, false, normals, opts.eqTol);
+  const cBox = { ...box, lo: center, hi: center };
+  const atC = evalResiduals(vm, residuals, cBox, 0, depth, false, normals, opts.eqTol, opts.embed);
   return nat.map((j, k) => {
     let m = atC[k]!.v;
     for (let i = 0; i < center.length; i++) {

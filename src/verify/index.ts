@@ -1,3 +1,3 @@
 /** `pinn verify`: interval bounds of residuals over boxes, branch and bound, counterexamples. */
 export { verifyModel } from './model-view.js';
-export { exitCodeOf, verifyProblem, type ConstraintResult } from './verify.js';
+export { exitCodeOf, verifyProblem, type ConstraintResult, type Sample, type SeedPoints } from './verify.js';

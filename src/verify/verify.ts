@@ -8,8 +8,16 @@ import type { Expr } from '../expr/index.js';
 import type { Problem, Term } from '../problem/index.js';
 import type { I } from './interval.js';
 import * as A from './interval.js';
-import { residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';
+import { derivativeDepth, residualBounds, usesNormals, type BoundOptions, type VerifyModel } from './bound.js';
 import { buildRegion, sampleNormals, type RBox, type Region, type Sample } from './regions.js';
+
+export type { Sample } from './regions.js';
+
+/** Points to add to the counterexample search, per term name (e.g. where `pinn solve` measured its violations). */
+export type SeedPoints = Map<string, Sample[]>;
+
+/** Seed points certified with the configured arithmetic, worst (by float64 evaluation) first. */
+const CERTIFY_SEEDS = 32;
 
 type VerifyStatus = 'certified' | 'violated' | 'inconclusive' | 'reported' | 'skipped';
 
@@ -19,7 +27,11 @@ interface Counterexample {
   value: number;
   /** Certified lower bound on the violation at the point. */
   violation: number;
+  /** What the lower bound holds for: the float32 deployment (error model included), or only the real-arithmetic model of the stored weights (where the float32 error bound at the point is wider than the excess). */
+  arithmetic: Arithmetic;
 }
+
+type Arithmetic = 'float32' | 'exact';
 
 export interface ConstraintResult {
   name: string;
@@ -31,6 +43,10 @@ export interface ConstraintResult {
   bound: number | null;
   /** Largest certified violation found at concrete points (a lower bound on the true worst). */
   sampled_max: number;
+  /** Largest violation evaluated (float64, exact arithmetic on the float32 weights) at concrete points of the set; null when none was evaluated. Not certified: in float32 mode `sampled_max` can stay below it by the float32 error bound at the point. */
+  evaluated_max: number | null;
+  /** Evaluations of the residuals at concrete points of the set (seeds of the counterexample search, their certification, box probes). */
+  points_evaluated: number;
   boxes_evaluated: number;
   boxes_open: number;
   seconds: number;
@@ -50,6 +66,8 @@ interface VerifyOptions {
   meanValue?: boolean;
   /** Boxes per axis of the initial cover (default: about 64 boxes in all). */
   initialPerAxis?: number;
+  /** Extra points per term for the counterexample search. */
+  seeds?: SeedPoints;
 }
 
 interface Node {
@@ -103,6 +121,14 @@ type Measure = 'abs' | 'pos';
 
 const violationUpper = (rs: I[], m: Measure): number =>
   Math.max(...rs.map((r) => (m === 'abs' ? A.mag(r) : Math.max(0, r.hi))));
+/** The violation at the midpoints of the enclosures (at a point, the float64 value). */
+const violationMid = (rs: I[], m: Measure): number =>
+  Math.max(
+    ...rs.map((r) => {
+      const v = 0.5 * r.lo + 0.5 * r.hi;
+      return Number.isNaN(v) ? Infinity : m === 'abs' ? Math.abs(v) : Math.max(0, v);
+    }),
+  );
 const violationLower = (rs: I[], m: Measure): number =>
   Math.max(...rs.map((r) => (m === 'abs' ? A.mig(r) : Math.max(0, r.lo))));
 
@@ -138,61 +164,107 @@ interface BnbInput {
   maxBoxes: number;
   bound: BoundOptions;
   extent: number[];
+  /** Extra points of the set for the counterexample search. */
+  seeds?: Sample[];
 }
 
 interface BnbResult {
   status: 'certified' | 'violated' | 'inconclusive';
   bound: number;
   sampledMax: number;
+  /** Largest float64-evaluated violation at points; -1: none evaluated. */
+  evaluatedMax: number;
+  points: number;
   evaluated: number;
   open: number;
-  counterexample?: { p: number[]; value: number; violation: number };
+  counterexample?: { p: number[]; value: number; violation: number; arithmetic: Arithmetic };
   note?: string;
 }
 
+/** Evaluations at concrete points of the set, and the best counterexample and largest violations they found. */
+interface PointProbe {
+  sampledMax: number;
+  evaluatedMax: number;
+  points: number;
+  counter?: BnbResult['counterexample'];
+  /** The residuals' enclosures at the point (float32 margin or not); records the float64 violation. */
+  atPoint(s: Sample, f32: boolean): I[];
+  /** True when the point is a counterexample. */
+  tryPoint(s: Sample): boolean;
+}
+
+function pointProbe(inp: BnbInput, needNormals: boolean): PointProbe {
+  const { vm, residuals, measure, region, tolerance } = inp;
+  const report = Number.isNaN(tolerance);
+  const probe: PointProbe = {
+    sampledMax: 0,
+    evaluatedMax: -1,
+    points: 0,
+    atPoint: (s, f32) => {
+      probe.points++;
+      const rs = residualBounds(
+        vm,
+        residuals,
+        { lo: s.p, hi: s.p },
+        { ...inp.bound, f32, eqTol: region.eqTol },
+        needNormals ? sampleNormals(s) : undefined,
+      );
+      probe.evaluatedMax = Math.max(probe.evaluatedMax, violationMid(rs, measure));
+      return rs;
+    },
+    tryPoint: (s) => {
+      if (certifyAt(s, probe.atPoint(s, inp.bound.f32), inp.bound.f32 ? 'float32' : 'exact')) return true;
+      return inp.bound.f32 && certifyAt(s, probe.atPoint(s, false), 'exact');
+    },
+  };
+  /** A counterexample at the point when its violation's lower bound exceeds the tolerance: with the float32 margin if it allows, else in exact arithmetic. */
+  const certifyAt = (s: Sample, rs: I[], arithmetic: Arithmetic): boolean => {
+    const lb = violationLower(rs, measure);
+    if (arithmetic === 'float32' || !inp.bound.f32) probe.sampledMax = Math.max(probe.sampledMax, lb);
+    if (report || !(lb > tolerance)) return false;
+    // A float32-certified counterexample beats an exact-only one; then the larger violation.
+    const counter = probe.counter;
+    const better = !counter || (arithmetic === counter.arithmetic ? lb > counter.violation : arithmetic === 'float32');
+    if (better) {
+      const worst = rs.reduce((w, r) =>
+        (measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w,
+      );
+      probe.counter = { p: s.p, value: 0.5 * worst.lo + 0.5 * worst.hi, violation: lb, arithmetic };
+    }
+    return true;
+  };
+  return probe;
+}
+
 /**
- * Branch and bound of one violation measure over a region. Kept whole: the refinement loop, the point
- * probe and the box bounds share the running counterexample and counts.
+ * Branch and bound of one violation measure over a region: the counterexample search on points of
+ * the set first, then boxes refined worst first, each probed at a point of the set.
  */
 export function branchAndBound(inp: BnbInput): BnbResult {
   const { vm, residuals, measure, region, tolerance } = inp;
   const report = Number.isNaN(tolerance);
   const needNormals = residuals.some(usesNormals);
   let evaluated = 0;
-  let sampledMax = 0;
-  let counter: BnbResult['counterexample'];
   const bounds = (box: RBox) => {
     evaluated++;
     return residualBounds(
       vm,
       residuals,
       box,
-      { ...inp.bound, eqTol: region.eqTol },
+      { ...inp.bound, eqTol: region.eqTol, embed: region.embed },
       needNormals ? region.normals?.(box) : undefined,
     );
   };
-  const tryPoint = (s: Sample): boolean => {
-    const rs = residualBounds(
-      vm,
-      residuals,
-      { lo: s.p, hi: s.p },
-      { ...inp.bound, eqTol: region.eqTol },
-      needNormals ? sampleNormals(s) : undefined,
-    );
-    const lb = violationLower(rs, measure);
-    if (lb > sampledMax) sampledMax = lb;
-    if (!report && lb > tolerance && (!counter || lb > counter.violation)) {
-      const worst = rs.reduce((w, r) =>
-        (measure === 'abs' ? A.mig(r) : r.lo) > (measure === 'abs' ? A.mig(w) : w.lo) ? r : w,
-      );
-      counter = { p: s.p, value: 0.5 * worst.lo + 0.5 * worst.hi, violation: lb };
-      return true;
-    }
-    return false;
-  };
+  const probe = pointProbe(inp, needNormals);
+  const { tryPoint } = probe;
 
-  // Quick search on concrete points of the set first.
-  for (const s of region.samples) tryPoint(s);
+  // Counterexample search first: evaluate a dense set of points of the set (and the given seeds) in
+  // float64, then certify the worst ones with the configured arithmetic.
+  // (The report of PDE residuals, which never fails, keeps its time for boxes: its own samples only.)
+  const ranked = [...region.samples, ...(report ? [] : region.dense()), ...(inp.seeds ?? [])]
+    .map((s) => ({ s, v: violationMid(probe.atPoint(s, false), measure) }))
+    .sort((a, b) => (b.v > a.v ? 1 : b.v < a.v ? -1 : 0));
+  for (const { s } of ranked.slice(0, CERTIFY_SEEDS)) tryPoint(s);
   const heap = new Heap();
   for (const box of region.boxes) {
     if (!region.keep(box)) continue;
@@ -204,13 +276,15 @@ export function branchAndBound(inp: BnbInput): BnbResult {
   const finish = (status: BnbResult['status'], note?: string): BnbResult => ({
     status,
     bound: Math.max(heap.peek()?.ub ?? 0, stuck),
-    sampledMax,
+    sampledMax: probe.sampledMax,
+    evaluatedMax: probe.evaluatedMax,
+    points: probe.points,
     evaluated,
     open: heap.size + stuckCount,
-    counterexample: counter,
+    counterexample: probe.counter,
     note,
   });
-  if (counter) return finish('violated');
+  if (probe.counter) return finish('violated');
   for (;;) {
     const top = heap.peek();
     if (!top || (!report && top.ub <= tolerance)) {
@@ -228,7 +302,7 @@ export function branchAndBound(inp: BnbInput): BnbResult {
       heap.push(top);
       return finish('violated');
     }
-    const parts = split(top.box, inp.extent);
+    const parts = split(top.box, region.extent ?? inp.extent);
     if (!parts) {
       stuck = Math.max(stuck, top.ub);
       stuckCount++;
@@ -261,7 +335,8 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
       const deadline = performance.now() + left / (terms.length - k);
       const kind = term.kind === 'inequality' ? 'inequality' : term.kind === 'equation' ? 'equation' : 'condition';
       const base = { name: term.name, kind, tolerance: report ? null : opts.tolerance } as const;
-      const region = buildRegion(problem, term.set, opts.initialPerAxis);
+      const plain = term.residuals.every((r) => derivativeDepth(r) === 0 && !usesNormals(r));
+      const region = buildRegion(problem, term.set, opts.initialPerAxis, plain);
       if (!region) {
         results.push({
           ...base,
@@ -269,6 +344,8 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
           status: 'skipped',
           bound: null,
           sampled_max: 0,
+          evaluated_max: null,
+          points_evaluated: 0,
           boxes_evaluated: 0,
           boxes_open: 0,
           seconds: 0,
@@ -287,6 +364,7 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
         maxBoxes,
         bound,
         extent,
+        seeds: opts.seeds?.get(term.name),
       });
       results.push({
         ...base,
@@ -294,6 +372,8 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
         status: report ? 'reported' : r.status,
         bound: Number.isFinite(r.bound) ? r.bound : null,
         sampled_max: r.sampledMax,
+        evaluated_max: r.evaluatedMax < 0 ? null : r.evaluatedMax,
+        points_evaluated: r.points,
         boxes_evaluated: r.evaluated,
         boxes_open: r.open,
         seconds: (performance.now() - t1) / 1000,
@@ -303,6 +383,7 @@ export function verifyProblem(problem: Problem, vm: VerifyModel, opts: VerifyOpt
                 point: Object.fromEntries(problem.variables.map((v, i) => [v, r.counterexample!.p[i]!])),
                 value: r.counterexample.value,
                 violation: r.counterexample.violation,
+                arithmetic: r.counterexample.arithmetic,
               },
             }
           : {}),

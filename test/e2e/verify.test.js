@@ -65,6 +65,67 @@ test('verify e2e: a penalty run whose field dips below zero gets a counterexampl
   assert.doesNotMatch(v.stderr, /TensorFlow\.js in Node\.js/);
   const eq = report.constraints.find((c) => c.kind === 'equation');
   assert.equal(eq.status, 'reported');
+
+  // The Dirichlet condition, off by what solve measured: the search is seeded with solve's own
+  // violation points and a dense grid of the sides (corners included), so it finds at least that much
+  // and certifies a counterexample at 1e-4 with a small budget.
+  const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+  const measured = summary.violations.find((x) => x.name.startsWith('dirichlet')).max;
+  assert.ok(measured > 1e-3, `solve measured ${measured}`);
+  const v4 = pinn(['verify', run, '--budget', budget(10), '--tolerance', '1e-4', '--json']);
+  assert.equal(v4.status, 1, v4.stderr);
+  const dir = JSON.parse(v4.stdout).constraints.find((c) => c.name.startsWith('dirichlet'));
+  assert.equal(dir.status, 'violated');
+  assert.ok(dir.counterexample.violation > 1e-4 && dir.counterexample.arithmetic === 'float32');
+  assert.ok(dir.evaluated_max >= 0.99 * measured, `evaluated ${dir.evaluated_max} vs measured ${measured}`);
+  assert.ok(dir.sampled_max <= dir.evaluated_max + 1e-6 && dir.points_evaluated > 1000);
+});
+
+const CURVED = {
+  disk: `geometry:
+  disk: {center: [0, 0], radius: 1}
+fields: [u]
+equations:
+  - -lap(u) = 4
+conditions:
+  - on: boundary
+    dirichlet: {u: "x*y"}
+`,
+  annulus: `geometry:
+  difference:
+    - {disk: {center: [0, 0], radius: 1}, name: outer}
+    - {disk: {center: [0, 0], radius: 0.25}, name: inner}
+fields: [u]
+equations:
+  - -lap(u) = 0
+conditions:
+  - on: inner
+    dirichlet: {u: 1}
+  - on: outer
+    dirichlet: {u: 0}
+`,
+};
+
+test('verify e2e: hard Dirichlet conditions on a disk and an annulus certify at 1e-5 (covers along the circles)', () => {
+  for (const [name, problem] of Object.entries(CURVED)) {
+    const dir = mkdtempSync(join(tmpdir(), `pinn-verify-${name}-`));
+    const spec = join(dir, `${name}.yaml`);
+    writeFileSync(
+      spec,
+      `name: ${name}\n${problem}constraints: {strategy: hard}\n${SPEC.slice(SPEC.indexOf('network:'))}`,
+    );
+    const r = pinn(['solve', spec, '--out', join(dir, 'run'), '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    // About 8000 boxes per circle (5 s on a loaded machine); boxes straddling the circles needed over
+    // 80 000 for a bound of 8e-4.
+    const v = pinn(['verify', join(dir, 'run'), '--budget', budget(40)]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    const report = JSON.parse(readFileSync(join(dir, 'run', 'verify.json'), 'utf8'));
+    for (const c of report.constraints.filter((x) => x.kind === 'condition')) {
+      assert.equal(c.status, 'certified', JSON.stringify(c));
+      assert.ok(c.bound <= 1e-5 && c.evaluated_max <= c.bound);
+    }
+  }
 });
 
 test('verify e2e: hard certifies the Dirichlet condition to 1e-5; reparam (square) certifies u >= 0', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as G from '../../dist/problem/geometry/index.js';
 import { createRng } from '../../dist/util/random.js';
 import { makeSampler } from '../../dist/problem/sampling/samplers.js';
+import { evalNumeric } from '../../dist/expr/numeric.js';
 
 const sobol = (seed = 1) => makeSampler('sobol', createRng(seed));
 /** @typedef {import('../../dist/problem/geometry/index.js').BoundarySelector} BoundarySelector */
@@ -661,4 +662,32 @@ test('polygon distance on random simple polygons (some with collinear and touchi
     checkDistance(p, { corners: vertices, cornerRadius: 0.02, outside });
   }
   assert.ok(built >= 20, `${built} polygons built`);
+});
+
+test('boundaryCurves: 2D pieces as curves of s in [0, 1] that run along the boundary and cover it', () => {
+  const annulus = G.difference([G.disk([0, 0], 1, 'outer'), G.disk([0.1, 0], 0.25, 'inner')]);
+  const at = (curve, s) => curve.map((e) => evalNumeric(e, { value: (n) => (n === 's' ? s : NaN), tolerance: 0 }));
+  const inner = annulus.boundaryCurves({ kind: 'name', name: 'inner' });
+  assert.equal(inner.length, 1);
+  for (let k = 0; k <= 64; k++) {
+    const [x, y] = at(inner[0], k / 64);
+    assert.ok(Math.abs(Math.hypot(x - 0.1, y) - 0.25) < 1e-15);
+  }
+  // The angle reaches 2 pi at s = 1 (a little past it): the circle closes.
+  const [x1, y1] = at(inner[0], 1);
+  assert.ok(Math.abs(x1 - 0.35) < 1e-14 && y1 >= 0);
+  assert.equal(annulus.boundaryCurves({ kind: 'all' }).length, 2);
+  const square = G.polygon([
+    [0, 0],
+    [2, 0],
+    [2, 1],
+    [0, 1],
+  ]);
+  const edges = square.boundaryCurves({ kind: 'all' });
+  assert.equal(edges.length, 4);
+  assert.deepEqual(at(edges[0], 0), [0, 0]);
+  assert.deepEqual(at(edges[0], 1), [2, 0]);
+  assert.deepEqual(at(edges[0], 0.25), [0.5, 0]);
+  assert.equal(G.rectangle([0, 0], [1, 1]).boundaryCurves({ kind: 'name', name: 'top' }).length, 1);
+  assert.equal(G.sphere([0, 0, 0], 1).boundaryCurves({ kind: 'all' }), undefined);
 });

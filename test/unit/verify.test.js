@@ -243,6 +243,7 @@ test('analytic functions: bounds converge to the true extremum as boxes shrink (
     boxes: [{ lo: [0, 0], hi: [1, 1] }],
     keep: () => true,
     samples: [],
+    dense: () => [],
     pointIn: (box) => ({ p: box.lo.map((l, i) => (l + box.hi[i]) / 2) }),
   };
   let trueMax = -Infinity;
@@ -272,4 +273,56 @@ test('analytic functions: bounds converge to the true extremum as boxes shrink (
   const bad = branchAndBound({ ...opts, vm: m, residuals: ineq(trueMax - 1e-3) });
   assert.equal(bad.status, 'violated');
   assert.ok(bad.counterexample.violation > 0 && bad.counterexample.violation <= 1e-3 + 1e-9);
+});
+
+test('counterexample search: the worst of the dense points is certified before any box is split', () => {
+  // u = x + y through a transform: its worst violation of u <= 2 - 1e-3 over the unit square is at the
+  // corner (1, 1), which no box centre ever is; the dense set reaches it.
+  const { vm } = randomModel('tanh', 5, [4]);
+  const scope = {
+    variables: ['x', 'y'],
+    fields: ['u'],
+    constants: [],
+    spatial: ['x', 'y'],
+    derivatives: false,
+    boundary: false,
+  };
+  const m = { ...vm, transforms: new Map([['u', parseExpr('x + y', { ...scope, fields: [] })]]) };
+  const corners = [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ].map((p) => ({ p }));
+  const region = {
+    label: 'domain',
+    boxes: [{ lo: [0, 0], hi: [1, 1] }],
+    keep: () => true,
+    samples: [{ p: [0.5, 0.5] }],
+    dense: () => corners,
+    pointIn: () => undefined,
+  };
+  const input = (shift, f32) => ({
+    vm: m,
+    residuals: [parseExpr(`u - ${shift}`, scope)],
+    measure: /** @type {const} */ ('pos'),
+    region,
+    tolerance: 0,
+    deadline: performance.now() + 60_000 * TIME_SCALE,
+    maxBoxes: 1e5,
+    bound: { f32, meanValue: true },
+    extent: [1, 1],
+  });
+  const r = branchAndBound(input(2 - 1e-3, true));
+  assert.equal(r.status, 'violated');
+  assert.deepEqual(r.counterexample.p, [1, 1]);
+  assert.equal(r.counterexample.arithmetic, 'float32');
+  assert.equal(r.evaluated, 1, 'only the initial box was bounded');
+  assert.ok(Math.abs(r.evaluatedMax - 1e-3) < 1e-12 && r.points >= 5);
+  // An excess far below the float32 error bound at the point: certified in exact arithmetic only.
+  const tiny = branchAndBound(input(2 - 1e-12, true));
+  assert.equal(tiny.status, 'violated');
+  assert.equal(tiny.counterexample.arithmetic, 'exact');
+  assert.equal(tiny.sampledMax, 0, 'nothing is certified at the points in float32');
+  assert.ok(tiny.evaluatedMax > 0);
 });

@@ -288,6 +288,11 @@ export class Domain implements Geometry {
     return { points: drawn.points, normals: drawn.normals, measure };
   }
 
+  boundaryCurves(select: BoundarySelector): Expr[][] | undefined {
+    const pieces = this.selectCandidates(select).map((c) => c.piece);
+    return this.dim === 2 && pieces.every((p) => p.curve) ? pieces.map((p) => p.curve!) : undefined;
+  }
+
   partDistance(select: BoundarySelector): Expr | undefined {
     if (select.kind === 'predicate') return undefined;
     if (select.kind === 'all' || select.name === this.root.name) return this.distance();

@@ -10,7 +10,7 @@
  * Pockets touching their lid line at a vertex are split there and joined by R-union.
  */
 import { add, mul, num, type Expr } from '../../expr/index.js';
-import type { BoundaryPiece, Primitive } from './primitive.js';
+import { segmentCurve, type BoundaryPiece, type Primitive } from './primitive.js';
 import { axisVariable, rAnd, rAndAll, rNot, rOrAll } from './rfunctions.js';
 
 type Vec = [number, number];
@@ -190,6 +190,7 @@ export function polygon(vertices: number[][]): Primitive {
     const normal = [(b[1] - a[1]) / length, -(b[0] - a[0]) / length];
     return {
       measure: length,
+      curve: segmentCurve(a, b),
       place: (u) => ({ point: [a[0] + u[0]! * (b[0] - a[0]), a[1] + u[0]! * (b[1] - a[1])], normal: normal.slice() }),
     };
   });

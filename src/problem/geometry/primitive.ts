@@ -3,7 +3,7 @@
  * list of pieces (sides, arcs, faces) that CSG composes; sampling and
  * composition live in domain.ts.
  */
-import { div, mul, num, sub, sum, type Expr } from '../../expr/index.js';
+import { add, call, div, mul, num, sub, sum, variable, type Expr } from '../../expr/index.js';
 import { offsetAxis, rAndAll, square } from './rfunctions.js';
 
 export interface Placed {
@@ -18,6 +18,17 @@ export interface BoundaryPiece {
   side?: string;
   /** Point and outward unit normal at local parameters u in [0,1)^(dim-1), uniform in measure. */
   place(u: ArrayLike<number>): Placed;
+  /** 2D pieces: the point as expressions of the parameter variable `s` in [0, 1] (as `place` maps u = [s]), for `pinn verify`'s covers along the curve. */
+  curve?: Expr[];
+}
+
+/** The name of a curve's parameter in `BoundaryPiece.curve`. */
+export const CURVE_PARAMETER = 's';
+
+/** The segment from a to b as expressions of the curve parameter: a (1 - s) + b s, exact in interval arithmetic. */
+export function segmentCurve(a: number[], b: number[]): Expr[] {
+  const s = variable(CURVE_PARAMETER);
+  return a.map((ak, k) => add(mul(num(ak), sub(num(1), s)), mul(num(b[k]!), s)));
 }
 
 export interface Primitive {
@@ -71,12 +82,20 @@ export function axisBox(min: number[], max: number[]): Primitive {
   const extent = min.map((lo, a) => max[a]! - lo);
   const volume = extent.reduce((p, e) => p * e, 1);
 
+  const faceCurve = (axis: number, high: boolean): Expr[] => {
+    const a = min.slice();
+    a[axis] = high ? max[axis]! : min[axis]!;
+    const b = a.slice();
+    b[1 - axis] = max[1 - axis]!;
+    return segmentCurve(a, b);
+  };
   const face = (axis: number, high: boolean): BoundaryPiece => {
     const others = extent.map((_, a) => a).filter((a) => a !== axis);
     const normal = extent.map((_, a) => (a === axis ? (high ? 1 : -1) : 0));
     return {
       measure: others.reduce((p, a) => p * extent[a]!, 1),
       side: SIDE_NAMES[dim][axis]![high ? 1 : 0],
+      ...(dim === 2 ? { curve: faceCurve(axis, high) } : {}),
       place: (u) => {
         const point = min.slice();
         point[axis] = high ? max[axis]! : min[axis]!;
@@ -128,6 +147,12 @@ export function axisBox(min: number[], max: number[]): Primitive {
   };
 }
 
+/** The circle as `place` draws it, at angle 2 pi s; the angle runs a little past 2 pi, so that s in [0, 1] covers the whole circle. */
+function circleCurve(center: number[], radius: number): Expr[] {
+  const angle = mul(num(2 * Math.PI * (1 + 2 ** -50)), variable(CURVE_PARAMETER));
+  return [call('cos', angle), call('sin', angle)].map((f, a) => add(num(center[a]!), mul(num(radius), f)));
+}
+
 /** Disk (2D) or ball (3D). */
 export function ball(center: number[], radius: number): Primitive {
   const dim = asDim(center.length);
@@ -157,7 +182,13 @@ export function ball(center: number[], radius: number): Primitive {
   return {
     dim,
     bbox: { min: center.map((c) => c - radius), max: center.map((c) => c + radius) },
-    pieces: [{ measure: dim === 2 ? 2 * Math.PI * radius : 4 * Math.PI * radius * radius, place }],
+    pieces: [
+      {
+        measure: dim === 2 ? 2 * Math.PI * radius : 4 * Math.PI * radius * radius,
+        place,
+        ...(dim === 2 ? { curve: circleCurve(center, radius) } : {}),
+      },
+    ],
     volume: dim === 2 ? Math.PI * radius * radius : (4 / 3) * Math.PI * radius ** 3,
     inside: (p, tol) => radial(p) <= radius + tol,
     boundaryNormal: (p, tol) => {

@@ -51,6 +51,12 @@ export interface Geometry {
   distance(): Expr;
   /** Distance function that vanishes only on the selected part (for partial Dirichlet parts). */
   partDistance(select: BoundarySelector): Expr | undefined;
+  /**
+   * 2D: the boundary pieces that may carry the selected part, as curves (point coordinates as
+   * expressions of the parameter `s` in [0, 1]); together they cover the part (and may reach past it).
+   * Undefined when a piece has no curve form.
+   */
+  boundaryCurves(select: BoundarySelector): Expr[][] | undefined;
   /** The box when the domain is a single axis-aligned box (interval, rectangle, box), else undefined. */
   axisBox(): AxisBox | undefined;
 }
