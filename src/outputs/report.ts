@@ -133,14 +133,17 @@ function headlineSection(summary: Record<string, unknown>): string {
 
 /**
  * What went wrong, read from the summary alone; empty for a clean run. The warnings: a non-finite
- * loss, error or violation; an L-BFGS stage whose stop reason is not "iteration limit" (it stopped
- * before its budget); and a constraint whose max violation is over 100 times the next largest (the
- * one threshold here, chosen so that only a violation orders of magnitude out of line is flagged).
+ * loss, error or violation; a field whose L2 relative error (where `exact` is given) is over
+ * ERROR_WARN; a time-domain Maxwell run whose energy strays by over ENERGY_WARN; an L-BFGS stage
+ * whose stop reason is not "iteration limit" (it stopped before its budget); and a constraint whose
+ * max violation is over 100 times the next largest (so that only a violation orders of magnitude
+ * out of line is flagged).
  */
 export function verdictOf(summary: Record<string, unknown>): string[] {
   const warnings: string[] = [];
   const nonFinite = nonFiniteValues(summary);
   if (nonFinite.length) warnings.push(`non-finite values: ${nonFinite.join(', ')}`);
+  warnings.push(...accuracyWarnings(summary));
   list(summary.stages).forEach((st, i) => {
     if (!isRecord(st) || st.optimizer !== 'lbfgs') return;
     const reason = str(st.stopReason);
@@ -168,6 +171,38 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
 }
 
 const OUTLIER_RATIO = 100;
+/** An L2 relative error over 10% means the field is wrong, not merely imprecise (docs/outputs.md). */
+const ERROR_WARN = 0.1;
+/** A field energy 1% away from its start (or from the exact energy) is far from conserved (docs/outputs.md). */
+const ENERGY_WARN = 0.01;
+
+/** Fields far from their exact solution, and a time-domain Maxwell run whose energy is not what it should be. */
+function accuracyWarnings(summary: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  for (const [field, e] of entries(summary.errors)) {
+    const l2 = isRecord(e) ? num(e.l2_relative) : undefined;
+    if (l2 !== undefined && l2 > ERROR_WARN)
+      warnings.push(`the L2 relative error of ${field} is ${formatValue(l2)} (over ${formatValue(ERROR_WARN)})`);
+  }
+  const energy = list(summary.energy).filter(isRecord);
+  const exact = energy.map((p) => num(p.exact));
+  const start = exact[0];
+  if (energy.length && start !== undefined && exact.every((v) => v !== undefined)) {
+    // With the exact energy known, a lossy problem's falling energy is no fault: compare with it.
+    const away = Math.max(...energy.map((p, i) => Math.abs((num(p.value) ?? NaN) - exact[i]!))) / Math.abs(start);
+    if (away > ENERGY_WARN)
+      warnings.push(
+        `the field energy strays from the exact solution's by ${formatValue(away)} of its start (over ${formatValue(ENERGY_WARN)})`,
+      );
+    return warnings;
+  }
+  const drift = num(summary.energy_drift);
+  if (drift !== undefined && drift > ENERGY_WARN)
+    warnings.push(
+      `the field energy drifts by ${formatValue(drift)} of its start (over ${formatValue(ENERGY_WARN)}; a lossless cavity conserves it)`,
+    );
+  return warnings;
+}
 
 /**
  * What a run's summary misses of a tolerance: each condition's and inequality's max violation,
