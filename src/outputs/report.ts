@@ -1,4 +1,5 @@
 import type { LossHistory } from '../trainer/index.js';
+import { shortestPath } from '../util/index.js';
 
 interface ReportInput {
   /** The run's summary.json object. */
@@ -6,6 +7,8 @@ interface ReportInput {
   /** PNG pictures, embedded in the page in this order; consecutive ones of one `row` side by side under it. */
   pictures: { name: string; content: Buffer; row?: string }[];
   history?: LossHistory;
+  /** Folders a path on the page is written relative to where that is shorter (the run folder, the current directory). */
+  relativeTo?: string[];
 }
 
 /** Summary keys that the page shows in their own places; any other key goes under "Other". */
@@ -47,7 +50,7 @@ export function renderReport(input: ReportInput): string {
   const name = typeof summary.name === 'string' ? summary.name : 'run';
   const sections = [
     headlineSection(summary),
-    runSection(summary),
+    runSection(summary, input.relativeTo ?? []),
     stagesSection(summary.stages),
     lossSection(summary.loss, input.history),
     errorsSection(summary.errors),
@@ -260,7 +263,7 @@ function rank(v: number): number {
 }
 
 /** Settings in words: the network, the points, seed, iterations, timing, fields, versions. */
-function runSection(summary: Record<string, unknown>): string {
+function runSection(summary: Record<string, unknown>, relativeTo: string[]): string {
   const rows: [string, string][] = [];
   const push = (key: string, text: string | undefined) => {
     if (text !== undefined && text !== '') rows.push([key, text]);
@@ -277,7 +280,8 @@ function runSection(summary: Record<string, unknown>): string {
   );
   push('fields', list(summary.fields).map(String).join(', '));
   push('variables', list(summary.variables).map(String).join(', '));
-  push('spec file', str(summary.spec_file));
+  const spec = str(summary.spec_file);
+  push('spec file', spec === undefined ? undefined : shortestPath(spec, relativeTo));
   push('pinn version', str(summary.pinn_version));
   if (rows.length === 0) return '';
   return `<h2>Run</h2>\n${table(

@@ -276,6 +276,16 @@ test('the verdict warns of a Maxwell field energy that drifts by over 1%, or str
   ]);
 });
 
+test("the spec file is shown relative to the run folder or the current directory where shorter; summary.json's stays absolute", () => {
+  const s = { ...poissonSummary([]), spec_file: '/home/ada/project/problems/poisson-2d.yaml' };
+  const row = (relativeTo) =>
+    renderReport({ summary: s, pictures: [], relativeTo }).match(/<th>spec file<\/th><td>([^<]*)<\/td>/)[1];
+  assert.equal(row(['/home/ada/project/runs/poisson-2d', '/home/ada/project']), 'problems/poisson-2d.yaml');
+  assert.equal(row(['/home/ada/project/problems/run', '/tmp']), '../poisson-2d.yaml');
+  assert.equal(row(undefined), '/home/ada/project/problems/poisson-2d.yaml');
+  assert.equal(s.spec_file, '/home/ada/project/problems/poisson-2d.yaml');
+});
+
 test('pictures of one row sit side by side under its heading; a long row is frames; a picture without a row stands alone', () => {
   const png = (name, row) => ({ name, content: Buffer.from(name), ...(row ? { row } : {}) });
   const html = renderReport({
