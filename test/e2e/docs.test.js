@@ -68,6 +68,17 @@ function shownInvocations(b, subcommands) {
   });
 }
 
+const INFO_WORDS = new Set(['fragment', 'invalid', 'other', 'file', 'of', 'exit', 'skip']);
+
+test('every fence info word is one CONTRIBUTING.md defines', () => {
+  const unknown = DOCS.flatMap((d) => d.blocks).flatMap((b) =>
+    Object.keys(b.words)
+      .filter((w) => !INFO_WORDS.has(w))
+      .map((w) => `${where(b)}: ${w}`),
+  );
+  assert.deepEqual(unknown, []);
+});
+
 test('every pinn command and flag the docs mention exists', async () => {
   const table = await commandTable();
   const problems = [];
@@ -139,6 +150,10 @@ test('every fenced YAML block parses, and every spec, fragment and sweep file va
       problems.push(`${where(b)}: ${kind} does not validate:\n  ${errors.join('\n  ')}`);
     if (b.words.invalid && !errors.length) problems.push(`${where(b)}: marked invalid, but validates`);
   }
+  // An error in a file a sweep names (not the block itself) still fails the test.
+  const names = [...files.keys()];
+  for (const line of r.stderr.split('\n').filter((l) => l.startsWith('error ')))
+    if (!names.some((n) => line.startsWith(`error ${n}:`))) problems.push(`no block to blame for: ${line}`);
   assert.deepEqual(problems, [], r.stderr);
   assert.ok(files.size >= 10, `only ${files.size} YAML blocks found`);
 });
