@@ -17,6 +17,8 @@
 //
 // No dependencies beyond pinn itself.
 
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { compileNumeric, parseExpr } from '../dist/expr/index.js';
 
 const PRIMES = [2, 3, 5, 7, 11, 13];
@@ -128,7 +130,8 @@ export function makeData(opts) {
   return rows.join('\n') + '\n';
 }
 
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+// Real paths on both sides: run through a symbolic link (a linked checkout, a package's bin), it still runs.
+const isMain = process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (isMain) {
   try {
     process.stdout.write(makeData(parseArgs(process.argv.slice(2))));

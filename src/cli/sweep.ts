@@ -109,7 +109,7 @@ export function registerSweep(program: Command, setExit: (code: number) => void)
             .join(' ');
           process.stderr.write(`${chalk.yellow(r.status === 'missing' ? 'missing' : r.status)} ${r.id} ${p}\n`);
         }
-        process.stderr.write(`results in ${join(dir, 'results.csv')} and results.md\n`);
+        process.stderr.write(`results in ${join(dir, 'results.csv')}, results.md and results.html\n`);
         setExit(failed.length || missing.length ? 1 : 0);
       } catch (err) {
         if (err instanceof CollectError) {
@@ -176,7 +176,7 @@ async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
     );
     for (const l of logTail(join(c.folder, LOG_FILE), 10)) process.stderr.write(`  | ${l}\n`);
   }
-  process.stderr.write(`results in ${join(outDir, 'results.csv')} and results.md\n`);
+  process.stderr.write(`results in ${join(outDir, 'results.csv')}, results.md and results.html\n`);
   if (abort.signal.aborted) return 130;
   if (failed.length) {
     process.stderr.write(

@@ -4,7 +4,7 @@ export { fieldEnergy, type EnergyPoint } from './energy.js';
 export { fieldErrors, fieldRanges, fieldTable } from './grid.js';
 export { toNpy } from './npy.js';
 export { picturesFor, renderLinePlot, type Picture } from './png/index.js';
-export { renderReport, toleranceMisses, verdictOf } from './report.js';
+export { escapeHtml, renderReport, toleranceMisses, verdictOf } from './report.js';
 export { type FieldTable } from './table.js';
 export { unknownUncertainty, withStageDrift, type UnknownUncertainty } from './uncertainty.js';
 export { measureViolations, type Violation } from './violations.js';

@@ -1,4 +1,5 @@
 import type { LossHistory } from '../trainer/index.js';
+import { shortestPath } from '../util/index.js';
 
 interface ReportInput {
   /** The run's summary.json object. */
@@ -6,6 +7,8 @@ interface ReportInput {
   /** PNG pictures, embedded in the page in this order; consecutive ones of one `row` side by side under it. */
   pictures: { name: string; content: Buffer; row?: string }[];
   history?: LossHistory;
+  /** Folders a path on the page is written relative to where that is shorter (the run folder, the current directory). */
+  relativeTo?: string[];
 }
 
 /** Summary keys that the page shows in their own places; any other key goes under "Other". */
@@ -47,7 +50,7 @@ export function renderReport(input: ReportInput): string {
   const name = typeof summary.name === 'string' ? summary.name : 'run';
   const sections = [
     headlineSection(summary),
-    runSection(summary),
+    runSection(summary, input.relativeTo ?? []),
     stagesSection(summary.stages),
     lossSection(summary.loss, input.history),
     errorsSection(summary.errors),
@@ -133,14 +136,17 @@ function headlineSection(summary: Record<string, unknown>): string {
 
 /**
  * What went wrong, read from the summary alone; empty for a clean run. The warnings: a non-finite
- * loss, error or violation; an L-BFGS stage whose stop reason is not "iteration limit" (it stopped
- * before its budget); and a constraint whose max violation is over 100 times the next largest (the
- * one threshold here, chosen so that only a violation orders of magnitude out of line is flagged).
+ * loss, error or violation; a field whose L2 relative error (where `exact` is given) is over
+ * ERROR_WARN; a time-domain Maxwell run whose energy strays by over ENERGY_WARN; an L-BFGS stage
+ * whose stop reason is not "iteration limit" (it stopped before its budget); and a constraint whose
+ * max violation is over 100 times the next largest (so that only a violation orders of magnitude
+ * out of line is flagged).
  */
 export function verdictOf(summary: Record<string, unknown>): string[] {
   const warnings: string[] = [];
   const nonFinite = nonFiniteValues(summary);
   if (nonFinite.length) warnings.push(`non-finite values: ${nonFinite.join(', ')}`);
+  warnings.push(...accuracyWarnings(summary));
   list(summary.stages).forEach((st, i) => {
     if (!isRecord(st) || st.optimizer !== 'lbfgs') return;
     const reason = str(st.stopReason);
@@ -168,6 +174,38 @@ export function verdictOf(summary: Record<string, unknown>): string[] {
 }
 
 const OUTLIER_RATIO = 100;
+/** An L2 relative error over 10% means the field is wrong, not merely imprecise (docs/outputs.md). */
+const ERROR_WARN = 0.1;
+/** A field energy 1% away from its start (or from the exact energy) is far from conserved (docs/outputs.md). */
+const ENERGY_WARN = 0.01;
+
+/** Fields far from their exact solution, and a time-domain Maxwell run whose energy is not what it should be. */
+function accuracyWarnings(summary: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  for (const [field, e] of entries(summary.errors)) {
+    const l2 = isRecord(e) ? num(e.l2_relative) : undefined;
+    if (l2 !== undefined && l2 > ERROR_WARN)
+      warnings.push(`the L2 relative error of ${field} is ${formatValue(l2)} (over ${formatValue(ERROR_WARN)})`);
+  }
+  const energy = list(summary.energy).filter(isRecord);
+  const exact = energy.map((p) => num(p.exact));
+  const start = exact[0];
+  if (energy.length && start !== undefined && exact.every((v) => v !== undefined)) {
+    // With the exact energy known, a lossy problem's falling energy is no fault: compare with it.
+    const away = Math.max(...energy.map((p, i) => Math.abs((num(p.value) ?? NaN) - exact[i]!))) / Math.abs(start);
+    if (away > ENERGY_WARN)
+      warnings.push(
+        `the field energy strays from the exact solution's by ${formatValue(away)} of its start (over ${formatValue(ENERGY_WARN)})`,
+      );
+    return warnings;
+  }
+  const drift = num(summary.energy_drift);
+  if (drift !== undefined && drift > ENERGY_WARN)
+    warnings.push(
+      `the field energy drifts by ${formatValue(drift)} of its start (over ${formatValue(ENERGY_WARN)}; a lossless cavity conserves it)`,
+    );
+  return warnings;
+}
 
 /**
  * What a run's summary misses of a tolerance: each condition's and inequality's max violation,
@@ -225,7 +263,7 @@ function rank(v: number): number {
 }
 
 /** Settings in words: the network, the points, seed, iterations, timing, fields, versions. */
-function runSection(summary: Record<string, unknown>): string {
+function runSection(summary: Record<string, unknown>, relativeTo: string[]): string {
   const rows: [string, string][] = [];
   const push = (key: string, text: string | undefined) => {
     if (text !== undefined && text !== '') rows.push([key, text]);
@@ -242,7 +280,8 @@ function runSection(summary: Record<string, unknown>): string {
   );
   push('fields', list(summary.fields).map(String).join(', '));
   push('variables', list(summary.variables).map(String).join(', '));
-  push('spec file', str(summary.spec_file));
+  const spec = str(summary.spec_file);
+  push('spec file', spec === undefined ? undefined : shortestPath(spec, relativeTo));
   push('pinn version', str(summary.pinn_version));
   if (rows.length === 0) return '';
   return `<h2>Run</h2>\n${table(
@@ -499,7 +538,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

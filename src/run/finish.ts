@@ -170,6 +170,7 @@ export function finishRun(
           summary: summary as unknown as Record<string, unknown>,
           pictures: outputs.pictures,
           history: result.history,
+          relativeTo: [outDir, process.cwd()],
         }),
       );
     }

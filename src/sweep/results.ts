@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { csvCell, writeFileAtomic } from '../util/index.js';
 import { showValue, type SweepPlan } from './file.js';
+import { resultsPage, type PageInput } from './results-page.js';
 
 export const PLAN_FILE = 'sweep.json';
 export const CASE_FILE = 'case.json';
@@ -282,6 +283,38 @@ function resultsMarkdown(res: Results): string {
 export function writeResults(dir: string, res: Results): void {
   writeFileAtomic(join(dir, 'results.csv'), resultsCsv(res));
   writeFileAtomic(join(dir, 'results.md'), resultsMarkdown(res));
+  writeFileAtomic(join(dir, 'results.html'), resultsPage(pageInput(dir, res)));
+}
+
+/** What results.html shows: the results.md table, and per case its largest error, time and report. */
+function pageInput(dir: string, res: Results): PageInput {
+  const cols = columns(res);
+  const byError = res.fields.length > 0;
+  const errorOf = (s: Summaryish | undefined) =>
+    byError
+      ? Math.max(...res.fields.map((f) => s?.errors?.[f]?.l2_relative ?? Number.NaN).filter(Number.isFinite))
+      : maxViolation(s);
+  const cases = res.rows.map((r) => {
+    const ok = r.status === 'ok';
+    const error = ok ? errorOf(r.summary) : undefined;
+    const report =
+      ok && r.folder && existsSync(join(dir, r.folder, 'report.html')) ? `${r.folder}/report.html` : undefined;
+    return {
+      params: r.params,
+      ...(error !== undefined && Number.isFinite(error) ? { error } : {}),
+      ...(ok && secs(r) !== undefined ? { seconds: secs(r) } : {}),
+      ...(report ? { report } : {}),
+    };
+  });
+  return {
+    name: res.name,
+    counts: countsLine(res),
+    keys: res.keys,
+    errorLabel: byError ? 'largest L2 relative error' : 'largest violation',
+    header: cols.map((c) => c.name),
+    cells: res.rows.map((r) => cols.map((c) => c.md(r))),
+    cases,
+  };
 }
 
 /** The tail of a log: its last `lines` lines, each shortened to `width` characters. */

@@ -1,9 +1,10 @@
-/** Helpers that know nothing of PDEs: seeded random numbers, atomic file writes, CSV cells, name suggestions, formats, exhaustiveness, stderr capture. */
+/** Helpers that know nothing of PDEs: seeded random numbers, atomic file writes, CSV cells, name suggestions, formats, short paths, exhaustiveness, stderr capture. */
 export { assertNever } from './assert.js';
 export { writeFileAtomic } from './atomic.js';
 export { csvCell, finiteCell, parseCsv, type CsvCell, type CsvProblem, type CsvRow, type CsvTable } from './csv.js';
 export { formatSeconds } from './format.js';
 export { cholesky, choleskySolve, spdInverse } from './linalg.js';
+export { shortestPath } from './paths.js';
 export { createRng, type Rng } from './random.js';
 export { didYouMean } from './suggest.js';
 export { captureStderr, type Captured } from './stderr-capture.js';

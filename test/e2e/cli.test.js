@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinn, specDir } from '../support/fixtures.js';
+import { verdictOf } from '../../dist/outputs/index.js';
 
 const tiny = [
   '--iterations',
@@ -181,12 +182,22 @@ test('--workers takes 1 or 2 only', () => {
   assert.match(r.stderr, /--workers must be 1 or 2/);
 });
 
-test('solve: the final lines point to the report and say its verdict (none for a clean run)', () => {
+test("solve: the final lines point to the report and say its verdict, the report's warnings and no others", () => {
   const out = mkdtempSync(join(tmpdir(), 'pinn-verdict-'));
   const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', out, ...tiny.filter((a) => a !== '--quiet')]);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.includes(`report: ${out}/report.html`), r.stdout);
-  assert.doesNotMatch(r.stdout, /warning/);
+  // 30 iterations leave u far from sin(pi x) sin(pi y): the verdict says so.
+  const verdict = verdictOf(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')));
+  assert.ok(
+    verdict.some((w) => w.startsWith('the L2 relative error of u is')),
+    verdict.join('\n'),
+  );
+  const printed = r.stdout.split('\n').filter((l) => l.startsWith('  warning '));
+  assert.deepEqual(
+    printed,
+    verdict.map((w) => `  warning ${w}`),
+  );
 });
 
 test('errors from --set and --strategy name the flag the user typed, at the key or value at fault', () => {

@@ -88,6 +88,9 @@ test('a 4-case sweep gives 4 rows, and a rerun reuses them', () => {
   const md = readFileSync(join(out, 'results.md'), 'utf8');
   assert.match(md, /\| case \| constraints\.weights\.conditions \| network\.hidden \| status \|/);
   assert.match(r.stdout, /4 cases: 4 ok/);
+  const page = readFileSync(join(out, 'results.html'), 'utf8');
+  assert.equal([...page.matchAll(/<img /g)].length, 4, 'error and seconds against each of the 2 swept keys');
+  for (const c of cases) assert.ok(page.includes(`<a href="${c}/report.html">${c}</a>`), `a link to ${c}'s report`);
 
   const before = cases.map((c) => JSON.parse(readFileSync(join(out, c, 'case.json'), 'utf8')).started_at);
   const again = pinn(['sweep', file, '--out', out]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderReport } from '../../dist/outputs/report.js';
+import { renderReport, verdictOf } from '../../dist/outputs/report.js';
 import { renderLossCurve } from '../../dist/outputs/png/index.js';
 
 const history = {
@@ -248,6 +248,42 @@ test('the verdict warns of non-finite values and of a violation far above the ot
     'Warning: non-finite values: final loss = NaN, loss equation = NaN; ' +
       'the violation of flux &lt;out&gt; (max 0.5) is over 100 times the next largest (dirichlet, 3e-4).',
   );
+});
+
+test('the verdict warns of a field far from its exact solution, at an L2 relative error over 0.1', () => {
+  const s = poissonSummary([]);
+  s.errors = { u: { l2_relative: 1.71, max_abs: 2.3 }, v: { l2_relative: 0.1 } };
+  assert.deepEqual(verdictOf(s), ['the L2 relative error of u is 1.71 (over 0.1)']);
+  const html = renderReport({ summary: s, pictures: [] });
+  assert.ok(
+    headline(html).includes('<p class="verdict warn">Warning: the L2 relative error of u is 1.71 (over 0.1).</p>'),
+  );
+});
+
+test('the verdict warns of a Maxwell field energy that drifts by over 1%, or strays from the exact energy', () => {
+  const at = (values, exact) => values.map((value, i) => ({ t: i / 10, value, ...(exact ? { exact: exact[i] } : {}) }));
+  const drifting = { ...poissonSummary([]), energy: at([0.125, 0.13, 0.14]), energy_drift: 0.12 };
+  assert.deepEqual(verdictOf(drifting), [
+    'the field energy drifts by 0.12 of its start (over 0.01; a lossless cavity conserves it)',
+  ]);
+  assert.deepEqual(verdictOf({ ...drifting, energy_drift: 0.009 }), []);
+  // A lossy cavity's energy falls with the exact solution's: no warning; a run that misses it is warned of.
+  const lossy = at([1, 0.8, 0.6], [1, 0.805, 0.6]);
+  assert.deepEqual(verdictOf({ ...poissonSummary([]), energy: lossy, energy_drift: 0.4 }), []);
+  const missed = at([1, 0.9, 0.9], [1, 0.8, 0.6]);
+  assert.deepEqual(verdictOf({ ...poissonSummary([]), energy: missed, energy_drift: 0.1 }), [
+    "the field energy strays from the exact solution's by 0.3 of its start (over 0.01)",
+  ]);
+});
+
+test("the spec file is shown relative to the run folder or the current directory where shorter; summary.json's stays absolute", () => {
+  const s = { ...poissonSummary([]), spec_file: '/home/ada/project/problems/poisson-2d.yaml' };
+  const row = (relativeTo) =>
+    renderReport({ summary: s, pictures: [], relativeTo }).match(/<th>spec file<\/th><td>([^<]*)<\/td>/)[1];
+  assert.equal(row(['/home/ada/project/runs/poisson-2d', '/home/ada/project']), 'problems/poisson-2d.yaml');
+  assert.equal(row(['/home/ada/project/problems/run', '/tmp']), '../poisson-2d.yaml');
+  assert.equal(row(undefined), '/home/ada/project/problems/poisson-2d.yaml');
+  assert.equal(s.spec_file, '/home/ada/project/problems/poisson-2d.yaml');
 });
 
 test('pictures of one row sit side by side under its heading; a long row is frames; a picture without a row stands alone', () => {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseSweep, expandCases, planSweep, caseId } from '../../dist/sweep/file.js';
 import { parseShard, shardFromEnv, shardCases, shardMatrix } from '../../dist/sweep/shard.js';
 import { isReusable, planHash } from '../../dist/sweep/run.js';
+import { resultsPage } from '../../dist/sweep/results-page.js';
 import { SpecError } from '../../dist/spec/diagnostics.js';
 
 const SPEC = resolve('problems/poisson-2d.yaml');
@@ -212,4 +213,57 @@ test('hash-based skipping: only ok cases with the same hash are reusable', () =>
   assert.equal(isReusable(write('c', { id: 'c', status: 'failed', spec_hash: 'h1' }), 'h1'), false);
   assert.equal(isReusable(write('d', { id: 'd', status: 'ok', spec_hash: 'h1' }, false), 'h1'), false);
   assert.equal(isReusable(join(dir, 'none'), 'h1'), false);
+});
+
+test('results.html: each swept key against error and time, the table with links to the reports', () => {
+  const cases = [];
+  for (const w of [1, 10, 100])
+    for (const h of [[8], [8, 8]])
+      cases.push({
+        params: { 'constraints.weights.conditions': w, 'network.hidden': h },
+        error: 0.1 / w,
+        seconds: 2 + h.length,
+        report: `00${cases.length + 1}-x/report.html`,
+      });
+  cases[5] = { params: cases[5].params }; // failed: no error, time or report
+  const html = resultsPage({
+    name: 'study <1>',
+    counts: '6 cases: 5 ok, 1 failed',
+    keys: ['constraints.weights.conditions', 'network.hidden'],
+    errorLabel: 'largest L2 relative error',
+    header: ['case', 'status'],
+    cells: cases.map((c, i) => [`00${i + 1}-x`, c.report ? 'ok' : '**failed**']),
+    cases,
+  });
+  const pngs = [...html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/]*={0,2})"/g)];
+  assert.equal(pngs.length, 4);
+  for (const [, b64] of pngs) assert.ok(Buffer.from(b64, 'base64').subarray(1, 4).equals(Buffer.from('PNG')));
+  assert.deepEqual(
+    [...html.matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]),
+    [
+      'largest L2 relative error by constraints.weights.conditions',
+      'seconds by constraints.weights.conditions',
+      'largest L2 relative error by network.hidden; network.hidden: 1 = [8], 2 = [8,8]',
+      'seconds by network.hidden; network.hidden: 1 = [8], 2 = [8,8]',
+    ],
+  );
+  assert.ok(html.includes('<h1>Sweep study &lt;1&gt;</h1>'));
+  assert.ok(html.includes('<tr><td><a href="001-x/report.html">001-x</a></td><td>ok</td></tr>'));
+  assert.ok(html.includes('<tr><td>006-x</td><td><strong>failed</strong></td></tr>'));
+});
+
+test('results.html has no plots for a key with one value or when no case finished', () => {
+  const cases = [{ params: { seed: 1 } }, { params: { seed: 2 } }];
+  const page = (keys, cs) =>
+    resultsPage({
+      name: 's',
+      counts: '',
+      keys,
+      errorLabel: 'largest violation',
+      header: ['case'],
+      cells: [],
+      cases: cs,
+    });
+  assert.ok(!page(['seed'], cases).includes('<img'));
+  assert.ok(!page(['seed'], [{ params: { seed: 1 }, error: 1, seconds: 1 }]).includes('<img'));
 });
