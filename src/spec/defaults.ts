@@ -44,6 +44,8 @@ export const DEFAULTS = deepFreeze({
   stage: { lr: STAGE_LR },
   /** `training.causal: true`, or the keys a `{epsilon, bins}` mapping leaves out. */
   causal: { epsilon: 1, bins: 16 },
+  /** Keys an `absorbing` condition leaves out. */
+  absorbing: { order: 2 },
   output: {
     /** By the geometry's dimension. */
     grid: { 1: [201], 2: [101, 101], 3: [31, 31, 31] },

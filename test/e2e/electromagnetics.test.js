@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { backendInfo, pinn, specDir, pecCavity, PEC_BOX as BOX } from '../support/fixtures.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solve } from '../../dist/run/solve.js';
 import { loadSpecWithFlags } from '../../dist/spec/load.js';
@@ -185,4 +185,53 @@ test('example dielectric-cylinder: interface conditions trained, error bounded, 
     .slice(1)
     .map((l) => Number(l.split(',')[2]));
   rows.forEach((row, i) => assert.ok(Math.abs(row[2] - evaluated[i]) < 1e-5, `${row} vs ${evaluated[i]}`));
+});
+
+// ---------- 3D examples ----------
+
+test('example cavity-3d: PEC and initial values exact in 3D, Ey learned over half a period, mid-plane pictures', () => {
+  const out = join(dir, 'cavity-3d');
+  const s = solve({
+    specFile: 'problems/cavity-3d.yaml',
+    outDir: out,
+    backend,
+    sets: [
+      'network.hidden=[16, 16]',
+      'training.points={domain: 300, boundary: 60, initial: 100}',
+      'training.stages=[{optimizer: adam, iterations: 120, lr: 0.01}]',
+      'output.grid=[7, 5, 5]',
+      'output.times=[0, 0.3, 0.6]',
+      'output.formats=[csv, png]',
+    ],
+  });
+  for (const v of s.violations) {
+    assert.equal(v.imposed, 'exact', `${v.name}: ${s.notes.join('; ')}`);
+    assert.ok(v.max < 1e-5, `${v.name}: ${v.max}`);
+  }
+  // The initial field is exact; what the network adds must follow Maxwell's equations to stay
+  // near the mode (an untrained network is off by order one at t = 0.6).
+  assert.ok(s.errors.Ey.l2_relative < 0.3, `Ey L2 ${s.errors.Ey.l2_relative}`);
+  for (const f of ['Hx', 'Hz']) assert.ok(s.errors[f].l2_relative < 1, `${f} L2 ${s.errors[f].l2_relative}`);
+  assert.equal(s.energy.length, 3);
+  for (const name of ['Ey_t0.3.png', 'Ey_x0.5_t0.3.png', 'Ey_y0.25_t0.3.png'])
+    assert.ok(existsSync(join(out, name)), name);
+});
+
+test('example electrostatic-sphere: a region in 3D, its interface trained, error bounded', () => {
+  const s = solve({
+    specFile: 'problems/electrostatic-sphere.yaml',
+    outDir: join(dir, 'sphere'),
+    backend,
+    sets: [
+      'network.hidden=[16, 16]',
+      'training.points={domain: 300, boundary: 200}',
+      'training.stages=[{optimizer: adam, iterations: 100, lr: 0.01}, {optimizer: lbfgs, iterations: 60}]',
+      'output.grid=[9, 9, 9]',
+      'output.formats=[csv]',
+    ],
+  });
+  const iface = s.violations.find((v) => /continuous across the interface of ball/.test(v.name));
+  assert.ok(iface && iface.imposed === 'penalty' && iface.points > 0, JSON.stringify(s.violations));
+  assert.ok(s.violations.find((v) => v.name.startsWith('dirichlet')).max < 1e-5);
+  assert.ok(s.errors.phi.l2_relative < 0.05, `phi L2 ${s.errors.phi.l2_relative}`);
 });

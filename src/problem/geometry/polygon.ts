@@ -190,6 +190,7 @@ export function polygon(vertices: number[][]): Primitive {
     const normal = [(b[1] - a[1]) / length, -(b[0] - a[0]) / length];
     return {
       measure: length,
+      curvature: 0,
       place: (u) => ({ point: [a[0] + u[0]! * (b[0] - a[0]), a[1] + u[0]! * (b[1] - a[1])], normal: normal.slice() }),
     };
   });

@@ -16,6 +16,8 @@ export interface BoundaryPiece {
   measure: number;
   /** Side name (left/right/bottom/top/front/back) for box-like shapes. */
   side?: string;
+  /** Curvature along the piece where it is constant: 1/radius for a circle or sphere, 0 for a flat side. */
+  curvature?: number;
   /** Point and outward unit normal at local parameters u in [0,1)^(dim-1), uniform in measure. */
   place(u: ArrayLike<number>): Placed;
 }
@@ -77,6 +79,7 @@ export function axisBox(min: number[], max: number[]): Primitive {
     return {
       measure: others.reduce((p, a) => p * extent[a]!, 1),
       side: SIDE_NAMES[dim][axis]![high ? 1 : 0],
+      curvature: 0,
       place: (u) => {
         const point = min.slice();
         point[axis] = high ? max[axis]! : min[axis]!;
@@ -157,7 +160,9 @@ export function ball(center: number[], radius: number): Primitive {
   return {
     dim,
     bbox: { min: center.map((c) => c - radius), max: center.map((c) => c + radius) },
-    pieces: [{ measure: dim === 2 ? 2 * Math.PI * radius : 4 * Math.PI * radius * radius, place }],
+    pieces: [
+      { measure: dim === 2 ? 2 * Math.PI * radius : 4 * Math.PI * radius * radius, curvature: 1 / radius, place },
+    ],
     volume: dim === 2 ? Math.PI * radius * radius : (4 / 3) * Math.PI * radius ** 3,
     inside: (p, tol) => radial(p) <= radius + tol,
     boundaryNormal: (p, tol) => {
