@@ -114,5 +114,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (dir) console.log(JSON.stringify(runErrors(dir, PROBLEM)));
   else
     for (const order of [1, 2])
-      console.log(`order ${order}: truncated problem L2 relative ${annulusError(truncated(PROBLEM.k, PROBLEM.a, PROBLEM.R, order), PROBLEM).toExponential(2)}`);
+      console.log(
+        `order ${order}: truncated problem L2 relative ${annulusError(truncated(PROBLEM.k, PROBLEM.a, PROBLEM.R, order), PROBLEM).toExponential(2)}`,
+      );
 }

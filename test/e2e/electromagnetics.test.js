@@ -235,3 +235,61 @@ test('example electrostatic-sphere: a region in 3D, its interface trained, error
   assert.ok(s.violations.find((v) => v.name.startsWith('dirichlet')).max < 1e-5);
   assert.ok(s.errors.phi.l2_relative < 0.05, `phi L2 ${s.errors.phi.l2_relative}`);
 });
+
+// ---------- absorbing boundaries ----------
+
+const ANNULUS = (condition, extra = '') => `geometry:
+  difference:
+    - {disk: {center: [0, 0], radius: 1.5}, name: outer}
+    - {disk: {center: [0, 0], radius: 0.5}, name: source}
+fields: [Ur, Ui]
+equations: ["lap(Ur) + 4*Ur = 0", "lap(Ui) + 4*Ui = 0"]
+conditions:
+  - {on: source, dirichlet: {Ur: 1, Ui: 0}}
+  - ${condition}
+${extra}`;
+
+test('absorbing: refused with the reason on a part without one curvature, unknown fields, a bad order, order 2 in 3D', () => {
+  const cases = [
+    [ANNULUS('{on: boundary, absorbing: {k: 2, fields: [Ur, Ui]}}'), /absorbing needs a part of constant curvature/],
+    [ANNULUS('{on: outer, absorbing: {k: 2, fields: [Ur, Uj]}}'), /absorbing: unknown field 'Uj'/],
+    [ANNULUS('{on: outer, absorbing: {k: 2, fields: [Ur]}}'), /fields needs two fields/],
+    [ANNULUS('{on: outer, absorbing: {k: 2, fields: [Ur, Ui], order: 3}}'), /order \(1 or 2\) must be at most 2/],
+    [
+      `geometry: {box: {min: [0, 0, 0], max: [1, 1, 1]}}
+fields: [Ur, Ui]
+equations: ["lap(Ur) = 0", "lap(Ui) = 0"]
+conditions:
+  - {on: right, absorbing: {k: 2, fields: [Ur, Ui]}}
+`,
+      /absorbing order 2 is for 2D problems; in 3D write order: 1/,
+    ],
+  ];
+  for (const [i, [text, message]] of cases.entries()) {
+    const r = pinn(['validate', specFile(`absorbing-bad-${i}`, text)]);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /absorbing-bad-\d+\.yaml:\d+:\d+: /);
+  }
+});
+
+test('example outgoing-wave: the absorbing condition trains on its circle, radius and order named', () => {
+  const out = join(dir, 'outgoing');
+  const s = solve({
+    specFile: 'problems/outgoing-wave.yaml',
+    outDir: out,
+    backend,
+    sets: [
+      'network.hidden=[16, 16]',
+      'training.points={domain: 300, boundary: 100}',
+      'training.stages=[{optimizer: adam, iterations: 60, lr: 0.01}]',
+      'output.grid=[11, 11]',
+      'output.formats=[csv]',
+    ],
+  });
+  const absorbing = s.violations.find((v) => v.name === 'absorbing Ur, Ui order 2 on outer (radius 1.5)');
+  assert.ok(absorbing && absorbing.imposed === 'penalty' && absorbing.points > 0, JSON.stringify(s.violations));
+  assert.ok(Number.isFinite(absorbing.rms));
+  const resolved = readFileSync(join(out, 'spec.resolved.yaml'), 'utf8');
+  assert.match(resolved, /absorbing:\s*\n?\s*(\{ ?)?k: k/);
+});
