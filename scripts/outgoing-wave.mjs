@@ -36,15 +36,26 @@ export function bessel(x) {
   return { j0, j1, y0, y1 };
 }
 
+/** @typedef {[number, number]} Complex a complex number as [real, imaginary] */
+
+/** @type {(p: Complex, q: Complex) => Complex} */
 const cmul = ([a, b], [c, d]) => [a * c - b * d, a * d + b * c];
+/** @type {(p: Complex, q: Complex) => Complex} */
 const cdiv = ([a, b], [c, d]) => {
   const n = c * c + d * d;
   return [(a * c + b * d) / n, (b * c - a * d) / n];
 };
+/** @type {(p: Complex, q: Complex) => Complex} */
 const cadd = ([a, b], [c, d]) => [a + c, b + d];
+/** @type {(p: Complex, q: Complex) => Complex} */
 const csub = ([a, b], [c, d]) => [a - c, b - d];
 
-/** H0^(1)(kr) and H0^(2)(kr) with their r-derivatives (H0' = -k H1). */
+/**
+ * H0^(1)(kr) and H0^(2)(kr) with their r-derivatives (H0' = -k H1).
+ * @param {number} k
+ * @param {number} r
+ * @returns {{ h1: Complex, h2: Complex, dh1: Complex, dh2: Complex }}
+ */
 function hankels(k, r) {
   const { j0, j1, y0, y1 } = bessel(k * r);
   return { h1: [j0, y0], h2: [j0, -y0], dh1: [-k * j1, -k * y1], dh2: [-k * j1, k * y1] };
@@ -62,6 +73,7 @@ export function outgoing(k, a, r) {
  */
 export function truncated(k, a, R, order) {
   const kappa = 1 / R;
+  /** @type {Complex} */
   const beta =
     order === 1 ? [-kappa / 2, k] : cdiv([2 * k * k - 0.75 * kappa * kappa, 3 * k * kappa], [2 * kappa, -2 * k]);
   const out = hankels(k, R);

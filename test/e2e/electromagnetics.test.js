@@ -250,6 +250,7 @@ conditions:
 ${extra}`;
 
 test('absorbing: refused with the reason on a part without one curvature, unknown fields, a bad order, order 2 in 3D', () => {
+  /** @type {[string, RegExp][]} */
   const cases = [
     [ANNULUS('{on: boundary, absorbing: {k: 2, fields: [Ur, Ui]}}'), /absorbing needs a part of constant curvature/],
     [ANNULUS('{on: outer, absorbing: {k: 2, fields: [Ur, Uj]}}'), /absorbing: unknown field 'Uj'/],
