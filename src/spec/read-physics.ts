@@ -427,9 +427,9 @@ function readBoundaryCondition(
 /** `absorbing: {k, fields: [Ur, Ui], order}`: an outgoing wave's real and imaginary parts. */
 function readAbsorbing(r: YamlReader, body: YNode, base: ConditionBase, what: string): ConditionSpec | undefined {
   const m = r.map(body, what, ['k', 'fields', 'order'], ['k', 'fields']);
-  if (!m) return undefined;
-  const k = r.expr(m.get('k')!.value, `${what}.k`);
-  const fieldsNode = m.get('fields')!.value;
+  const [kNode, fieldsNode] = [m?.get('k')?.value, m?.get('fields')?.value];
+  if (!m || !kNode || !fieldsNode) return undefined; // a missing key, already reported
+  const k = r.expr(kNode, `${what}.k`);
   const fields = r.strings(fieldsNode, `${what}.fields`);
   if (fields && fields.length !== 2) {
     r.error(fieldsNode, `${what}.fields needs two fields, the real and the imaginary part (e.g. [Er, Ei])`);
