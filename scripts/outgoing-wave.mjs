@@ -2,10 +2,11 @@
 // The outgoing cylindrical wave u = H0(k r) / H0(k a) (H0 = J0 + i Y0, time factor exp(-i w t)),
 // u = 1 on the circle r = a, against which problems/outgoing-wave.yaml is checked.
 //
-//   node scripts/outgoing-wave.mjs            the truncated problem solved exactly, per order of
-//                                              the absorbing condition: its L2 error against u
-//   node scripts/outgoing-wave.mjs RUN_DIR     a run's fields.csv (x, y, Ur, Ui): L2 relative error
-//                                              of Ur, Ui and of u = Ur + i Ui against u
+//   node scripts/outgoing-wave.mjs [--k K]          the truncated problem solved exactly, per order
+//                                                   of the absorbing condition: its L2 error
+//   node scripts/outgoing-wave.mjs RUN_DIR [--k K]  a run's fields.csv (x, y, Ur, Ui): L2 relative
+//                                                   error of Ur, Ui and u = Ur + i Ui against u
+// (k = 2 pi, a = 0.5, R = 1.5 as in problems/outgoing-wave.yaml unless --k says otherwise.)
 // Bessel functions by their power series (exact to ~1e-12 for x < 15), no dependencies.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,11 +123,14 @@ function runErrors(dir, { k, a }) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = process.argv[2];
-  if (dir) console.log(JSON.stringify(runErrors(dir, PROBLEM)));
+  const args = process.argv.slice(2);
+  const kAt = args.indexOf('--k');
+  const problem = kAt >= 0 ? { ...PROBLEM, k: Number(args[kAt + 1]) } : PROBLEM;
+  const dir = args.find((a, i) => !a.startsWith('--') && (kAt < 0 || i !== kAt + 1));
+  if (dir) console.log(JSON.stringify(runErrors(dir, problem)));
   else
-    for (const order of [1, 2])
-      console.log(
-        `order ${order}: truncated problem L2 relative ${annulusError(truncated(PROBLEM.k, PROBLEM.a, PROBLEM.R, order), PROBLEM).toExponential(2)}`,
-      );
+    for (const order of [1, 2]) {
+      const error = annulusError(truncated(problem.k, problem.a, problem.R, order), problem);
+      console.log(`order ${order}: truncated problem L2 relative ${error.toExponential(2)}`);
+    }
 }

@@ -198,7 +198,7 @@ test('example cavity-3d: PEC and initial values exact in 3D, Ey learned over hal
     sets: [
       'network.hidden=[16, 16]',
       'training.points={domain: 300, boundary: 60, initial: 100}',
-      'training.stages=[{optimizer: adam, iterations: 120, lr: 0.01}]',
+      'training.stages=[{optimizer: adam, iterations: 100, lr: 0.005}, {optimizer: lbfgs, iterations: 100}]',
       'output.grid=[7, 5, 5]',
       'output.times=[0, 0.3, 0.6]',
       'output.formats=[csv, png]',
@@ -209,9 +209,10 @@ test('example cavity-3d: PEC and initial values exact in 3D, Ey learned over hal
     assert.ok(v.max < 1e-5, `${v.name}: ${v.max}`);
   }
   // The initial field is exact; what the network adds must follow Maxwell's equations to stay
-  // near the mode (an untrained network is off by order one at t = 0.6).
-  assert.ok(s.errors.Ey.l2_relative < 0.3, `Ey L2 ${s.errors.Ey.l2_relative}`);
-  for (const f of ['Hx', 'Hz']) assert.ok(s.errors[f].l2_relative < 1, `${f} L2 ${s.errors[f].l2_relative}`);
+  // near the mode: with nothing learned (E = its initial value, H = 0) Ey is 1.6 and Hx, Hz are
+  // 1 away (L2 relative); this budget reached Ey 0.28, Hx 0.49, Hz 0.51.
+  assert.ok(s.errors.Ey.l2_relative < 0.5, `Ey L2 ${s.errors.Ey.l2_relative}`);
+  for (const f of ['Hx', 'Hz']) assert.ok(s.errors[f].l2_relative < 0.8, `${f} L2 ${s.errors[f].l2_relative}`);
   assert.equal(s.energy.length, 3);
   for (const name of ['Ey_t0.3.png', 'Ey_x0.5_t0.3.png', 'Ey_y0.25_t0.3.png'])
     assert.ok(existsSync(join(out, name)), name);
@@ -233,7 +234,8 @@ test('example electrostatic-sphere: a region in 3D, its interface trained, error
   const iface = s.violations.find((v) => /continuous across the interface of ball/.test(v.name));
   assert.ok(iface && iface.imposed === 'penalty' && iface.points > 0, JSON.stringify(s.violations));
   assert.ok(s.violations.find((v) => v.name.startsWith('dirichlet')).max < 1e-5);
-  assert.ok(s.errors.phi.l2_relative < 0.05, `phi L2 ${s.errors.phi.l2_relative}`);
+  // phi = -E0 z, the field without the sphere, is 5.3e-2 away on this grid; this budget reached 2.2e-2.
+  assert.ok(s.errors.phi.l2_relative < 0.04, `phi L2 ${s.errors.phi.l2_relative}`);
 });
 
 // ---------- absorbing boundaries ----------
