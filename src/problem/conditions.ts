@@ -17,7 +17,7 @@ import { add, compileNumeric, ExprError, field as fieldRef, mul, parseExpr, sub,
 import type { Geometry } from './geometry/types.js';
 import { compile, finish, nameScope, type BuildContext } from './context.js';
 import { loadData } from './data-file.js';
-import { pecResiduals } from './electromagnetics.js';
+import { absorbingResiduals, pecResiduals } from './electromagnetics.js';
 import { periodicProblem } from './periodic.js';
 import type { PointSet, Term } from './types.js';
 
@@ -97,6 +97,8 @@ function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext): Term
       return pecTerms(c.loc, site, ctx);
     case 'conductor':
       return conductorTerms(c.potential, c.loc, site, ctx);
+    case 'absorbing':
+      return absorbingTerms(c, site, ctx);
     case 'data':
       return dataTerms(c, site.dir, ctx);
     case 'periodic':
@@ -238,6 +240,50 @@ function pecTerms(loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[
     return [];
   }
   return [{ ...site.base, name: `pec on ${site.label}`, form: 'pec', residuals: pec.residuals, hardValues: pec.hard }];
+}
+
+/** An outgoing wave leaves through the part: see absorbingResiduals; the part's curvature must be constant. */
+function absorbingTerms(
+  c: Extract<ConditionSpec, { kind: 'absorbing' }>,
+  site: ConditionSite,
+  ctx: BuildContext,
+): Term[] {
+  const missing = c.fields.filter((f) => !ctx.fields.includes(f));
+  if (missing.length > 0) {
+    ctx.diags.error(
+      c.fieldsLoc,
+      `absorbing: unknown field '${missing[0]}'${didYouMean(missing[0]!, ctx.fields)}; expected the real and imaginary parts among ${ctx.fields.join(', ')}`,
+    );
+    return [];
+  }
+  const set = site.set;
+  if (set.kind !== 'boundary') {
+    ctx.diags.error(c.loc, 'absorbing needs a boundary part (it uses the outward normal)');
+    return [];
+  }
+  if (c.order === 2 && ctx.dim !== 2) {
+    ctx.diags.error(c.loc, `absorbing order 2 is for 2D problems; in ${ctx.dim}D write order: 1`);
+    return [];
+  }
+  const kappa = site.geometry.partCurvature(set.selector);
+  if (kappa === undefined) {
+    ctx.diags.error(
+      c.loc,
+      `absorbing needs a part of constant curvature (one circle, or flat sides); ${site.label} is not: name the circle's shape (name: outer) and write on: outer`,
+    );
+    return [];
+  }
+  const k = compile(c.k, nameScope(ctx, true, false), ctx.diags, false);
+  if (!k) return [];
+  const shape = kappa === 0 ? 'flat sides' : `radius ${+(1 / Math.abs(kappa)).toPrecision(6)}`;
+  return [
+    {
+      ...site.base,
+      name: `absorbing ${c.fields.join(', ')} order ${c.order} on ${site.label} (${shape})`,
+      form: 'equation',
+      residuals: absorbingResiduals(c.fields, finish(ctx, k), kappa, c.order, ctx.dim).map((r) => finish(ctx, r)),
+    },
+  ];
 }
 
 /** A conductor fixes the potential: a dirichlet condition on phi (or the only field). */

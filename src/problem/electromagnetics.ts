@@ -1,9 +1,9 @@
 /**
  * Electromagnetic pieces of a problem: the perfect-conductor (PEC) condition's
- * residuals, and the time-domain Maxwell templates' metadata for the field energy.
+ * residuals, the absorbing condition's, and the time-domain Maxwell templates' metadata for the field energy.
  */
 import type { TemplateName } from '../spec/index.js';
-import { field as fieldRef, fold, mul, sub, type Expr } from '../expr/index.js';
+import { add, div, field as fieldRef, fold, mul, num, sub, type Expr } from '../expr/index.js';
 import type { Problem } from './types.js';
 
 /**
@@ -39,6 +39,55 @@ export function pecResiduals(
 }
 
 const TIME_DOMAIN_MAXWELL: readonly TemplateName[] = ['maxwell-tm', 'maxwell-te', 'maxwell-3d'];
+
+/**
+ * The absorbing (outgoing-wave) condition for u = Ur + i Ui, time factor exp(-i omega t), on a
+ * part of constant curvature kappa (1/R on a circle of radius R, 0 on flat sides), as the real
+ * and imaginary parts of one complex residual each:
+ * - order 1 (Bayliss-Turkel B1; Sommerfeld on flat sides): dn(u) - (i k - c kappa) u, c = 1/2 in
+ *   2D (waves exp(i k r)/sqrt(r)) and 1 in 3D (exp(i k r)/r);
+ * - order 2, 2D (B2; Engquist-Majda's second order on flat sides, kappa = 0):
+ *   2 (kappa - i k) dn(u) - (2 k^2 + 3 i k kappa - 3 kappa^2/4) u - u_ss, u_ss the second
+ *   derivative along the part (t.H.t - kappa dn(u), t the unit tangent), divided by 2k so that
+ *   both orders weigh alike.
+ */
+export function absorbingResiduals(
+  fields: [string, string],
+  k: Expr,
+  kappa: number,
+  order: 1 | 2,
+  dim: number,
+): Expr[] {
+  const [re, im] = fields;
+  const dn = (f: string): Expr => ({ kind: 'dn', field: f });
+  const u = (f: string) => fieldRef(f);
+  const sum = (...terms: Expr[]) => terms.reduce((a, b) => add(a, b));
+  if (order === 1) {
+    const c = num((kappa * (dim - 1)) / 2);
+    return [sum(dn(re), mul(c, u(re)), mul(k, u(im))), sub(add(dn(im), mul(c, u(im))), mul(k, u(re)))];
+  }
+  const nx: Expr = { kind: 'normal', axis: 0 };
+  const ny: Expr = { kind: 'normal', axis: 1 };
+  // t.H.t with t = (-ny, nx).
+  const tangential = (f: string) =>
+    sum(
+      mul(mul(ny, ny), fieldRef(f, 'xx')),
+      mul(num(-2), mul(mul(nx, ny), fieldRef(f, 'xy'))),
+      mul(mul(nx, nx), fieldRef(f, 'yy')),
+    );
+  const a = sub(mul(num(2), mul(k, k)), num(0.75 * kappa * kappa));
+  const b = mul(num(3 * kappa), k);
+  const twoK = mul(num(2), k);
+  // (3 kappa - 2 i k) dn(u) - (a + i b) u - t.H.t(u), split into real and imaginary parts.
+  const real = sum(mul(num(3 * kappa), dn(re)), mul(twoK, dn(im)), mul(num(-1), mul(a, u(re))), mul(b, u(im)));
+  const imag = sum(
+    mul(num(3 * kappa), dn(im)),
+    mul(num(-1), mul(twoK, dn(re))),
+    mul(num(-1), mul(a, u(im))),
+    mul(num(-1), mul(b, u(re))),
+  );
+  return [div(sub(real, tangential(re)), twoK), div(sub(imag, tangential(im)), twoK)];
+}
 
 /**
  * A time-domain Maxwell template's electric and magnetic fields (by their names in the

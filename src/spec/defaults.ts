@@ -46,6 +46,8 @@ export const DEFAULTS = deepFreeze({
   causal: { epsilon: 1, bins: 16 },
   /** Keys of one entry of `parameters` written as a mapping. */
   parameters: { scale: 'linear' },
+  /** Keys an `absorbing` condition leaves out. */
+  absorbing: { order: 2 },
   output: {
     /** By the geometry's dimension. */
     grid: { 1: [201], 2: [101, 101], 3: [31, 31, 31] },

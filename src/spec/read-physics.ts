@@ -5,9 +5,11 @@
  */
 import { isMap, isScalar, type Node } from 'yaml';
 import { keyText, type YamlReader, type YNode } from './yaml-reader.js';
+import { DEFAULTS } from './defaults.js';
 import {
   NOISE_KINDS,
   STRATEGIES,
+  type AbsorbingOrder,
   type ConditionSpec,
   type ConditionTarget,
   type ConstantSpec,
@@ -29,6 +31,7 @@ const CONDITION_KINDS = [
   'periodic',
   'pec',
   'conductor',
+  'absorbing',
   'equation',
   'value',
   'rate',
@@ -410,6 +413,8 @@ function readBoundaryCondition(
       const p = cm?.get('potential') && r.expr(cm.get('potential')!.value, `${what}.conductor.potential`);
       return p ? { ...base, kind: 'conductor', potential: p } : undefined;
     }
+    case 'absorbing':
+      return readAbsorbing(r, body, base, `${what}.absorbing`);
     case 'equation': {
       const bn = r.resolve(body);
       const list = bn && isScalar(bn) ? [bn as YNode] : (r.seq(bn, `${what}.equation`) ?? []);
@@ -417,6 +422,25 @@ function readBoundaryCondition(
       return { ...base, kind: 'equation', equations: eqs };
     }
   }
+}
+
+/** `absorbing: {k, fields: [Ur, Ui], order}`: an outgoing wave's real and imaginary parts. */
+function readAbsorbing(r: YamlReader, body: YNode, base: ConditionBase, what: string): ConditionSpec | undefined {
+  const m = r.map(body, what, ['k', 'fields', 'order'], ['k', 'fields']);
+  const [kNode, fieldsNode] = [m?.get('k')?.value, m?.get('fields')?.value];
+  if (!m || !kNode || !fieldsNode) return undefined; // a missing key, already reported
+  const k = r.expr(kNode, `${what}.k`);
+  const fields = r.strings(fieldsNode, `${what}.fields`);
+  if (fields && fields.length !== 2) {
+    r.error(fieldsNode, `${what}.fields needs two fields, the real and the imaginary part (e.g. [Er, Ei])`);
+    return undefined;
+  }
+  const order = m.has('order')
+    ? r.number(m.get('order')!.value, `${what}.order (1 or 2)`, { integer: true, min: 1, max: 2 })
+    : DEFAULTS.absorbing.order;
+  if (!k || !fields || order === undefined) return undefined;
+  const pair: [string, string] = [fields[0]!, fields[1]!];
+  return { ...base, kind: 'absorbing', k, fields: pair, order: order as AbsorbingOrder, fieldsLoc: r.loc(fieldsNode) };
 }
 
 /** `robin: {u: {a, b, value}}`; undefined when it is not a mapping. */

@@ -59,6 +59,8 @@ function condition(c: ConditionSpec, dataFile: (file: string) => string): Record
       return { ...base, pec: true };
     case 'conductor':
       return { ...base, conductor: { potential: text(c.potential) } };
+    case 'absorbing':
+      return { ...base, absorbing: { k: text(c.k), fields: c.fields, order: c.order } };
     case 'equation':
       return { ...base, equation: c.equations.map((e) => e.text) };
     case 'initial':

@@ -82,10 +82,14 @@ export type ConditionSpec = {
   | { kind: 'periodic'; axis: string; axisLoc?: SourceLoc }
   | { kind: 'pec' }
   | { kind: 'conductor'; potential: SourceExpr }
+  | { kind: 'absorbing'; k: SourceExpr; fields: [string, string]; order: AbsorbingOrder; fieldsLoc: SourceLoc }
   | { kind: 'equation'; equations: SourceExpr[] }
   | { kind: 'initial'; value: Record<string, SourceExpr>; rate: Record<string, SourceExpr> }
   | { kind: 'data'; file: string; fileLoc: SourceLoc; noise?: NoiseSpec }
 );
+
+/** The order of an absorbing condition: 1 (Bayliss-Turkel B1, Sommerfeld), 2 (B2, Engquist-Majda). */
+export type AbsorbingOrder = 1 | 2;
 
 /** The measurement noise of a data file: one standard deviation, relative to each value or absolute. */
 export interface NoiseSpec {

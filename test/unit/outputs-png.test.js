@@ -226,7 +226,11 @@ test('picturesFor: one picture per field, exact solution, error, residual and ti
       undefined,
       ['u.png', 'u_error.png', 'residual.png'],
     ],
-    [gridTable({ counts: [7, 7, 7], isInside: (p) => p[0] ** 2 + p[1] ** 2 + p[2] ** 2 <= 1 }), undefined, ['u.png']],
+    [
+      gridTable({ counts: [7, 7, 7], isInside: (p) => p[0] ** 2 + p[1] ** 2 + p[2] ** 2 <= 1 }),
+      undefined,
+      ['u.png', 'u_x0.png', 'u_y0.png'],
+    ],
     [
       { ...gridTable({ counts: [3, 3] }), grid: { counts: [], min: [], max: [], inside: new Uint8Array(0) } },
       history,
@@ -265,6 +269,32 @@ test('picturesFor: rows for the report: a field beside its exact solution and er
     ],
   );
   assert.equal(picturesFor(gridTable({ counts: [3, 3] }), history).at(-1).row, undefined, 'loss.png stands alone');
+});
+
+test('3D pictures: the three mid-planes, each a slice of the grid across the other two axes', () => {
+  // u = x: constant on the x mid-plane, varying along the horizontal axis of the z and y mid-planes.
+  const pictures = picturesFor(gridTable({ counts: [9, 7, 5], times: [0] }));
+  assert.deepEqual(
+    pictures.map((p) => [p.name, p.row]),
+    [
+      ['u_t0.png', 'u at each output time (z=0)'],
+      ['u_x0_t0.png', 'u at each output time (x=0)'],
+      ['u_y0_t0.png', 'u at each output time (y=0)'],
+    ],
+  );
+  // The share of the commonest colour among the coloured pixels (the field and the colour bar).
+  const commonest = (picture) => {
+    const image = decode(picture.content);
+    const counts = new Map();
+    for (const [x, y] of pixelsWhere(image, (p) => !(p[0] === p[1] && p[1] === p[2]))) {
+      const key = image.at(x, y).join(',');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return Math.max(...counts.values()) / [...counts.values()].reduce((a, b) => a + b, 0);
+  };
+  const [z, x, y] = pictures.map(commonest);
+  assert.ok(x > 0.8, `x plane: commonest colour ${x}`);
+  assert.ok(z < 0.3 && y < 0.3, `z plane ${z}, y plane ${y}`);
 });
 
 test('a field and its exact solution share one colour scale', () => {

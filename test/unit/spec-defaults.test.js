@@ -17,6 +17,7 @@ const SECTIONS = {
   Training: DEFAULTS.training,
   Stages: DEFAULTS.stage,
   'Causal weighting': DEFAULTS.causal,
+  'Absorbing boundaries': DEFAULTS.absorbing,
   Output: DEFAULTS.output,
   Parameters: DEFAULTS.parameters,
 };

@@ -15,7 +15,7 @@ export interface Picture {
 }
 
 /**
- * The run's pictures: for 2D problems (the middle z slice in 3D) a heat map per
+ * The run's pictures: for 2D problems (in 3D, each of the three mid-planes) a heat map per
  * field, its exact solution and its error where `exact` is given, and the PDE
  * residual where the table has a `residual` column, at each output time; line
  * plots for 1D problems (all times in one plot, the exact solution dashed, then
@@ -116,43 +116,77 @@ function gridCoordinate(table: FieldTable, axis: number, index: number): number 
   return n > 1 ? lo + (index * (hi - lo)) / (n - 1) : lo;
 }
 
+/** A plane of grid nodes shown as one heat map: the whole grid in 2D, a mid-plane in 3D. */
+interface Plane {
+  /** The two axes drawn, horizontal then vertical. */
+  axes: [number, number];
+  /** The plane's grid nodes, its first axis fastest. */
+  nodes: Int32Array;
+  /** Appended to file names, e.g. `_x0.5` (empty for the z mid-plane, whose names predate the others). */
+  fileSuffix: string;
+  /** Appended to titles and report rows, e.g. ` (z=0.5)`. */
+  note: string;
+}
+
+/** The planes to draw: in 3D the three mid-planes, z first (normal to z, then to x, then to y). */
+function planesOf(table: FieldTable): Plane[] {
+  const { counts } = table.grid;
+  if (counts.length < 3) {
+    const all = Int32Array.from({ length: counts[0]! * (counts[1] ?? 1) }, (_, k) => k);
+    return [{ axes: [0, 1], nodes: all, fileSuffix: '', note: '' }];
+  }
+  const strides = [1, counts[0]!, counts[0]! * counts[1]!];
+  return ([2, 0, 1] as const).map((fixed) => {
+    const axes = [0, 1, 2].filter((a) => a !== fixed) as [number, number];
+    const middle = Math.floor((counts[fixed]! - 1) / 2);
+    const [na, nb] = [counts[axes[0]]!, counts[axes[1]]!];
+    const nodes = new Int32Array(na * nb);
+    for (let j = 0; j < nb; j++) {
+      for (let i = 0; i < na; i++)
+        nodes[j * na + i] = middle * strides[fixed]! + i * strides[axes[0]]! + j * strides[axes[1]]!;
+    }
+    const [name, at] = [table.variables[fixed]!, formatNumber(gridCoordinate(table, fixed, middle))];
+    return { axes, nodes, fileSuffix: fixed === 2 ? '' : `_${name}${at}`, note: ` (${name}=${at})` };
+  });
+}
+
+const pick = (values: ArrayLike<number>, nodes: Int32Array) => Float64Array.from(nodes, (k) => values[k]!);
+
 function heatmaps(table: FieldTable): Picture[] {
+  return planesOf(table).flatMap((plane) => planeHeatmaps(table, plane));
+}
+
+function planeHeatmaps(table: FieldTable, plane: Plane): Picture[] {
   const { counts, min, max } = table.grid;
-  const [nx, ny] = [counts[0]!, counts[1] ?? 1];
-  const middleZ = counts.length === 3 ? Math.floor((counts[2]! - 1) / 2) : 0;
-  const sliceStart = nx * ny * middleZ;
-  const sliceNote =
-    counts.length === 3 ? ` (${table.variables[2]}=${formatNumber(gridCoordinate(table, 2, middleZ))})` : '';
-  const inside = table.grid.inside.subarray(sliceStart, sliceStart + nx * ny);
+  const [a, b] = plane.axes;
+  const inside = pick(table.grid.inside, plane.nodes);
   const slices = timeSlices(table);
   const timed = table.times.length > 0;
   const heatmap = (column: string, values: Float64Array, [lo, hi]: [number, number], s: TimeSlice) =>
     renderHeatmap({
       values,
-      counts: [nx, ny],
+      counts: [counts[a]!, counts[b] ?? 1],
       min: lo,
       max: hi,
       inside,
-      title: `${column}${s.titleSuffix}${sliceNote}`,
-      axes: [table.variables[0]!, table.variables[1] ?? ''],
+      title: `${column}${s.titleSuffix}${plane.note}`,
+      axes: [table.variables[a]!, table.variables[b] ?? ''],
       range: [
-        [min[0]!, max[0]!],
-        [min[1] ?? 0, max[1] ?? 1],
+        [min[a]!, max[a]!],
+        [min[b] ?? 0, max[b] ?? 1],
       ],
     });
   return pictureGroups(table, true).flatMap((group) =>
     group.columns.flatMap((shared) => {
-      const values = shared.map((column) =>
-        slices.map((s) => nodeValues(table, column, s.index).subarray(sliceStart, sliceStart + nx * ny)),
-      );
+      const values = shared.map((column) => slices.map((s) => pick(nodeValues(table, column, s.index), plane.nodes)));
       // One colour scale for all times and for a field and its exact solution, so that their pictures compare.
       const range = finiteRange(values.flat());
       // Steady: the group side by side. Time-dependent: each column a row of frames.
       return shared.flatMap((column, c) =>
         slices.map((s, k) => ({
-          name: `${column}${s.fileSuffix}.png`,
+          name: `${column}${plane.fileSuffix}${s.fileSuffix}.png`,
           content: heatmap(column, values[c]![k]!, range, s),
-          row: timed ? `${column} at each output time` : group.label,
+          row: `${timed ? `${column} at each output time` : group.label}${plane.note}`,
         })),
       );
     }),

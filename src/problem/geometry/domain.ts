@@ -328,6 +328,17 @@ export class Domain implements Geometry {
       throw new Error(`${label} is too small to sample ${n} points`);
   }
 
+  partCurvature(select: BoundarySelector): number | undefined {
+    if (select.kind === 'predicate') return undefined;
+    const values = new Set(
+      this.selectCandidates(select).map((c) =>
+        c.piece.curvature === undefined ? NaN : c.flip ? -c.piece.curvature : c.piece.curvature,
+      ),
+    );
+    const [only] = values;
+    return values.size === 1 && Number.isFinite(only) ? only! + 0 : undefined;
+  }
+
   private selectCandidates(select: BoundarySelector): Candidate[] {
     if (select.kind !== 'name') return this.candidates;
     const named = this.candidates.filter((c) => c.names.has(select.name));

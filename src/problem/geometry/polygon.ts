@@ -191,6 +191,7 @@ export function polygon(vertices: number[][]): Primitive {
     return {
       measure: length,
       curve: segmentCurve(a, b),
+      curvature: 0,
       place: (u) => ({ point: [a[0] + u[0]! * (b[0] - a[0]), a[1] + u[0]! * (b[1] - a[1])], normal: normal.slice() }),
     };
   });

@@ -16,6 +16,8 @@ export interface BoundaryPiece {
   measure: number;
   /** Side name (left/right/bottom/top/front/back) for box-like shapes. */
   side?: string;
+  /** Curvature along the piece where it is constant: 1/radius for a circle or sphere, 0 for a flat side. */
+  curvature?: number;
   /** Point and outward unit normal at local parameters u in [0,1)^(dim-1), uniform in measure. */
   place(u: ArrayLike<number>): Placed;
   /** 2D pieces: the point as expressions of the parameter variable `s` in [0, 1] (as `place` maps u = [s]), for `pinn verify`'s covers along the curve. */
@@ -96,6 +98,7 @@ export function axisBox(min: number[], max: number[]): Primitive {
       measure: others.reduce((p, a) => p * extent[a]!, 1),
       side: SIDE_NAMES[dim][axis]![high ? 1 : 0],
       ...(dim === 2 ? { curve: faceCurve(axis, high) } : {}),
+      curvature: 0,
       place: (u) => {
         const point = min.slice();
         point[axis] = high ? max[axis]! : min[axis]!;
@@ -185,6 +188,7 @@ export function ball(center: number[], radius: number): Primitive {
     pieces: [
       {
         measure: dim === 2 ? 2 * Math.PI * radius : 4 * Math.PI * radius * radius,
+        curvature: 1 / radius,
         place,
         ...(dim === 2 ? { curve: circleCurve(center, radius) } : {}),
       },

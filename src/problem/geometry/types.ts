@@ -57,6 +57,12 @@ export interface Geometry {
    * Undefined when a piece has no curve form.
    */
   boundaryCurves(select: BoundarySelector): Expr[][] | undefined;
+  /**
+   * The curvature shared by every piece of the selected part (1/radius on a circle or sphere, 0 on
+   * flat sides; negative where the domain lies outside the circle, as around a hole), or undefined
+   * when the pieces differ, a piece's curvature is not constant, or the part is an expression.
+   */
+  partCurvature(select: BoundarySelector): number | undefined;
   /** The box when the domain is a single axis-aligned box (interval, rectangle, box), else undefined. */
   axisBox(): AxisBox | undefined;
 }
