@@ -289,7 +289,7 @@ function writeOutputs(
     writeFileAtomic(join(outDir, name), content);
     written.push(name);
   };
-  const specYaml = resolvedSpecYaml(spec, problem.fields, { absoluteFiles: true });
+  const specYaml = resolvedSpecYaml(spec, problem.fields);
   put('spec.resolved.yaml', specYaml);
   put('loss.csv', lossCsv(result.history, result.extra));
   if (formats.has('csv')) put('fields.csv', fieldsCsv(table));

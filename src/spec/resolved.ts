@@ -2,7 +2,6 @@
  * The spec with every default filled in, written back in the spec's own key
  * language, so `spec.resolved.yaml` reruns exactly the same problem.
  */
-import { dirname, resolve as resolvePath } from 'node:path';
 import { stringify } from 'yaml';
 import type { ConditionSpec, ConditionTarget, ShapeSpec, SourceExpr, Spec, UnknownBounds } from './types.js';
 
@@ -38,7 +37,7 @@ function target(t: ConditionTarget): string {
   }
 }
 
-function condition(c: ConditionSpec, dataFile: (file: string) => string): Record<string, unknown> {
+function condition(c: ConditionSpec): Record<string, unknown> {
   const base: Record<string, unknown> = { on: target(c.on) };
   if (c.strategy) base['strategy'] = c.strategy;
   if (c.weight !== undefined) base['weight'] = c.weight;
@@ -70,20 +69,11 @@ function condition(c: ConditionSpec, dataFile: (file: string) => string): Record
         ...(Object.keys(c.rate).length ? { rate: exprMap(c.rate) } : {}),
       };
     case 'data':
-      return { ...base, file: dataFile(c.file), ...(c.noise ? { noise: { [c.noise.kind]: c.noise.value } } : {}) };
+      return { ...base, file: c.file, ...(c.noise ? { noise: { [c.noise.kind]: c.noise.value } } : {}) };
   }
 }
 
-/**
- * The spec as plain data with every default filled in. `absoluteFiles`: data files as absolute
- * paths, for a copy that lives elsewhere (a run folder's spec.resolved.yaml); without it they stay
- * as written, so the object does not depend on where the spec lies (checkpoint hashes).
- */
-export function resolvedSpecObject(
-  spec: Spec,
-  fields: string[],
-  o: { absoluteFiles?: boolean } = {},
-): Record<string, unknown> {
+export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { version: 1, name: spec.name };
   if (spec.description) out['description'] = spec.description;
   out['geometry'] = shape(spec.geometry);
@@ -116,8 +106,7 @@ export function resolvedSpecObject(
       },
     })),
   ];
-  const dataFile = (file: string) => (o.absoluteFiles ? resolvePath(dirname(resolvePath(spec.file)), file) : file);
-  if (spec.conditions.length) out['conditions'] = spec.conditions.map((c) => condition(c, dataFile));
+  if (spec.conditions.length) out['conditions'] = spec.conditions.map(condition);
   if (spec.inequalities.length) {
     out['inequalities'] = spec.inequalities.map((q) => ({
       constraint: q.constraint.text,
@@ -165,6 +154,6 @@ export function resolvedSpecObject(
   return out;
 }
 
-export function resolvedSpecYaml(spec: Spec, fields: string[], o: { absoluteFiles?: boolean } = {}): string {
-  return stringify(resolvedSpecObject(spec, fields, o), { lineWidth: 0 });
+export function resolvedSpecYaml(spec: Spec, fields: string[]): string {
+  return stringify(resolvedSpecObject(spec, fields), { lineWidth: 0 });
 }
