@@ -61,6 +61,14 @@ export function describeProblem(problem: Problem): string {
   if (problem.time) lines.push(`  time: [${problem.time.min}, ${problem.time.max}]`);
   if (problem.constants.size)
     lines.push(`  constants: ${[...problem.constants].map(([k, v]) => `${k} = ${fmt(v)}`).join(', ')}`);
+  if (spec.regions.length) lines.push(`  regions (first listed wins): ${spec.regions.map((r) => r.name).join(', ')}`);
+  for (const c of spec.constants.filter((k) => k.pieces)) {
+    const where = (region: string) => (region === 'else' ? 'elsewhere' : `in ${region}`);
+    const pieces = c.pieces!.map(
+      (p) => `${p.unknown ? `trained from ${p.value.text}` : p.value.text} ${where(p.region)}`,
+    );
+    lines.push(`  piecewise ${c.name}: ${pieces.join(', ')}`);
+  }
   if (problem.unknowns.length)
     lines.push(
       `  unknowns (trained): ${problem.unknowns.map((u) => `${u.name} from ${u.initial}${boundsText(u.bounds)}`).join(', ')}`,

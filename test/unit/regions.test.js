@@ -7,6 +7,7 @@ import { tidyData } from '../support/tensors.js';
 import { loadSpecText } from '../../dist/spec/load.js';
 import { resolvedSpecYaml } from '../../dist/spec/resolved.js';
 import { buildProblem } from '../../dist/problem/problem.js';
+import { describeProblem } from '../../dist/problem/describe.js';
 import { createModel, disposeModel } from '../../dist/model/model.js';
 import { createRng } from '../../dist/util/random.js';
 import { makeSampler } from '../../dist/problem/sampling/samplers.js';
@@ -120,6 +121,13 @@ const bySide = (inside, outside) => ({
   test: { kind: 'compare', op: '>', left: { kind: 'var', name: '__side_core' }, right: { kind: 'num', value: 0 } },
   then: parseExpr(inside, scope),
   else: parseExpr(outside, scope),
+});
+
+test('regions: validate lists the regions and each piecewise constant', () => {
+  const text = cylinder(`{core: {unknown: 3}, else: 1}`);
+  const lines = describeProblem(problemOf(text)).split('\n');
+  assert.ok(lines.includes('  regions (first listed wins): core'), lines.join('\n'));
+  assert.ok(lines.includes('  piecewise eps: trained from 3 in core, 1 elsewhere'), lines.join('\n'));
 });
 
 test('regions: the closed-form dielectric cylinder satisfies every residual, interface included', () => {
