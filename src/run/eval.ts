@@ -108,10 +108,11 @@ export function readPointsCsv(
       if (outside) rowProblems.push(at(row.line, cell.col, outside));
       values.push(x ?? NaN);
     }
-    cells.push(row.cells.map((c) => c.text));
+    // A --param value is echoed as a column, so the output says at which value each row was evaluated.
+    cells.push([...row.cells.map((c) => c.text), ...Object.values(fixed).map(String)]);
   }
   if (rowProblems.length) throw new SpecError(sortDiagnostics(rowProblems).slice(0, MAX_ROW_PROBLEMS));
-  return { header, cells, points: Float64Array.from(values) };
+  return { header: [...header, ...Object.keys(fixed)], cells, points: Float64Array.from(values) };
 }
 
 /** Splits "u_x, lap(u), max(u, 0)" at top-level commas, keeping each part's offset. */

@@ -76,6 +76,7 @@ test('pinn eval --param gives the fields at a parameter value, as a parameter co
       .slice(1)
       .map((l) => Number(l.split(',').at(-1)));
   assert.deepEqual(u(a.stdout), u(b.stdout));
+  assert.equal(a.stdout, b.stdout, 'the --param value is echoed as the column D');
   const grid = pinn(['eval', run, '--grid', '--param', 'D=0.1', '--param', 'k=2']);
   assert.equal(grid.status, 0, grid.stderr);
   assert.equal(
