@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { toleranceMisses } from '../outputs/index.js';
 import chalk from 'chalk';
+import { selectBackend } from '../backend/index.js';
 import type { Command } from 'commander';
 import {
   CollectError,
@@ -135,6 +136,8 @@ async function sweepCommand(file: string, o: SweepFlags): Promise<number> {
   const def = readSweepFile(file);
   const plan = planSweep(def, { iterations: o.iterations, backend: o.backend });
   const outDir = o.out ?? join('runs', def.name || basename(file, extname(file)));
+  // A sweep over a trained run evaluates in this process, on the backend `pinn eval` would use.
+  if (def.run) await selectBackend(o.backend ?? def.backend);
   const tty = !!process.stderr.isTTY;
   const view = tty ? ttyStatus(process.stderr, outDir, def.name) : plainStatus(process.stderr, outDir);
   if (!tty) {

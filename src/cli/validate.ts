@@ -29,7 +29,7 @@ function validateCommand(specs: string[], sets: string[]): number {
         const plan = planSweep(readSweepFile(file));
         const unused = sets.length ? ' (--set does not apply to a sweep file)' : '';
         process.stdout.write(
-          `${chalk.green('ok')} ${file}: a sweep file, ${plan.cases.length} cases of ${relative(process.cwd(), plan.def.spec)}${unused}; run it with \`pinn sweep ${file}\`\n\n`,
+          `${chalk.green('ok')} ${file}: a sweep file, ${plan.cases.length} cases ${plan.def.run ? `evaluating run ${relative(process.cwd(), plan.def.run.dir)}` : `of ${relative(process.cwd(), plan.def.spec)}`}${unused}; run it with \`pinn sweep ${file}\`\n\n`,
         );
         continue;
       }
@@ -44,11 +44,11 @@ function validateCommand(specs: string[], sets: string[]): number {
   return failed ? 2 : 0;
 }
 
-/** A sweep file (docs/sweeps.md) names the `spec:` it varies and has no geometry of its own. */
+/** A sweep file (docs/sweeps.md) names the `spec:` it varies (or the `run:` it evaluates) and has no geometry of its own. */
 function isSweepFile(file: string): boolean {
   try {
     const v: unknown = parse(readFileSync(file, 'utf8'));
-    return typeof v === 'object' && v !== null && 'spec' in v && !('geometry' in v);
+    return typeof v === 'object' && v !== null && ('spec' in v || 'run' in v) && !('geometry' in v);
   } catch {
     return false;
   }

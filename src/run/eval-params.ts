@@ -3,7 +3,7 @@
  * flags, checked against the ranges the model was trained over, and the points with them filled in.
  */
 import type { ModelProblem } from '../model/index.js';
-import { fieldsCsv, fieldTable } from '../outputs/index.js';
+import { fieldErrors, fieldsCsv, fieldTable } from '../outputs/index.js';
 import { SpecError, type Diagnostic } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import { disposeLoadedModel, loadRun } from './load-run.js';
@@ -70,4 +70,27 @@ export function evalGridCsv(run: string, flags: string[]): string {
   } finally {
     disposeLoadedModel(loaded);
   }
+}
+
+/** A parametric run opened once for many evaluations on its output grid (`pinn sweep` over a run). */
+export interface ParametricRun {
+  parameters: Ranges;
+  /** The output grid at `values` (as `pinn eval RUN --grid --param` writes it) and the errors against `exact`. */
+  evaluate(values: Record<string, number>): {
+    csv: string;
+    errors: Record<string, { l2_relative: number; max_abs: number }>;
+  };
+  dispose(): void;
+}
+
+export function openParametricRun(run: string): ParametricRun {
+  const loaded = loadRun(run);
+  return {
+    parameters: loaded.view.parameters ?? [],
+    evaluate(values) {
+      const table = fieldTable(loaded.problem, loaded.model, values);
+      return { csv: fieldsCsv(table), errors: fieldErrors(table) };
+    },
+    dispose: () => disposeLoadedModel(loaded),
+  };
 }

@@ -2,7 +2,7 @@
 export { ResumeError } from './checkpoint.js';
 export { compareStrategies } from './compare.js';
 export { evalCsv, evaluateAt, parseOutputExpressions, readPointsCsv } from './eval.js';
-export { evalGridCsv, parseParamFlags } from './eval-params.js';
+export { evalGridCsv, openParametricRun, outsideRange, parseParamFlags, type ParametricRun } from './eval-params.js';
 export { type Summary } from './finish.js';
 export { disposeLoadedModel, loadRun, loadRunModel } from './load-run.js';
 export { InterruptedError, solve, solveAsync, type StartInfo } from './solve.js';

@@ -5,14 +5,15 @@
  * spec hash, so a bad sweep fails before anything runs.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import {
   Diagnostics,
   loadSpec,
   parseOverride,
   resolvedSpecObject,
+  sortDiagnostics,
   SpecError,
   YamlReader,
   type Diagnostic,
@@ -21,8 +22,21 @@ import {
   type Spec,
   type YNode,
 } from '../spec/index.js';
+import type { ModelProblem } from '../model/index.js';
+import { disposeLoadedModel, loadRunModel, outsideRange } from '../run/index.js';
 
-const TOP_KEYS = ['spec', 'grid', 'cases', 'set', 'parallel', 'iterations', 'backend', 'timeout', 'name'] as const;
+const TOP_KEYS = [
+  'spec',
+  'run',
+  'grid',
+  'cases',
+  'set',
+  'parallel',
+  'iterations',
+  'backend',
+  'timeout',
+  'name',
+] as const;
 const MAX_CASES = 10000;
 
 /** One `path: value` entry of a sweep file, as the `--set` text it becomes. */
@@ -32,13 +46,17 @@ interface SweepOverride {
   /** `path=value` with the value as JSON (valid YAML), passed to `pinn solve --set`. */
   text: string;
   loc: SourceLoc;
+  /** Where its key is (the grid's or the case's `path:`). */
+  keyLoc: SourceLoc;
 }
 
 interface SweepDef {
   file: string;
   name: string;
-  /** The problem spec, resolved against the sweep file's folder. */
+  /** The problem spec, resolved against the sweep file's folder ('' in a sweep over a trained run). */
   spec: string;
+  /** `run:` instead of `spec:`: a trained parametric run whose parameters each case sets; its cases are evaluated, not trained. */
+  run?: { dir: string; loc: SourceLoc };
   grid: { path: string; loc: SourceLoc; values: SweepOverride[] }[];
   /** Explicit cases; a sweep without `cases:` has one empty case. */
   cases: SweepOverride[][];
@@ -133,7 +151,7 @@ export function parseSweep(source: string, file: string): SweepDef {
   diags.throwIfAny();
   const r = new YamlReader(file, lines, doc);
   const src: SweepSource = { r, doc };
-  const top = r.map(doc.contents as YNode, 'the sweep', TOP_KEYS, ['spec']);
+  const top = r.map(doc.contents as YNode, 'the sweep', TOP_KEYS);
   if (!top) {
     r.diags.throwIfAny();
     throw new SpecError([{ loc: { file, line: 1, col: 1 }, message: 'the sweep must be a mapping' }]);
@@ -152,6 +170,7 @@ export function parseSweep(source: string, file: string): SweepDef {
       );
     }
   }
+  const run = sweptRun(src, top);
   const name = top.has('name') ? (r.string(get('name'), 'name') ?? 'sweep') : basename(file, extname(file));
   const set: SweepOverride[] = [];
   if (top.has('set')) {
@@ -179,7 +198,41 @@ export function parseSweep(source: string, file: string): SweepDef {
         message: `the sweep expands to ${total} cases; at most ${MAX_CASES} are supported`,
       },
     ]);
-  return { file, name, spec, grid, cases: cases.length ? cases : [[]], set, parallel, iterations, backend, timeout };
+  return {
+    file,
+    name,
+    spec,
+    ...(run ? { run } : {}),
+    grid,
+    cases: cases.length ? cases : [[]],
+    set,
+    parallel,
+    iterations,
+    backend,
+    timeout,
+  };
+}
+
+/** `run: DIR` (relative to the sweep file), exclusive with `spec:`, which one of them must give. */
+function sweptRun({ r, doc }: SweepSource, top: Map<string, { key: Node; value: YNode }>): SweepDef['run'] {
+  if (top.has('spec') === top.has('run')) {
+    r.error(
+      top.get('run')?.key ?? (doc.contents as YNode),
+      top.has('run')
+        ? 'the sweep has both spec: and run:; give spec: to train each case, or run: to evaluate a trained parametric run'
+        : 'the sweep has neither spec: nor run:; expected spec: (a problem to train per case) or run: (a trained parametric run to evaluate)',
+    );
+    return undefined;
+  }
+  if (!top.has('run')) return undefined;
+  const node = top.get('run')!.value;
+  if (top.has('iterations'))
+    r.error(
+      top.get('iterations')!.key,
+      'iterations has no meaning in a sweep over a trained run: its cases are evaluated, not trained',
+    );
+  const rel = r.string(node, 'run');
+  return rel === undefined ? undefined : { dir: resolve(dirname(r.loc(node).file), rel), loc: r.loc(node) };
 }
 
 /** A sweep file being read: its reader (which collects the errors) and its YAML document. */
@@ -225,7 +278,7 @@ function sweepOverride(
     r.error(keyNode, err.diagnostics[0]!.message);
     return undefined;
   }
-  return { path, value, text, loc };
+  return { path, value, text, loc, keyLoc: r.loc(keyNode) };
 }
 
 /** `grid:`: each key path with the list of values to try. */
@@ -307,6 +360,7 @@ export function planSweep(def: SweepDef, settings: { iterations?: number; backen
   const combos = expandCases(def);
   const keys: string[] = [];
   for (const c of combos) for (const o of c) if (!keys.includes(o.path)) keys.push(o.path);
+  if (def.run) return { def, keys, cases: planEvaluated(def, def.run, combos) };
   const diags: Diagnostic[] = [];
   const seen = new Set<string>();
   const iterations = settings.iterations ?? def.iterations;
@@ -350,6 +404,68 @@ export function planSweep(def: SweepDef, settings: { iterations?: number; backen
     );
   }
   return { def, keys, cases };
+}
+
+/**
+ * The cases of a sweep over a trained run: every swept key is a parameter of the
+ * run, every value a number in its range, every parameter set; the hash is the
+ * saved model's files and the values, so retraining the run reevaluates.
+ */
+function planEvaluated(def: SweepDef, run: NonNullable<SweepDef['run']>, combos: SweepOverride[][]): SweepCase[] {
+  const fail = (message: string) => new SpecError([{ loc: run.loc, message }]);
+  let ranges: NonNullable<ModelProblem['parameters']>;
+  try {
+    const loaded = loadRunModel(run.dir);
+    ranges = loaded.view.parameters ?? [];
+    disposeLoadedModel(loaded);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    throw fail(`run '${run.dir}': ${err.diagnostics[0]!.message}`);
+  }
+  if (!ranges.length)
+    throw fail(
+      `run '${run.dir}' has no parameters (its spec has no 'parameters:'); a sweep over a run sets its parameters`,
+    );
+  const modelHash = hashFolder(join(run.dir, existsSync(join(run.dir, 'model')) ? 'model' : '.'));
+  const diags = new Map<string, Diagnostic>();
+  const add = (loc: SourceLoc, message: string) => diags.set(message, diags.get(message) ?? { loc, message });
+  const names = ranges.map((p) => `${p.name} [${p.min}, ${p.max}]`).join(', ');
+  const cases = combos.map((swept, index) => {
+    const overrides = [...def.set, ...swept];
+    const values: Record<string, number> = {};
+    for (const o of overrides) {
+      const p = ranges.find((q) => q.name === o.path);
+      if (!p) add(o.keyLoc, `'${o.path}' is not a parameter of run '${run.dir}'; its parameters are ${names}`);
+      else if (typeof o.value !== 'number' || !Number.isFinite(o.value))
+        add(o.loc, `${o.path} = ${showValue(o.value)} is not a number; expected a value in [${p.min}, ${p.max}]`);
+      else {
+        const why = outsideRange(p, o.value);
+        if (why) add(o.loc, why);
+        else values[p.name] = o.value;
+      }
+    }
+    const unset = ranges.filter((p) => !overrides.some((o) => o.path === p.name));
+    if (unset.length)
+      add(
+        run.loc,
+        `the run takes ${unset.map((p) => `${p.name} [${p.min}, ${p.max}]`).join(', ')}; set ${unset.length > 1 ? 'each' : 'it'} in grid:, cases: or set:`,
+      );
+    const id = caseId(index, combos.length, swept);
+    const specHash = sha(canonicalJson({ evaluated: run.dir, model: modelHash, values }));
+    return { index, id, params: Object.fromEntries(swept.map((o) => [o.path, o.value])), overrides, specHash };
+  });
+  if (diags.size) throw new SpecError(sortDiagnostics([...diags.values()]));
+  return cases;
+}
+
+/** Hash of the files in a folder (not below it), by name. */
+function hashFolder(dir: string): string {
+  const h = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isFile()) h.update(name).update('\0').update(readFileSync(path));
+  }
+  return h.digest('hex');
 }
 
 /**

@@ -33,6 +33,8 @@ export interface CaseRecord {
   finished_at?: string;
   shard?: string;
   command: string[];
+  /** The case was an evaluation of a trained run (a sweep with `run:`), not a training. */
+  evaluated?: boolean;
 }
 
 /** sweep.json: the plan every shard shares. */
@@ -41,6 +43,8 @@ export interface PlanFile {
   name: string;
   sweep: string;
   spec: string;
+  /** The trained run a sweep over a run evaluates (absent when its cases are trained). */
+  run?: string;
   /** Hash of the case ids and spec hashes; shards of one sweep agree on it. */
   plan_hash: string;
   keys: string[];
@@ -53,6 +57,7 @@ export function planFile(plan: SweepPlan, planHash: string): PlanFile {
     name: plan.def.name,
     sweep: plan.def.file,
     spec: plan.def.spec,
+    ...(plan.def.run ? { run: plan.def.run.dir } : {}),
     plan_hash: planHash,
     keys: plan.keys,
     cases: plan.cases.map((c) => ({ id: c.id, index: c.index, params: c.params, spec_hash: c.specHash })),
@@ -84,6 +89,8 @@ export interface Results {
   keys: string[];
   fields: string[];
   rows: ResultRow[];
+  /** The cases are evaluations of a trained run: the table gains a `mode` column saying so. */
+  evaluated: boolean;
 }
 
 function readJson<T>(path: string): T | undefined {
@@ -162,7 +169,7 @@ export function buildResults(root: string, plan: PlanFile, folders?: string[]): 
     for (const f of Object.keys(summary?.errors ?? {})) if (!fields.includes(f)) fields.push(f);
     return { id: c.id, params: c.params, status, folder: relative(root, best.folder) || '.', record, summary };
   });
-  return { name: plan.name, keys: plan.keys, fields, rows };
+  return { name: plan.name, keys: plan.keys, fields, rows, evaluated: plan.run !== undefined };
 }
 
 export function maxViolation(s: Summaryish | undefined): number | undefined {
@@ -189,6 +196,7 @@ function columns(res: Results): Column[] {
     cols.push({ name: k, csv: show, md: show });
   }
   cols.push({ name: 'status', csv: (r) => r.status, md: (r) => (r.status === 'ok' ? 'ok' : `**${r.status}**`) });
+  if (res.evaluated) cols.push({ name: 'mode', csv: () => 'evaluated', md: () => 'evaluated' });
   for (const f of res.fields) {
     cols.push({
       name: `l2_relative(${f})`,

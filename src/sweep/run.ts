@@ -22,6 +22,8 @@ import {
   type CaseRecord,
   type Results,
 } from './results.js';
+import { openParametricRun } from '../run/index.js';
+import { evaluateCase } from './evaluate.js';
 import { shardCases, type Shard } from './shard.js';
 
 const CLI_PATH = fileURLToPath(new URL('../../bin/pinn.js', import.meta.url));
@@ -126,6 +128,12 @@ export async function runSweep(opts: RunOptions): Promise<RunResult> {
     o.state = o.record.status === 'ok' ? 'ok' : 'failed';
     emit(k);
   };
+  if (plan.def.run) {
+    evaluateAll(plan.def.run.dir, todo, out, opts, emit);
+    const results = buildResults(outDir, pf);
+    writeResults(outDir, results);
+    return { cases: out, results };
+  }
   let next = 0;
   const worker = async () => {
     while (next < todo.length && !opts.signal?.aborted) await runOne(todo[next++]!);
@@ -135,6 +143,32 @@ export async function runSweep(opts: RunOptions): Promise<RunResult> {
   const results = buildResults(outDir, pf);
   writeResults(outDir, results);
   return { cases: out, results };
+}
+
+/** A sweep over a trained run: its cases evaluated one after another in this process, the model loaded once. */
+function evaluateAll(
+  run: string,
+  todo: number[],
+  out: RunResult['cases'],
+  opts: RunOptions,
+  emit: (k: number) => void,
+): void {
+  if (todo.length === 0) return;
+  const evaluator = openParametricRun(run);
+  try {
+    for (const k of todo) {
+      if (opts.signal?.aborted) break;
+      const o = out[k]!;
+      o.state = 'running';
+      emit(k);
+      const shard = opts.shard ? `${opts.shard.index}/${opts.shard.count}` : undefined;
+      o.record = evaluateCase(o.case, o.folder, { run, evaluator, ...(shard ? { shard } : {}) });
+      o.state = o.record.status === 'ok' ? 'ok' : 'failed';
+      emit(k);
+    }
+  } finally {
+    evaluator.dispose();
+  }
 }
 
 /**
