@@ -6,12 +6,11 @@
  * what `pinn eval RUN --grid --param ...` writes (fields.csv) and a summary.json
  * with the errors against `exact`, so results are tabulated as for trained cases.
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParametricRun } from '../run/index.js';
 import { writeFileAtomic } from '../util/index.js';
 import type { SweepCase } from './file.js';
-import { CASE_FILE, LOG_FILE, type CaseRecord } from './results.js';
+import { LOG_FILE, saveCase, startCase, type CaseRecord } from './results.js';
 
 /** The parameter values of a case: `set:` first, then the case's own (checked numbers, see planSweep). */
 const caseValues = (c: SweepCase): Record<string, number> =>
@@ -23,24 +22,15 @@ export function evaluateCase(
   folder: string,
   s: { run: string; evaluator: ParametricRun; shard?: string },
 ): CaseRecord {
-  rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder, { recursive: true });
   const values = caseValues(c);
-  const record: CaseRecord = {
-    id: c.id,
-    index: c.index,
-    params: c.params,
-    overrides: c.overrides.map((o) => o.text),
-    spec_hash: c.specHash,
-    status: 'running',
-    exit_code: null,
-    signal: null,
-    seconds: 0,
-    started_at: new Date().toISOString(),
-    ...(s.shard ? { shard: s.shard } : {}),
-    command: ['pinn', 'eval', s.run, '--grid', ...Object.entries(values).flatMap(([k, v]) => ['--param', `${k}=${v}`])],
-    evaluated: true,
-  };
+  const command = [
+    'pinn',
+    'eval',
+    s.run,
+    '--grid',
+    ...Object.entries(values).flatMap(([k, v]) => ['--param', `${k}=${v}`]),
+  ];
+  const record: CaseRecord = { ...startCase(c, folder, command, s.shard), evaluated: true };
   const t0 = performance.now();
   try {
     const { csv, errors } = s.evaluator.evaluate(values);
@@ -57,6 +47,6 @@ export function evaluateCase(
     writeFileAtomic(join(folder, LOG_FILE), `${(err as Error).stack ?? String(err)}\n`);
   }
   record.finished_at = new Date().toISOString();
-  writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  saveCase(folder, record);
   return record;
 }

@@ -4,10 +4,10 @@
  * (the run's output). `sweep.json` at the top lists every planned case, so a
  * table can be built from any mix of folders - one machine's or many shards'.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { csvCell, writeFileAtomic } from '../util/index.js';
-import { showValue, type SweepPlan } from './file.js';
+import { showValue, type SweepCase, type SweepPlan } from './file.js';
 import { resultsPage, type PageInput } from './results-page.js';
 
 export const PLAN_FILE = 'sweep.json';
@@ -35,6 +35,34 @@ export interface CaseRecord {
   command: string[];
   /** The case was an evaluation of a trained run (a sweep with `run:`), not a training. */
   evaluated?: boolean;
+}
+
+/**
+ * A fresh, empty folder for case `c` and its record as it starts: trained (`pinn solve`) and
+ * evaluated (`pinn eval`) cases begin alike and differ in the command and what runs it.
+ */
+export function startCase(c: SweepCase, folder: string, command: string[], shard: string | undefined): CaseRecord {
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  return {
+    id: c.id,
+    index: c.index,
+    params: c.params,
+    overrides: c.overrides.map((o) => o.text),
+    spec_hash: c.specHash,
+    status: 'running',
+    exit_code: null,
+    signal: null,
+    seconds: 0,
+    started_at: new Date().toISOString(),
+    ...(shard ? { shard } : {}),
+    command,
+  };
+}
+
+/** Writes a case's case.json. */
+export function saveCase(folder: string, record: CaseRecord): void {
+  writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** sweep.json: the plan every shard shares. */

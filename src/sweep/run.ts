@@ -18,6 +18,8 @@ import {
   logTail,
   planFile,
   readCase,
+  saveCase,
+  startCase,
   writeResults,
   type CaseRecord,
   type Results,
@@ -214,11 +216,7 @@ function relocate(outDir: string, plan: SweepPlan, wanted: SweepCase[]): void {
       rmSync(folder, { recursive: true, force: true });
       renameSync(tmp, folder);
       const { record } = readCase(folder);
-      if (record)
-        writeFileAtomic(
-          join(folder, CASE_FILE),
-          `${JSON.stringify({ ...record, id: c.id, index: c.index, params: c.params }, null, 2)}\n`,
-        );
+      if (record) saveCase(folder, { ...record, id: c.id, index: c.index, params: c.params });
     } catch {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -297,27 +295,12 @@ function failureReason(ended: ChildEnd, folder: string, timeout: number | undefi
 
 /** Runs one case in a fresh folder and records how it ended in its case.json. */
 async function runCase(c: SweepCase, folder: string, s: CaseSettings): Promise<CaseRecord> {
-  rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder, { recursive: true });
   const args = [s.cli, 'solve', s.spec, '--out', folder, '--quiet'];
   for (const o of c.overrides) args.push('--set', o.text);
   if (s.iterations !== undefined) args.push('--iterations', String(s.iterations));
   if (s.backend !== undefined) args.push('--backend', s.backend);
-  const record: CaseRecord = {
-    id: c.id,
-    index: c.index,
-    params: c.params,
-    overrides: c.overrides.map((o) => o.text),
-    spec_hash: c.specHash,
-    status: 'running',
-    exit_code: null,
-    signal: null,
-    seconds: 0,
-    started_at: new Date().toISOString(),
-    ...(s.shard ? { shard: s.shard } : {}),
-    command: ['pinn', ...args.slice(1)],
-  };
-  const save = () => writeFileAtomic(join(folder, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  const record = startCase(c, folder, ['pinn', ...args.slice(1)], s.shard);
+  const save = () => saveCase(folder, record);
   save();
   s.onStart?.();
   const t0 = performance.now();
