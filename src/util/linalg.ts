@@ -89,7 +89,7 @@ function addTiles(gram: Float64Array, size: number, padded: number, cols: Float6
   const add = (r: number, c: number, v: number) => {
     if (r < size && c < size && c >= r) gram[r * size + c] = gram[r * size + c]! + v;
   };
-  // prettier-ignore: one line per tile row reads as the 4 x 4 product it is.
+  // One line per tile row reads as the 4 x 4 product it is.
   // prettier-ignore
   for (let p = 0; p < padded; p += 4) {
     const p0 = p * GRAM_BLOCK;
