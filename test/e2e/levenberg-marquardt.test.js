@@ -60,11 +60,15 @@ function withSystem(file, check) {
   const batches = prepareBatches(problem, samplePoints(problem, groups, spec.training.points, sampler(), sampler()));
   try {
     const sys = gaussNewtonSystem(problem, model, strategy, batches, size, include);
-    const gradient = () =>
+    const gradient = () => {
+      const out = { f: NaN, g: new Float64Array(0) };
       tf.tidy(() => {
         const { value, grads } = evaluateLoss(problem, model, strategy, batches, vars, false, include);
-        return { f: value.dataSync()[0], g: Float64Array.from(grads.flatMap((t) => [...t.dataSync()])) };
+        out.f = value.dataSync()[0];
+        out.g = Float64Array.from(grads.flatMap((t) => [...t.dataSync()]));
       });
+      return out;
+    };
     check({ sys, size, vars, gradient });
   } finally {
     disposeBatches(batches);

@@ -33,6 +33,7 @@ const rosenbrockJ = (t) => [
 const loss = (t) => rosenbrock(t).reduce((s, x) => s + x * x, 0);
 
 test('Levenberg-Marquardt reaches the Rosenbrock minimum from (-1.2, 1), never raising the loss', () => {
+  /** @type {Float64Array<ArrayBufferLike>} */
   let theta = Float64Array.from([-1.2, 1]);
   let state = LM_START;
   let f = loss(theta);
