@@ -79,3 +79,16 @@ function outerRound(ctx: StageContext, state: LoopState, converged: boolean): vo
   state.lm = LM_START;
   state.lastTotal = tf.tidy(() => ctx.evaluate(false).value.dataSync()[0]!);
 }
+
+/** Weights above which a Levenberg-Marquardt iteration (points x weights^2, then weights^3 / 3) takes seconds. */
+const LM_SMALL_NETWORK = 2000;
+
+/** A note when a Levenberg-Marquardt stage trains a network too large for it to pay. */
+export function lmNotes(stages: StageSpec[], parameters: number): string[] {
+  if (!stages.some((s) => s.optimizer === 'levenberg-marquardt') || parameters <= LM_SMALL_NETWORK) return [];
+  const gflop = (parameters ** 3 / 3 / 1e9).toPrecision(2);
+  return [
+    `levenberg-marquardt on ${parameters} weights: each iteration factors a ${parameters} x ${parameters} matrix (${gflop} GFLOP) ` +
+      `after summing one per point; it pays on networks of a few hundred weights (docs/accuracy.md)`,
+  ];
+}
