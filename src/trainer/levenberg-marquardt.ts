@@ -39,9 +39,7 @@ export function dampedStep(sys: GaussNewtonSystem, lambda: number): Float64Array
   for (let p = 0; p < size; p++) mean += gram[p * size + p]! / size;
   const floor = Math.max(DIAG_FLOOR * mean, Number.MIN_VALUE);
   const a = Float64Array.from(gram);
-  const identity = process.env.PINN_LM_D === 'I';
-  for (let p = 0; p < size; p++)
-    a[p * size + p] = gram[p * size + p]! + lambda * (identity ? mean : Math.max(gram[p * size + p]!, floor));
+  for (let p = 0; p < size; p++) a[p * size + p] = gram[p * size + p]! + lambda * Math.max(gram[p * size + p]!, floor);
   const l = cholesky(a, size);
   if (!l) return undefined;
   const x = choleskySolve(l, size, g);
