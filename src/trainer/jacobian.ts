@@ -82,12 +82,8 @@ function lossDerivatives(strategy: Strategy, residuals: TermResiduals[]): LossDe
   };
 }
 
-/** The channels each layer's input carries on a batch (the same at every step: they depend on its channels only). */
-const layerSlots = new WeakMap<TrainingBatch, Slot[][]>();
-
+/** The channels each layer's pre-activation carries on a batch, from one forward pass (the probes need them beforehand). */
 function slotsOnBatch(problem: Problem, model: Model, tb: TrainingBatch, term: Term): Slot[][] {
-  const known = layerSlots.get(tb);
-  if (known) return known;
   const slots: Slot[][] = [];
   const probe: LayerProbe = {
     layer(l, _input, pre) {
@@ -98,7 +94,6 @@ function slotsOnBatch(problem: Problem, model: Model, tb: TrainingBatch, term: T
   tf.tidy(() => {
     computeResiduals(problem, { ...model, probe }, [tb], (t) => t === term);
   });
-  layerSlots.set(tb, slots);
   return slots;
 }
 
@@ -106,10 +101,16 @@ function slotsOnBatch(problem: Problem, model: Model, tb: TrainingBatch, term: T
  * Per-row gradients [m, size] of residual component `c` of `term` on its batch with respect to
  * every trainable variable (m: the residual's rows; periodic pairs fold their two points).
  */
-function jacobianRows(problem: Problem, model: Model, tb: TrainingBatch, term: Term, c: number): Float32Array {
+function jacobianRows(
+  problem: Problem,
+  model: Model,
+  tb: TrainingBatch,
+  term: Term,
+  c: number,
+  slots: Slot[][],
+): Float32Array {
   const n = tb.batch.n;
   const net = model.net;
-  const slots = slotsOnBatch(problem, model, tb, term);
   const names = [...model.unknowns.keys()];
   const jac = tf.tidy(() => {
     const probes = slots.map((ss, l) => ss.map(() => tf.zeros([n, net.weights[l]!.shape[1]!])));
@@ -181,11 +182,14 @@ export function gaussNewtonSystem(
   const gram = new Float64Array(size * size);
   let k = 0;
   for (const tb of batches) {
-    for (const term of tb.group.terms.filter(include)) {
+    const terms = tb.group.terms.filter(include);
+    if (terms.length === 0) continue;
+    const slots = slotsOnBatch(problem, model, tb, terms[0]!);
+    for (const term of terms) {
       for (let c = 0; c < term.residuals.length; c++) {
         const first = derivs.first[k]!;
         const second = derivs.second[k++]!;
-        const rows = jacobianRows(problem, model, tb, term, c);
+        const rows = jacobianRows(problem, model, tb, term, c, slots);
         const m = first.length;
         for (let i = 0; i < m; i++) {
           const w = first[i]!;
