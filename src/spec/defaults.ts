@@ -22,7 +22,8 @@ export const DEFAULTS = deepFreeze({
     tolerance: undefined,
   },
   network: {
-    hidden: [50, 50, 50],
+    /** With the default stages (the default recipe, spec/recipe.ts); firstOrder.hidden with stages of the spec's own that have no levenberg-marquardt stage. */
+    hidden: [64],
     activation: 'tanh',
     /** Left implicit in the spec: `first_layer` is written back only when it is not this. */
     firstLayer: 'glorot',
@@ -38,10 +39,20 @@ export const DEFAULTS = deepFreeze({
     logEvery: 0,
     checkpointEvery: 500,
     workers: 'auto',
+    /** With the default network, or one of the spec's own of at most firstOrder.maxSecondOrderWeights weights. */
+    stages: [
+      { optimizer: 'adam', iterations: 500, lr: STAGE_LR.adam },
+      { optimizer: 'levenberg-marquardt', iterations: 1000, lr: STAGE_LR['levenberg-marquardt'] },
+    ],
+  },
+  /** The first-order recipe, for what a spec leaves out when what it gives rules out the second-order stage (spec/recipe.ts). */
+  firstOrder: {
+    hidden: [50, 50, 50],
     stages: [
       { optimizer: 'adam', iterations: 5000, lr: STAGE_LR.adam },
       { optimizer: 'lbfgs', iterations: 2000, lr: STAGE_LR.lbfgs },
     ],
+    maxSecondOrderWeights: 2000,
   },
   /** Keys of one entry of `training.stages`. */
   stage: { lr: STAGE_LR },

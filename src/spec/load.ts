@@ -18,9 +18,10 @@ import {
   readInequalities,
 } from './read-physics.js';
 import { readParameters } from './read-parameters.js';
+import { completeRecipe, declaredOutputs } from './recipe.js';
 import { readConstraints, readNetwork, readOutput, readTraining } from './read-settings.js';
 import { parseSpecYaml, readSource } from './source.js';
-import type { PartialSpec, SourceLoc, Spec, TemplateSpec } from './types.js';
+import { shapeDim, type PartialSpec, type SourceLoc, type Spec, type TemplateSpec } from './types.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
 const TOP_KEYS = [
@@ -139,6 +140,12 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const constraints = readConstraints(r, get('constraints'));
   const network = readNetwork(r, get('network'));
   const training = readTraining(r, get('training'));
+  completeRecipe(network, training, {
+    givenHidden: doc.hasIn(['network', 'hidden']),
+    givenStages: doc.hasIn(['training', 'stages']),
+    inputs: (geometry ? shapeDim(geometry) : 2) + (time ? 1 : 0) + parameters.length,
+    outputs: declaredOutputs(fields, templates),
+  });
   const output = readOutput(r, get('output'), geometry, time, parameters);
   const spec: PartialSpec = {
     file,

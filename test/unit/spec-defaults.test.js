@@ -16,6 +16,7 @@ const SECTIONS = {
   Network: DEFAULTS.network,
   Training: DEFAULTS.training,
   Stages: DEFAULTS.stage,
+  'First-order recipe': DEFAULTS.firstOrder,
   'Causal weighting': DEFAULTS.causal,
   'Absorbing boundaries': DEFAULTS.absorbing,
   Output: DEFAULTS.output,

@@ -1,0 +1,42 @@
+/**
+ * The default recipe (docs/accuracy.md#the-default-recipe): a spec that gives neither
+ * `network.hidden` nor `training.stages` trains DEFAULTS' one-layer network with Adam, then
+ * Levenberg-Marquardt. A spec that gives one of the two gets the other to match it: its own
+ * network of more weights than the second-order stage pays on trains with the first-order stages,
+ * and its own stages without a Levenberg-Marquardt stage train the first-order network.
+ */
+import { DEFAULTS } from './defaults.js';
+import { TEMPLATE_PARAMS } from './templates.js';
+import type { Spec, StageSpec, TemplateSpec } from './types.js';
+
+/** The weights of a network with these hidden widths, inputs and outputs. */
+export function networkWeights(hidden: readonly number[], inputs: number, outputs: number): number {
+  const sizes = [inputs, ...hidden, outputs];
+  let total = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) total += (sizes[l]! + 1) * sizes[l + 1]!;
+  return total;
+}
+
+/** What the spec gave itself, and the sizes its network's weights follow from. */
+interface RecipeContext {
+  givenHidden: boolean;
+  givenStages: boolean;
+  inputs: number;
+  outputs: number;
+}
+
+/** Completes `network.hidden` and `training.stages` in place by the default recipe. */
+export function completeRecipe(network: Spec['network'], training: Spec['training'], c: RecipeContext): void {
+  const first = DEFAULTS.firstOrder;
+  if (c.givenHidden && !c.givenStages && networkWeights(network.hidden, c.inputs, c.outputs) > first.maxSecondOrderWeights)
+    training.stages = first.stages.map((s) => ({ ...s, loc: { file: '', line: 0, col: 0 } }));
+  if (c.givenStages && !c.givenHidden && !training.stages.some(isSecondOrder)) network.hidden = [...first.hidden];
+}
+
+const isSecondOrder = (s: StageSpec) => s.optimizer === 'levenberg-marquardt';
+
+/** The network's outputs as far as the spec says: its fields, or its templates' default fields. */
+export function declaredOutputs(fields: string[], templates: TemplateSpec[]): number {
+  const fromTemplates = templates.reduce((n, t) => n + (t.fields ?? TEMPLATE_PARAMS[t.name].fields).length, 0);
+  return Math.max(1, fields.length + fromTemplates);
+}
