@@ -146,14 +146,8 @@ function jacobianRows(
       weightCols.push(tf.reshape(tf.matMul(a, d, true, false), [n, fanIn * fanOut]));
       biasCols.push(deltas[0]!);
     });
-    // An unknown's column: d r / d value times d value / d variable (bounded unknowns are mapped).
-    const unknownCols = names.map((name) => {
-      const slope = tf.grad(
-        (raw: tf.Tensor) =>
-          unknownValue({ ...model, unknowns: new Map([[name, raw as tf.Variable]]) }, name) as tf.Scalar,
-      )(model.unknowns.get(name)!);
-      return tf.mul(grads[k++]!, slope);
-    });
+    // An unknown's column: d r / d value times d value / d variable (a bounded unknown's value is mapped).
+    const unknownCols = names.map((name) => tf.mul(grads[k++]!, unknownSlope(model, name)));
     inputs.flat().forEach((t) => t.dispose());
     const full = tf.concat([...weightCols, ...biasCols, ...unknownCols], 1);
     if (rows === n) return full;
@@ -163,6 +157,14 @@ function jacobianRows(
   const out = jac.dataSync() as Float32Array;
   jac.dispose();
   return out;
+}
+
+/** d value / d variable of an unknown: 1, or the slope of its bounds' map. */
+function unknownSlope(model: Model, name: string): tf.Tensor {
+  if (!model.unknownBounds?.has(name)) return tf.scalar(1);
+  const value = (raw: tf.Tensor) =>
+    unknownValue({ ...model, unknowns: new Map([[name, raw as tf.Variable]]) }, name) as tf.Scalar;
+  return tf.grad(value)(model.unknowns.get(name)!);
 }
 
 /**

@@ -104,6 +104,40 @@ test('the Gauss-Newton system: its loss and gradient are tfjs reverse mode, its 
   }
 });
 
+test('the Gauss-Newton system with unknown constants, one bounded: its gradient is tfjs reverse mode', () => {
+  const file = specFile(
+    'sys-unknowns',
+    `name: sys-unknowns
+geometry:
+  rectangle: {min: [0, 0], max: [1, 1]}
+fields: [u]
+constants:
+  a: {unknown: 1.5}
+  b: {unknown: 0.5, min: 0, max: 2}
+equations:
+  - -a*lap(u) = b*2*pi^2*sin(pi*x)*sin(pi*y)
+conditions:
+  - on: boundary
+    dirichlet: {u: 0}
+network: {hidden: [6, 5], activation: tanh}
+training:
+  points: {domain: 80, boundary: 40}
+`,
+  );
+  withSystem(file, ({ sys, size, gradient }) => {
+    const ref = gradient();
+    const norm = Math.hypot(...ref.g);
+    const diff = Math.hypot(...ref.g.map((x, p) => x - sys.g[p]));
+    assert.ok(diff <= 1e-4 * norm, `gradient off by ${diff} of ${norm}`);
+    // The unknowns are the last two variables; their columns carry the bound map's slope.
+    for (const p of [size - 2, size - 1])
+      assert.ok(
+        Math.abs(ref.g[p] - sys.g[p]) <= 1e-4 * Math.abs(ref.g[p]) + 1e-9,
+        `unknown ${p}: ${sys.g[p]} vs ${ref.g[p]}`,
+      );
+  });
+});
+
 test('a Levenberg-Marquardt stage after Adam lowers the loss far below Adam alone, on one and two threads alike', () => {
   const stages = `    - {optimizer: adam, iterations: 40, lr: 1.0e-2}
     - {optimizer: levenberg-marquardt, iterations: 25}`;
