@@ -142,6 +142,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const training = readTraining(r, get('training'));
   completeRecipe(network, training, {
     givenHidden: doc.hasIn(['network', 'hidden']),
+    givenFirstLayer: doc.hasIn(['network', 'first_layer']),
     givenStages: doc.hasIn(['training', 'stages']),
     inputs: (geometry ? shapeDim(geometry) : 2) + (time ? 1 : 0) + parameters.length,
     outputs: declaredOutputs(fields, templates),

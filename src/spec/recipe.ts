@@ -3,7 +3,10 @@
  * `network.hidden` nor `training.stages` trains DEFAULTS' one-layer network with Adam, then
  * Levenberg-Marquardt. A spec that gives one of the two gets the other to match it: its own
  * network of more weights than the second-order stage pays on trains with the first-order stages,
- * and its own stages without a Levenberg-Marquardt stage train the first-order network.
+ * and its own stages without a Levenberg-Marquardt stage train the first-order network. The
+ * recipe's network with sin units starts with the `unit` first layer (unless the spec gives one):
+ * behind a single hidden layer, the first layer alone sets the frequencies a sin network has, and
+ * Glorot's scale leaves it nearly linear over the domain, where the second-order steps stall.
  */
 import { DEFAULTS } from './defaults.js';
 import { TEMPLATE_PARAMS } from './templates.js';
@@ -20,6 +23,7 @@ export function networkWeights(hidden: readonly number[], inputs: number, output
 /** What the spec gave itself, and the sizes its network's weights follow from. */
 interface RecipeContext {
   givenHidden: boolean;
+  givenFirstLayer: boolean;
   givenStages: boolean;
   inputs: number;
   outputs: number;
@@ -28,9 +32,15 @@ interface RecipeContext {
 /** Completes `network.hidden` and `training.stages` in place by the default recipe. */
 export function completeRecipe(network: Spec['network'], training: Spec['training'], c: RecipeContext): void {
   const first = DEFAULTS.firstOrder;
-  if (c.givenHidden && !c.givenStages && networkWeights(network.hidden, c.inputs, c.outputs) > first.maxSecondOrderWeights)
+  if (
+    c.givenHidden &&
+    !c.givenStages &&
+    networkWeights(network.hidden, c.inputs, c.outputs) > first.maxSecondOrderWeights
+  )
     training.stages = first.stages.map((s) => ({ ...s, loc: { file: '', line: 0, col: 0 } }));
   if (c.givenStages && !c.givenHidden && !training.stages.some(isSecondOrder)) network.hidden = [...first.hidden];
+  if (!c.givenHidden && !c.givenFirstLayer && network.activation === 'sin' && training.stages.some(isSecondOrder))
+    network.firstLayer = 'unit';
 }
 
 const isSecondOrder = (s: StageSpec) => s.optimizer === 'levenberg-marquardt';

@@ -1,9 +1,10 @@
 /**
  * A Levenberg-Marquardt stage of the training loop: each iteration builds the Gauss-Newton system
- * of the loss (jacobian.ts) and takes one damped step (levenberg-marquardt.ts). A strategy with
- * outer rounds (augmented Lagrangian, barrier) gets its round every roundEvery iterations, and
- * also when the steps stop decreasing the loss of the current round: the stage ends only when an
- * objective fresh from a round cannot be decreased at all.
+ * of the loss (jacobian.ts) and takes one damped step (levenberg-marquardt.ts). Each system is
+ * built afresh, so the strategy's state may move between iterations as under Adam: after each
+ * accepted step it gets afterIteration (causal weights, adaptive weights, multiplier rounds on
+ * their schedule). A strategy with outer rounds also gets one when the steps stop decreasing the
+ * current objective: the stage ends only when an objective fresh from a round cannot be decreased.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StageSpec } from '../spec/index.js';
@@ -39,11 +40,11 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
     const step = lmStep(sys, theta, lm, st.lr, lossAt);
     state.lmEvaluations = (state.lmEvaluations ?? 0) + step.evaluations + 1;
     setFlat(ctx.vars, step.theta);
-    const roundDue = strategy.outerRound !== undefined && strategy.roundEvery?.() !== undefined;
+    const hasRounds = strategy.outerRound !== undefined && strategy.roundEvery?.() !== undefined;
     if (!step.accepted) {
       // A round changes the objective: go on unless the last round's objective already could not move.
-      if (roundDue && (state.lmSinceRound ?? 0) > 0) {
-        outerRound(ctx, state, true);
+      if (hasRounds && (state.lmSinceRound ?? 0) > 0) {
+        outerRound(ctx, state);
         yield state;
         continue;
       }
@@ -55,8 +56,8 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
     state.done++;
     state.k++;
     state.lmSinceRound = (state.lmSinceRound ?? 0) + 1;
+    strategy.afterIteration?.({ iteration: state.done, vars: ctx.vars, residuals: ctx.residuals });
     if (state.done % ctx.recordEvery === 0) recordParts(ctx, state, 'levenberg-marquardt');
-    if (roundDue && state.lmSinceRound >= strategy.roundEvery!()!) outerRound(ctx, state, false);
     yield state;
   }
   const report = stageReport(ctx, 'levenberg-marquardt', state.k);
@@ -68,12 +69,12 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
   return state;
 }
 
-/** The strategy's outer round after the iterations since the last one; the damping starts afresh. */
-function outerRound(ctx: StageContext, state: LoopState, converged: boolean): void {
+/** The strategy's outer round once the steps stall; the damping starts afresh. */
+function outerRound(ctx: StageContext, state: LoopState): void {
   ctx.strategy.outerRound!(
     { iteration: state.done, vars: ctx.vars, residuals: ctx.residuals },
     state.lmSinceRound ?? 0,
-    converged,
+    true,
   );
   state.lmSinceRound = 0;
   state.lm = LM_START;

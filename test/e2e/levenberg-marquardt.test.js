@@ -219,3 +219,39 @@ test('lr_final on a levenberg-marquardt stage is a located error', () => {
     /bad\.yaml:\d+:\d+.*lr_final applies to adam stages only \(levenberg-marquardt chooses its steps by its damping\)/,
   );
 });
+
+test('causal weights move between Levenberg-Marquardt iterations (each system is built afresh)', () => {
+  const file = specFile(
+    'causal-lm',
+    `name: causal-lm
+geometry: {interval: [0, 1]}
+time: [0, 1]
+fields: [u]
+equations: [u_t = 0.1*u_xx]
+conditions:
+  - {on: boundary, dirichlet: {u: 0}}
+  - {on: initial, value: {u: "sin(pi*x)"}}
+network: {hidden: [8], activation: tanh}
+training:
+  causal: true
+  log_every: 1
+  points: {domain: 64, boundary: 16, initial: 16}
+  stages:
+    - {optimizer: adam, iterations: 5, lr: 1.0e-3}
+    - {optimizer: levenberg-marquardt, iterations: 8}
+output: {grid: [11], times: [0, 1], formats: [csv]}
+`,
+  );
+  const out = join(dir, 'causal-lm');
+  solve({ specFile: file, outDir: out, sets: [], backend, workers: 1 });
+  const rows = read(out, 'loss.csv').trim().split('\n');
+  const col = rows[0].split(',').indexOf('causal_min_weight');
+  assert.ok(col > 0, rows[0]);
+  const lm = rows
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((c) => Number(c[0]) > 5)
+    .map((c) => Number(c[col]));
+  assert.ok(lm.length >= 4, `${lm.length} rows in the LM stage`);
+  assert.ok(new Set(lm).size > 1, `the smallest causal weight moved during LM: ${lm.join(', ')}`);
+});

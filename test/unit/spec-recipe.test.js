@@ -54,3 +54,10 @@ test("stages of the spec's own: the first-order network without a Levenberg-Marq
   const both = load('network: {hidden: [50, 50, 50]}\ntraining:\n  stages:\n    - {optimizer: adam, iterations: 10}\n');
   assert.deepEqual([both.network.hidden, optimizers(both)], [[50, 50, 50], ['adam']]);
 });
+
+test("the recipe's sin network starts with the unit first layer, unless the spec gives one or its own network", () => {
+  assert.equal(load('network: {activation: sin}\n').network.firstLayer, 'unit');
+  assert.equal(load('network: {activation: sin, first_layer: glorot}\n').network.firstLayer, undefined);
+  assert.equal(load('network: {activation: sin, hidden: [20, 20]}\n').network.firstLayer, undefined);
+  assert.equal(load('').network.firstLayer, undefined);
+});
