@@ -5,7 +5,7 @@
  * it points, finish.ts writes its files.
  */
 import { mkdirSync } from 'node:fs';
-import { disposeModel, parameterCount } from '../model/index.js';
+import { disposeModel, networkPathNote, parameterCount } from '../model/index.js';
 import {
   trainSteps,
   type HealthWarning,
@@ -124,6 +124,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const notes = [
     ...strategy.notes,
     ...source.threadNotes(),
+    networkPathNote(model.net),
     ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
   ];
   opts.onStart?.({ problem, outDir, parameters: parameterCount(model.net), points: run.points, notes });

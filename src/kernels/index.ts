@@ -1,0 +1,15 @@
+/** Our own WebAssembly SIMD kernels (kernels/*.c), on plain arrays: the MLP's jet pass and its reverse pass. */
+export {
+  channelCount,
+  dropSaved,
+  KERNEL_ACTIVATIONS,
+  MAX_CHANNELS,
+  MAX_LAYERS,
+  mlpBackward,
+  mlpForward,
+  type KernelActivation,
+  type MlpInput,
+  type MlpParams,
+  type MlpPlan,
+  type Saved,
+} from './mlp.js';
