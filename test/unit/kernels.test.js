@@ -20,7 +20,7 @@ const CHANNEL_SETS = {
   'first, seconds, Laplacian': { first: [true, true, true], second: ['0,0', '0,1', '1,2', '2,2'], lap: [0, 1, 2] },
   'a second without its first': { first: [true, false, true], second: ['0,1', '0,2'], lap: [0, 1] },
 };
-const ACTIVATIONS = ['tanh', 'sin', 'sigmoid', 'silu', 'gelu', 'relu'];
+const ACTIVATIONS = /** @type {const} */ (['tanh', 'sin', 'sigmoid', 'silu', 'gelu', 'relu']);
 
 /** Every channel of a jet as [name, numbers], in a fixed order. */
 function channels(o) {
@@ -40,7 +40,8 @@ function run(ch, net, kernels) {
     const loss = () => {
       const o = forward(ch, net, input(), undefined, kernels);
       const parts = [o.v, ...o.d, ...o.dd.values(), o.lap].filter(Boolean);
-      return parts.map((t, k) => tf.sum(tf.mul(tf.sin(tf.mul(t, k + 1)), t))).reduce((a, b) => tf.add(a, b));
+      const sum = parts.map((t, k) => tf.sum(tf.mul(tf.sin(tf.mul(t, k + 1)), t))).reduce((a, b) => tf.add(a, b));
+      return /** @type {tf.Scalar} */ (sum);
     };
     const vars = [...net.weights, ...net.biases];
     const { grads } = tf.variableGrads(loss, vars);
@@ -59,7 +60,10 @@ for (const backend of ['cpu', 'wasm']) {
   test(`kernels on ${backend}: output jets and weight gradients equal the jet engine's, every activation and channel set`, async () => {
     await tf.setBackend(backend);
     registerFastGradients();
-    assert.equal(kernelRefusal(createNetwork({ inputs: 3, hidden: [4], outputs: 1, activation: 'tanh' }, createRng(1))), undefined);
+    assert.equal(
+      kernelRefusal(createNetwork({ inputs: 3, hidden: [4], outputs: 1, activation: 'tanh' }, createRng(1))),
+      undefined,
+    );
     for (const activation of ACTIVATIONS)
       for (const [name, ch] of Object.entries(CHANNEL_SETS)) {
         const net = createNetwork({ inputs: 3, hidden: [9, 6], outputs: 2, activation }, createRng(3));
@@ -78,6 +82,7 @@ for (const backend of ['cpu', 'wasm']) {
 }
 
 test('kernels: a reverse pass without the saved forward state recomputes it to the same bits', () => {
+  /** @type {import('../../dist/kernels/index.js').MlpPlan} */
   const plan = { widths: [2, 13, 7, 3], activation: 'tanh', n: 70, first: 2, pairs: [[0, 1]], lap: [0, 1] };
   const rng = createRng(5);
   const rand = (k) => Float32Array.from({ length: k }, () => rng.next() - 0.5);
