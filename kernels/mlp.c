@@ -8,9 +8,9 @@
  *   h = f(z), h_p = f1 z_p, h_pq = f2 z_p z_q + f1 z_pq, h_lap = f2 sum z_p^2 + f1 z_lap.
  *
  * Points are processed in blocks of BLOCK rows through all layers, so a block's channels stay in
- * the cache. With plan.save set, the forward pass keeps every block's pre-activations Z there and
- * the reverse pass rebuilds the layers' inputs H = f(Z) from them (elementwise work only);
- * without it, the reverse pass recomputes the block's forward pass. Then it runs the chain rule
+ * the cache. With plan.save set, the forward pass keeps every block's pre-activations Z and
+ * activations H = f(Z) there for the reverse pass; without it, the reverse pass recomputes the
+ * block's forward pass. Then it runs the chain rule
  * backwards and accumulates the weight and bias gradients.
  *
  * Layouts (float32): W[l] is [w[l]][p[l+1]] (rows of the layer's inputs, columns padded to a
@@ -26,7 +26,9 @@
 
 #define MAXL 16
 #define MAXC 64
+#ifndef BLOCK
 #define BLOCK 32
+#endif
 
 typedef struct {
   int32_t L, n, C, nd, ns, lap, act, scratch;
@@ -131,7 +133,7 @@ static inline v128_t erf_v(v128_t x) {
 }
 
 /* f and its first three derivatives at z (the third only for the reverse pass). */
-static inline void derivs(int act, v128_t z, v128_t *f, v128_t *f1, v128_t *f2, v128_t *f3) {
+static inline __attribute__((always_inline)) void derivs(int act, v128_t z, v128_t *f, v128_t *f1, v128_t *f2, v128_t *f3) {
   const v128_t one = SPLAT(1.0f), two = SPLAT(2.0f);
   switch (act) {
   case ACT_TANH: {
@@ -267,14 +269,14 @@ static void mm_tn(const float *A, int lda, int m, int K, const float *D, int ldd
 
 /* ---- the activation's chain rule on a block ---- */
 
-/* H = f(Z) channel by channel for `rows` rows of width P (both [C][rows][P]). */
-static void act_forward(const float *Z, float *H, int rows, int P) {
+/* H = f(Z) channel by channel for `rows` rows of width P (both [C][rows][P]), f = activation `act`. */
+static inline __attribute__((always_inline)) void act_forward_as(int act, const float *Z, float *H, int rows, int P) {
   const int C = plan.C, nd = plan.nd, ns = plan.ns, lap = plan.lap, cs = rows * P;
   const float *Zd = Z + cs, *Zdd = Zd + nd * cs, *Zl = Zdd + ns * cs;
   float *Hd = H + cs, *Hdd = Hd + nd * cs, *Hl = Hdd + ns * cs;
   for (int e = 0; e < cs; e += 4) {
     v128_t f, f1, f2, f3;
-    derivs(plan.act, wasm_v128_load(Z + e), &f, &f1, &f2, &f3);
+    derivs(act, wasm_v128_load(Z + e), &f, &f1, &f2, &f3);
     wasm_v128_store(H + e, f);
     if (C == 1) continue;
     v128_t sq = SPLAT(0.0f);
@@ -292,14 +294,15 @@ static void act_forward(const float *Z, float *H, int rows, int P) {
 }
 
 /* D = the gradient with respect to Z given G, the gradient with respect to H = f(Z) (all [C][rows][P]). */
-static void act_backward(const float *Z, const float *G, float *D, int rows, int P) {
+static inline __attribute__((always_inline)) void act_backward_as(int act, const float *Z, const float *G, float *D,
+                                                                   int rows, int P) {
   const int C = plan.C, nd = plan.nd, ns = plan.ns, lap = plan.lap, cs = rows * P;
   const float *Zd = Z + cs, *Zdd = Zd + nd * cs, *Zl = Zdd + ns * cs;
   const float *Gd = G + cs, *Gdd = Gd + nd * cs, *Gl = Gdd + ns * cs;
   float *Dd = D + cs, *Ddd = Dd + nd * cs, *Dl = Ddd + ns * cs;
   for (int e = 0; e < cs; e += 4) {
     v128_t f, f1, f2, f3;
-    derivs(plan.act, wasm_v128_load(Z + e), &f, &f1, &f2, &f3);
+    derivs(act, wasm_v128_load(Z + e), &f, &f1, &f2, &f3);
     v128_t gv = MUL(wasm_v128_load(G + e), f1);
     if (C > 1) {
       for (int q = 0; q < nd; q++) {
@@ -333,42 +336,64 @@ static void act_backward(const float *Z, const float *G, float *D, int rows, int
   }
 }
 
-/* ---- one block of rows through the network ---- */
+/* The activation's loops compiled once per activation (its constant folds the switch in derivs). */
+#define BY_ACTIVATION(call)                                                                                        \
+  switch (plan.act) {                                                                                              \
+  case ACT_TANH: call(ACT_TANH); break;                                                                            \
+  case ACT_SIN: call(ACT_SIN); break;                                                                              \
+  case ACT_SIGMOID: call(ACT_SIGMOID); break;                                                                      \
+  case ACT_SILU: call(ACT_SILU); break;                                                                            \
+  case ACT_GELU: call(ACT_GELU); break;                                                                            \
+  default: call(ACT_RELU);                                                                                         \
+  }
 
-/* The block's buffers: in scratch H[0..L-1] (each layer's input), Z[0..L-2] (the hidden
- * pre-activations, unless they are kept in plan.save), the output Y, then two gradient buffers;
- * each holds C * BLOCK rows. zbase: where the current block's Z[0..L-2] lie. */
-static float *zbase;
-
-static float *buf_H(int l) {
-  float *s = F(plan.scratch);
-  for (int k = 0; k < l; k++) s += plan.C * BLOCK * plan.p[k];
-  return s;
+static void act_forward(const float *Z, float *H, int rows, int P) {
+#define FWD(a) act_forward_as(a, Z, H, rows, P)
+  BY_ACTIVATION(FWD)
+#undef FWD
 }
 
-/* Floats of one block's Z[0..L-2]. */
+static void act_backward(const float *Z, const float *G, float *D, int rows, int P) {
+#define BWD(a) act_backward_as(a, Z, G, D, rows, P)
+  BY_ACTIVATION(BWD)
+#undef BWD
+}
+
+/* ---- one block of rows through the network ---- */
+
+/* The block's buffers. Its state, per hidden layer l the pre-activations Z[l] and H[l + 1] =
+ * f(Z[l]), lies at zbase: in plan.save when the forward pass keeps it, else in scratch. Scratch
+ * holds H[0] (the input), that state, the output Y, then two gradient buffers; each buffer holds
+ * C * BLOCK rows. */
+static float *zbase;
+
+static int layer_floats(int k) { return plan.C * BLOCK * plan.p[k]; }
+
+/* Floats of one block's state. */
 static int zblock(void) {
   int s = 0;
-  for (int k = 0; k + 1 < plan.L; k++) s += plan.C * BLOCK * plan.p[k + 1];
+  for (int k = 0; k + 1 < plan.L; k++) s += 2 * layer_floats(k + 1);
   return s;
 }
 
 static float *buf_Z(int l) {
   float *s = zbase;
-  for (int k = 0; k < l; k++) s += plan.C * BLOCK * plan.p[k + 1];
+  for (int k = 0; k < l; k++) s += 2 * layer_floats(k + 1);
   return s;
 }
 
-static float *buf_Y(void) { return buf_H(plan.L) + zblock(); }
+static float *buf_H(int l) { return l == 0 ? F(plan.scratch) : buf_Z(l - 1) + layer_floats(l); }
+
+static float *buf_Y(void) { return F(plan.scratch) + layer_floats(0) + zblock(); }
 
 static float *buf_grad(int which) {
   int pmax = 0;
   for (int k = 0; k <= plan.L; k++) pmax = plan.p[k] > pmax ? plan.p[k] : pmax;
-  return buf_Y() + plan.C * BLOCK * plan.p[plan.L] + which * plan.C * BLOCK * pmax;
+  return buf_Y() + layer_floats(plan.L) + which * plan.C * BLOCK * pmax;
 }
 
-/* Where block b's Z lie: in plan.save when the forward pass keeps them, else in scratch. */
-static void use_block(int b) { zbase = plan.save ? F(plan.save) + b * zblock() : buf_H(plan.L); }
+/* Where block b's state lies. */
+static void use_block(int b) { zbase = plan.save ? F(plan.save) + b * zblock() : F(plan.scratch) + layer_floats(0); }
 
 /* Bytes of scratch the buffers need, and of what the forward pass keeps (the JS side reserves both). */
 __attribute__((export_name("scratch_bytes"))) int scratch_bytes(void) {
@@ -468,12 +493,10 @@ __attribute__((export_name("backward"))) void backward(void) {
   for (int r0 = 0; r0 < plan.n; r0 += BLOCK) {
     const int rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
     use_block(r0 / BLOCK);
-    if (plan.save) {
+    if (plan.save)
       block_input(r0, rows);
-      for (int l = 0; l + 1 < plan.L; l++) act_forward(buf_Z(l), buf_H(l + 1), rows, plan.p[l + 1]);
-    } else {
+    else
       block_forward(r0, rows);
-    }
     block_backward(r0, rows);
   }
 }
