@@ -38,6 +38,7 @@ import { ShardWorker, splitGroups } from '../src/trainer/parallel.js';
 import { GROUPS } from '../src/strategies/strategy.js';
 import { fieldErrors, fieldTable } from '../src/outputs/grid.js';
 import { estimateCost } from '../src/problem/describe.js';
+import { channelCount, mlpBackward, mlpForward, simdPeakGflops, type MlpPlan } from '../src/kernels/index.js';
 
 const POISSON_3D = `
 name: poisson-3d
@@ -337,6 +338,58 @@ async function stepRows(
   return rows;
 }
 
+/** Our kernels alone on the domain batch of poisson-2d's shapes (3 x 50 tanh; value, u_x, u_y, Laplacian). */
+interface KernelAloneRow {
+  points: number;
+  ms_forward: number;
+  ms_forward_backward: number;
+  mflop: number;
+  gflops: number;
+  /** The machine's wasm SIMD multiply-add rate (simdPeakGflops). */
+  ceiling_gflops: number;
+}
+
+/** CPU milliseconds of `f`, the best of 3 rounds of `reps` (less sensitive than wall time to other processes). */
+function cpuMs(f: () => void, reps: number): number {
+  f();
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) f();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000 / reps);
+  }
+  return best;
+}
+
+function kernelAloneRow(points: number, ceiling: number, quick: boolean): KernelAloneRow {
+  const widths = [2, 50, 50, 50, 1];
+  const plan: MlpPlan = { widths, activation: 'tanh', n: points, first: 2, pairs: [], lap: [0, 1] };
+  const rng = createRng(1);
+  const rand = (k: number) => Float32Array.from({ length: k }, () => rng.next() - 0.5);
+  const params = {
+    weights: widths.slice(0, -1).map((w, l) => rand(w * widths[l + 1]!)),
+    biases: widths.slice(1).map((w) => rand(w)),
+  };
+  const input = { x: rand(points * 2), rows: rand(4) };
+  const dy = rand(channelCount(plan) * points);
+  // Matmul FLOPs: every channel through every layer forward, twice that backward (weights and inputs).
+  const forwardFlops = widths
+    .slice(0, -1)
+    .reduce((s, w, l) => s + 2 * channelCount(plan) * points * w * widths[l + 1]!, 0);
+  const reps = Math.max(2, Math.round((quick ? 4e5 : 2e6) / points));
+  const msForward = cpuMs(() => mlpForward(plan, params, input), reps);
+  const msBoth = cpuMs(() => mlpBackward(plan, params, input, dy, mlpForward(plan, params, input, true).saved), reps);
+  return {
+    points,
+    ms_forward: msForward,
+    ms_forward_backward: msBoth,
+    mflop: (3 * forwardFlops) / 1e6,
+    gflops: (3 * forwardFlops) / (msBoth * 1e6),
+    ceiling_gflops: ceiling,
+  };
+}
+
 // One row per engine and the L-BFGS row, measured the same way one after the other; long but linear.
 async function benchProblem(
   problem: Problem,
@@ -536,6 +589,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `ratio ${r.problem.padEnd(14)} ${r.backend.padEnd(6)} nested-reverse / forward ${r.reverse_over_forward.toFixed(2)}x, forward / kernels ${r.forward_over_kernels.toFixed(2)}x, 2 threads ${r.forward_over_kernels_2threads.toFixed(2)}x\n`,
     );
+  const ceiling = simdPeakGflops();
+  const kernelAlone = [2000, 20000].map((n) => kernelAloneRow(n, ceiling, quick));
+  for (const k of kernelAlone)
+    process.stdout.write(
+      `kernels alone, ${String(k.points).padStart(5)} points (3 x 50 tanh, 4 channels): forward ${k.ms_forward.toFixed(2)} ms, forward + reverse ${k.ms_forward_backward.toFixed(2)} ms CPU, ${k.gflops.toFixed(1)} GFLOP/s of the wasm SIMD ceiling ${k.ceiling_gflops.toFixed(1)} (${((100 * k.gflops) / k.ceiling_gflops).toFixed(0)}%)\n`,
+    );
   let accuracy: ReturnType<typeof timeToAccuracy> | undefined;
   if (args.includes('--accuracy')) {
     await selectBackend(available[0]!.name);
@@ -552,6 +611,7 @@ async function main(): Promise<void> {
     lbfgs: lbfgsRows,
     loss_reads: lossReads,
     ratios,
+    kernels_alone: kernelAlone,
     time_to_1e3: accuracy,
   };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);

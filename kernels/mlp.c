@@ -500,3 +500,18 @@ __attribute__((export_name("backward"))) void backward(void) {
     block_backward(r0, rows);
   }
 }
+
+/* ---- the machine's ceiling, for the bench ---- */
+
+/* 12 independent chains a = a * x + y, `iterations` times: 96 multiply-adds of 4 lanes each per
+ * 8 iterations, nothing but registers. Returns a sum so the work is kept. */
+__attribute__((export_name("simd_peak"))) float simd_peak(int iterations) {
+  v128_t a[12];
+  const v128_t x = SPLAT(0.9999f), y = SPLAT(1e-4f);
+  for (int c = 0; c < 12; c++) a[c] = SPLAT((float)c);
+  for (int i = 0; i < iterations; i++)
+    for (int c = 0; c < 12; c++) a[c] = ADD(MUL(a[c], x), y);
+  v128_t s = a[0];
+  for (int c = 1; c < 12; c++) s = ADD(s, a[c]);
+  return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 3);
+}

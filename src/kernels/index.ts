@@ -2,11 +2,13 @@
 export {
   channelCount,
   dropSaved,
+  keptBytes,
   KERNEL_ACTIVATIONS,
   MAX_CHANNELS,
   MAX_LAYERS,
   mlpBackward,
   mlpForward,
+  simdPeakGflops,
   type KernelActivation,
   type MlpInput,
   type MlpParams,

@@ -47,6 +47,7 @@ interface Exports {
   saved_bytes(): number;
   forward(): void;
   backward(): void;
+  simd_peak(iterations: number): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -127,6 +128,11 @@ function keep(bytes: number): Saved {
   const r: Saved = { at: kernels().alloc(bytes), bytes, live: true };
   saved.push(r);
   return r;
+}
+
+/** Bytes that forward passes keep now for reverse passes still to come. */
+export function keptBytes(): number {
+  return saved.reduce((s, r) => s + r.bytes, 0);
 }
 
 /** Frees what a forward pass kept (nothing when already freed). */
@@ -304,4 +310,22 @@ export function mlpBackward(
   }
   at.done();
   return { weights, biases };
+}
+
+/**
+ * The multiply-add rate of this machine's wasm SIMD (f32x4 mul then add, no fused multiply-add in
+ * Node 20) in GFLOP/s: 12 independent chains in registers, the best of `rounds` CPU-time samples.
+ */
+export function simdPeakGflops(rounds = 5): number {
+  const k = kernels().k;
+  const iterations = 20_000_000;
+  k.simd_peak(1000);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    k.simd_peak(iterations);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1e6);
+  }
+  return (iterations * 12 * 8) / best / 1e9;
 }

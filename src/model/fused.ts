@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { J } from '../derivatives/index.js';
 import {
   channelCount,
+  dropSaved,
   KERNEL_ACTIVATIONS,
   MAX_CHANNELS,
   MAX_LAYERS,
@@ -21,6 +22,7 @@ import {
   type MlpInput,
   type MlpParams,
   type MlpPlan,
+  type Saved,
 } from '../kernels/index.js';
 
 /** The parts of a network the kernels read (network.ts's NetworkParams). */
@@ -90,6 +92,23 @@ function route(ch: J.Channels, net: KernelNet, a: J.Jet): Routed | undefined {
   return { plan, input: { x: a.v.dataSync() as Float32Array, rows }, vars, keys };
 }
 
+/** What taped forward passes kept and no reverse pass has used yet, and the tape they were recorded on. */
+const pending = new Set<Saved>();
+let pendingTape: unknown;
+
+/**
+ * Frees what forward passes on an earlier tape kept: their reverse pass, if any, has run (a tape
+ * records one gradient computation; tfjs makes a new one for each). A reverse pass that finds its
+ * state freed recomputes it, so this bounds memory without changing any result.
+ */
+function dropStale(): void {
+  const tape = (tf.engine().state as { activeTape?: unknown }).activeTape;
+  if (tape === pendingTape) return;
+  pending.forEach(dropSaved);
+  pending.clear();
+  pendingTape = tape;
+}
+
 /** The output jet of `net` on input jet `a` by our kernels, or undefined when they do not apply (see kernelRefusal). */
 export function fusedForward(ch: J.Channels, net: KernelNet, a: J.Jet): J.Jet | undefined {
   if (kernelRefusal(net)) return undefined;
@@ -101,6 +120,7 @@ export function fusedForward(ch: J.Channels, net: KernelNet, a: J.Jet): J.Jet | 
   const out = plan.widths[L]!;
   // Under a gradient tape the forward pass keeps its pre-activations for the reverse pass.
   const taped = tf.engine().isTapeOn();
+  if (taped) dropStale();
   const op = tf.customGrad((...args: unknown[]) => {
     const ts = args.slice(0, 2 * L) as tf.Tensor[];
     const params: MlpParams = {
@@ -108,9 +128,11 @@ export function fusedForward(ch: J.Channels, net: KernelNet, a: J.Jet): J.Jet | 
       biases: ts.slice(L).map((t) => t.dataSync() as Float32Array),
     };
     const { y, saved } = mlpForward(plan, params, input, taped);
+    if (saved) pending.add(saved);
     const value = tf.tensor3d(y, [C, plan.n, out]);
     const gradFunc = (dy: tf.Tensor) => {
       const g = mlpBackward(plan, params, input, dy.dataSync() as Float32Array, saved);
+      if (saved) pending.delete(saved);
       return [
         ...g.weights.map((w, l) => tf.tensor2d(w, net.weights[l]!.shape as [number, number])),
         ...g.biases.map((b, l) => tf.tensor2d(b, net.biases[l]!.shape as [number, number])),

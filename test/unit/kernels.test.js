@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as J from '../../dist/derivatives/jet.js';
 import { createNetwork, forward } from '../../dist/model/network.js';
 import { kernelRefusal, networkPathNote } from '../../dist/model/fused.js';
-import { mlpBackward, mlpForward, channelCount } from '../../dist/kernels/index.js';
+import { mlpBackward, mlpForward, channelCount, keptBytes } from '../../dist/kernels/index.js';
 import { MLP_WASM_BASE64 } from '../../dist/kernels/mlp-wasm.js';
 import { createRng } from '../../dist/util/random.js';
 import { registerFastGradients } from '../../dist/backend/gradients.js';
@@ -98,6 +98,24 @@ test('kernels: a reverse pass without the saved forward state recomputes it to t
   assert.equal(saved.live, false, 'the reverse pass frees what the forward pass kept');
   const again = mlpBackward(plan, params, input, dy);
   assert.deepEqual(again, kept);
+});
+
+test('kernels: what a taped forward pass keeps is freed by its reverse pass, or by the next gradient computation', async () => {
+  await tf.setBackend('cpu');
+  const ch = CHANNEL_SETS['first, Laplacian'];
+  const net = createNetwork({ inputs: 3, hidden: [5, 5], outputs: 1, activation: 'tanh' }, createRng(2));
+  const x = tf.randomUniform([40, 3], -1, 1, 'float32', 3);
+  const out = () => forward(ch, net, J.inputMatrix(ch, x, [0, 0, 0], [1, 1, 1])).lap;
+  const loss = (unused) => () => {
+    if (unused) out();
+    return /** @type {tf.Scalar} */ (tf.sum(out()));
+  };
+  const vars = [...net.weights, ...net.biases];
+  tf.tidy(() => tf.variableGrads(loss(true), vars));
+  assert.ok(keptBytes() > 0, 'the unused pass keeps its state until the next gradient computation');
+  tf.tidy(() => tf.variableGrads(loss(false), vars));
+  assert.equal(keptBytes(), 0);
+  x.dispose();
 });
 
 test('kernels: PINN_KERNELS=off and Fourier features fall back to the jet engine, and the note says so', async () => {
