@@ -64,7 +64,7 @@ interface Routed {
 /** The kernel plan of an input jet: undefined unless it is values [n, in] with constant first-derivative rows. */
 function route(ch: J.Channels, net: KernelNet, a: J.Jet): Routed | undefined {
   const [n, inputs] = a.v.shape;
-  if (a.v.rank !== 2 || a.dd.size > 0 || a.lap) return undefined;
+  if (a.v.rank !== 2 || n === 0 || a.dd.size > 0 || a.lap) return undefined;
   const vars = ch.first.flatMap((want, i) => (want && a.d[i] ? [i] : []));
   if (vars.some((i) => a.d[i]!.rank !== 2 || a.d[i]!.shape[0] !== 1)) return undefined;
   const keys: string[] = [];
