@@ -51,7 +51,6 @@ enum { ACT_TANH, ACT_SIN, ACT_SIGMOID, ACT_SILU, ACT_GELU, ACT_RELU };
 #define MUL wasm_f32x4_mul
 
 __attribute__((export_name("plan_address"))) Plan *plan_address(void) { return &plan; }
-__attribute__((export_name("block_rows"))) int block_rows(void) { return BLOCK; }
 
 /* ---- elementwise functions (4 lanes) ---- */
 
