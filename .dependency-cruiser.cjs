@@ -6,6 +6,7 @@
 const LAYERS = [
   'util',
   'backend',
+  'kernels',
   'expr',
   'spec',
   'derivatives',

@@ -3,9 +3,11 @@
  * run so the numbers are comparable as ratios. Not a test: it asserts nothing
  * and prints a table plus JSON (bench-results.json, or --out FILE).
  *
- * For each problem (poisson-2d, a 3D Poisson, the 1D heat equation):
- * ms per Adam iteration (median after warm-up) for the forward jet engine and
- * for nested reverse mode on the same network, matmul FLOPs per iteration and
+ * For each problem (poisson-2d, a 3D Poisson, the 1D heat equation, and
+ * poisson-2d at 20,000 + 4,000 points with the step rows only):
+ * ms per Adam iteration (median after warm-up) for the forward jet engine, for
+ * the same pass by our wasm SIMD kernels and for nested reverse mode on the
+ * same network, each also on two threads (not nested reverse), matmul FLOPs per iteration and
  * the achieved GFLOP/s, peak bytes of one step, tensors before/after (leaks),
  * L-BFGS cost (evaluations per iteration), and (not on cpu) Adam through the
  * training loop reading the loss every iteration against every 16 (webgpu's).
@@ -36,6 +38,7 @@ import { ShardWorker, splitGroups } from '../src/trainer/parallel.js';
 import { GROUPS } from '../src/strategies/strategy.js';
 import { fieldErrors, fieldTable } from '../src/outputs/grid.js';
 import { estimateCost } from '../src/problem/describe.js';
+import { channelCount, mlpBackward, mlpForward, simdPeakGflops, type MlpPlan } from '../src/kernels/index.js';
 
 const POISSON_3D = `
 name: poisson-3d
@@ -48,10 +51,29 @@ network: {hidden: [50, 50, 50], activation: tanh}
 training: {points: {domain: 2000, boundary: 600}}
 `;
 
+/**
+ * forward: the tfjs jet engine (PINN_KERNELS=off); kernels: the same pass by our wasm SIMD kernels
+ * (model/fused.ts); nested-reverse: tf.grad of tf.grad; -2threads: through the training loop with
+ * the shard worker taking half the points.
+ */
+type Engine = 'forward' | 'kernels' | 'nested-reverse' | 'forward-2threads' | 'kernels-2threads';
+
+/** Runs `f` with the network passes on our kernels or on the tfjs jet engine (a worker started meanwhile inherits it). */
+function withKernels<T>(on: boolean, f: () => T): T {
+  const before = process.env['PINN_KERNELS'];
+  process.env['PINN_KERNELS'] = on ? 'on' : 'off';
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env['PINN_KERNELS'];
+    else process.env['PINN_KERNELS'] = before;
+  }
+}
+
 interface Row {
   problem: string;
   backend: string;
-  engine: 'forward' | 'nested-reverse' | 'forward-2threads';
+  engine: Engine;
   ms_per_iteration: number;
   mflop_per_iteration: number;
   gflops: number;
@@ -138,6 +160,22 @@ function twoThreadRow(
   iterations: number,
   warmup: number,
   flops: number,
+  kernels: boolean,
+): Row {
+  return withKernels(kernels, () =>
+    twoThreadRun(problem, model, strategy, backend, iterations, warmup, flops, kernels),
+  );
+}
+
+function twoThreadRun(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  backend: string,
+  iterations: number,
+  warmup: number,
+  flops: number,
+  kernels: boolean,
 ): Row {
   const spec = problem.spec;
   const sampler = makeSampler('sobol', createRng(0));
@@ -176,7 +214,7 @@ function twoThreadRow(
   return {
     problem: problem.name,
     backend,
-    engine: 'forward-2threads',
+    engine: kernels ? 'kernels-2threads' : 'forward-2threads',
     ms_per_iteration: ms,
     mflop_per_iteration: flops / 1e6,
     gflops: flops / (ms * 1e6),
@@ -226,55 +264,62 @@ function lossReadRow(
   };
 }
 
-// One row per engine and the L-BFGS row, measured the same way one after the other; long but linear.
-async function benchProblem(
+/** One Adam step of `engine` on the batches, with its own Adam state. */
+function engineStep(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  batches: TrainingBatch[],
+  engine: Engine,
+): { step: () => void; dispose: () => void } {
+  const vars = trainableVariables(model);
+  const residuals = () =>
+    engine === 'nested-reverse'
+      ? nestedReverseResiduals(problem, model, batches)
+      : withKernels(engine === 'kernels', () => computeResiduals(problem, model, batches));
+  const adam = createAdamState(vars);
+  const step = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => strategy.loss(residuals()).total, vars);
+      value.dataSync();
+      adamUpdate(
+        adam,
+        vars,
+        vars.map((v) => grads[v.name]!),
+        { lr: 1e-4, ...ADAM_DEFAULTS },
+      );
+    });
+  const dispose = () => [...adam.m, ...adam.v].forEach((t) => t.dispose());
+  return { step, dispose };
+}
+
+/** ms per Adam iteration of each engine (median), their steps interleaved so a changing load hits all alike. */
+async function stepRows(
   problem: Problem,
   backend: string,
+  model: Model,
+  strategy: Strategy,
+  batches: TrainingBatch[],
+  engines: Engine[],
   iterations: number,
   warmup: number,
-): Promise<{ rows: Row[]; lbfgsRow: LbfgsRow; lossRead?: LossReadRow }> {
-  const spec = problem.spec;
-  const rng = createRng(0);
-  const sampler = makeSampler('sobol', rng);
-  const strategy = createStrategy('penalty', problem);
-  const model = createModel(problem, rng, new Map());
-  const vars = trainableVariables(model);
-  const batches = prepareBatches(
-    problem,
-    samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler),
-  );
-  const rows: Row[] = [];
+): Promise<Row[]> {
   const cost = estimateCost(problem);
-  for (const engine of ['forward', 'nested-reverse'] as const) {
-    const residuals = () =>
-      engine === 'forward'
-        ? computeResiduals(problem, model, batches)
-        : nestedReverseResiduals(problem, model, batches);
-    const adam = createAdamState(vars);
-    const step = () =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => strategy.loss(residuals()).total, vars);
-        value.dataSync();
-        adamUpdate(
-          adam,
-          vars,
-          vars.map((v) => grads[v.name]!),
-          { lr: 1e-4, ...ADAM_DEFAULTS },
-        );
-      });
-    for (let i = 0; i < warmup; i++) step();
-    const before = tf.memory().numTensors;
-    const times: number[] = [];
-    for (let i = 0; i < iterations; i++) {
+  const steps = engines.map((engine) => engineStep(problem, model, strategy, batches, engine));
+  for (let i = 0; i < warmup; i++) steps.forEach((s) => s.step());
+  const before = tf.memory().numTensors;
+  const times = engines.map(() => [] as number[]);
+  for (let i = 0; i < iterations; i++)
+    steps.forEach((s, k) => {
       const t0 = performance.now();
-      step();
-      times.push(performance.now() - t0);
-    }
-    const after = tf.memory().numTensors;
-    const profile = await tf.profile(() => {
-      step();
+      s.step();
+      times[k]!.push(performance.now() - t0);
     });
-    const ms = median(times);
+  const after = tf.memory().numTensors;
+  const rows: Row[] = [];
+  for (const [k, engine] of engines.entries()) {
+    const profile = await tf.profile(() => steps[k]!.step());
+    const ms = median(times[k]!);
     // The jet engine's FLOPs are the estimate's; nested reverse does more work, so its GFLOP/s is the same count over its time (an effective rate).
     rows.push({
       problem: problem.name,
@@ -288,11 +333,92 @@ async function benchProblem(
       tensors_after: after,
       kernels_per_iteration: profile.kernels.length,
     });
-    adam.m.forEach((t) => t.dispose());
-    adam.v.forEach((t) => t.dispose());
   }
+  steps.forEach((s) => s.dispose());
+  return rows;
+}
+
+/** Our kernels alone on the domain batch of poisson-2d's shapes (3 x 50 tanh; value, u_x, u_y, Laplacian). */
+interface KernelAloneRow {
+  points: number;
+  ms_forward: number;
+  ms_forward_backward: number;
+  mflop: number;
+  gflops: number;
+  /** The machine's wasm SIMD multiply-add rate (simdPeakGflops). */
+  ceiling_gflops: number;
+}
+
+/** CPU milliseconds of `f`, the best of 3 rounds of `reps` (less sensitive than wall time to other processes). */
+function cpuMs(f: () => void, reps: number): number {
+  f();
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) f();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000 / reps);
+  }
+  return best;
+}
+
+function kernelAloneRow(points: number, ceiling: number, quick: boolean): KernelAloneRow {
+  const widths = [2, 50, 50, 50, 1];
+  const plan: MlpPlan = { widths, activation: 'tanh', n: points, first: 2, pairs: [], lap: [0, 1] };
+  const rng = createRng(1);
+  const rand = (k: number) => Float32Array.from({ length: k }, () => rng.next() - 0.5);
+  const params = {
+    weights: widths.slice(0, -1).map((w, l) => rand(w * widths[l + 1]!)),
+    biases: widths.slice(1).map((w) => rand(w)),
+  };
+  const input = { x: rand(points * 2), rows: rand(4) };
+  const dy = rand(channelCount(plan) * points);
+  // Matmul FLOPs: every channel through every layer forward, twice that backward (weights and inputs).
+  const forwardFlops = widths
+    .slice(0, -1)
+    .reduce((s, w, l) => s + 2 * channelCount(plan) * points * w * widths[l + 1]!, 0);
+  const reps = Math.max(2, Math.round((quick ? 4e5 : 2e6) / points));
+  const msForward = cpuMs(() => mlpForward(plan, params, input), reps);
+  const msBoth = cpuMs(() => mlpBackward(plan, params, input, dy, mlpForward(plan, params, input, true).saved), reps);
+  return {
+    points,
+    ms_forward: msForward,
+    ms_forward_backward: msBoth,
+    mflop: (3 * forwardFlops) / 1e6,
+    gflops: (3 * forwardFlops) / (msBoth * 1e6),
+    ceiling_gflops: ceiling,
+  };
+}
+
+// One row per engine and the L-BFGS row, measured the same way one after the other; long but linear.
+async function benchProblem(
+  problem: Problem,
+  backend: string,
+  iterations: number,
+  warmup: number,
+  stepsOnly: boolean,
+): Promise<{ rows: Row[]; lbfgsRow?: LbfgsRow; lossRead?: LossReadRow }> {
+  const spec = problem.spec;
+  const rng = createRng(0);
+  const sampler = makeSampler('sobol', rng);
+  const strategy = createStrategy('penalty', problem);
+  const model = createModel(problem, rng, new Map());
+  const vars = trainableVariables(model);
+  const batches = prepareBatches(
+    problem,
+    samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler),
+  );
+  const cost = estimateCost(problem);
+  const engines = stepsOnly ? (['forward', 'kernels'] as const) : (['forward', 'kernels', 'nested-reverse'] as const);
+  const rows = await stepRows(problem, backend, model, strategy, batches, [...engines], iterations, warmup);
   if (backend === 'wasm' || backend === 'cpu')
-    rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration));
+    for (const kernels of [false, true])
+      rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration, kernels));
+  if (stepsOnly) {
+    disposeBatches(batches);
+    vars.forEach((v) => v.dispose());
+    return { rows };
+  }
   // 16: what a solve on webgpu uses (run/solve.ts); at least 2 x 16 iterations. Not on cpu (slow, and no queue).
   const lossRead =
     backend === 'cpu'
@@ -392,9 +518,17 @@ async function main(): Promise<void> {
   // Written to a file so a worker thread can load it like any spec.
   const poisson3dFile = join(mkdtempSync(join(tmpdir(), 'pinn-bench-')), 'poisson-3d.yaml');
   writeFileSync(poisson3dFile, POISSON_3D);
+  // poisson-2d at 20,000 + 4,000 points: only the step rows (tfjs and kernels, one and two threads).
+  const LARGE = 'poisson-2d-20k';
   const problems = () =>
-    ['problems/poisson-2d.yaml', poisson3dFile, 'problems/heat-1d.yaml']
-      .map((file) => loadSpec(file))
+    ['problems/poisson-2d.yaml', poisson3dFile, 'problems/heat-1d.yaml', LARGE]
+      .map((file) => {
+        if (file !== LARGE) return loadSpec(file);
+        const spec = loadSpec('problems/poisson-2d.yaml');
+        spec.name = LARGE;
+        Object.assign(spec.training.points, { domain: 20000, boundary: 4000 });
+        return spec;
+      })
       .filter((spec) => problemsWanted?.includes(spec.name) ?? true)
       .map((spec) => {
         const pts = spec.training.points;
@@ -409,18 +543,27 @@ async function main(): Promise<void> {
     // The cpu backend is 15-25x slower; fewer iterations keep the run short.
     const n = b.name === 'cpu' ? Math.max(3, Math.round(iterations / 8)) : iterations;
     for (const p of problems()) {
-      const r = await benchProblem(p, b.name, n, b.name === 'cpu' ? 2 : warmup);
+      const large = p.name === LARGE;
+      const r = await benchProblem(
+        p,
+        b.name,
+        large ? Math.max(3, Math.round(n / 4)) : n,
+        b.name === 'cpu' ? 2 : warmup,
+        large,
+      );
       rows.push(...r.rows);
-      lbfgsRows.push(r.lbfgsRow);
       for (const row of r.rows) {
         process.stdout.write(
           `${row.problem.padEnd(12)} ${row.backend.padEnd(6)} ${row.engine.padEnd(16)} ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${row.mflop_per_iteration.toFixed(0).padStart(5)} MFLOP  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  peak ${(row.peak_bytes / 2 ** 20).toFixed(1)} MiB  tensors ${row.tensors_before}->${row.tensors_after}  ${row.kernels_per_iteration} kernels\n`,
         );
       }
       const l = r.lbfgsRow;
-      process.stdout.write(
-        `${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`,
-      );
+      if (l) {
+        lbfgsRows.push(l);
+        process.stdout.write(
+          `${l.problem.padEnd(12)} ${l.backend.padEnd(6)} lbfgs           ${l.ms_per_iteration.toFixed(2).padStart(8)} ms/it  ${l.evaluations_per_iteration.toFixed(2)} evaluations/it over ${l.iterations} iterations\n`,
+        );
+      }
       if (r.lossRead) {
         lossReads.push(r.lossRead);
         const q = r.lossRead;
@@ -430,19 +573,27 @@ async function main(): Promise<void> {
       }
     }
   }
+  const ms = (f: Row, engine: Engine) =>
+    rows.find((r) => r.engine === engine && r.problem === f.problem && r.backend === f.backend)?.ms_per_iteration ??
+    NaN;
   const ratios = rows
     .filter((r) => r.engine === 'forward')
-    .map((f) => {
-      const rev = rows.find((r) => r.engine === 'nested-reverse' && r.problem === f.problem && r.backend === f.backend);
-      return {
-        problem: f.problem,
-        backend: f.backend,
-        reverse_over_forward: rev ? rev.ms_per_iteration / f.ms_per_iteration : NaN,
-      };
-    });
+    .map((f) => ({
+      problem: f.problem,
+      backend: f.backend,
+      reverse_over_forward: ms(f, 'nested-reverse') / f.ms_per_iteration,
+      forward_over_kernels: f.ms_per_iteration / ms(f, 'kernels'),
+      forward_over_kernels_2threads: ms(f, 'forward-2threads') / ms(f, 'kernels-2threads'),
+    }));
   for (const r of ratios)
     process.stdout.write(
-      `ratio nested-reverse / forward  ${r.problem.padEnd(12)} ${r.backend.padEnd(6)} ${r.reverse_over_forward.toFixed(2)}x\n`,
+      `ratio ${r.problem.padEnd(14)} ${r.backend.padEnd(6)} nested-reverse / forward ${r.reverse_over_forward.toFixed(2)}x, forward / kernels ${r.forward_over_kernels.toFixed(2)}x, 2 threads ${r.forward_over_kernels_2threads.toFixed(2)}x\n`,
+    );
+  const ceiling = simdPeakGflops();
+  const kernelAlone = [2000, 20000].map((n) => kernelAloneRow(n, ceiling, quick));
+  for (const k of kernelAlone)
+    process.stdout.write(
+      `kernels alone, ${String(k.points).padStart(5)} points (3 x 50 tanh, 4 channels): forward ${k.ms_forward.toFixed(2)} ms, forward + reverse ${k.ms_forward_backward.toFixed(2)} ms CPU, ${k.gflops.toFixed(1)} GFLOP/s of the wasm SIMD ceiling ${k.ceiling_gflops.toFixed(1)} (${((100 * k.gflops) / k.ceiling_gflops).toFixed(0)}%)\n`,
     );
   let accuracy: ReturnType<typeof timeToAccuracy> | undefined;
   if (args.includes('--accuracy')) {
@@ -460,6 +611,7 @@ async function main(): Promise<void> {
     lbfgs: lbfgsRows,
     loss_reads: lossReads,
     ratios,
+    kernels_alone: kernelAlone,
     time_to_1e3: accuracy,
   };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);

@@ -26,4 +26,5 @@ export {
   type ModelProblem,
   type ModelTangent,
 } from './model.js';
+export { networkPathNote } from './fused.js';
 export { parameterCount, type LayerProbe } from './network.js';

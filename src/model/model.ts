@@ -305,7 +305,16 @@ function rawOutputs(problem: ModelProblem, model: Model, batch: Batch, ch: J.Cha
 
 /** Field jets on a batch with the given channels, output transforms applied. */
 export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
-  const out = forward(ch, model.net, networkInput(problem, model, batch, ch), model.tangent?.last, model.probe);
+  // A distance kink's features are expressions that may read trainable unknowns: the jet engine then.
+  const kernels = model.kink?.kind !== 'distance';
+  const out = forward(
+    ch,
+    model.net,
+    networkInput(problem, model, batch, ch),
+    model.tangent?.last,
+    model.probe,
+    kernels,
+  );
   const raw = rawOutputs(problem, model, batch, ch, out);
   if (model.transforms.size === 0) return raw;
   const env = batchEnv(problem, model, batch, ch, raw);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_DERIVS, J, UNARY_DERIVS } from '../derivatives/index.js';
 import type { ActivationName } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
+import { fusedForward } from './fused.js';
 
 interface NetworkShape {
   inputs: number;
@@ -115,14 +116,22 @@ export interface LayerProbe {
   layer(l: number, input: J.Jet, pre: J.Jet): J.Jet;
 }
 
-/** Forward pass of an input jet [n, inputs] to an output jet [n, outputs]. */
+/**
+ * Forward pass of an input jet [n, inputs] to an output jet [n, outputs]: by our kernels
+ * (fused.ts) where they apply and `kernels` allows (false: the input jet may depend on trainable
+ * parameters, whose gradient the kernels do not return), else by the jet engine (always with
+ * per-point offsets or layer probes, which the kernels do not take).
+ */
 export function forward(
   ch: J.Channels,
   net: NetworkParams,
   input: J.Jet,
   offsets?: LastLayerOffsets,
   probe?: LayerProbe,
+  kernels = true,
 ): J.Jet {
+  const fused = kernels && !offsets && !probe ? fusedForward(ch, net, input) : undefined;
+  if (fused) return fused;
   const act = ACTIVATION_DERIVS[net.shape.activation];
   let h = input;
   if (net.fourier) {

@@ -5,7 +5,7 @@
  * it points, finish.ts writes its files.
  */
 import { mkdirSync } from 'node:fs';
-import { disposeModel, parameterCount } from '../model/index.js';
+import { disposeModel, networkPathNote, parameterCount } from '../model/index.js';
 import {
   lmNotes,
   trainSteps,
@@ -126,6 +126,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     ...strategy.notes,
     ...source.threadNotes(),
     ...lmNotes(spec.training.stages, parameterCount(model.net)),
+    networkPathNote(model.net),
     ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
   ];
   opts.onStart?.({ problem, outDir, parameters: parameterCount(model.net), points: run.points, notes });

@@ -1,0 +1,331 @@
+/**
+ * The MLP jet kernels of kernels/mlp.c (WebAssembly SIMD, float32) on plain arrays: the forward
+ * pass of an input jet through dense layers and an activation, all derivative channels at once,
+ * and its reverse pass to the weight and bias gradients. One module instance per thread,
+ * instantiated on first use from the embedded bytes.
+ */
+import { MLP_WASM_BASE64 } from './mlp-wasm.js';
+
+export const KERNEL_ACTIVATIONS = ['tanh', 'sin', 'sigmoid', 'silu', 'gelu', 'relu'] as const;
+export type KernelActivation = (typeof KERNEL_ACTIVATIONS)[number];
+
+/** The limits of the compiled plan (MAXL, MAXC in kernels/mlp.c). */
+export const MAX_LAYERS = 16;
+export const MAX_CHANNELS = 64;
+
+/** What flows through the network: the shapes and the derivative channels. */
+export interface MlpPlan {
+  /** Layer widths, input first and output last (at least one hidden layer). */
+  widths: number[];
+  activation: KernelActivation;
+  /** Points. */
+  n: number;
+  /** First-derivative channels. */
+  first: number;
+  /** Second-derivative channels, each a pair of first-derivative positions. */
+  pairs: [number, number][];
+  /** The first-derivative positions whose pure second derivatives sum to the Laplacian channel; null: none. */
+  lap: number[] | null;
+}
+
+/** Row-major weights [widths[l], widths[l+1]] and biases [widths[l+1]] per layer. */
+export interface MlpParams {
+  weights: Float32Array[];
+  biases: Float32Array[];
+}
+
+/** The input jet: values [n, widths[0]] and constant first-derivative rows [first, widths[0]]. */
+export interface MlpInput {
+  x: Float32Array;
+  rows: Float32Array;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  plan_address(): number;
+  scratch_bytes(): number;
+  saved_bytes(): number;
+  forward(): void;
+  backward(): void;
+  simd_peak(iterations: number): number;
+  __heap_base: WebAssembly.Global;
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/** First-fit allocation of the module's memory above its own data; grows the memory as needed. */
+class Arena {
+  /** Free ranges [start, end), sorted and merged. */
+  private free: [number, number][];
+
+  constructor(readonly k: Exports) {
+    this.free = [[align16(k.__heap_base.value as number), k.memory.buffer.byteLength]];
+  }
+
+  alloc(bytes: number): number {
+    const size = align16(bytes);
+    const i = this.free.findIndex(([a, b]) => b - a >= size);
+    if (i < 0) {
+      const have = this.k.memory.buffer.byteLength;
+      const pages = Math.ceil(Math.max(size, have / 4) / 65536);
+      this.k.memory.grow(pages);
+      this.release(have, pages * 65536);
+      return this.alloc(bytes);
+    }
+    const at = this.free[i]![0];
+    this.free[i]![0] += size;
+    if (this.free[i]![0] === this.free[i]![1]) this.free.splice(i, 1);
+    return at;
+  }
+
+  release(at: number, bytes: number): void {
+    const end = at + align16(bytes);
+    let i = this.free.findIndex(([a]) => a > at);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, [at, end]);
+    // Merge with the neighbours.
+    if (i + 1 < this.free.length && this.free[i]![1] === this.free[i + 1]![0]) {
+      this.free[i]![1] = this.free[i + 1]![1];
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1]![1] === this.free[i]![0]) {
+      this.free[i - 1]![1] = this.free[i]![1];
+      this.free.splice(i, 1);
+    }
+  }
+}
+
+let arena: Arena | undefined;
+
+function kernels(): Arena {
+  if (!arena) {
+    const module = new WebAssembly.Module(Buffer.from(MLP_WASM_BASE64, 'base64'));
+    arena = new Arena(new WebAssembly.Instance(module, {}).exports as unknown as Exports);
+  }
+  return arena;
+}
+
+/**
+ * What a forward pass kept for its reverse pass (the pre-activations of every hidden layer), in
+ * the module's memory until that reverse pass or until evicted (oldest first, past SAVED_LIMIT
+ * bytes): a reverse pass without it recomputes the forward pass.
+ */
+export interface Saved {
+  at: number;
+  bytes: number;
+  live: boolean;
+}
+
+const SAVED_LIMIT = 1 << 30;
+const saved: Saved[] = [];
+
+function keep(bytes: number): Saved {
+  let total = saved.reduce((s, r) => s + r.bytes, 0) + bytes;
+  while (total > SAVED_LIMIT && saved.length > 0) {
+    total -= saved[0]!.bytes;
+    drop(saved[0]!);
+  }
+  const r: Saved = { at: kernels().alloc(bytes), bytes, live: true };
+  saved.push(r);
+  return r;
+}
+
+/** Bytes that forward passes keep now for reverse passes still to come. */
+export function keptBytes(): number {
+  return saved.reduce((s, r) => s + r.bytes, 0);
+}
+
+/** Frees what a forward pass kept (nothing when already freed). */
+export function dropSaved(r: Saved): void {
+  if (r.live) drop(r);
+}
+
+function drop(r: Saved): void {
+  r.live = false;
+  kernels().release(r.at, r.bytes);
+  saved.splice(saved.indexOf(r), 1);
+}
+
+/** Channels of a plan: value, first, second, Laplacian. */
+export function channelCount(plan: MlpPlan): number {
+  return 1 + plan.first + plan.pairs.length + (plan.lap ? 1 : 0);
+}
+
+const pad4 = (w: number): number => Math.ceil(w / 4) * 4;
+
+// Int32 offsets of the Plan struct's fields (kernels/mlp.c).
+const FIELD = (() => {
+  const head = 8;
+  const w = head;
+  const p = w + MAX_LAYERS + 1;
+  const pair = p + MAX_LAYERS + 1;
+  const lapmask = pair + 2 * MAX_CHANNELS;
+  const W = lapmask + MAX_CHANNELS;
+  const arrays = { W, Wt: W + MAX_LAYERS, b: W + 2 * MAX_LAYERS, dW: W + 3 * MAX_LAYERS, db: W + 4 * MAX_LAYERS };
+  const x = W + 5 * MAX_LAYERS;
+  return { w, p, pair, lapmask, ...arrays, x, drows: x + 1, y: x + 2, dy: x + 3, save: x + 4, scratch: 7 };
+})();
+
+/** A call's buffers in the module's memory (byte offsets), released by `done`. */
+interface Layout {
+  k: Exports;
+  W: number[];
+  b: number[];
+  dW: number[];
+  db: number[];
+  x: number;
+  drows: number;
+  y: number;
+  dy: number;
+  /** Bytes the forward pass would keep. */
+  savedBytes: number;
+  done(): void;
+}
+
+/** Writes the plan into the module and takes the call's buffers from the arena. */
+function layout(plan: MlpPlan): Layout {
+  const a = kernels();
+  const k = a.k;
+  const L = plan.widths.length - 1;
+  const C = channelCount(plan);
+  if (L < 2 || L > MAX_LAYERS || C > MAX_CHANNELS)
+    throw new Error(`kernel plan out of range: ${L} layers, ${C} channels`);
+  const p = plan.widths.map(pad4);
+  const I = () => new Int32Array(k.memory.buffer, k.plan_address(), FIELD.save + 1);
+  I().set([L, plan.n, C, plan.first, plan.pairs.length, plan.lap ? 1 : 0, KERNEL_ACTIVATIONS.indexOf(plan.activation)]);
+  I().set(p, FIELD.p);
+  const sizes: number[] = [];
+  for (let l = 0; l < L; l++) {
+    const w = plan.widths[l]! * p[l + 1]!;
+    sizes.push(w, plan.widths[l + 1]! * p[l]!, p[l + 1]!, w, p[l + 1]!);
+  }
+  const outSize = C * plan.n * plan.widths[L]!;
+  sizes.push(plan.n * plan.widths[0]!, Math.max(1, plan.first) * plan.widths[0]!, outSize, outSize);
+  const total = sizes.reduce((s, n) => s + align16(4 * n), 0) + k.scratch_bytes();
+  const base = a.alloc(total);
+  let top = base;
+  const at = sizes.map((n) => {
+    const here = top;
+    top += align16(4 * n);
+    return here;
+  });
+  const field = (k0: number) => Array.from({ length: L }, (_, l) => at[5 * l + k0]!);
+  const [x, drows, y, dy] = at.slice(5 * L) as [number, number, number, number];
+  const plane = I();
+  plane.set(plan.widths, FIELD.w);
+  plane.set(plan.pairs.flat(), FIELD.pair);
+  plane.set(
+    Array.from({ length: plan.first }, (_, q) => (plan.lap?.includes(q) ? 1 : 0)),
+    FIELD.lapmask,
+  );
+  (['W', 'Wt', 'b', 'dW', 'db'] as const).forEach((key, k0) => plane.set(field(k0), FIELD[key]));
+  plane.set([x, drows, y, dy, 0], FIELD.x);
+  plane[FIELD.scratch] = top;
+  return {
+    k,
+    W: field(0),
+    b: field(2),
+    dW: field(3),
+    db: field(4),
+    x,
+    drows,
+    y,
+    dy,
+    savedBytes: k.saved_bytes(),
+    done: () => a.release(base, total),
+  };
+}
+
+/** Copies the parameters and the input into the module's memory (weights padded per row). */
+function load(plan: MlpPlan, params: MlpParams, input: MlpInput): Layout {
+  const at = layout(plan);
+  const mem = new Float32Array(at.k.memory.buffer);
+  const L = plan.widths.length - 1;
+  for (let l = 0; l < L; l++) {
+    const K = plan.widths[l]!;
+    const N = plan.widths[l + 1]!;
+    const pN = pad4(N);
+    const W = at.W[l]! / 4;
+    mem.fill(0, W, W + K * pN);
+    for (let r = 0; r < K; r++) mem.set(params.weights[l]!.subarray(r * N, (r + 1) * N), W + r * pN);
+    mem.fill(0, at.b[l]! / 4, at.b[l]! / 4 + pN);
+    mem.set(params.biases[l]!, at.b[l]! / 4);
+  }
+  mem.set(input.x, at.x / 4);
+  mem.set(input.rows, at.drows / 4);
+  return at;
+}
+
+const outputSize = (plan: MlpPlan): number => channelCount(plan) * plan.n * plan.widths[plan.widths.length - 1]!;
+
+/** Sets where the kernels keep or find the forward pass's pre-activations (0: nowhere). */
+function setSave(k: Exports, at: number): void {
+  new Int32Array(k.memory.buffer, k.plan_address(), FIELD.save + 1)[FIELD.save] = at;
+}
+
+/**
+ * The output jet [channels, n, widths[L]] (channels: value, first, pairs, Laplacian); with
+ * `save`, also what the reverse pass of the same plan, parameters and input can start from.
+ */
+export function mlpForward(
+  plan: MlpPlan,
+  params: MlpParams,
+  input: MlpInput,
+  save = false,
+): { y: Float32Array; saved?: Saved } {
+  const at = load(plan, params, input);
+  const kept = save ? keep(at.savedBytes) : undefined;
+  setSave(at.k, kept?.at ?? 0);
+  at.k.forward();
+  const y = new Float32Array(at.k.memory.buffer, at.y, outputSize(plan)).slice();
+  at.done();
+  return { y, saved: kept };
+}
+
+/** The gradients of sum(dy * output) with respect to the weights and biases, in MlpParams' layout; frees `saved`. */
+export function mlpBackward(
+  plan: MlpPlan,
+  params: MlpParams,
+  input: MlpInput,
+  dy: Float32Array,
+  saved?: Saved,
+): MlpParams {
+  const at = load(plan, params, input);
+  new Float32Array(at.k.memory.buffer).set(dy.subarray(0, outputSize(plan)), at.dy / 4);
+  setSave(at.k, saved?.live ? saved.at : 0);
+  at.k.backward();
+  if (saved) dropSaved(saved);
+  const mem = new Float32Array(at.k.memory.buffer);
+  const weights: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  for (let l = 0; l + 1 < plan.widths.length; l++) {
+    const K = plan.widths[l]!;
+    const N = plan.widths[l + 1]!;
+    const pN = pad4(N);
+    const dW = at.dW[l]! / 4;
+    const w = new Float32Array(K * N);
+    for (let r = 0; r < K; r++) w.set(mem.subarray(dW + r * pN, dW + r * pN + N), r * N);
+    weights.push(w);
+    biases.push(mem.slice(at.db[l]! / 4, at.db[l]! / 4 + N));
+  }
+  at.done();
+  return { weights, biases };
+}
+
+/**
+ * The multiply-add rate of this machine's wasm SIMD (f32x4 mul then add, no fused multiply-add in
+ * Node 20) in GFLOP/s: 12 independent chains in registers, the best of `rounds` CPU-time samples.
+ */
+export function simdPeakGflops(rounds = 5): number {
+  const k = kernels().k;
+  const iterations = 20_000_000;
+  k.simd_peak(1000);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    k.simd_peak(iterations);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1e6);
+  }
+  return (iterations * 12 * 8) / best / 1e9;
+}
