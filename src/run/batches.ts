@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { estimateCost, type PointGroup } from '../problem/index.js';
 import { GROUPS } from '../strategies/index.js';
-import { trainableVariables } from '../model/index.js';
+import { parameterCount, trainableVariables } from '../model/index.js';
 import { parallelPlan, ShardWorker, splitGroups } from '../trainer/index.js';
 import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
 import type { PreparedRun } from './prepare.js';
@@ -39,7 +39,7 @@ export class BatchSource {
       run.drawn,
       problem.variables.length,
       availableParallelism(),
-      estimateCost(problem).flopsPerIteration,
+      estimateCost(problem).flopsPerIteration + gramianFlops(run),
     );
     this.batches = this.toBatches(run.drawn);
   }
@@ -108,4 +108,18 @@ export class BatchSource {
       theirs,
     );
   }
+}
+
+/**
+ * Flops of one Levenberg-Marquardt Gauss-Newton matrix (residual rows x weights^2) when a stage
+ * builds one: the work two threads split, each summing the rows of its half of the points.
+ */
+function gramianFlops(run: PreparedRun): number {
+  if (!run.spec.training.stages.some((s) => s.optimizer === 'levenberg-marquardt')) return 0;
+  const nVars = run.problem.variables.length;
+  const rows = run.drawn.reduce((sum, g) => {
+    const components = g.terms.reduce((c, t) => c + t.residuals.length, 0);
+    return sum + (g.points.length / nVars) * components;
+  }, 0);
+  return rows * parameterCount(run.model.net) ** 2;
 }
