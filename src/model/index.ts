@@ -26,4 +26,4 @@ export {
   type ModelProblem,
   type ModelTangent,
 } from './model.js';
-export { parameterCount } from './network.js';
+export { parameterCount, type LayerProbe } from './network.js';

@@ -9,7 +9,14 @@ import type { Expr } from '../expr/index.js';
 import { sideName, type Problem } from '../problem/index.js';
 import { DEFAULTS, type InterfaceNetworkName, type UnknownBounds } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
-import { createNetwork, disposeNetwork, forward, type LastLayerOffsets, type NetworkParams } from './network.js';
+import {
+  createNetwork,
+  disposeNetwork,
+  forward,
+  type LastLayerOffsets,
+  type LayerProbe,
+  type NetworkParams,
+} from './network.js';
 
 /** Name under which a transform expression reads the raw network output of a field. */
 export const rawName = (field: string): string => `__raw_${field}`;
@@ -29,6 +36,8 @@ export interface Model {
   transforms: Map<string, Expr>;
   /** Zero per-point offsets of the last layer and the unknowns, for per-point gradients (see LastLayerOffsets). */
   tangent?: ModelTangent;
+  /** Per-layer probes for per-point weight gradients (see LayerProbe). */
+  probe?: LayerProbe;
   /** The problem's regions (their side variables are bound on every batch, see regionSides). */
   regions: RegionDistance[];
   /** How the network represents a kink at the interfaces of these regions (absent: a smooth network). */
@@ -54,7 +63,9 @@ export interface Kink {
   regions: string[];
 }
 
-export interface ModelTangent extends LastLayerOffsets {
+export interface ModelTangent {
+  /** Per-point offsets of the last layer (absent: none). */
+  last?: LastLayerOffsets;
   /** [n, 1] per unknown, added to its value. */
   unknowns: Map<string, tf.Tensor>;
 }
@@ -294,7 +305,7 @@ function rawOutputs(problem: ModelProblem, model: Model, batch: Batch, ch: J.Cha
 
 /** Field jets on a batch with the given channels, output transforms applied. */
 export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
-  const out = forward(ch, model.net, networkInput(problem, model, batch, ch), model.tangent);
+  const out = forward(ch, model.net, networkInput(problem, model, batch, ch), model.tangent?.last, model.probe);
   const raw = rawOutputs(problem, model, batch, ch, out);
   if (model.transforms.size === 0) return raw;
   const env = batchEnv(problem, model, batch, ch, raw);

@@ -105,8 +105,24 @@ export interface LastLayerOffsets {
   b: tf.Tensor2D;
 }
 
+/**
+ * Sees each trained layer's input jet and pre-activation jet in the forward pass and returns the
+ * pre-activation to go on with: zero per-point probes added there make the gradient of a sum of
+ * per-point residuals with respect to them each point's own pre-activation gradient, from which
+ * that point's weight gradients follow (trainer/jacobian.ts).
+ */
+export interface LayerProbe {
+  layer(l: number, input: J.Jet, pre: J.Jet): J.Jet;
+}
+
 /** Forward pass of an input jet [n, inputs] to an output jet [n, outputs]. */
-export function forward(ch: J.Channels, net: NetworkParams, input: J.Jet, offsets?: LastLayerOffsets): J.Jet {
+export function forward(
+  ch: J.Channels,
+  net: NetworkParams,
+  input: J.Jet,
+  offsets?: LastLayerOffsets,
+  probe?: LayerProbe,
+): J.Jet {
   const act = ACTIVATION_DERIVS[net.shape.activation];
   let h = input;
   if (net.fourier) {
@@ -114,8 +130,12 @@ export function forward(ch: J.Channels, net: NetworkParams, input: J.Jet, offset
     h = J.concat(ch, [J.chain(ch, z, UNARY_DERIVS.sin), J.chain(ch, z, UNARY_DERIVS.cos)]);
   }
   const last = net.weights.length - 1;
-  for (let l = 0; l < last; l++) h = J.chain(ch, J.dense(ch, h, net.weights[l]!, net.biases[l]!), act);
-  const out = J.dense(ch, h, net.weights[last]!, net.biases[last]!);
+  const dense = (l: number, a: J.Jet) => {
+    const z = J.dense(ch, a, net.weights[l]!, net.biases[l]!);
+    return probe ? probe.layer(l, a, z) : z;
+  };
+  for (let l = 0; l < last; l++) h = J.chain(ch, dense(l, h), act);
+  const out = dense(last, h);
   if (!offsets) return out;
   // Each point's weights act on its own features in every channel; the bias only on the value.
   const perPoint = J.mapChannels(ch, h, (t) => tf.sum(tf.mul(tf.expandDims(t, 2), offsets.w), 1));

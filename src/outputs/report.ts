@@ -138,7 +138,8 @@ function headlineSection(summary: Record<string, unknown>): string {
  * What went wrong, read from the summary alone; empty for a clean run. The warnings: a non-finite
  * loss, error or violation; a field whose L2 relative error (where `exact` is given) is over
  * ERROR_WARN; a time-domain Maxwell run whose energy strays by over ENERGY_WARN; an L-BFGS stage
- * whose stop reason is not "iteration limit" (it stopped before its budget); and a constraint whose
+ * whose stop reason is not "iteration limit" (it stopped before its budget: a Levenberg-Marquardt
+ * stage ends that way when it has converged, so it is not flagged); and a constraint whose
  * max violation is over 100 times the next largest (so that only a violation orders of magnitude
  * out of line is flagged).
  */
@@ -310,11 +311,17 @@ export function pointsText(points: unknown): string | undefined {
   return parts.length ? `${parts.join(', ')} points` : undefined;
 }
 
+const OPTIMIZER_TITLES: Record<string, string> = {
+  adam: 'Adam',
+  lbfgs: 'L-BFGS',
+  'levenberg-marquardt': 'Levenberg-Marquardt',
+};
+
 function stagesSection(stages: unknown): string {
   const rows = list(stages)
     .filter(isRecord)
     .map((st, i) => {
-      const optimizer = st.optimizer === 'lbfgs' ? 'L-BFGS' : st.optimizer === 'adam' ? 'Adam' : String(st.optimizer);
+      const optimizer = OPTIMIZER_TITLES[String(st.optimizer)] ?? String(st.optimizer);
       const best = isRecord(st.best) ? num(st.best.iteration) : undefined;
       const ended =
         str(st.stopReason) ??

@@ -217,8 +217,7 @@ function jacobianRows(
     const zu = names.map(() => tf.zeros([n, 1]));
     const sum = (w: tf.Tensor, b: tf.Tensor, ...u: tf.Tensor[]) => {
       const tangent: ModelTangent = {
-        w: w as tf.Tensor3D,
-        b: b as tf.Tensor2D,
+        last: { w: w as tf.Tensor3D, b: b as tf.Tensor2D },
         unknowns: new Map(names.map((k, i) => [k, u[i]!])),
       };
       const r = computeResiduals(problem, { ...model, tangent }, [batch], (t) => t === term)[0]!;

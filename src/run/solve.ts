@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { disposeModel, parameterCount } from '../model/index.js';
 import {
+  lmNotes,
   trainSteps,
   type HealthWarning,
   type Progress,
@@ -124,6 +125,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const notes = [
     ...strategy.notes,
     ...source.threadNotes(),
+    ...lmNotes(spec.training.stages, parameterCount(model.net)),
     ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
   ];
   opts.onStart?.({ problem, outDir, parameters: parameterCount(model.net), points: run.points, notes });

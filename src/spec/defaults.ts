@@ -5,8 +5,11 @@
  */
 import { OUTPUT_FORMATS, type CausalOptions } from './types.js';
 
-/** A stage's learning rate when it gives none, by optimizer (L-BFGS scales its steps by line search). */
-const STAGE_LR = { adam: 1e-3, lbfgs: 1 } as const;
+/**
+ * A stage's learning rate when it gives none, by optimizer: L-BFGS scales its steps by line search,
+ * Levenberg-Marquardt by its damping (lr scales the damped step).
+ */
+const STAGE_LR = { adam: 1e-3, lbfgs: 1, 'levenberg-marquardt': 1 } as const;
 
 export const DEFAULTS = deepFreeze({
   version: 1,

@@ -28,6 +28,7 @@ export {
   type ShapeSpec,
   type SourceExpr,
   type SourceLoc,
+  type OptimizerName,
   type Spec,
   type StageSpec,
   type StrategyName,

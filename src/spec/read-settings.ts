@@ -199,10 +199,10 @@ function readStages(r: YamlReader, node: YNode): StageSpec[] {
       : optimizer && DEFAULTS.stage.lr[optimizer];
     let lrFinal: number | undefined;
     if (s.has('lr_final')) {
-      if (optimizer === 'lbfgs') {
+      if (optimizer !== undefined && optimizer !== 'adam') {
         r.error(
           s.get('lr_final')!.value,
-          `${what}.lr_final applies to adam stages only (L-BFGS chooses its steps by line search)`,
+          `${what}.lr_final applies to adam stages only (${optimizer} chooses its steps by ${optimizer === 'lbfgs' ? 'line search' : 'its damping'})`,
         );
       } else lrFinal = r.number(s.get('lr_final')!.value, `${what}.lr_final`, { exclusiveMin: 0 });
     }

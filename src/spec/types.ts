@@ -112,8 +112,8 @@ export const SAMPLINGS = ['uniform', 'lhs', 'halton', 'hammersley', 'sobol', 'gr
 export type SamplingName = (typeof SAMPLINGS)[number];
 export const ACTIVATIONS = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
-export const OPTIMIZERS = ['adam', 'lbfgs'] as const;
-type OptimizerName = (typeof OPTIMIZERS)[number];
+export const OPTIMIZERS = ['adam', 'lbfgs', 'levenberg-marquardt'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
 /** Output transforms of `reparam` for sign constraints. */
 export const POSITIVITIES = ['square', 'softplus', 'exp', 'abs'] as const;
 type PositivityName = (typeof POSITIVITIES)[number];

@@ -1,10 +1,12 @@
 /** What the stages of one training run share besides the loop state, and the steps they all take. */
 import * as tf from '@tensorflow/tfjs';
+import type { OptimizerName } from '../spec/index.js';
 import type { Strategy } from '../strategies/index.js';
 import type { TermResiduals } from '../residuals/index.js';
 import type { TrainClock } from './clock.js';
 import type { LossEvaluation, PartsRead } from './evaluate.js';
 import type { DivergenceGuard } from './guard.js';
+import type { GaussNewtonSystem } from './jacobian.js';
 import type { LoopState, TrainState } from './loop-state.js';
 import { stageHealth, type HealthWarning } from './health.js';
 import { appendRecord, type Records, type StageReport } from './records.js';
@@ -34,7 +36,9 @@ export interface StageContext {
   /** Told when a stage ends where it started. */
   onHealth?: (w: HealthWarning) => void;
   /** Tells the caller how training goes. */
-  progress(state: LoopState, optimizer: 'adam' | 'lbfgs'): void;
+  progress(state: LoopState, optimizer: OptimizerName): void;
+  /** The Gauss-Newton system of the loss at the current parameters on the current points (jacobian.ts). */
+  system(): GaussNewtonSystem;
   /** The state as plain data, for the divergence guard and checkpoints. */
   snapshot(state: LoopState): TrainState;
   /** The state `saved` holds, replacing `current` (disposed). */
@@ -49,7 +53,7 @@ export function record(ctx: StageContext, iteration: number, total: number, part
 }
 
 /** The report of the current stage after `iterations`, timed now. */
-export function stageReport(ctx: StageContext, optimizer: 'adam' | 'lbfgs', iterations: number): StageReport {
+export function stageReport(ctx: StageContext, optimizer: OptimizerName, iterations: number): StageReport {
   const seconds = ctx.clock.stageSeconds();
   return { optimizer, iterations, seconds, msPerIteration: iterations > 0 ? (seconds * 1000) / iterations : 0 };
 }
@@ -62,4 +66,13 @@ export function endStage(ctx: StageContext, state: LoopState, report: StageRepor
   ctx.clock.nextStage();
   state.stage++;
   state.k = 0;
+}
+
+/** Records the loss parts at the current parameters with the loss the stage accepted, and reports progress. */
+export function recordParts(ctx: StageContext, state: LoopState, optimizer: OptimizerName): void {
+  tf.tidy(() => {
+    state.lastParts = ctx.evaluate(true).parts!;
+  });
+  record(ctx, state.done, state.lastTotal, state.lastParts);
+  ctx.progress(state, optimizer);
 }

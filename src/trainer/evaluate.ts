@@ -5,6 +5,7 @@ import type { Model } from '../model/index.js';
 import type { Strategy } from '../strategies/index.js';
 import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
 import { packTensors, totalSize } from './flat.js';
+import type { GaussNewtonSystem } from './jacobian.js';
 import type { ShardWorker } from './parallel.js';
 
 /** (A type, not an interface, so tf.tidy can return it.) */
@@ -71,4 +72,17 @@ export function evaluateWithWorker(
   const parts =
     mine.parts && Object.fromEntries(Object.entries(mine.parts).map(([k, v]) => [k, (v + (other.parts[k] ?? 0)) / 2]));
   return { value: tf.mul(tf.add(mine.value, other.f), 0.5) as tf.Scalar, grads: averaged, parts };
+}
+
+/** `local()` (this thread's half) while `worker` builds the system of the other half at the same parameters: their average. */
+export function systemWithWorker(
+  worker: ShardWorker,
+  vars: tf.Variable[],
+  local: () => GaussNewtonSystem,
+): GaussNewtonSystem {
+  worker.startSystem(packTensors(vars, new Float32Array(totalSize(vars))));
+  const mine = local();
+  const other = worker.waitSystem();
+  const mean = (a: Float64Array, b: Float64Array) => a.map((x, i) => (x + b[i]!) / 2);
+  return { f: (mine.f + other.f) / 2, g: mean(mine.g, other.g), gram: mean(mine.gram, other.gram), size: mine.size };
 }

@@ -1,6 +1,7 @@
-/** The training loop: Adam and L-BFGS stages, divergence rollback, keep-best, two-thread loss evaluation, loss history. */
+/** The training loop: Adam, L-BFGS and Levenberg-Marquardt stages, divergence rollback, keep-best, two-thread loss evaluation, loss history. */
 export { type HealthKind, type HealthWarning } from './health.js';
 export { type LossHistory } from './history.js';
+export { lmNotes } from './lm-stage.js';
 export { parallelPlan, ShardWorker, splitGroups } from './parallel.js';
 export {
   DivergenceError,

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StageSpec } from '../spec/index.js';
 import { disposeAdamState } from './adam.js';
-import { endStage, record, stageReport, type StageContext } from './context.js';
+import { endStage, recordParts, stageReport, type StageContext } from './context.js';
 import { flat64, setFlat } from './flat.js';
 import { DivergenceError } from './guard.js';
 import { lbfgsSteps, stopReasonText, type LbfgsResult, type Objective } from './lbfgs.js';
@@ -52,7 +52,7 @@ export function* lbfgsStage(ctx: StageContext, state: LoopState, st: StageSpec):
     }
     // L-BFGS may stop early; the remaining budget is not spent elsewhere.
     const report = stageReport(ctx, 'lbfgs', segment.start);
-    recordParts(ctx, state);
+    recordParts(ctx, state, 'lbfgs');
     endStage(ctx, state, {
       ...report,
       evaluations: segment.evaluations,
@@ -81,7 +81,7 @@ function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Genera
       onIteration: ({ f }) => {
         state.lastTotal = f;
         state.done++;
-        if (state.done % ctx.recordEvery === 0) recordParts(ctx, state);
+        if (state.done % ctx.recordEvery === 0) recordParts(ctx, state, 'lbfgs');
       },
     },
     state.lbfgs,
@@ -96,15 +96,6 @@ function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Genera
     state.k = start + step.value.iteration;
     yield state;
   }
-}
-
-/** Records the loss parts at the current parameters with the loss L-BFGS accepted, and reports progress. */
-function recordParts(ctx: StageContext, state: LoopState): void {
-  tf.tidy(() => {
-    state.lastParts = ctx.evaluate(true).parts!;
-  });
-  record(ctx, state.done, state.lastTotal, state.lastParts);
-  ctx.progress(state, 'lbfgs');
 }
 
 /** The loss and gradient at parameters theta, set into the model. */

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createAdamState, disposeAdamState, type AdamState } from './adam.js';
 import type { LbfgsState } from './lbfgs.js';
+import type { LmState } from './levenberg-marquardt.js';
 import type { RecordMarks } from './records.js';
 
 /** The loop state; `V` holds variables (weights, Adam moments) and `T` other tensors (keep-best weights). */
@@ -25,6 +26,10 @@ export interface LoopState<V = tf.Variable, T = tf.Tensor> {
   lbfgs?: LbfgsState;
   /** Inside an L-BFGS stage with outer rounds: stage iterations and evaluations before the current inner solve. */
   lbfgsSegment: { start: number; evaluations: number };
+  /** Inside a Levenberg-Marquardt stage: the damping, loss evaluations so far and iterations since the last outer round. */
+  lm?: LmState;
+  lmEvaluations?: number;
+  lmSinceRound?: number;
   /** Lowest-loss parameters of the current Adam stage so far (keep-best.ts). */
   best?: { loss: number; done: number; weights: T[] };
   lastTotal: number;

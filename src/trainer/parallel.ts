@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { isPaired, type PointGroup } from '../problem/index.js';
+import type { GaussNewtonSystem } from './jacobian.js';
 
 /** How a worker rebuilds the same problem: the spec, its overrides and the backend. */
 export interface ReplicaSetup {
@@ -91,6 +92,8 @@ export class ShardWorker {
   private readonly errorText: Uint8Array;
   private readonly parameters: number;
   private readonly parts: string[];
+  /** Where the worker writes its Gauss-Newton system (allocated on first use). */
+  private system: SharedArrayBuffer | undefined;
 
   constructor(setup: ReplicaSetup, shards: Shard[]) {
     this.parameters = setup.parameters;
@@ -114,6 +117,27 @@ export class ShardWorker {
     Atomics.store(this.status, STATUS, 0);
     this.worker.postMessage({ kind: 'points', shards: shards.map(serializeShard) });
     this.await('sending points');
+  }
+
+  /** Starts building the Gauss-Newton system of the worker's half at parameters `theta` (jacobian.ts). */
+  startSystem(theta: Float32Array): void {
+    const size = this.parameters;
+    this.system ??= new SharedArrayBuffer(8 * (1 + size + size * size));
+    Atomics.store(this.status, STATUS, 0);
+    this.worker.postMessage({ kind: 'system', theta, buffer: this.system });
+  }
+
+  /** Waits for the system started last: its loss, gradient and matrix (copies). */
+  waitSystem(): GaussNewtonSystem {
+    this.await('building the Gauss-Newton system');
+    const size = this.parameters;
+    const view = new Float64Array(this.system!);
+    return {
+      f: view[0]!,
+      g: view.slice(1, 1 + size),
+      gram: view.slice(1 + size, 1 + size + size * size),
+      size,
+    };
   }
 
   /** Starts evaluating loss and gradient at parameters `theta`. */

@@ -2,16 +2,17 @@
  * What a training run appends as it goes: loss records, the strategy's values at each record and
  * one report per finished stage. A state records how far they reached, so a rollback truncates them.
  */
+import type { OptimizerName } from '../spec/index.js';
 import type { LossHistory } from './history.js';
 
 export interface StageReport {
-  optimizer: 'adam' | 'lbfgs';
+  optimizer: OptimizerName;
   iterations: number;
   seconds: number;
   msPerIteration: number;
-  /** L-BFGS: loss+gradient evaluations (1 per iteration plus the line search's extra). */
+  /** L-BFGS: loss+gradient evaluations (1 per iteration plus the line search's extra); Levenberg-Marquardt: systems built plus trial steps. */
   evaluations?: number;
-  /** L-BFGS: why it stopped, as text (see stopReasonText in lbfgs.ts). */
+  /** L-BFGS and Levenberg-Marquardt: why it stopped, as text (see stopReasonText in lbfgs.ts). */
   stopReason?: string;
   /** Adam: the stage ended with the parameters of this iteration, of the lowest loss (see TrainOptions.keepBest). */
   best?: { iteration: number; loss: number; lastLoss: number };

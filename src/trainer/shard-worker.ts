@@ -13,6 +13,7 @@ import { createStrategy } from '../strategies/index.js';
 import { createModel, trainableVariables } from '../model/index.js';
 import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
 import { evaluateLoss } from './evaluate.js';
+import { gaussNewtonSystem } from './jacobian.js';
 import { packTensors, setFlat } from './flat.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
 
@@ -38,6 +39,7 @@ try {
   const strategy = createStrategy(spec.constraints.strategy, problem);
   const model = createModel(problem, createRng(0), strategy.transforms);
   const vars = trainableVariables(model);
+  const size = vars.reduce((s, v) => s + v.size, 0);
   const groups = groupTerms(problem.terms.filter((t) => !strategy.exactTerms.has(t)));
   const build = (list: SerializedShard[]): TrainingBatch[] => {
     if (list.length !== groups.length) throw new Error(`expected ${groups.length} point groups, got ${list.length}`);
@@ -57,7 +59,9 @@ try {
     'message',
     (
       msg:
-        { kind: 'points'; shards: SerializedShard[] } | { kind: 'evaluate'; theta: Float32Array; readParts: boolean },
+        | { kind: 'points'; shards: SerializedShard[] }
+        | { kind: 'evaluate'; theta: Float32Array; readParts: boolean }
+        | { kind: 'system'; theta: Float32Array; buffer: SharedArrayBuffer },
     ) => {
       try {
         if (msg.kind === 'points') {
@@ -67,6 +71,15 @@ try {
           return;
         }
         setFlat(vars, msg.theta);
+        if (msg.kind === 'system') {
+          const sys = gaussNewtonSystem(problem, model, strategy, batches, size, () => true);
+          const view = new Float64Array(msg.buffer);
+          view[0] = sys.f;
+          view.set(sys.g, 1);
+          view.set(sys.gram, 1 + size);
+          report.done();
+          return;
+        }
         tf.tidy(() => {
           const { value, grads, parts } = evaluateLoss(problem, model, strategy, batches, vars, msg.readParts);
           if (parts)

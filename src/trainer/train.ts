@@ -5,17 +5,19 @@
 import type { Problem, Term } from '../problem/index.js';
 import { trainableVariables, unknownValue, type Model } from '../model/index.js';
 import { GROUPS, type Strategy } from '../strategies/index.js';
-import type { StageSpec } from '../spec/index.js';
+import type { OptimizerName, StageSpec } from '../spec/index.js';
 import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
 import { adamStage } from './adam-stage.js';
 import { TrainClock } from './clock.js';
 import type { StageContext } from './context.js';
-import { evaluateLoss, evaluateWithWorker } from './evaluate.js';
+import { evaluateLoss, evaluateWithWorker, systemWithWorker } from './evaluate.js';
 import { DivergenceGuard, GUARD_DEFAULTS, type GuardState, type RollbackInfo } from './guard.js';
 import type { LossHistory } from './history.js';
 import { trainingHealth, type HealthWarning } from './health.js';
 import { keepsBest } from './keep-best.js';
 import { lbfgsStage } from './lbfgs-stage.js';
+import { gaussNewtonSystem } from './jacobian.js';
+import { lmStage } from './lm-stage.js';
 import {
   disposeState,
   initialState,
@@ -41,7 +43,7 @@ export type { StageReport, TrainState };
 export interface Progress {
   stage: number;
   stages: number;
-  optimizer: 'adam' | 'lbfgs';
+  optimizer: OptimizerName;
   iteration: number;
   totalIterations: number;
   loss: number;
@@ -165,10 +167,7 @@ export function* trainSteps(
   try {
     while (state.stage < opts.stages.length) {
       const st = opts.stages[state.stage]!;
-      state = yield* boundaries(
-        st.optimizer === 'adam' ? adamStage(ctx, state, st) : lbfgsStage(ctx, state, st),
-        boundary,
-      );
+      state = yield* boundaries(runStage(ctx, state, st), boundary);
     }
   } finally {
     disposeState(state);
@@ -184,6 +183,17 @@ export function* trainSteps(
     batches: points.batches,
     resamples: points.resamples,
   };
+}
+
+function runStage(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LoopState, void> {
+  switch (st.optimizer) {
+    case 'adam':
+      return adamStage(ctx, state, st);
+    case 'lbfgs':
+      return lbfgsStage(ctx, state, st);
+    case 'levenberg-marquardt':
+      return lmStage(ctx, state, st);
+  }
 }
 
 /** Runs a stage, yielding a Boundary at each state it yields; returns the state it ends with. */
@@ -209,6 +219,7 @@ function createRun(
   const r = opts.resume;
   const points = { batches: initial, resamples: r?.resamples ?? 0 };
   const vars = trainableVariables(model);
+  const parameters = vars.reduce((s, v) => s + v.size, 0);
   const include = (t: Term) => !strategy.exactTerms.has(t);
   const partNames = [...new Set(problem.terms.filter(include).map((t) => GROUPS[t.kind]))];
   const records: Records = r
@@ -239,6 +250,10 @@ function createRun(
       return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts !== false, local) : local();
     },
     residuals: () => computeResiduals(problem, model, points.batches, include),
+    system: () => {
+      const local = () => gaussNewtonSystem(problem, model, strategy, points.batches, parameters, include);
+      return opts.parallel ? systemWithWorker(opts.parallel, vars, local) : local();
+    },
     resampleDue: (done) => resampling && done > 0 && done % opts.resampleEvery === 0,
     resampleIfDue: (done) => {
       if (ctx.resampleDue(done)) {

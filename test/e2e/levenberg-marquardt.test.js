@@ -1,0 +1,187 @@
+// The Levenberg-Marquardt stage on real problems: its Gauss-Newton system against tfjs's own
+// gradient, the strategies it composes with, two threads, resume, and what the spec refuses.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { backendInfo, pinn, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { solve, solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import { loadSpecWithFlags } from '../../dist/spec/index.js';
+import { buildProblem, groupTerms, makeSampler, samplePoints } from '../../dist/problem/index.js';
+import { createStrategy } from '../../dist/strategies/index.js';
+import { createModel, trainableVariables } from '../../dist/model/index.js';
+import { prepareBatches, disposeBatches } from '../../dist/residuals/index.js';
+import { createRng } from '../../dist/util/index.js';
+import { evaluateLoss } from '../../dist/trainer/evaluate.js';
+import { gaussNewtonSystem } from '../../dist/trainer/jacobian.js';
+
+const { dir, specFile } = specDir('pinn-lm-');
+let backend;
+before(async () => {
+  backend = await backendInfo();
+});
+
+const read = (d, f) => readFileSync(join(d, f), 'utf8');
+const summary = (d) => JSON.parse(read(d, 'summary.json'));
+
+/** A unit-square Poisson spec with a small network and the given strategy (with options), and stages. */
+const poisson = (name, strategy, stages, options = '', points = '{domain: 80, boundary: 40}') =>
+  specFile(
+    name,
+    `name: ${name}
+${UNIT_POISSON}${UNIT_POISSON_EXACT}network: {hidden: [6, 5], activation: tanh}
+constraints: {strategy: ${strategy}${options ? `, options: ${options}` : ''}}
+training:
+  points: ${points}
+  seed: 3
+  stages:
+${stages}
+output:
+  grid: [11, 11]
+  formats: [csv]
+`,
+  );
+
+/**
+ * Calls `check` with the system at a problem's initial parameters, the trainable variables and a
+ * function giving tfjs's reverse-mode loss and gradient at the current ones.
+ */
+function withSystem(file, check) {
+  const spec = loadSpecWithFlags(file, [], {});
+  const problem = buildProblem(spec);
+  const strategy = createStrategy(spec.constraints.strategy, problem);
+  const model = createModel(problem, createRng(5), strategy.transforms);
+  const vars = trainableVariables(model);
+  const size = vars.reduce((s, v) => s + v.size, 0);
+  const include = (t) => !strategy.exactTerms.has(t);
+  const groups = groupTerms(problem.terms.filter(include));
+  const sampler = () => makeSampler('sobol', createRng(9));
+  const batches = prepareBatches(problem, samplePoints(problem, groups, spec.training.points, sampler(), sampler()));
+  try {
+    const sys = gaussNewtonSystem(problem, model, strategy, batches, size, include);
+    const gradient = () => {
+      const out = { f: NaN, g: new Float64Array(0) };
+      tf.tidy(() => {
+        const { value, grads } = evaluateLoss(problem, model, strategy, batches, vars, false, include);
+        out.f = value.dataSync()[0];
+        out.g = Float64Array.from(grads.flatMap((t) => [...t.dataSync()]));
+      });
+      return out;
+    };
+    check({ sys, size, vars, gradient });
+  } finally {
+    disposeBatches(batches);
+  }
+}
+
+test('the Gauss-Newton system: its loss and gradient are tfjs reverse mode, its matrix the exact Hessian along a linear direction', () => {
+  for (const strategy of ['penalty', 'hard', 'augmented-lagrangian']) {
+    const file = poisson(`sys-${strategy}`, strategy, '    - {optimizer: adam, iterations: 1}');
+    withSystem(file, ({ sys, size, vars, gradient }) => {
+      const ref = gradient();
+      assert.ok(Math.abs(sys.f - ref.f) <= 1e-5 * ref.f, `${strategy}: loss ${sys.f} vs ${ref.f}`);
+      const norm = Math.hypot(...ref.g);
+      const diff = Math.hypot(...ref.g.map((x, p) => x - sys.g[p]));
+      assert.ok(diff <= 1e-4 * norm, `${strategy}: gradient off by ${diff} of ${norm}`);
+      for (let p = 0; p < size; p++)
+        for (let q = 0; q < p; q++) assert.equal(sys.gram[p * size + q], sys.gram[q * size + p]);
+      // The output bias shifts u by a constant: every residual is linear along it, so G's diagonal entry
+      // there is the loss's exact second derivative (central difference of the gradient).
+      const bias = vars.at(-1);
+      const at = size - 1;
+      const h = 1e-2;
+      const gAt = (shift) => {
+        tf.tidy(() => bias.assign(tf.add(bias, shift)));
+        return gradient().g[at];
+      };
+      const second = (gAt(h) - gAt(-2 * h)) / (2 * h);
+      gAt(h);
+      const diag = sys.gram[at * size + at];
+      if (strategy !== 'hard') assert.ok(Math.abs(second - diag) <= 2e-3 * diag, `${strategy}: G ${diag} vs ${second}`);
+      else assert.ok(diag >= 0);
+    });
+  }
+});
+
+test('a Levenberg-Marquardt stage after Adam lowers the loss far below Adam alone, on one and two threads alike', () => {
+  const stages = `    - {optimizer: adam, iterations: 40, lr: 1.0e-2}
+    - {optimizer: levenberg-marquardt, iterations: 25}`;
+  const one = join(dir, 'lm-one');
+  const two = join(dir, 'lm-two');
+  const adam = join(dir, 'lm-adam');
+  solve({ specFile: poisson('lm', 'penalty', stages), outDir: one, sets: [], backend, workers: 1 });
+  const wide = '{domain: 160, boundary: 160}';
+  solve({ specFile: poisson('lm-wide', 'penalty', stages, '', wide), outDir: two, sets: [], backend, workers: 2 });
+  const oneWide = join(dir, 'lm-one-wide');
+  solve({ specFile: poisson('lm-wide', 'penalty', stages, '', wide), outDir: oneWide, sets: [], backend, workers: 1 });
+  solve({
+    specFile: poisson('lm', 'penalty', '    - {optimizer: adam, iterations: 65, lr: 1.0e-2}'),
+    outDir: adam,
+    sets: [],
+    backend,
+    workers: 1,
+  });
+  const [s1, s2, sa, sw] = [summary(one), summary(two), summary(adam), summary(oneWide)];
+  const stage = s1.stages[1];
+  assert.equal(stage.optimizer, 'levenberg-marquardt');
+  assert.ok(stage.iterations > 0 && typeof stage.stopReason === 'string' && stage.evaluations > stage.iterations);
+  assert.ok(s1.loss.total < 0.05 * sa.loss.total, `LM ${s1.loss.total} vs Adam ${sa.loss.total}`);
+  assert.ok(s1.errors.u.l2_relative < sa.errors.u.l2_relative, 'and the error falls with it');
+  // Two threads each build the system of half the points; on a one-core machine the run says why it used one.
+  if (s2.notes.some((n) => /one core/.test(n))) return;
+  assert.ok(
+    s2.notes.some((n) => /two threads/.test(n)),
+    s2.notes.join('; '),
+  );
+  const rel = Math.abs(s2.loss.total - sw.loss.total) / sw.loss.total;
+  assert.ok(rel < 0.5, `two threads: loss ${s2.loss.total} vs one ${sw.loss.total}`);
+});
+
+test('stop inside a Levenberg-Marquardt stage (penalty; augmented Lagrangian with rounds) and resume: bit-identical', async () => {
+  for (const [name, strategy] of [
+    ['pen', 'penalty'],
+    ['al', 'augmented-lagrangian'],
+  ]) {
+    const file = poisson(
+      `stop-${name}`,
+      strategy,
+      `    - {optimizer: adam, iterations: 10, lr: 1.0e-2}
+    - {optimizer: levenberg-marquardt, iterations: 20}`,
+      strategy === 'penalty' ? '' : '{round_every: 6}',
+    );
+    const ref = join(dir, `stop-${name}-ref`);
+    solve({ specFile: file, outDir: ref, sets: [], backend, workers: 1 });
+    const out = join(dir, `stop-${name}`);
+    const stop = {};
+    await assert.rejects(
+      solveAsync(
+        {
+          specFile: file,
+          outDir: out,
+          sets: [],
+          backend,
+          workers: 1,
+          onProgress: (p) => {
+            if (p.iteration >= 18) stop.signal = 'SIGINT';
+          },
+        },
+        stop,
+      ),
+      (e) => e instanceof InterruptedError,
+    );
+    solve({ specFile: file, outDir: out, sets: [], backend, workers: 1, resume: true });
+    assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'), `${name}: fields`);
+    assert.equal(read(out, 'loss.csv'), read(ref, 'loss.csv'), `${name}: loss`);
+  }
+});
+
+test('lr_final on a levenberg-marquardt stage is a located error', () => {
+  const file = poisson('bad', 'penalty', '    - {optimizer: levenberg-marquardt, iterations: 5, lr_final: 0.1}');
+  const r = pinn(['validate', file]);
+  assert.equal(r.status, 2);
+  assert.match(
+    r.stderr,
+    /bad\.yaml:\d+:\d+.*lr_final applies to adam stages only \(levenberg-marquardt chooses its steps by its damping\)/,
+  );
+});
