@@ -12,7 +12,8 @@
  * L-BFGS cost (evaluations per iteration), and (not on cpu) Adam through the
  * training loop reading the loss every iteration against every 16 (webgpu's).
  * --backends a,b / --problems a,b keep only those; --small takes a tenth of the
- * points (a software GPU in CI).
+ * points (a software GPU in CI). --accuracy adds poisson-2d's time to L2 1e-3.
+ * --family runs only the held-out family instead (bench/family.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ import { GROUPS } from '../src/strategies/strategy.js';
 import { fieldErrors, fieldTable } from '../src/outputs/grid.js';
 import { estimateCost } from '../src/problem/describe.js';
 import { channelCount, mlpBackward, mlpForward, simdPeakGflops, type MlpPlan } from '../src/kernels/index.js';
+import { runFamily } from './family.js';
 
 const POISSON_3D = `
 name: poisson-3d
@@ -504,6 +506,10 @@ function timeToAccuracy(
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--family')) {
+    runFamily(args);
+    return;
+  }
   const outIndex = args.indexOf('--out');
   const outFile = outIndex >= 0 ? args[outIndex + 1]! : 'bench-results.json';
   const quick = args.includes('--quick');

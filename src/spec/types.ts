@@ -108,7 +108,7 @@ export interface InequalitySpec {
   loc: SourceLoc;
 }
 
-export const SAMPLINGS = ['uniform', 'lhs', 'halton', 'sobol', 'grid'] as const;
+export const SAMPLINGS = ['uniform', 'lhs', 'halton', 'hammersley', 'sobol', 'grid'] as const;
 export type SamplingName = (typeof SAMPLINGS)[number];
 export const ACTIVATIONS = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];

@@ -9,7 +9,7 @@ import {
   MAX_QMC_DIM,
 } from '../../dist/problem/sampling/samplers.js';
 
-const KINDS = /** @type {const} */ (['uniform', 'lhs', 'halton', 'sobol', 'grid']);
+const KINDS = /** @type {const} */ (['uniform', 'lhs', 'halton', 'hammersley', 'sobol', 'grid']);
 
 /** Largest |fraction of points in [0,a)x[0,b) - a*b| over a grid of anchored boxes (star-discrepancy proxy). */
 function anchoredDiscrepancy(points, steps = 32) {
@@ -157,6 +157,31 @@ test('halton: radical inverses, and a shifted Halton sequence in the first prime
       assert.ok(Math.min(Math.abs(got - want), 1 - Math.abs(got - want)) < 1e-12, `point ${k} axis ${d}`);
     }
   }
+});
+
+test('hammersley: points 1..n of an (n + 1)-point Hammersley set under one shift per call', () => {
+  const n = 63;
+  const sampler = makeSampler('hammersley', createRng(3));
+  const points = sampler(n, 3);
+  // Offsets from the first point (k = 1) are shift-free mod 1: radical inverses in bases 2, 3, then (k - 1) / (n + 1).
+  const offset = (k, d) => (((points[3 * k + d] - points[d]) % 1) + 1) % 1;
+  const close = (a, b) => Math.min(Math.abs(a - b), 1 - Math.abs(a - b)) < 1e-12;
+  for (let k = 1; k < n; k++) {
+    const want = [
+      radicalInverse(k + 1, 2) - radicalInverse(1, 2),
+      radicalInverse(k + 1, 3) - radicalInverse(1, 3),
+      k / (n + 1),
+    ];
+    for (let d = 0; d < 3; d++) assert.ok(close(offset(k, d), (want[d] + 1) % 1), `point ${k} axis ${d}`);
+  }
+  // One dimension: the van der Corput sequence from its second point.
+  const line = makeSampler('hammersley', createRng(3))(8, 1);
+  for (let k = 1; k < 8; k++) {
+    const got = (((line[k] - line[0]) % 1) + 1) % 1;
+    assert.ok(close(got, (radicalInverse(k + 1, 2) - 0.5 + 1) % 1), `point ${k}`);
+  }
+  const hammersley = anchoredDiscrepancy(makeSampler('hammersley', createRng(1))(1024, 2));
+  assert.ok(hammersley < 0.006, `hammersley ${hammersley}`);
 });
 
 test('grid: nearest regular grid of cell centres, exactly n points', () => {

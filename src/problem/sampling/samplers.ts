@@ -7,6 +7,9 @@
  *   random digital shift (XOR), which keeps the (t,m,s)-net structure;
  * - halton: radical inverses in the first primes with a random Cranley-Patterson shift (mod 1);
  * - lhs: each call is an independent Latin hypercube design of n points;
+ * - hammersley: DeepXDE's default set, points k = 1..n of an (n + 1)-point Hammersley set, (radical
+ *   inverses of k in the first primes, k / (n + 1)) (one dimension: van der Corput), each call a fresh
+ *   set under a new random shift (mod 1): it does not extend, so later calls are new sets, not a continuation;
  * - grid: a regular grid of cell centres with at least n cells, thinned evenly to exactly n;
  *   later calls shift the whole grid by a random offset inside a cell;
  * - uniform: independent uniform points.
@@ -134,6 +137,23 @@ function haltonSampler(rng: Rng): UnitSampler {
   };
 }
 
+function hammersleySampler(rng: Rng): UnitSampler {
+  return (n, dim) => {
+    checkRequest(n, dim, MAX_QMC_DIM);
+    const shifts = Array.from({ length: dim }, () => rng.next());
+    const out = new Float64Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      const k = i + 1;
+      for (let d = 0; d < dim; d++) {
+        const unit = dim > 1 && d === dim - 1 ? k / (n + 1) : radicalInverse(k, PRIMES[d]!);
+        const shifted = unit + shifts[d]!;
+        out[i * dim + d] = shifted >= 1 ? shifted - 1 : shifted;
+      }
+    }
+    return out;
+  };
+}
+
 function uniformSampler(rng: Rng): UnitSampler {
   return (n, dim) => {
     checkRequest(n, dim);
@@ -209,6 +229,8 @@ export function makeSampler(kind: SamplingName, rng: Rng): UnitSampler {
       return lhsSampler(rng);
     case 'halton':
       return haltonSampler(rng);
+    case 'hammersley':
+      return hammersleySampler(rng);
     case 'sobol': {
       const shifts = Uint32Array.from({ length: MAX_QMC_DIM }, () => Math.floor(rng.next() * TWO_POW_32));
       return sobolGenerator(shifts);

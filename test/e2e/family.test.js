@@ -1,0 +1,38 @@
+// The held-out family (bench/family/) as a regression check on the defaults: two of its specs,
+// which set no network or training keys, solved with the default stages cut to 100 Adam + 100
+// L-BFGS iterations (default points, sampler, network and learning rates). Bounds: 10x the L2
+// relative error measured at seed 0 on 2026-11-30 (heat-mode2 3.6e-2, annulus-laplace 2.1e-2):
+// loose enough for other machines, tight enough to catch a broken default.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pinn } from '../support/fixtures.js';
+
+const TINY_STAGES = 'training.stages=[{optimizer: adam, iterations: 100}, {optimizer: lbfgs, iterations: 100}]';
+
+for (const [problem, bound] of /** @type {const} */ ([
+  ['heat-mode2', 0.36],
+  ['annulus-laplace', 0.21],
+])) {
+  test(`family ${problem}: default settings at a tiny budget end below ${bound}`, () => {
+    const out = mkdtempSync(join(tmpdir(), `pinn-family-${problem}-`));
+    const r = pinn([
+      'solve',
+      `bench/family/${problem}.yaml`,
+      '--out',
+      out,
+      '--quiet',
+      '--set',
+      TINY_STAGES,
+      '--set',
+      'output.formats=[json]',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(summary.iterations, 200);
+    const l2 = summary.errors.u.l2_relative;
+    assert.ok(Number.isFinite(l2) && l2 < bound, `L2 ${l2}`);
+  });
+}
