@@ -36,3 +36,37 @@ for (const [problem, bound] of /** @type {const} */ ([
     assert.ok(Number.isFinite(l2) && l2 < bound, `L2 ${l2}`);
   });
 }
+
+// The default recipe itself (1 x 64 tanh, Adam 500 then Levenberg-Marquardt), cut to its Adam
+// stage and 40 Levenberg-Marquardt iterations by --iterations. Bounds: 10x seed 0 on 2026-11-30
+// (poisson-mode21 1.2e-2, wave-1d 1.0e-2; after the Adam stage alone: 2.7 and 0.92).
+for (const [problem, bound] of /** @type {const} */ ([
+  ['poisson-mode21', 0.12],
+  ['wave-1d', 0.1],
+])) {
+  test(`family ${problem}: the default recipe at 500 Adam + 40 Levenberg-Marquardt iterations ends below ${bound}`, () => {
+    const out = mkdtempSync(join(tmpdir(), `pinn-family-${problem}-`));
+    const r = pinn([
+      'solve',
+      `bench/family/${problem}.yaml`,
+      '--out',
+      out,
+      '--quiet',
+      '--iterations',
+      '540',
+      '--set',
+      'output.formats=[json]',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.deepEqual(
+      summary.stages.map((s) => [s.optimizer, s.iterations]),
+      [
+        ['adam', 500],
+        ['levenberg-marquardt', 40],
+      ],
+    );
+    const l2 = summary.errors.u.l2_relative;
+    assert.ok(Number.isFinite(l2) && l2 < bound, `L2 ${l2}`);
+  });
+}
