@@ -1,6 +1,7 @@
 // The held-out family (bench/family/) as a regression check on the defaults: two of its specs,
-// which set no network or training keys, solved with the default stages cut to 100 Adam + 100
-// L-BFGS iterations (default points, sampler, network and learning rates). Bounds: 10x the L2
+// which set no network or training keys, solved with stages of 100 Adam + 100 L-BFGS iterations
+// (so the first-order network of the default recipe, 3 x 50 tanh; default points, sampler and
+// learning rates). Bounds: 10x the L2
 // relative error measured at seed 0 on 2026-11-30 (heat-mode2 3.6e-2, annulus-laplace 2.1e-2):
 // loose enough for other machines, tight enough to catch a broken default.
 import { test } from 'node:test';
