@@ -13,25 +13,29 @@ import { pinn } from '../support/fixtures.js';
 
 const TINY_STAGES = 'training.stages=[{optimizer: adam, iterations: 100}, {optimizer: lbfgs, iterations: 100}]';
 
+/** Solves a family spec with these extra arguments (JSON output only) and returns its summary. */
+function solveFamily(problem, args) {
+  const out = mkdtempSync(join(tmpdir(), `pinn-family-${problem}-`));
+  const r = pinn([
+    'solve',
+    `bench/family/${problem}.yaml`,
+    '--out',
+    out,
+    '--quiet',
+    ...args,
+    '--set',
+    'output.formats=[json]',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+}
+
 for (const [problem, bound] of /** @type {const} */ ([
   ['heat-mode2', 0.36],
   ['annulus-laplace', 0.21],
 ])) {
   test(`family ${problem}: default settings at a tiny budget end below ${bound}`, () => {
-    const out = mkdtempSync(join(tmpdir(), `pinn-family-${problem}-`));
-    const r = pinn([
-      'solve',
-      `bench/family/${problem}.yaml`,
-      '--out',
-      out,
-      '--quiet',
-      '--set',
-      TINY_STAGES,
-      '--set',
-      'output.formats=[json]',
-    ]);
-    assert.equal(r.status, 0, r.stderr);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const summary = solveFamily(problem, ['--set', TINY_STAGES]);
     assert.equal(summary.iterations, 200);
     const l2 = summary.errors.u.l2_relative;
     assert.ok(Number.isFinite(l2) && l2 < bound, `L2 ${l2}`);
@@ -46,20 +50,7 @@ for (const [problem, bound] of /** @type {const} */ ([
   ['wave-1d', 0.1],
 ])) {
   test(`family ${problem}: the default recipe at 500 Adam + 40 Levenberg-Marquardt iterations ends below ${bound}`, () => {
-    const out = mkdtempSync(join(tmpdir(), `pinn-family-${problem}-`));
-    const r = pinn([
-      'solve',
-      `bench/family/${problem}.yaml`,
-      '--out',
-      out,
-      '--quiet',
-      '--iterations',
-      '540',
-      '--set',
-      'output.formats=[json]',
-    ]);
-    assert.equal(r.status, 0, r.stderr);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const summary = solveFamily(problem, ['--iterations', '540']);
     assert.deepEqual(
       summary.stages.map((s) => [s.optimizer, s.iterations]),
       [
