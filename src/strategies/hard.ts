@@ -4,8 +4,8 @@
  * phi vanishes on every part carrying data (the product of the parts' distance
  * functions; for an initial value the normalized time since the start), and G
  * is a smooth extension of the data. Several parts with different data are
- * blended by transfinite interpolation (Sukumar & Srivastava 2022):
- * G = sum_i w_i g_i with w_i = (phi_i^2 + eps)^-1 / sum_k (phi_k^2 + eps)^-1,
+ * blended by transfinite interpolation (Sukumar & Srivastava 2022) with exponent 1:
+ * G = sum_i w_i g_i with w_i = (|phi_i| + eps)^-1 / sum_k (|phi_k| + eps)^-1,
  * so that G = g_i on part i (evaluated in the product form of extension()). Derivatives of the transform come out exactly
  * from the jet algebra, since the transform is plain expression IR.
  *
@@ -17,6 +17,7 @@
  */
 import {
   add,
+  call,
   div,
   evalNumeric,
   fold,
@@ -35,7 +36,7 @@ import { rawName } from '../model/index.js';
 import { createRng } from '../util/index.js';
 import { parameterMiddle } from '../spec/index.js';
 
-/** Keeps the blend finite where two parts meet; its effect on a part is eps / (phi_other / domain size)^2. */
+/** Keeps the blend finite where two parts meet; its effect on a part is eps / (phi_other / domain size). */
 const BLEND_EPS = 1e-12;
 
 /**
@@ -382,27 +383,32 @@ export function extension(all: HardPart[], size = 1): Expr {
   const parts = blended;
   const distinct = new Set(parts.map((p) => show(p.value)));
   if (distinct.size === 1) return parts[0]!.value;
-  // sum_i g_i / (s_i + eps) over sum_j 1 / (s_j + eps), s_i the squared distance of part i over the
-  // domain's size (all parts alike, so the weights' ratios are those of the plain distances), with numerator and denominator
-  // multiplied by prod_k (s_k + eps): the same function, but nothing is divided by a vanishing
-  // s_i + eps (weights of 1e12 in float32), and the denominator stays away from 0 wherever one part
-  // is far, which lets the verifier's interval bounds close on a part. The scaling keeps the
-  // products of up to 5 factors (a box's faces) inside float32 for domains of any size; jets
-  // divide by the quotient rule (derivatives/jet.ts div), so no 1 / D^3 is formed either.
-  const sq = parts.map((p) => {
+  // sum_i g_i / (a_i + eps) over sum_j 1 / (a_j + eps), a_i the distance of part i over the domain's size
+  // (all parts alike, so the weights' ratios are those of the plain distances), with numerator and
+  // denominator multiplied by prod_k (a_k + eps): the same function, but nothing is divided by a
+  // vanishing a_i + eps (weights of 1e12 in float32), and the denominator stays away from 0 wherever
+  // one part is far, which lets the verifier's interval bounds close on a part. Exponent 1, not 2:
+  // squared distances make G flat at every part (zero normal derivative) and steep between them
+  // (on an annulus with data 2 and 0.5, |lap G| up to 52 against 5.3; the network then has to undo
+  // it, and a one-layer recipe network stalled at L2 0.16). The absolute value only guards against
+  // rounding below zero on a part: phi > 0 inside, where |phi| = phi. The scaling keeps the products
+  // of up to 5 factors (a box's faces) inside float32 for domains of any size; jets divide by the
+  // quotient rule (derivatives/jet.ts div), so no 1 / D^3 is formed either.
+  const scaled = parts.map((p) => {
     const d = size === 1 ? p.phi : div(p.phi, num(size));
-    return add(mul(d, d), num(BLEND_EPS));
+    return add(call('abs', d), num(BLEND_EPS));
   });
   // prod_{k != i} s_k from shared prefix and suffix products (n parts: O(n) products, not O(n^2)).
   const prefix: Expr[] = [];
   const suffix: Expr[] = [];
-  sq.forEach((t, i) => {
+  scaled.forEach((t, i) => {
     prefix[i] = i === 0 ? t : mul(prefix[i - 1]!, t);
   });
-  for (let i = sq.length - 1; i >= 0; i--) suffix[i] = i === sq.length - 1 ? sq[i]! : mul(sq[i]!, suffix[i + 1]!);
+  for (let i = scaled.length - 1; i >= 0; i--)
+    suffix[i] = i === scaled.length - 1 ? scaled[i]! : mul(scaled[i]!, suffix[i + 1]!);
   const weights = parts.map((_, i) => {
     const before = i > 0 ? prefix[i - 1] : undefined;
-    const after = i < sq.length - 1 ? suffix[i + 1] : undefined;
+    const after = i < scaled.length - 1 ? suffix[i + 1] : undefined;
     return before && after ? mul(before, after) : (before ?? after)!;
   });
   return div(sum(parts.map((p, i) => mul(weights[i]!, p.value))), sum(weights));

@@ -6,13 +6,13 @@
  */
 import type { Problem, Term } from '../problem/index.js';
 import type { StrategyName } from '../spec/index.js';
-import { add, num, type Expr } from '../expr/index.js';
+import { num, type Expr } from '../expr/index.js';
 import { constantValue, hardTransform, planHard, raw, type HardPart } from './hard.js';
 import {
+  boundInverse,
   boundOf,
   boundTransform,
   planBounds,
-  positiveInverse,
   withinBounds,
   type Bounds,
   type Positivity,
@@ -37,13 +37,15 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   const want = (t: Term): StrategyName => t.strategy ?? name;
 
   // Sign and bound transforms.
+  const positivity = problem.spec.constraints.positivity;
   const { bounds, handled, rest } = planBounds(
     problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'reparam'),
   );
 
-  // Exact value conditions. Under reparam, a value condition whose data is a constant on the allowed
-  // side of a one-sided bound is imposed exactly too (u = g + phi * P(N)): the sign transform alone
-  // fights data on its bound, where its gradient vanishes (positive-poisson: 5e-2 against 1e-5).
+  // Exact value conditions. Under reparam, a value condition whose data is a constant within the
+  // field's bounds is imposed exactly too (u = g + phi * P(N), or the bound's map of c + phi * N):
+  // the sign transform alone fights data on its bound, where its gradient vanishes (positive-poisson:
+  // 5e-2 against 1e-5), and a two-sided map cannot reach data on its bounds through a penalty.
   // Under barrier, a value condition whose constant data sit on a barrier inequality's bound is imposed
   // exactly too: the data make the inequality active on that whole part, and a barrier cannot hold an
   // active constraint against a penalty (positive-poisson: the boundary sagged to -3e-4 between points).
@@ -54,7 +56,9 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   const hardCandidates = problem.terms.filter(
     (t) =>
       t.kind === 'condition' &&
-      (want(t) === 'hard' || valuesExact(t, 'reparam', (h) => insideOneSidedBound(h, bounds)) || barrierValues(t)),
+      (want(t) === 'hard' ||
+        valuesExact(t, 'reparam', (h) => reachableInBound(h, bounds, positivity)) ||
+        barrierValues(t)),
   );
   const hard = planHard(problem, hardCandidates);
   for (const t of hard.exact) {
@@ -82,11 +86,16 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   };
 }
 
-/** Whether the value is a constant on the allowed side of a one-sided bound on its field. */
-function insideOneSidedBound(h: HardValue, bounds: Map<string, Bounds>): boolean {
+/**
+ * Whether the value is a constant the field's bound transform can carry on a part: within the bounds
+ * and reached at a finite N, or on a one-sided bound (u = g + phi * P(N) holds it for every P).
+ */
+function reachableInBound(h: HardValue, bounds: Map<string, Bounds>, positivity: Positivity): boolean {
   const b = bounds.get(h.field);
   const g = h.value.kind === 'num' ? h.value.value : undefined;
-  return !!b && g !== undefined && (b.lower === undefined) !== (b.upper === undefined) && withinBounds(g, b);
+  if (!b || g === undefined || !withinBounds(g, b)) return false;
+  const oneSided = (b.lower === undefined) !== (b.upper === undefined);
+  return (oneSided && g === (b.lower ?? b.upper)) || boundInverse(b, positivity, g) !== undefined;
 }
 
 /**
@@ -151,22 +160,18 @@ function fieldTransforms(
       }
       continue;
     }
-    // u = G + phi * P(N) keeps u >= G (or <= G): exact when G is a constant inside the bounds.
-    const g = constantValue(parts);
-    const oneSided = b && (b.lower === undefined) !== (b.upper === undefined);
-    if (b && oneSided && g !== undefined && withinBounds(g, b)) {
-      transforms.set(f, boundedHard(parts, b, g, positivity, raw(f), domainSize));
+    const bounded = b ? boundedHard(parts, b, positivity, raw(f), domainSize) : undefined;
+    if (bounded) {
+      transforms.set(f, bounded.transform);
       for (const t of onField) {
         exact.push(t);
-        notes.push(
-          `${t.name}: exact (${g === (b.lower ?? b.upper) ? `u = g + phi * ${positivity}(N)` : `u = ${b.lower ?? b.upper} ${b.lower !== undefined ? '+' : '-'} ${positivity}(c + phi * N), data strictly inside the bound`})`,
-        );
+        notes.push(`${t.name}: exact (${bounded.how})`);
       }
     } else {
       transforms.set(f, hardTransform(parts, raw(f), domainSize));
       for (const t of onField)
         notes.push(
-          `${t.name}: penalty, not exact: ${f} also has exact boundary data that is not a constant on the bound's side`,
+          `${t.name}: penalty, not exact: ${f} also has exact boundary data that the bound's transform cannot carry (data must be constants within the bounds)`,
         );
     }
   }
@@ -182,25 +187,43 @@ function covers(outer: Term['set'], inner: Term['set']): boolean {
 }
 
 /**
- * u = g + phi * P(N) when the data g lie on the bound: u >= g is then the bound itself. Data strictly
- * inside it would make that transform demand u >= g, stricter than the bound (an obstacle u >= -1
- * with u = 0 on the boundary and a contact region inside); then u = a + P(c + phi * N) with
- * P(c) = g - a (u <= b: b - P(...)), which is g on the part and keeps only the bound.
+ * The field's transform when it has both exact data (parts) and a bound, if the data are constants
+ * the bound's map reaches. One constant on a one-sided bound: u = g + phi * P(N), so u >= g is the
+ * bound itself. Otherwise u = T(C + phi * N) with T the bound's map and C the blend of each part's
+ * T^-1(g_k): g_k on part k, the bound everywhere. (u = g + phi * P(N) with g strictly inside a
+ * bound would demand u >= g, stricter than the bound: an obstacle u >= -1 with u = 0 on the
+ * boundary and a contact region inside.)
  */
-function boundedHard(parts: HardPart[], b: Bounds, g: number, positivity: Positivity, n: Expr, size: number): Expr {
-  const bound = (b.lower ?? b.upper)!;
-  if (g === bound) {
+function boundedHard(
+  parts: HardPart[],
+  b: Bounds,
+  positivity: Positivity,
+  n: Expr,
+  size: number,
+): { transform: Expr; how: string } | undefined {
+  const g = constantValue(parts);
+  const bound = b.lower ?? b.upper;
+  const oneSided = (b.lower === undefined) !== (b.upper === undefined);
+  if (oneSided && g !== undefined && g === bound) {
     const inner =
       b.lower !== undefined ? boundTransform({ lower: 0 }, positivity, n) : boundTransform({ upper: 0 }, positivity, n);
-    return hardTransform(parts, inner, size);
+    return { transform: hardTransform(parts, inner, size), how: `u = g + phi * ${positivity}(N)` };
   }
-  const c = positiveInverse(positivity, Math.abs(g - bound));
-  const shifted = add(hardTransform(parts, n, size), num(c - g));
-  return boundTransform(b, positivity, shifted);
+  const preimages = parts.map((p) => (p.value.kind === 'num' ? boundInverse(b, positivity, p.value.value) : undefined));
+  if (preimages.some((c) => c === undefined)) return undefined;
+  const shifted = hardTransform(
+    parts.map((p, k) => ({ ...p, value: num(preimages[k]!) })),
+    n,
+    size,
+  );
+  return {
+    transform: boundTransform(b, positivity, shifted),
+    how: `${describeBound(b, positivity).replace('(N)', '(c + phi * N)')}, c carrying each part's data`,
+  };
 }
 
 function describeBound(b: Bounds, positivity: Positivity): string {
-  if (b.lower !== undefined && b.upper !== undefined) return `u = ${b.lower} + ${b.upper - b.lower} * sigmoid(N)`;
+  if (b.lower !== undefined && b.upper !== undefined) return `u = ${b.lower} + ${b.upper - b.lower} * (1 + sin(N)) / 2`;
   if (b.lower !== undefined) return `u = ${b.lower === 0 ? '' : `${b.lower} + `}${positivity}(N)`;
   return `u = ${b.upper} - ${positivity}(N)`;
 }

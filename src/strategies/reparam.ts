@@ -1,7 +1,7 @@
 /**
  * Sign and bound constraints through output transforms: `u >= a` becomes
- * u = a + P(N) with P one of square, softplus, exp; `u <= b` becomes
- * u = b - P(N); `a <= u <= b` becomes u = a + (b - a) sigmoid(N).
+ * u = a + P(N) with P one of abs, square, softplus, exp; `u <= b` becomes
+ * u = b - P(N); `a <= u <= b` becomes u = a + (b - a) (1 + sin N) / 2.
  * Only inequalities that compare a field (no derivatives) with a constant
  * qualify; anything else falls back to a loss term.
  */
@@ -54,9 +54,6 @@ export function planBounds(terms: Term[]): { bounds: Map<string, Bounds>; handle
   return { bounds, handled, rest };
 }
 
-/** softplus and sigmoid are jet functions but not user-expression functions. */
-const fn = (name: 'softplus' | 'sigmoid', arg: Expr): Expr => call(name, arg);
-
 /**
  * The rounding of `abs`, sqrt(N^2 + eps^2) - eps: |N| smoothed within eps of 0 (N starts of
  * order 1). Unlike softplus and exp it has no flat side: its slope is +-1 away from N = 0, so a
@@ -73,7 +70,7 @@ export function positive(kind: Positivity, n: Expr): Expr {
     case 'square':
       return mul(n, n);
     case 'softplus':
-      return fn('softplus', n);
+      return call('softplus', n); // a jet function that specs cannot name
     case 'exp':
       return call('exp', n);
     case 'abs':
@@ -95,12 +92,37 @@ export function positiveInverse(kind: Positivity, v: number): number {
   }
 }
 
+/**
+ * The two-sided map [a, b] <- a + (b - a) (1 + sin N) / 2. It reaches both bounds at a finite N
+ * (+-pi/2), where a sigmoid needs N -> +-infinity and has no gradient left on the way: a solution
+ * that touches a bound (0 <= u <= 1 touched at interior points, data on the bounds of an annulus)
+ * made sigmoid runs stall (docs/strategies.md, held-out family). N = 0 is the middle, so a network
+ * that starts near 0 starts with full slope.
+ */
+function between(b: Required<Bounds>, n: Expr): Expr {
+  return add(num(b.lower), mul(num((b.upper - b.lower) / 2), add(num(1), call('sin', n))));
+}
+
 /** The transform of raw output `n` that keeps the field within `b`. */
 export function boundTransform(b: Bounds, kind: Positivity, n: Expr): Expr {
-  if (b.lower !== undefined && b.upper !== undefined) {
-    return add(num(b.lower), mul(num(b.upper - b.lower), fn('sigmoid', n)));
-  }
+  if (b.lower !== undefined && b.upper !== undefined) return between({ lower: b.lower, upper: b.upper }, n);
   if (b.lower !== undefined) return b.lower === 0 ? positive(kind, n) : add(num(b.lower), positive(kind, n));
   if (b.upper !== undefined) return sub(num(b.upper), positive(kind, n));
   return n;
+}
+
+/**
+ * The N where boundTransform(b, kind, N) = v, for v within the bounds; undefined where no finite N
+ * gives v (softplus and exp never reach their bound).
+ */
+export function boundInverse(b: Bounds, kind: Positivity, v: number): number | undefined {
+  if (!withinBounds(v, b)) return undefined;
+  if (b.lower !== undefined && b.upper !== undefined) {
+    const s = (2 * (v - b.lower)) / (b.upper - b.lower) - 1;
+    return Math.asin(Math.min(1, Math.max(-1, s)));
+  }
+  const gap = b.lower !== undefined ? v - b.lower : b.upper !== undefined ? b.upper - v : undefined;
+  if (gap === undefined) return v;
+  if (gap > 0) return positiveInverse(kind, gap);
+  return kind === 'abs' || kind === 'square' ? 0 : undefined;
 }

@@ -130,7 +130,7 @@ test('reparam: bounds are recognized and the field stays within them on the grid
     const min = Math.min(...rows.map((r) => Number(r.split(',')[col])));
     assert.ok(min >= 0, `${positivity}: min ${min}`);
   }
-  // Two-sided bounds through a scaled sigmoid.
+  // Two-sided bounds through the sine map, the boundary data (0, inside the bounds) carried exactly.
   const file = specFile('bounded', readFileSync(POSITIVE, 'utf8').replace('  - u >= 0', '  - -1 <= u <= 2'));
   const s = solve({
     specFile: file,
@@ -141,9 +141,10 @@ test('reparam: bounds are recognized and the field stays within them on the grid
     backend,
   });
   assert.ok(
-    s.notes.some((n) => n.includes('sigmoid')),
+    s.notes.some((n) => n.includes('-1 <= u <= 2: exact (u = -1 + 3 * (1 + sin(c + phi * N)) / 2')),
     s.notes.join('\n'),
   );
+  assert.equal(s.violations.find((x) => x.kind === 'condition').imposed, 'exact');
 });
 
 test('end to end: every strategy trains a few iterations and logs its values in loss.csv', () => {
