@@ -25,6 +25,10 @@ test('health: a second-order stage that stops by itself far above a solution is 
   assert.match(found.message, /stopped \(no further decrease possible in float32\) at loss 1\.280e\+0/);
   assert.match(found.advice, /strategy: barrier/);
   assert.deepEqual(trainingHealth(records(390, 390 * 2e-4), 'hard'), [], 'a fall of 2e-4 is a converged run');
-  assert.deepEqual(trainingHealth(records(390, 1.28, 'iteration limit'), 'penalty'), [], 'out of iterations: not stopped');
+  assert.deepEqual(
+    trainingHealth(records(390, 1.28, 'iteration limit'), 'penalty'),
+    [],
+    'out of iterations: not stopped',
+  );
   assert.deepEqual(trainingHealth(records(390, 1.28), 'adaptive'), [], 'moving weights: the loss ratio means nothing');
 });

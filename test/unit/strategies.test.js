@@ -291,7 +291,13 @@ conditions:
   - {on: outer, dirichlet: {u: 0.5}}
 `;
   const problem = buildProblem(loadWithOverrides(specFile('annulus-blend', text), [], {}));
-  const g = extension(planHard(problem, problem.terms.filter((t) => t.kind === 'condition')).parts.get('u'), Math.sqrt(8));
+  const g = extension(
+    planHard(
+      problem,
+      problem.terms.filter((t) => t.kind === 'condition'),
+    ).parts.get('u'),
+    Math.sqrt(8),
+  );
   const at = (e) => {
     const f = compileNumeric(e);
     return (x, y) => f({ tolerance: 0, value: (n) => ({ x, y })[n] ?? NaN });
