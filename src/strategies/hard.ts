@@ -256,6 +256,24 @@ function markSilent(problem: Problem, list: HardPart[]): void {
   }
 }
 
+/** The smallest and largest value of `value` over sample points of the term's part (undefined: no such points, or not finite). */
+export function dataRangeOnPart(problem: Problem, term: Term, value: Expr): { min: number; max: number } | undefined {
+  if (value.kind === 'num') return { min: value.value, max: value.value };
+  const phi = partPhi(problem, term);
+  if (!phi) return undefined;
+  const pts = zeroPoints(problem, { term, phi, value });
+  if (pts.length === 0) return undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of pts) {
+    const v = evalAt(problem, value, p);
+    if (!Number.isFinite(v)) return undefined;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return { min, max };
+}
+
 const SILENT_SAMPLES = 256;
 
 /** Points (in variable order) where the part's phi vanishes: its boundary (times across the range) or the initial time. */

@@ -7,7 +7,7 @@
 import type { Problem, Term } from '../problem/index.js';
 import type { StrategyName } from '../spec/index.js';
 import { num, type Expr } from '../expr/index.js';
-import { constantValue, hardTransform, planHard, raw, type HardPart } from './hard.js';
+import { constantValue, dataRangeOnPart, hardTransform, planHard, raw, type HardPart } from './hard.js';
 import {
   boundInverse,
   boundOf,
@@ -62,7 +62,7 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   );
   const hard = planHard(problem, hardCandidates);
   for (const t of hard.exact) {
-    const why = barrierValues(t) ? '; its data sit on a barrier bound, which a barrier cannot hold' : '';
+    const why = barrierValues(t) ? '; its data reach a barrier bound, which a barrier cannot hold' : '';
     notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'}${why})`);
   }
   for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
@@ -99,26 +99,33 @@ function reachableInBound(h: HardValue, bounds: Map<string, Bounds>, positivity:
 }
 
 /**
- * Whether condition c's value is a constant on the bound of a barrier inequality. Only inequalities that
- * apply where the data are count: domain ones (the closure) and those on an overlapping part.
+ * Whether condition c's data reach the bound of a barrier inequality on c's part without crossing it
+ * (a constant on the bound, or a formula that touches it: sin(pi x) y (2 - y) >= 0 on the sides of a
+ * square, zero on three of them). Only inequalities that apply where the data are count: domain ones
+ * (the closure) and those on an overlapping part. Data strictly inside the bound are not active there
+ * and stay a penalty.
  */
 function barrierBoundTest(problem: Problem, want: (t: Term) => StrategyName): (c: Term, h: HardValue) => boolean {
   const barrierIneqs = problem.terms.filter((t) => t.kind === 'inequality' && want(t) === 'barrier');
   return (c, h) => {
-    const g = h.value.kind === 'num' ? h.value.value : undefined;
-    return (
-      g !== undefined &&
-      barrierIneqs.some(
-        (q) =>
-          (q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set)) &&
-          q.residuals.some((r) => {
-            const b = boundOf(r);
-            return b?.field === h.field && (b.lower === g || b.upper === g);
-          }),
-      )
+    const bounds = barrierIneqs
+      .filter((q) => q.set.kind === 'domain' || covers(q.set, c.set) || covers(c.set, q.set))
+      .flatMap((q) => q.residuals.map(boundOf))
+      .filter((b) => b?.field === h.field);
+    if (bounds.length === 0) return false;
+    const range = dataRangeOnPart(problem, c, h.value);
+    if (!range) return false;
+    const tol = BOUND_TOUCH * Math.max(1, Math.abs(range.min), Math.abs(range.max));
+    return bounds.some(
+      (b) =>
+        (b!.lower !== undefined && Math.abs(range.min - b!.lower) <= tol) ||
+        (b!.upper !== undefined && Math.abs(range.max - b!.upper) <= tol),
     );
   };
 }
+
+/** Data within this relative distance of a bound on their part touch it. */
+const BOUND_TOUCH = 1e-9;
 
 /** Bounds (not reparam's) on a part where an exact condition already fixes the field to a constant that satisfies them. */
 function fixedInequalities(problem: Problem, want: (t: Term) => StrategyName, exact: Set<Term>): Term[] {

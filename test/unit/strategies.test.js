@@ -341,3 +341,21 @@ inequalities: [-0.5 <= u <= 1]
     assert.ok(inside >= -0.5 && inside <= 1, `u = ${inside} within the bounds for N = ${n}`);
   }
 });
+
+test('barrier imposes data that touch its bound exactly, formulas included; data strictly inside stay a penalty', () => {
+  const spec = (data) => `name: touch
+geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+fields: [u]
+equations: ["-lap(u) = 1"]
+conditions:
+  - {on: boundary, dirichlet: {u: "${data}"}}
+inequalities: [u >= 0]
+`;
+  const exactNames = (data, name) => {
+    const problem = buildProblem(loadWithOverrides(specFile(name, spec(data)), [], { strategy: 'barrier' }));
+    return [...createStrategy('barrier', problem).exactTerms].map((t) => t.name);
+  };
+  // sin(pi x) y (2 - y) is 0 on three sides and positive on the fourth: active on the part.
+  assert.deepEqual(exactNames('sin(pi*x)*y*(2 - y)', 'touch-formula'), ['dirichlet u on boundary']);
+  assert.deepEqual(exactNames('1 + x*y', 'touch-inside'), []);
+});
