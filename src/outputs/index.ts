@@ -7,7 +7,7 @@ export { picturesFor, renderLinePlot, type Picture } from './png/index.js';
 export { escapeHtml, renderReport, toleranceMisses, verdictOf } from './report.js';
 export { type FieldTable } from './table.js';
 export { unknownUncertainty, withStageDrift, type UnknownUncertainty } from './uncertainty.js';
-export { measureViolations, type Violation } from './violations.js';
+export { measureViolations, missedConstraints, type Violation } from './violations.js';
 export { vtkFilesFor } from './vtk.js';
 export { withResidual } from './residual-map.js';
 export { parametricSummary, type ParametricSummary } from './parametric.js';

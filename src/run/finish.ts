@@ -28,6 +28,7 @@ import {
   fieldTable,
   lossCsv,
   measureViolations,
+  missedConstraints,
   picturesFor,
   renderReport,
   toleranceMisses,
@@ -155,7 +156,7 @@ export function finishRun(
       fields: problem.fields,
       variables: problem.variables,
       files: [...outputs.written, ...report, 'summary.json'],
-      health: result.health,
+      health: [...result.health, ...missedConstraints(problem, violations, table)],
       spec_file: resolve(spec.file),
       pinn_version: PINN_VERSION,
     };

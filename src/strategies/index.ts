@@ -2,3 +2,4 @@
 export { createStrategy } from './create.js';
 export { GROUPS, type Strategy } from './strategy.js';
 export { termWeight } from './penalty.js';
+export { boundOf } from './reparam.js';

@@ -9,7 +9,7 @@ import type { StrategyName } from '../spec/index.js';
 import { stopReasonText } from './lbfgs.js';
 import type { Records } from './records.js';
 
-export type HealthKind = 'loss-flat' | 'stage-stalled' | 'stopped-high' | 'multipliers-growing';
+export type HealthKind = 'loss-flat' | 'stage-stalled' | 'stopped-high' | 'multipliers-growing' | 'constraint-missed';
 
 export interface HealthWarning {
   kind: HealthKind;

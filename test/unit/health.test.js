@@ -32,3 +32,59 @@ test('health: a second-order stage that stops by itself far above a solution is 
   );
   assert.deepEqual(trainingHealth(records(390, 1.28), 'adaptive'), [], 'moving weights: the loss ratio means nothing');
 });
+
+test('health: a value condition or plain bound held by a loss term and missed by over 1 % of the fields flags the run', async () => {
+  const { missedConstraints } = await import('../../dist/outputs/violations.js');
+  const { loadSpecWithFlags } = await import('../../dist/spec/load.js');
+  const { buildProblem } = await import('../../dist/problem/problem.js');
+  const { specDir } = await import('../support/fixtures.js');
+  const { specFile } = specDir('pinn-health-unit-');
+  const file = specFile(
+    'missed',
+    `name: missed
+geometry: {interval: [0, 1]}
+fields: [u]
+equations: ["-u_xx = 1"]
+conditions:
+  - {on: left, dirichlet: {u: 0}}
+  - {on: right, neumann: {u: 0}}
+inequalities: [u >= 0, u_x >= -5]
+`,
+  );
+  const problem = buildProblem(loadSpecWithFlags(file, [], {}));
+  // Fields up to 2 on the grid: 1 % of it is 0.02.
+  const table = {
+    variables: ['x'],
+    fields: ['u'],
+    columns: ['x', 'u'],
+    data: Float64Array.from([0, 2, 1, -0.5]),
+    rows: 2,
+  };
+  const v = (name, kind, max, imposed = 'penalty') => ({ name, kind, rms: max / 2, max, points: 100, imposed });
+  const names = (list) => missedConstraints(problem, list, table).map((h) => h.message.split(' (')[0]);
+  const dirichlet = problem.terms.find((t) => t.kind === 'condition' && t.hardValues?.length).name;
+  const neumann = problem.terms.find((t) => t.kind === 'condition' && !t.hardValues?.length).name;
+  const [bound, slope] = problem.terms.filter((t) => t.kind === 'inequality').map((t) => t.name);
+  assert.deepEqual(
+    names([
+      v(dirichlet, 'condition', 0.05),
+      v(neumann, 'condition', 0.5),
+      v(bound, 'inequality', 0.03),
+      v(slope, 'inequality', 0.5),
+    ]),
+    [dirichlet, bound],
+    'derivative conditions and bounds on derivatives are in other units: not judged',
+  );
+  assert.deepEqual(
+    names([v(dirichlet, 'condition', 0.01), v(bound, 'inequality', 0.05, 'exact')]),
+    [],
+    'within 1 %, or exact',
+  );
+  const [found] = missedConstraints(problem, [v(dirichlet, 'condition', 0.05)], table);
+  assert.equal(found.kind, 'constraint-missed');
+  assert.match(
+    found.message,
+    /missed by up to 5\.00e-2 on fresh points, 2\.5 % of the fields' largest value 2\.00e\+0/,
+  );
+  assert.match(found.advice, /strategy: hard/);
+});
