@@ -80,7 +80,9 @@ function stageStalled(records: Records, index: number, strategy: StrategyName): 
   if (!report || report.iterations < MIN_ITERATIONS) return undefined;
   const start = records.stages.slice(0, index).reduce((s, st) => s + st.iterations, 0);
   const span = lossSpan(records, start, start + report.iterations);
-  if (!span || span.first - span.last > STAGE_FRACTION * Math.abs(span.first)) return undefined;
+  // Moved either way (an augmented-Lagrangian total starts below zero and rises as the multiplier
+  // term shrinks): not where it started.
+  if (!span || Math.abs(span.first - span.last) > STAGE_FRACTION * Math.abs(span.first)) return undefined;
   return {
     kind: 'stage-stalled',
     stage: index + 1,

@@ -88,3 +88,10 @@ inequalities: [u >= 0, u_x >= -5]
   );
   assert.match(found.advice, /strategy: hard/);
 });
+
+test('health: a stage whose loss moved from below zero to near zero did not end where it started', () => {
+  const r = records(-0.646, 2e-8);
+  r.history.total = r.history.iterations.map((k) => -0.646 + (0.646 + 2e-8) * (k / 300));
+  r.history.values = [r.history.total];
+  assert.deepEqual(trainingHealth(r, 'augmented-lagrangian'), []);
+});
