@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainingHealth } from '../../dist/trainer/health.js';
 
-/** Records of an Adam stage then a second-order stage that stopped by itself, the loss falling geometrically to `end`. */
+/**
+ * Records of an Adam stage then a second-order stage that stopped by itself, the loss falling geometrically to `end`.
+ * @returns {import('../../dist/trainer/records.js').Records}
+ */
 function records(start, end, stopReason = 'no further decrease possible in float32') {
   const iterations = Array.from({ length: 301 }, (_, k) => k);
   const total = iterations.map((k) => start * (end / start) ** (k / 300));
@@ -12,8 +15,14 @@ function records(start, end, stopReason = 'no further decrease possible in float
     history: { parts: ['equations'], iterations, total, values: [total] },
     logged: [],
     stages: [
-      { optimizer: 'adam', iterations: 200, seconds: 1, msPerIteration: 5 },
-      { optimizer: 'levenberg-marquardt', iterations: 100, seconds: 1, msPerIteration: 10, stopReason },
+      { optimizer: /** @type {const} */ ('adam'), iterations: 200, seconds: 1, msPerIteration: 5 },
+      {
+        optimizer: /** @type {const} */ ('levenberg-marquardt'),
+        iterations: 100,
+        seconds: 1,
+        msPerIteration: 10,
+        stopReason,
+      },
     ],
   };
 }
@@ -53,13 +62,22 @@ inequalities: [u >= 0, u_x >= -5]
   );
   const problem = buildProblem(loadSpecWithFlags(file, [], {}));
   // Fields up to 2 on the grid: 1 % of it is 0.02.
+  /** @type {import('../../dist/outputs/table.js').FieldTable} */
   const table = {
     variables: ['x'],
     fields: ['u'],
     columns: ['x', 'u'],
     data: Float64Array.from([0, 2, 1, -0.5]),
     rows: 2,
+    grid: { counts: [2], min: [0], max: [1], inside: Uint8Array.from([1, 1]) },
+    times: [],
   };
+  /**
+   * @param {string} name
+   * @param {'condition' | 'inequality'} kind
+   * @param {number} max
+   * @returns {import('../../dist/outputs/violations.js').Violation}
+   */
   const v = (name, kind, max, imposed = 'penalty') => ({ name, kind, rms: max / 2, max, points: 100, imposed });
   const names = (list) => missedConstraints(problem, list, table).map((h) => h.message.split(' (')[0]);
   const dirichlet = problem.terms.find((t) => t.kind === 'condition' && t.hardValues?.length).name;
