@@ -61,9 +61,11 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
         barrierValues(t)),
   );
   const hard = planHard(problem, hardCandidates);
+  const fields = fieldTransforms(problem, hard.parts, bounds, handled);
   for (const t of hard.exact) {
     const why = barrierValues(t) ? '; its data reach a barrier bound, which a barrier cannot hold' : '';
-    notes.push(`${t.name}: exact (${hard.detail.get(t) ?? 'u = g + phi * N'}${why})`);
+    const bound = t.hardValues?.map((h) => fields.boundedHow.get(h.field)).find((how) => how !== undefined);
+    notes.push(`${t.name}: exact (${bound ?? hard.detail.get(t) ?? 'u = g + phi * N'}${why})`);
   }
   for (const { term, reason } of hard.fallback) notes.push(`${term.name}: penalty, not exact: ${reason}`);
   const exactTerms = new Set<Term>(hard.exact);
@@ -71,7 +73,6 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
     exactTerms.add(t);
     notes.push(`${t.name}: exact (the field is fixed there by an exact condition)`);
   }
-  const fields = fieldTransforms(problem, hard.parts, bounds, handled);
   for (const t of fields.exact) exactTerms.add(t);
   notes.push(...fields.notes);
   for (const t of rest)
@@ -146,8 +147,9 @@ function fieldTransforms(
   hardParts: Map<string, HardPart[]>,
   bounds: Map<string, Bounds>,
   boundTerms: Term[],
-): { transforms: Map<string, Expr>; exact: Term[]; notes: string[] } {
+): { transforms: Map<string, Expr>; exact: Term[]; notes: string[]; boundedHow: Map<string, string> } {
   const transforms = new Map<string, Expr>();
+  const boundedHow = new Map<string, string>();
   const exact: Term[] = [];
   const notes: string[] = [];
   const positivity = problem.spec.constraints.positivity;
@@ -170,6 +172,7 @@ function fieldTransforms(
     const bounded = b ? boundedHard(parts, b, positivity, raw(f), domainSize) : undefined;
     if (bounded) {
       transforms.set(f, bounded.transform);
+      boundedHow.set(f, bounded.how);
       for (const t of onField) {
         exact.push(t);
         notes.push(`${t.name}: exact (${bounded.how})`);
@@ -182,7 +185,7 @@ function fieldTransforms(
         );
     }
   }
-  return { transforms, exact, notes };
+  return { transforms, exact, notes, boundedHow };
 }
 
 /** Whether point set `outer` contains `inner`: the whole boundary contains every part, a named part itself; the initial slice itself. */
