@@ -8,6 +8,7 @@ import type { Model } from '../model/index.js';
 import { computeResiduals, disposeBatches, prepareBatches } from '../residuals/index.js';
 import { boundOf } from '../strategies/index.js';
 import type { HealthWarning } from '../trainer/index.js';
+import { fieldRanges } from './grid.js';
 import type { FieldTable } from './table.js';
 
 export interface Violation {
@@ -100,10 +101,8 @@ export function missedConstraints(problem: Problem, violations: Violation[], tab
 
 /** The largest absolute field value over the output grid (1 when the fields are zero or not finite). */
 function fieldScale(table: FieldTable): number {
-  const cols = table.columns.length;
-  const fieldCols = table.fields.map((f) => table.columns.indexOf(f));
-  let m = 0;
-  for (let r = 0; r < table.rows; r++) for (const c of fieldCols) m = Math.max(m, Math.abs(table.data[r * cols + c]!));
+  const ranges = Object.values(fieldRanges(table, table.fields));
+  const m = Math.max(0, ...ranges.flatMap((r) => [Math.abs(r.min), Math.abs(r.max)]));
   return m > 0 && Number.isFinite(m) ? m : 1;
 }
 

@@ -46,24 +46,27 @@ export function planExact(problem: Problem, name: StrategyName): ExactPlan {
   // field's bounds is imposed exactly too (u = g + phi * P(N), or the bound's map of c + phi * N):
   // the sign transform alone fights data on its bound, where its gradient vanishes (positive-poisson:
   // 5e-2 against 1e-5), and a two-sided map cannot reach data on its bounds through a penalty.
-  // Under barrier, a value condition whose constant data sit on a barrier inequality's bound is imposed
-  // exactly too: the data make the inequality active on that whole part, and a barrier cannot hold an
-  // active constraint against a penalty (positive-poisson: the boundary sagged to -3e-4 between points).
+  // Under barrier, a value condition whose data reach a barrier inequality's bound on its part is imposed
+  // exactly too: the data make the inequality active there, and a barrier cannot hold an active
+  // constraint against a penalty (positive-poisson: the boundary sagged to -3e-4 between points).
   const valuesExact = (t: Term, strategy: StrategyName, holds: (h: HardValue) => boolean) =>
     want(t) === strategy && (t.hardValues ?? []).length > 0 && t.hardValues!.every(holds);
   const onBarrier = barrierBoundTest(problem, want);
-  const barrierValues = (t: Term) => valuesExact(t, 'barrier', (h) => onBarrier(t, h));
+  // Decided once per term: the test samples each part's data.
+  const barrierValues = new Set(
+    problem.terms.filter((t) => t.kind === 'condition' && valuesExact(t, 'barrier', (h) => onBarrier(t, h))),
+  );
   const hardCandidates = problem.terms.filter(
     (t) =>
       t.kind === 'condition' &&
       (want(t) === 'hard' ||
         valuesExact(t, 'reparam', (h) => reachableInBound(h, bounds, positivity)) ||
-        barrierValues(t)),
+        barrierValues.has(t)),
   );
   const hard = planHard(problem, hardCandidates);
   const fields = fieldTransforms(problem, hard.parts, bounds, handled);
   for (const t of hard.exact) {
-    const why = barrierValues(t) ? '; its data reach a barrier bound, which a barrier cannot hold' : '';
+    const why = barrierValues.has(t) ? '; its data reach a barrier bound, which a barrier cannot hold' : '';
     const bound = t.hardValues?.map((h) => fields.boundedHow.get(h.field)).find((how) => how !== undefined);
     notes.push(`${t.name}: exact (${bound ?? hard.detail.get(t) ?? 'u = g + phi * N'}${why})`);
   }

@@ -55,6 +55,11 @@ function adviceFor(strategy: StrategyName): string {
   }
 }
 
+/** Iterations of the stages before stage `index` (0-based), that is up to where it starts. */
+function iterationsBefore(records: Records, index: number): number {
+  return records.stages.slice(0, index).reduce((s, st) => s + st.iterations, 0);
+}
+
 /** The loss at the first and last records in iterations [from, to]. */
 function lossSpan(records: Records, from: number, to: number): { first: number; last: number } | undefined {
   const { iterations, total } = records.history;
@@ -78,7 +83,7 @@ function flatRun(records: Records, done: number, strategy: StrategyName): Health
 function stageStalled(records: Records, index: number, strategy: StrategyName): HealthWarning | undefined {
   const report = records.stages[index];
   if (!report || report.iterations < MIN_ITERATIONS) return undefined;
-  const start = records.stages.slice(0, index).reduce((s, st) => s + st.iterations, 0);
+  const start = iterationsBefore(records, index);
   const span = lossSpan(records, start, start + report.iterations);
   // Moved either way (an augmented-Lagrangian total starts below zero and rises as the multiplier
   // term shrinks): not where it started.
@@ -96,7 +101,7 @@ function stoppedHigh(records: Records, index: number, strategy: StrategyName): H
   const report = records.stages[index];
   if (!FIXED_OBJECTIVE.includes(strategy)) return undefined;
   if (!report?.stopReason || report.stopReason === stopReasonText('iteration-limit')) return undefined;
-  const end = records.stages.slice(0, index + 1).reduce((s, st) => s + st.iterations, 0);
+  const end = iterationsBefore(records, index + 1);
   const span = lossSpan(records, 0, end);
   if (!span || !(span.first > 0) || span.last <= STOPPED_HIGH_FRACTION * span.first) return undefined;
   return {
@@ -121,7 +126,7 @@ function stoppedAdvice(strategy: StrategyName): string {
 
 /** At the end of stage `index`: the run so far did not train, or else this stage ended where it started or far too high. */
 export function stageHealth(records: Records, index: number, strategy: StrategyName): HealthWarning | undefined {
-  const done = records.stages.slice(0, index + 1).reduce((s, st) => s + st.iterations, 0);
+  const done = iterationsBefore(records, index + 1);
   return (
     flatRun(records, done, strategy) ?? stageStalled(records, index, strategy) ?? stoppedHigh(records, index, strategy)
   );
@@ -129,7 +134,7 @@ export function stageHealth(records: Records, index: number, strategy: StrategyN
 
 /** Every finding on a finished run: a run that did not train, or each stage that ended where it started; growing multipliers. */
 export function trainingHealth(records: Records, strategy: StrategyName): HealthWarning[] {
-  const done = records.stages.reduce((s, st) => s + st.iterations, 0);
+  const done = iterationsBefore(records, records.stages.length);
   const flat = flatRun(records, done, strategy);
   const stages = records.stages.flatMap(
     (_, i) => stageStalled(records, i, strategy) ?? stoppedHigh(records, i, strategy) ?? [],

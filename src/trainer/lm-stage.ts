@@ -12,6 +12,7 @@ import { disposeAdamState } from './adam.js';
 import { endStage, recordParts, stageReport, type StageContext } from './context.js';
 import { flat64, setFlat } from './flat.js';
 import { DivergenceError } from './guard.js';
+import { stopReasonText } from './lbfgs.js';
 import { LM_START, lmStep } from './levenberg-marquardt.js';
 import type { LoopState } from './loop-state.js';
 
@@ -24,9 +25,9 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
   const { strategy } = ctx;
   const lossAt = (theta: Float64Array) => {
     setFlat(ctx.vars, theta);
-    return tf.tidy(() => ctx.evaluate(false).value.dataSync()[0]!);
+    return lossNow(ctx);
   };
-  let stopReason = 'iteration limit';
+  let stopReason = stopReasonText('iteration-limit');
   while (state.k < st.iterations) {
     const theta = flat64(ctx.vars);
     const sys = ctx.system();
@@ -48,7 +49,7 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
         yield state;
         continue;
       }
-      stopReason = 'no further decrease possible in float32';
+      stopReason = stopReasonText('no-decrease');
       break;
     }
     state.lm = step.state;
@@ -78,7 +79,12 @@ function outerRound(ctx: StageContext, state: LoopState): void {
   );
   state.lmSinceRound = 0;
   state.lm = LM_START;
-  state.lastTotal = tf.tidy(() => ctx.evaluate(false).value.dataSync()[0]!);
+  state.lastTotal = lossNow(ctx);
+}
+
+/** The loss at the model's current parameters. */
+function lossNow(ctx: StageContext): number {
+  return tf.tidy(() => ctx.evaluate(false).value.dataSync()[0]!);
 }
 
 /** Weights above which a Levenberg-Marquardt iteration (points x weights^2, then weights^3 / 3) takes seconds. */

@@ -14,7 +14,7 @@ import { createModel, trainableVariables } from '../model/index.js';
 import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
 import { evaluateLoss } from './evaluate.js';
 import { gaussNewtonSystem } from './jacobian.js';
-import { packTensors, setFlat } from './flat.js';
+import { packTensors, setFlat, totalSize } from './flat.js';
 import { sharedViews, type ReplicaSetup } from './parallel.js';
 
 interface SerializedShard {
@@ -39,7 +39,7 @@ try {
   const strategy = createStrategy(spec.constraints.strategy, problem);
   const model = createModel(problem, createRng(0), strategy.transforms);
   const vars = trainableVariables(model);
-  const size = vars.reduce((s, v) => s + v.size, 0);
+  const size = totalSize(vars);
   const groups = groupTerms(problem.terms.filter((t) => !strategy.exactTerms.has(t)));
   const build = (list: SerializedShard[]): TrainingBatch[] => {
     if (list.length !== groups.length) throw new Error(`expected ${groups.length} point groups, got ${list.length}`);

@@ -11,6 +11,7 @@ import { adamStage } from './adam-stage.js';
 import { TrainClock } from './clock.js';
 import type { StageContext } from './context.js';
 import { evaluateLoss, evaluateWithWorker, systemWithWorker } from './evaluate.js';
+import { totalSize } from './flat.js';
 import { DivergenceGuard, GUARD_DEFAULTS, type GuardState, type RollbackInfo } from './guard.js';
 import type { LossHistory } from './history.js';
 import { trainingHealth, type HealthWarning } from './health.js';
@@ -219,7 +220,7 @@ function createRun(
   const r = opts.resume;
   const points = { batches: initial, resamples: r?.resamples ?? 0 };
   const vars = trainableVariables(model);
-  const parameters = vars.reduce((s, v) => s + v.size, 0);
+  const parameters = totalSize(vars);
   const include = (t: Term) => !strategy.exactTerms.has(t);
   const partNames = [...new Set(problem.terms.filter(include).map((t) => GROUPS[t.kind]))];
   const records: Records = r
