@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pinn, specDir } from '../support/fixtures.js';
+import { causalHeat, pinn, specDir } from '../support/fixtures.js';
 import { verdictOf } from '../../dist/outputs/index.js';
 
 const tiny = [
@@ -224,23 +224,7 @@ test('validate of a sweep file checks its cases and says how to run it', () => {
 
 test('progress: the weighted loss, unweighted parts and the strategy values; no ETA before the warm-up is measured', () => {
   const { specFile, dir } = specDir('pinn-progress-');
-  const spec = specFile(
-    'causal',
-    `geometry: {interval: [0, 1]}
-time: [0, 1]
-fields: [u]
-equations: [u_t = 0.1*u_xx]
-conditions:
-  - {on: boundary, dirichlet: {u: 0}}
-  - {on: initial, value: {u: "sin(pi*x)"}}
-network: {hidden: [8], activation: tanh}
-training:
-  causal: true
-  points: {domain: 64, boundary: 16, initial: 16}
-  stages: [{optimizer: adam, iterations: 30, lr: 1.0e-3}]
-output: {grid: [11], times: [0, 1], formats: [csv]}
-`,
-  );
+  const spec = specFile('causal', causalHeat('  stages: [{optimizer: adam, iterations: 30, lr: 1.0e-3}]'));
   // Not a terminal: a line at the first iteration and one at the last.
   const r = pinn(['solve', spec, '--out', join(dir, 'run')]);
   assert.equal(r.status, 0, r.stderr);

@@ -1,10 +1,10 @@
 // Adam stages end with their lowest-loss parameters when the objective is fixed (trainer keepBest).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { backendInfo, interruptedSolve, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { solve, solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import { solve } from '../../dist/run/solve.js';
 import { stageLearningRate } from '../../dist/trainer/adam-stage.js';
 
 const { dir } = specDir('pinn-best-');
@@ -71,22 +71,7 @@ test('stop inside an Adam stage and resume: bit-identical to the uninterrupted r
   const ref = join(dir, 'best-resume-ref');
   solve({ specFile: file, outDir: ref, sets: [], backend });
   const out = join(dir, 'best-resume');
-  const stop = {};
-  await assert.rejects(
-    solveAsync(
-      {
-        specFile: file,
-        outDir: out,
-        sets: [],
-        backend,
-        onProgress: (p) => {
-          if (p.iteration >= 50) stop.signal = 'SIGINT';
-        },
-      },
-      stop,
-    ),
-    (e) => e instanceof InterruptedError,
-  );
+  await interruptedSolve({ specFile: file, outDir: out, sets: [], backend }, 50);
   solve({ specFile: file, outDir: out, sets: [], backend, resume: true });
   assert.equal(readFileSync(join(out, 'fields.csv'), 'utf8'), readFileSync(join(ref, 'fields.csv'), 'utf8'));
   assert.equal(readFileSync(join(out, 'loss.csv'), 'utf8'), readFileSync(join(ref, 'loss.csv'), 'utf8'));

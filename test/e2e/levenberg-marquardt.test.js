@@ -5,8 +5,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo, pinn, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
-import { solve, solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import {
+  backendInfo,
+  causalHeat,
+  interruptedSolve,
+  pinn,
+  specDir,
+  UNIT_POISSON,
+  UNIT_POISSON_EXACT,
+} from '../support/fixtures.js';
+import { solve } from '../../dist/run/solve.js';
 import { loadSpecWithFlags } from '../../dist/spec/index.js';
 import { buildProblem, groupTerms, makeSampler, samplePoints } from '../../dist/problem/index.js';
 import { createStrategy } from '../../dist/strategies/index.js';
@@ -187,23 +195,7 @@ test('stop inside a Levenberg-Marquardt stage (penalty; augmented Lagrangian wit
     const ref = join(dir, `stop-${name}-ref`);
     solve({ specFile: file, outDir: ref, sets: [], backend, workers: 1 });
     const out = join(dir, `stop-${name}`);
-    const stop = {};
-    await assert.rejects(
-      solveAsync(
-        {
-          specFile: file,
-          outDir: out,
-          sets: [],
-          backend,
-          workers: 1,
-          onProgress: (p) => {
-            if (p.iteration >= 18) stop.signal = 'SIGINT';
-          },
-        },
-        stop,
-      ),
-      (e) => e instanceof InterruptedError,
-    );
+    await interruptedSolve({ specFile: file, outDir: out, sets: [], backend, workers: 1 }, 18);
     solve({ specFile: file, outDir: out, sets: [], backend, workers: 1, resume: true });
     assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'), `${name}: fields`);
     assert.equal(read(out, 'loss.csv'), read(ref, 'loss.csv'), `${name}: loss`);
@@ -223,24 +215,10 @@ test('lr_final on a levenberg-marquardt stage is a located error', () => {
 test('causal weights move between Levenberg-Marquardt iterations (each system is built afresh)', () => {
   const file = specFile(
     'causal-lm',
-    `name: causal-lm
-geometry: {interval: [0, 1]}
-time: [0, 1]
-fields: [u]
-equations: [u_t = 0.1*u_xx]
-conditions:
-  - {on: boundary, dirichlet: {u: 0}}
-  - {on: initial, value: {u: "sin(pi*x)"}}
-network: {hidden: [8], activation: tanh}
-training:
-  causal: true
-  log_every: 1
-  points: {domain: 64, boundary: 16, initial: 16}
-  stages:
+    causalHeat(`  stages:
     - {optimizer: adam, iterations: 5, lr: 1.0e-3}
     - {optimizer: levenberg-marquardt, iterations: 8}
-output: {grid: [11], times: [0, 1], formats: [csv]}
-`,
+  log_every: 1`),
   );
   const out = join(dir, 'causal-lm');
   solve({ specFile: file, outDir: out, sets: [], backend, workers: 1 });

@@ -2,12 +2,12 @@
 // divergence rollback, tensor leaks, memory refusal, atomic outputs.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendInfo, pinn, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
+import { backendInfo, interruptedSolve, pinn, specDir, UNIT_POISSON, UNIT_POISSON_EXACT } from '../support/fixtures.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { solve, solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import { solve } from '../../dist/run/solve.js';
 import { checkpointPath } from '../../dist/run/checkpoint.js';
 
 const { dir } = specDir('pinn-robust-');
@@ -131,22 +131,7 @@ test('--resume is refused without a checkpoint, when the spec changed, and after
   let r = pinn(['solve', file, '--out', out, '--backend', backend.name, '--resume']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /no checkpoint to resume from/);
-  const stop = {};
-  await assert.rejects(
-    solveAsync(
-      {
-        specFile: file,
-        outDir: out,
-        sets: [],
-        backend,
-        onProgress: (p) => {
-          if (p.iteration >= 10) stop.signal = 'SIGTERM';
-        },
-      },
-      stop,
-    ),
-    InterruptedError,
-  );
+  await interruptedSolve({ specFile: file, outDir: out, sets: [], backend }, 10, 'SIGTERM');
   r = pinn(['solve', file, '--out', out, '--backend', backend.name, '--resume', '--seed', '8']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /the spec changed since the checkpoint/);
@@ -209,23 +194,11 @@ test('in-process stop inside L-BFGS and inside adaptive / augmented-Lagrangian t
     const ref = join(dir, `stop-${name}-ref`);
     solve({ specFile: file, outDir: ref, sets: [], backend });
     const out = join(dir, `stop-${name}`);
-    const stop = {};
     const target = { lb: 35, 'al-lb': 45, 'al-lb-edge': 30 }[name] ?? 33;
-    await assert.rejects(
-      solveAsync(
-        {
-          specFile: file,
-          outDir: out,
-          sets: [],
-          backend,
-          onProgress: (p) => {
-            if (p.iteration >= target) stop.signal = 'SIGINT';
-          },
-        },
-        stop,
-      ),
-      (e) =>
-        e instanceof InterruptedError && e.iteration >= target && (name !== 'al-lb-edge' || e.iteration === target),
+    const e = await interruptedSolve({ specFile: file, outDir: out, sets: [], backend }, target);
+    assert.ok(
+      e.iteration >= target && (name !== 'al-lb-edge' || e.iteration === target),
+      `${name}: stopped at ${e.iteration}`,
     );
     solve({ specFile: file, outDir: out, sets: [], backend, resume: true });
     assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'), `${name}: fields`);

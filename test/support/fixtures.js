@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { selectBackend } from '../../dist/backend/backends.js';
+import { solveAsync, InterruptedError } from '../../dist/run/solve.js';
 
 /** Runs the CLI (bin/pinn.js) to the end with colour off; `env` adds variables to this process's. */
 export function pinn(args, env = {}) {
@@ -24,11 +26,64 @@ export function specDir(prefix) {
   return { dir, specFile };
 }
 
+/**
+ * Runs solveAsync(opts) and sends `signal` once its progress reaches iteration `at`, as a user's
+ * Ctrl-C (SIGINT) or a scheduler's SIGTERM would; fails unless the solve ends interrupted, and
+ * returns that InterruptedError (its `iteration` says where the checkpoint stands).
+ * @param {Parameters<typeof solveAsync>[0]} opts
+ * @param {number} at
+ * @param {'SIGINT' | 'SIGTERM'} [signal]
+ * @returns {Promise<InterruptedError>}
+ */
+export async function interruptedSolve(opts, at, signal = 'SIGINT') {
+  /** @type {{ signal?: 'SIGINT' | 'SIGTERM' }} */
+  const stop = {};
+  /** @type {InterruptedError | undefined} */
+  let thrown;
+  await assert.rejects(
+    solveAsync(
+      {
+        ...opts,
+        onProgress: (p) => {
+          if (p.iteration >= at) stop.signal = signal;
+        },
+      },
+      stop,
+    ),
+    (e) => {
+      if (!(e instanceof InterruptedError)) return false;
+      thrown = e;
+      return true;
+    },
+  );
+  return /** @type {InterruptedError} */ (thrown);
+}
+
 /** The backend a run would choose here, as solve() takes it. */
 export async function backendInfo() {
   const b = await selectBackend();
   return { name: b.name, detail: b.detail };
 }
+
+/**
+ * A small causal heat rod (u_t = 0.1 u_xx, u = sin(pi x) at t = 0, zero ends; 8 tanh units, 64 +
+ * 16 + 16 points); `training` holds the lines of `training:` after `causal` and `points`, its
+ * stages first among them (spec lines, no name).
+ */
+export const causalHeat = (training) => `geometry: {interval: [0, 1]}
+time: [0, 1]
+fields: [u]
+equations: [u_t = 0.1*u_xx]
+conditions:
+  - {on: boundary, dirichlet: {u: 0}}
+  - {on: initial, value: {u: "sin(pi*x)"}}
+network: {hidden: [8], activation: tanh}
+training:
+  causal: true
+  points: {domain: 64, boundary: 16, initial: 16}
+${training}
+output: {grid: [11], times: [0, 1], formats: [csv]}
+`;
 
 /** -lap(u) = 2 pi^2 sin(pi x) sin(pi y) on the unit square with u = 0 on the boundary (spec lines, no name). */
 export const UNIT_POISSON = `geometry:

@@ -275,22 +275,30 @@ test('hard: the blend of six different face values keeps float32 jets finite and
   }
 });
 
-test('hard: two circles with different data blend with a moderate Laplacian (exponent 1, not 2)', async () => {
-  const { planHard, extension } = await import('../../dist/strategies/hard.js');
-  const { diff } = await import('../../dist/expr/diff.js');
-  const { compileNumeric } = await import('../../dist/expr/numeric.js');
-  const text = `name: annulus
+/** An annulus r0 < r < 1 (parts inner, outer) with -lap(u) = 0 and Dirichlet data on each circle, then `extra` lines. */
+const annulus = (name, r0, inner, outer, extra = '') => `name: ${name}
 geometry:
   difference:
     - {disk: {center: [0, 0], radius: 1}, name: outer}
-    - {disk: {center: [0, 0], radius: 0.5}, name: inner}
+    - {disk: {center: [0, 0], radius: ${r0}}, name: inner}
 fields: [u]
 equations: [-lap(u) = 0]
 conditions:
-  - {on: inner, dirichlet: {u: 2}}
-  - {on: outer, dirichlet: {u: 0.5}}
-`;
-  const problem = buildProblem(loadWithOverrides(specFile('annulus-blend', text), [], {}));
+  - {on: inner, dirichlet: {u: ${inner}}}
+  - {on: outer, dirichlet: {u: ${outer}}}
+${extra}`;
+
+/** A float64 evaluator of an expression of x and y; any other name (a raw network output) reads `other`. */
+async function pointEvaluator(e) {
+  const { compileNumeric } = await import('../../dist/expr/numeric.js');
+  const f = compileNumeric(e);
+  return (x, y, other = NaN) => f({ tolerance: 0, value: (n) => ({ x, y })[n] ?? other });
+}
+
+test('hard: two circles with different data blend with a moderate Laplacian (exponent 1, not 2)', async () => {
+  const { planHard, extension } = await import('../../dist/strategies/hard.js');
+  const { diff } = await import('../../dist/expr/diff.js');
+  const problem = buildProblem(loadWithOverrides(specFile('annulus-blend', annulus('annulus', 0.5, 2, 0.5)), [], {}));
   const g = extension(
     planHard(
       problem,
@@ -298,12 +306,13 @@ conditions:
     ).parts.get('u'),
     Math.sqrt(8),
   );
-  const at = (e) => {
-    const f = compileNumeric(e);
-    return (x, y) => f({ tolerance: 0, value: (n) => ({ x, y })[n] ?? NaN });
-  };
-  const value = at(g);
-  const lap = at({ kind: 'binary', op: '+', left: diff(diff(g, 'x'), 'x'), right: diff(diff(g, 'y'), 'y') });
+  const value = await pointEvaluator(g);
+  const lap = await pointEvaluator({
+    kind: 'binary',
+    op: '+',
+    left: diff(diff(g, 'x'), 'x'),
+    right: diff(diff(g, 'y'), 'y'),
+  });
   assert.ok(Math.abs(value(0.5, 0) - 2) < 1e-9 && Math.abs(value(0, -1) - 0.5) < 1e-9, 'G is the data on each circle');
   // Squared distances gave |lap G| up to 52 here (G flat at both circles, steep between them) and a
   // one-layer network stalled at L2 0.16; the exponent-1 blend stays within 5.4.
@@ -313,19 +322,7 @@ conditions:
 });
 
 test('reparam: a two-sided bound carries constant data on both bounds exactly (sine map, per-part preimages)', async () => {
-  const { compileNumeric } = await import('../../dist/expr/numeric.js');
-  const text = `name: annulus-bounds
-geometry:
-  difference:
-    - {disk: {center: [0, 0], radius: 1}, name: outer}
-    - {disk: {center: [0, 0], radius: 0.3}, name: inner}
-fields: [u]
-equations: [-lap(u) = 0]
-conditions:
-  - {on: inner, dirichlet: {u: 1}}
-  - {on: outer, dirichlet: {u: -0.5}}
-inequalities: [-0.5 <= u <= 1]
-`;
+  const text = annulus('annulus-bounds', 0.3, 1, -0.5, 'inequalities: [-0.5 <= u <= 1]\n');
   const problem = buildProblem(loadWithOverrides(specFile('annulus-bounds', text), [], { strategy: 'reparam' }));
   const s = createStrategy('reparam', problem);
   assert.deepEqual([...s.exactTerms].map((t) => t.name).sort(), [
@@ -333,8 +330,7 @@ inequalities: [-0.5 <= u <= 1]
     'dirichlet u on inner',
     'dirichlet u on outer',
   ]);
-  const f = compileNumeric(s.transforms.get('u'));
-  const u = (x, y, n) => f({ tolerance: 0, value: (k) => ({ x, y })[k] ?? n });
+  const u = await pointEvaluator(s.transforms.get('u'));
   for (const n of [-30, -1, 0, 0.7, 30]) {
     assert.ok(Math.abs(u(0.3, 0, n) - 1) < 1e-9 && Math.abs(u(0, -1, n) + 0.5) < 1e-9, `data held for N = ${n}`);
     const inside = u(0.4, 0.5, n);
