@@ -4,7 +4,7 @@ One problem per run: family_dde.py --problem NAME [--seed S] [--adam-iters N] [-
 Run through ../shared/peers/run.sh (it sets PYTHONPATH, threads and the backend), e.g.
   PYTHON=/tmp/venv-torch2/bin/python ../shared/peers/run.sh $PWD/bench/peers/family_dde.py --problem wave-1d
 Each problem is written here in DeepXDE's own terms (problems.py); everything that is not the
-problem is pinn's default or DeepXDE's: FNN 3 x 50 (tanh, or sin where the spec asks for it),
+problem is pinn's default or DeepXDE's: FNN 3 x 50 by default, `--hidden 64` for pinn's recipe network (tanh, or sin where the spec asks for it),
 Glorot normal, zero biases, float32; 2000 domain + 400 boundary (+ 400 initial) points from
 DeepXDE's default Hammersley sampler; loss weights 1; Adam lr 1e-3, then DeepXDE's L-BFGS
 (maxiter = --lbfgs-iters, with DeepXDE's per-step limits derived again from it).
@@ -33,12 +33,14 @@ p.add_argument("--problem", required=True, choices=sorted(problems.PROBLEMS))
 p.add_argument("--adam-iters", type=int, default=5000)
 p.add_argument("--lbfgs-iters", type=int, default=2000)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--hidden", default="50,50,50", help="hidden widths, comma-separated (pinn's recipe: 64)")
 args = p.parse_args()
 
 dde.config.set_random_seed(args.seed)
 prob = problems.PROBLEMS[args.problem]()
 data = prob.data()
-net = dde.nn.FNN([prob.n_in] + [50] * 3 + [prob.n_out], prob.activation, "Glorot normal")
+hidden = [int(w) for w in args.hidden.split(",")]
+net = dde.nn.FNN([prob.n_in] + hidden + [prob.n_out], prob.activation, "Glorot normal")
 model = dde.Model(data, net)
 XG = prob.grid()
 UG = prob.exact(XG)
@@ -56,6 +58,7 @@ res = {
     "problem": args.problem,
     "variant": "deepxde",
     "seed": args.seed,
+    "hidden": hidden,
     "fields": prob.fields,
     "n_train_x": int(len(data.train_x)),
     "n_bc": int(sum(data.num_bcs)),
@@ -91,4 +94,5 @@ if args.lbfgs_iters > 0:
 res["l2"] = grid_errors()
 res["l2_worst_field"] = max(res["l2"].values())
 res["train_wall_s"] = adam_wall + lbfgs_wall
-common.save(f"family_dde-{args.problem}-s{args.seed}", res)
+tag = "" if hidden == [50, 50, 50] else "-h" + "x".join(map(str, hidden))
+common.save(f"family_dde-{args.problem}{tag}-s{args.seed}", res)

@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend } from '../backend/index.js';
 import { verdictOf } from '../outputs/index.js';
-import { InterruptedError, planRun, solveAsync, type StartInfo, type Summary } from '../run/index.js';
+import { InterruptedError, planRun, solveAsync, stageNotes, type StartInfo, type Summary } from '../run/index.js';
 import { formatSeconds } from '../util/index.js';
 import { sharedOption, withTolerance } from './options.js';
 import { progressSink, type OutputMode } from './progress.js';
@@ -174,14 +174,8 @@ function printSummary(s: Summary, outDir: string, mode: OutputMode): void {
     `${chalk.bold('done')} ${s.name}: ${s.iterations} iterations in ${formatSeconds(s.train_seconds)} (${s.ms_per_iteration.toFixed(1)} ms/it, ${s.backend}), loss ${s.loss.total.toExponential(3)}${errs ? `, ${errs}` : ''}`,
   );
   if (mode !== 'quiet') {
-    // A kept best differs from the last progress line's loss: say which parameters were written.
-    s.stages.forEach((st, i) => {
-      if (st.best)
-        out(
-          `  stage ${i + 1} (${st.optimizer}) kept its lowest-loss parameters, of iteration ${st.best.iteration} ` +
-            `(loss ${st.best.loss.toExponential(3)}; the last iteration's ${st.best.lastLoss.toExponential(3)})`,
-        );
-    });
+    // A kept best or a restart differs from the last progress line's loss: say which parameters were written.
+    for (const note of stageNotes(s.stages)) out(`  ${note}`);
     for (const v of s.violations)
       out(
         `  ${v.kind} ${v.name}: rms ${v.rms.toExponential(2)}, max ${v.max.toExponential(2)}${v.imposed ? ` (${v.imposed})` : ''}`,

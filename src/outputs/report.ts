@@ -323,9 +323,13 @@ function stagesSection(stages: unknown): string {
     .map((st, i) => {
       const optimizer = OPTIMIZER_TITLES[String(st.optimizer)] ?? String(st.optimizer);
       const best = isRecord(st.best) ? num(st.best.iteration) : undefined;
+      const restart = isRecord(st.restart) ? st.restart : undefined;
       const ended =
-        str(st.stopReason) ??
-        (best === undefined ? '' : `with its lowest-loss parameters, of iteration ${formatCount(best)}`);
+        (str(st.stopReason) ??
+          (best === undefined ? '' : `with its lowest-loss parameters, of iteration ${formatCount(best)}`)) +
+        (restart === undefined
+          ? ''
+          : `; restarted from the initial weights at iteration ${mapNum(restart.iteration, formatCount)}, kept the ${restart.kept === 'first' ? 'first attempt' : 'restart'}`);
       return [
         textCell(String(i + 1)),
         textCell(optimizer),

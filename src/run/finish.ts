@@ -93,6 +93,26 @@ export interface Summary {
  * strategy either way. `notes` gains the stages that ended with their best
  * parameters; `started` is performance.now() at the start of the solve.
  */
+/** What the stages' reports say beyond their counts: an Adam stage's kept best, a Levenberg-Marquardt stage's restart. */
+export function stageNotes(stages: Summary['stages']): string[] {
+  return stages.flatMap((st, i) => {
+    const name = `stage ${i + 1} (${st.optimizer})`;
+    const notes: string[] = [];
+    if (st.best)
+      notes.push(
+        `${name} ended with its lowest-loss parameters, of iteration ${st.best.iteration} (loss ${st.best.loss.toExponential(3)}; the last iterate's ${st.best.lastLoss.toExponential(3)})`,
+      );
+    if (st.restart) {
+      const r = st.restart;
+      notes.push(
+        `${name} stopped far above a solution at iteration ${r.iteration} (loss ${r.loss.toExponential(3)}) and started again from the initial weights, ending at ${r.restartLoss.toExponential(3)}: ` +
+          (r.kept === 'restart' ? 'kept the restart' : 'kept the first attempt'),
+      );
+    }
+    return notes;
+  });
+}
+
 export function finishRun(
   run: PreparedRun,
   result: TrainResult,
@@ -101,12 +121,7 @@ export function finishRun(
   started: number,
 ): Summary {
   const { spec, problem, model, strategy, outDir } = run;
-  result.stages.forEach((st, i) => {
-    if (st.best)
-      notes.push(
-        `stage ${i + 1} (adam) ended with its lowest-loss parameters, of iteration ${st.best.iteration} (loss ${st.best.loss.toExponential(3)}; the last iterate's ${st.best.lastLoss.toExponential(3)})`,
-      );
-  });
+  notes.push(...stageNotes(result.stages));
   try {
     const table = fieldTable(problem, model);
     const bad = nonFinite(table);

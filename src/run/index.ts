@@ -3,7 +3,7 @@ export { ResumeError } from './checkpoint.js';
 export { compareStrategies } from './compare.js';
 export { evalCsv, evaluateAt, parseOutputExpressions, readPointsCsv } from './eval.js';
 export { evalGridCsv, openParametricRun, outsideRange, parseParamFlags, type ParametricRun } from './eval-params.js';
-export { type Summary } from './finish.js';
+export { stageNotes, type Summary } from './finish.js';
 export { disposeLoadedModel, loadRun, loadRunModel } from './load-run.js';
 export { InterruptedError, solve, solveAsync, type StartInfo } from './solve.js';
 export { planRun, type RunPlan } from './prepare.js';

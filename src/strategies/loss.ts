@@ -50,9 +50,16 @@ export function planLoss(problem: Problem, name: StrategyName, exact: ExactPlan)
     else if (s === 'barrier') {
       if (t.kind === 'inequality') mode = 'barrier';
       else if (t.strategy === 'barrier') notes.push(`${t.name}: penalty (a barrier applies only to inequalities)`);
-    }
+    } else if (s === 'hard' && t.kind === 'inequality') mode = 'barrier';
     modeOf.set(t, mode);
   }
+  // hard holds what it cannot build into the output with the barrier, not a penalty: it keeps the
+  // inequality on every point it sees, where a penalty leaves it roughly met.
+  const hardBarrier = [...modeOf].filter(([t, m]) => m === 'barrier' && (t.strategy ?? name) === 'hard');
+  if (hardBarrier.length > 0)
+    notes.push(
+      `${hardBarrier.map(([t]) => t.name).join('; ')}: log barrier (hard holds inequalities with the barrier)`,
+    );
   const plain = [...modeOf]
     .filter(([t, m]) => t.kind !== 'equation' && m === 'penalty' && !t.strategy && !exact.explained.has(t))
     .map(([t]) => t.name);

@@ -96,14 +96,22 @@ function stageStalled(records: Records, index: number, strategy: StrategyName): 
   };
 }
 
+/**
+ * Whether a second-order stage that stopped by itself at `loss` stopped far above a solution's loss
+ * (judged against the run's first recorded loss; only where the objective keeps its meaning).
+ */
+export function farAboveSolution(records: Records, loss: number, strategy: StrategyName): boolean {
+  const first = records.history.total.find((t) => Number.isFinite(t));
+  return FIXED_OBJECTIVE.includes(strategy) && first !== undefined && first > 0 && loss > STOPPED_HIGH_FRACTION * first;
+}
+
 /** Whether stage `index` stopped by itself (converged, not out of iterations) far above a solution's loss. */
 function stoppedHigh(records: Records, index: number, strategy: StrategyName): HealthWarning | undefined {
   const report = records.stages[index];
-  if (!FIXED_OBJECTIVE.includes(strategy)) return undefined;
   if (!report?.stopReason || report.stopReason === stopReasonText('iteration-limit')) return undefined;
   const end = iterationsBefore(records, index + 1);
   const span = lossSpan(records, 0, end);
-  if (!span || !(span.first > 0) || span.last <= STOPPED_HIGH_FRACTION * span.first) return undefined;
+  if (!span || !farAboveSolution(records, span.last, strategy)) return undefined;
   return {
     kind: 'stopped-high',
     stage: index + 1,

@@ -5,6 +5,11 @@
  * accepted step it gets afterIteration (causal weights, adaptive weights, multiplier rounds on
  * their schedule). A strategy with outer rounds also gets one when the steps stop decreasing the
  * current objective: the stage ends only when an objective fresh from a round cannot be decreased.
+ * A stage after others that stops far above a solution (trainer/health.ts) starts once more from
+ * the run's initial weights with the iterations it has left, and ends with the lower of the two:
+ * a first-order stage before it can leave the network where the Gauss-Newton steps cannot move
+ * (a driven Helmholtz problem: Adam took a one-layer network to a near-constant field, L2 4.0;
+ * from the initial weights 8.5e-6).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StageSpec } from '../spec/index.js';
@@ -14,7 +19,9 @@ import { flat64, setFlat } from './flat.js';
 import { DivergenceError } from './guard.js';
 import { stopReasonText } from './lbfgs.js';
 import { LM_START, lmStep } from './levenberg-marquardt.js';
-import type { LoopState } from './loop-state.js';
+import { farAboveSolution } from './health.js';
+import { assignWeights, readWeights, type LoopState } from './loop-state.js';
+import type { StageReport } from './records.js';
 
 /** Runs the stage from `state`, yielding it after each accepted iteration; returns it after the stage. */
 export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LoopState, void> {
@@ -49,6 +56,11 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
         yield state;
         continue;
       }
+      if (canRestart(ctx, state, st)) {
+        restartFromStart(ctx, state);
+        yield state;
+        continue;
+      }
       stopReason = stopReasonText('no-decrease');
       break;
     }
@@ -62,12 +74,55 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
     yield state;
   }
   const report = stageReport(ctx, 'levenberg-marquardt', state.k);
+  const restart = state.lmRestart && endRestart(ctx, state);
   recordParts(ctx, state, 'levenberg-marquardt');
-  endStage(ctx, state, { ...report, evaluations: state.lmEvaluations ?? 0, stopReason });
+  endStage(ctx, state, { ...report, evaluations: state.lmEvaluations ?? 0, stopReason, ...(restart && { restart }) });
   state.lm = undefined;
   state.lmEvaluations = undefined;
   state.lmSinceRound = undefined;
   return state;
+}
+
+/** Whether the stage, stopped with iterations left, may start again from the run's initial weights (once, and not where it started from them). */
+function canRestart(ctx: StageContext, state: LoopState, st: StageSpec): boolean {
+  return (
+    state.start !== undefined &&
+    state.lmRestart === undefined &&
+    state.done > state.k &&
+    state.k < st.iterations &&
+    farAboveSolution(ctx.records, state.lastTotal, ctx.strategy.name)
+  );
+}
+
+/** Keeps where the first attempt stopped and puts the weights and strategy state back to the run's start. */
+function restartFromStart(ctx: StageContext, state: LoopState): void {
+  const start = state.start!;
+  state.lmRestart = {
+    iteration: state.done,
+    loss: state.lastTotal,
+    weights: readWeights(ctx.vars),
+    strategy: ctx.strategy.getState?.(),
+  };
+  assignWeights(ctx.vars, start.weights);
+  if (start.strategy !== undefined) ctx.strategy.setState?.(start.strategy);
+  state.lm = LM_START;
+  state.lmSinceRound = 0;
+  state.lastTotal = lossNow(ctx);
+  recordParts(ctx, state, 'levenberg-marquardt');
+}
+
+/** Ends a restarted stage with the lower of its two ends. */
+function endRestart(ctx: StageContext, state: LoopState): NonNullable<StageReport['restart']> {
+  const first = state.lmRestart!;
+  const restartLoss = state.lastTotal;
+  const kept = first.loss < restartLoss ? 'first' : 'restart';
+  if (kept === 'first') {
+    assignWeights(ctx.vars, first.weights);
+    if (first.strategy !== undefined) ctx.strategy.setState?.(first.strategy);
+    state.lastTotal = first.loss;
+  }
+  state.lmRestart = undefined;
+  return { iteration: first.iteration, loss: first.loss, restartLoss, kept };
 }
 
 /** The strategy's outer round once the steps stall; the damping starts afresh. */

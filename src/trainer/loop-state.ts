@@ -30,6 +30,10 @@ export interface LoopState<V = tf.Variable, T = tf.Tensor> {
   lm?: LmState;
   lmEvaluations?: number;
   lmSinceRound?: number;
+  /** The weights and strategy state the run started with: where a second-order stage that stops far above a solution starts again (lm-stage.ts). */
+  start?: { weights: Float32Array[]; strategy: unknown };
+  /** Inside a restarted Levenberg-Marquardt stage: where its first attempt stopped, kept if the restart ends higher. */
+  lmRestart?: { iteration: number; loss: number; weights: Float32Array[]; strategy: unknown };
   /** Lowest-loss parameters of the current Adam stage so far (keep-best.ts). */
   best?: { loss: number; done: number; weights: T[] };
   lastTotal: number;
@@ -52,8 +56,8 @@ export interface Marks extends RecordMarks {
  */
 export type TrainState = LoopState<Float32Array, Float32Array> & Marks;
 
-/** The state of a run that has not started. */
-export function initialState(vars: tf.Variable[]): LoopState {
+/** The state of a run that has not started, at the strategy's state `strategy`. */
+export function initialState(vars: tf.Variable[], strategy: unknown): LoopState {
   return {
     done: 0,
     stage: 0,
@@ -62,6 +66,7 @@ export function initialState(vars: tf.Variable[]): LoopState {
     adam: undefined,
     lbfgs: undefined,
     lbfgsSegment: { start: 0, evaluations: 0 },
+    start: { weights: readWeights(vars), strategy },
     best: undefined,
     lastTotal: NaN,
     lastParts: {},
@@ -82,7 +87,7 @@ export function restoreState(saved: TrainState, vars: tf.Variable[]): LoopState 
   // Marks are the caller's to restore.
   const { strategy, historyLength, loggedLength, stagesLength, seconds, stageSeconds, weights, adam, best, ...plain } =
     saved;
-  vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i]!, v.shape))));
+  assignWeights(vars, weights);
   return {
     ...plainCopy(plain),
     weights: vars,
@@ -93,6 +98,16 @@ export function restoreState(saved: TrainState, vars: tf.Variable[]): LoopState 
       weights: best.weights.map((w, i) => tf.keep(tf.tensor(w, vars[i]!.shape))),
     },
   };
+}
+
+/** Copies of the variables' values. */
+export function readWeights(vars: tf.Variable[]): Float32Array[] {
+  return vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+}
+
+/** Sets the variables to `weights` (readWeights order). */
+export function assignWeights(vars: tf.Variable[], weights: Float32Array[]): void {
+  vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i]!, v.shape))));
 }
 
 /** Frees the tensors the state holds beyond the model's variables. */

@@ -16,6 +16,12 @@ export interface StageReport {
   stopReason?: string;
   /** Adam: the stage ended with the parameters of this iteration, of the lowest loss (see TrainOptions.keepBest). */
   best?: { iteration: number; loss: number; lastLoss: number };
+  /**
+   * Levenberg-Marquardt: it stopped far above a solution at `iteration` (loss `loss`) and started
+   * again from the run's initial weights, which ended at `restartLoss`; `kept` says which end the
+   * stage returned.
+   */
+  restart?: { iteration: number; loss: number; restartLoss: number; kept: 'restart' | 'first' };
 }
 
 export interface Records {

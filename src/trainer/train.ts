@@ -163,7 +163,7 @@ export function* trainSteps(
       firstLoss: ctx.guard.firstLoss,
     }),
   });
-  let state = initialState(ctx.vars);
+  let state = initialState(ctx.vars, strategy.getState?.());
   if (opts.resume) state = ctx.restore(state, opts.resume.state);
   try {
     while (state.stage < opts.stages.length) {

@@ -253,6 +253,6 @@ test('solve: a kept best Adam iterate is said under the done line', () => {
   assert.equal(r.status, 0, r.stderr);
   const [stage] = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).stages;
   assert.ok(stage.best, 'the stage kept a best iterate');
-  const said = r.stdout.match(/^ {2}stage 1 \(adam\) kept its lowest-loss parameters, of iteration (\d+) /m);
+  const said = r.stdout.match(/^ {2}stage 1 \(adam\) ended with its lowest-loss parameters, of iteration (\d+) /m);
   assert.equal(Number(said?.[1]), stage.best.iteration, r.stdout);
 });

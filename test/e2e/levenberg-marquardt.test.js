@@ -233,3 +233,49 @@ test('causal weights move between Levenberg-Marquardt iterations (each system is
   assert.ok(lm.length >= 4, `${lm.length} rows in the LM stage`);
   assert.ok(new Set(lm).size > 1, `the smallest causal weight moved during LM: ${lm.join(', ')}`);
 });
+
+test('a Levenberg-Marquardt stage that stops far above a solution restarts from the initial weights, and resumes to the same end', async () => {
+  // Driven Helmholtz (-lap u - 4u = f): Adam takes this one-layer network to a near-constant
+  // field that the Gauss-Newton steps cannot leave (loss 37 of a start near 98).
+  const file = specFile(
+    'restart',
+    `name: restart
+geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+fields: [u]
+equations:
+  - -lap(u) - 4*u = 2*pi^2*sin(pi*x)*sin(pi*y)
+conditions:
+  - {on: boundary, dirichlet: {u: 0}}
+exact: {u: "2*pi^2*sin(pi*x)*sin(pi*y)/(2*pi^2 - 4)"}
+network: {hidden: [64]}
+training:
+  seed: 0
+  points: {domain: 300, boundary: 100}
+  stages:
+    - {optimizer: adam, iterations: 500}
+    - {optimizer: levenberg-marquardt, iterations: 400}
+output: {grid: [11, 11], formats: [csv]}
+`,
+  );
+  const ref = join(dir, 'restart-ref');
+  const summaryRef = solve({ specFile: file, outDir: ref, sets: [], backend, workers: 1 });
+  const lm = summaryRef.stages[1];
+  assert.ok(lm.restart, 'the stage restarted');
+  assert.equal(lm.restart.kept, 'restart');
+  assert.ok(lm.restart.loss > 1, `the first attempt stopped high (${lm.restart.loss})`);
+  assert.ok(lm.restart.restartLoss < 1e-3, `the restart converged (${lm.restart.restartLoss})`);
+  assert.equal(summaryRef.loss.total, lm.restart.restartLoss);
+  assert.ok(summaryRef.errors.u.l2_relative < 2e-3, `L2 ${summaryRef.errors.u.l2_relative}`);
+  assert.deepEqual(summaryRef.health, []);
+  assert.ok(
+    summaryRef.notes.some((n) =>
+      /stage 2 \(levenberg-marquardt\) stopped far above a solution .* kept the restart/.test(n),
+    ),
+  );
+  // Interrupted inside the restart: the checkpoint holds the first attempt's end and the start.
+  const out = join(dir, 'restart-resumed');
+  await interruptedSolve({ specFile: file, outDir: out, sets: [], backend, workers: 1 }, lm.restart.iteration + 5);
+  solve({ specFile: file, outDir: out, sets: [], backend, workers: 1, resume: true });
+  assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'));
+  assert.equal(read(out, 'loss.csv'), read(ref, 'loss.csv'));
+});

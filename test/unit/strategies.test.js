@@ -179,6 +179,19 @@ test('barrier imposes value conditions whose constant data sit on its bound exac
     ),
   );
   assert.ok(![...createStrategy('hard', broken).exactTerms].some((t) => t.kind === 'inequality'));
+  // What hard cannot build into the output it holds with the barrier, and says so; a term's own strategy wins.
+  const hardStrategy = createStrategy('hard', broken);
+  const inequalities = broken.terms.filter((t) => t.kind === 'inequality');
+  assert.deepEqual(
+    inequalities.map((t) => hardStrategy.imposed?.(t)),
+    inequalities.map(() => 'barrier'),
+  );
+  assert.ok(hardStrategy.notes.some((n) => /: log barrier \(hard holds inequalities with the barrier\)$/.test(n)));
+  const ownPenalty = buildProblem(
+    loadWithOverrides(POSITIVE, ['inequalities.0={constraint: "u >= 0", strategy: penalty}'], { strategy: 'hard' }),
+  );
+  const own = ownPenalty.terms.find((t) => t.kind === 'inequality');
+  assert.equal(createStrategy('hard', ownPenalty).imposed?.(own), 'penalty');
 });
 
 test('outer rounds in L-BFGS stages: each handler keeps its own cadence (AL every 500, barrier every 100)', () => {
