@@ -137,6 +137,23 @@ class Helmholtz3piSin(Helmholtz3pi):
     activation = "sin"
 
 
+class HelmholtzDriven(Poisson):
+    """-lap(u) - 4 u = 2 pi^2 sin(pi x) sin(pi y) on the unit square, u = 0 on the boundary."""
+
+    def data(self):
+        geom = self.geom()
+        bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
+
+        def pde(x, y):
+            f = 2 * PI**2 * torch.sin(PI * x[:, 0:1]) * torch.sin(PI * x[:, 1:2])
+            return -lap2(x, y) - 4 * y - f
+
+        return dde.data.PDE(geom, pde, bc, **POINTS)
+
+    def exact(self, x):
+        return 2 * PI**2 * np.sin(PI * x[:, 0:1]) * np.sin(PI * x[:, 1:2]) / (2 * PI**2 - 4)
+
+
 class AnnulusLaplace(Poisson):
     """-lap(u) = 0 on 0.5 < r < 1, u = 2 on r = 0.5 and 0.5 on r = 1."""
 
@@ -251,6 +268,7 @@ PROBLEMS = {
     "helmholtz-2pi": Helmholtz2pi,
     "helmholtz-3pi": Helmholtz3pi,
     "helmholtz-3pi-sin": Helmholtz3piSin,
+    "helmholtz-driven": HelmholtzDriven,
     "heat-mode2": HeatMode2,
     "wave-1d": Wave1D,
     "annulus-laplace": AnnulusLaplace,
