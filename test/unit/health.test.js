@@ -34,11 +34,13 @@ test('health: a second-order stage that stops by itself far above a solution is 
   assert.match(found.message, /stopped \(no further decrease possible in float32\) at loss 1\.280e\+0/);
   assert.match(found.advice, /strategy: barrier/);
   assert.deepEqual(trainingHealth(records(390, 390 * 2e-4), 'hard'), [], 'a fall of 2e-4 is a converged run');
-  assert.deepEqual(
-    trainingHealth(records(390, 1.28, 'iteration limit'), 'penalty'),
-    [],
-    'out of iterations: not stopped',
-  );
+  const [ended] = trainingHealth(records(390, 1.28, 'iteration limit'), 'penalty');
+  assert.equal(ended?.kind, 'stopped-high', 'the last, second-order stage out of iterations far above');
+  assert.match(ended.message, /ran out of iterations at loss 1\.280e\+0/);
+  assert.match(ended.advice, /^more iterations if the loss was still falling/);
+  const notLast = records(390, 1.28, 'iteration limit');
+  notLast.stages.push({ optimizer: 'adam', iterations: 0, seconds: 0, msPerIteration: 0 });
+  assert.deepEqual(trainingHealth(notLast, 'penalty'), [], 'out of iterations before another stage: not judged');
   assert.deepEqual(trainingHealth(records(390, 1.28), 'adaptive'), [], 'moving weights: the loss ratio means nothing');
 });
 
