@@ -310,3 +310,24 @@ test('pictures of one row sit side by side under its heading; a long row is fram
   ]);
   assert.match(section, /<\/div>\n<figure><img [^>]*alt="loss.png">/);
 });
+
+test('a restarted second-order stage says where it restarted and which end it kept', () => {
+  const stages = [
+    { optimizer: 'adam', iterations: 500, seconds: 2, msPerIteration: 4 },
+    {
+      optimizer: 'levenberg-marquardt',
+      iterations: 239,
+      seconds: 20,
+      msPerIteration: 84,
+      evaluations: 600,
+      stopReason: 'no further decrease possible in float32',
+      restart: { iteration: 542, loss: 37.2, restartLoss: 8.0e-9, kept: 'restart' },
+    },
+  ];
+  const html = renderReport({ summary: poissonSummary(stages), pictures: [] });
+  assert.ok(
+    html.includes(
+      'no further decrease possible in float32; restarted from the initial weights at iteration 542, kept the restart',
+    ),
+  );
+});
