@@ -88,11 +88,6 @@ export interface Summary {
   pinn_version: string;
 }
 
-/**
- * Writes the run's files and returns its summary; frees the model and the
- * strategy either way. `notes` gains the stages that ended with their best
- * parameters; `started` is performance.now() at the start of the solve.
- */
 /** What the stages' reports say beyond their counts: an Adam stage's kept best, a Levenberg-Marquardt stage's restart. */
 export function stageNotes(stages: Summary['stages']): string[] {
   return stages.flatMap((st, i) => {
@@ -113,6 +108,11 @@ export function stageNotes(stages: Summary['stages']): string[] {
   });
 }
 
+/**
+ * Writes the run's files and returns its summary; frees the model and the
+ * strategy either way. `notes` gains the stages' notes (stageNotes: a kept
+ * best, a restart); `started` is performance.now() at the start of the solve.
+ */
 export function finishRun(
   run: PreparedRun,
   result: TrainResult,

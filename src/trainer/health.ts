@@ -97,8 +97,8 @@ function stageStalled(records: Records, index: number, strategy: StrategyName): 
 }
 
 /**
- * Whether a second-order stage that stopped by itself at `loss` stopped far above a solution's loss
- * (judged against the run's first recorded loss; only where the objective keeps its meaning).
+ * Whether a stage that ended at `loss` ended far above a solution's loss (judged against the run's
+ * first recorded loss; only where the objective keeps its meaning).
  */
 export function farAboveSolution(records: Records, loss: number, strategy: StrategyName): boolean {
   const first = records.history.total.find((t) => Number.isFinite(t));
