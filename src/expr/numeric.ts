@@ -29,6 +29,8 @@ interface NumericEnv {
   value(name: string): number;
   /** Tolerance for == and != and the slack of < and > (0 for exact comparison). */
   tolerance: number;
+  /** Value of a field, derivative, Laplacian, normal derivative or normal node at the point (absent: NaN). */
+  field?(e: Expr): number;
 }
 
 export function evalNumeric(e: Expr, env: NumericEnv): number {
@@ -111,8 +113,11 @@ function evalNode(e: Expr, of: (child: Expr) => number, env: NumericEnv): number
       return of(e.arg) ? 0 : 1;
     case 'cond':
       return of(e.test) ? of(e.then) : of(e.else);
-    default:
-      return NaN;
+    case 'field':
+    case 'lap':
+    case 'dn':
+    case 'normal':
+      return env.field ? env.field(e) : NaN;
   }
   return NaN;
 }

@@ -79,6 +79,8 @@ export interface PinnManifest {
   regions?: RegionDistance[];
   /** The kink representation at interfaces (model.ts Kink): extra inputs or per-piece outputs; absent: none. */
   kink?: Kink;
+  /** float64: evaluate field values in float64 (the model was trained to that precision); absent: float32. */
+  precision?: 'float64';
   /** Whether model.json loads with tf.loadLayersModel (else see `format` above). */
   layers_model: boolean;
   files: { topology: string; weights: string; spec: string };
@@ -199,6 +201,7 @@ function pinnManifest(
     transforms: Object.fromEntries(model.transforms),
     ...(model.regions.length ? { regions: model.regions } : {}),
     ...(model.kink ? { kink: model.kink } : {}),
+    ...(model.values64 ? { precision: 'float64' as const } : {}),
     layers_model: layersModel,
     files: { topology: TOPOLOGY_FILE, weights: WEIGHTS_FILE, spec: SPEC_FILE },
   };
@@ -322,6 +325,7 @@ export function modelFromArtifacts(
     transforms: new Map(Object.entries(manifest.transforms)),
     regions: manifest.regions ?? [],
     ...(manifest.kink ? { kink: manifest.kink } : {}),
+    ...(manifest.precision === 'float64' ? { values64: true } : {}),
   };
   const view = {
     name: manifest.name,

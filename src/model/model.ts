@@ -42,6 +42,8 @@ export interface Model {
   regions: RegionDistance[];
   /** How the network represents a kink at the interfaces of these regions (absent: a smooth network). */
   kink?: Kink;
+  /** Field values for outputs and eval in float64 (trained with training.precision float64; network64.ts). */
+  values64?: boolean;
 }
 
 /** A region by its distance function: positive inside, zero on its boundary, negative outside. */

@@ -8,7 +8,7 @@ import { J } from '../derivatives/index.js';
 import { compileNumeric } from '../expr/index.js';
 import type { Problem } from '../problem/index.js';
 import { parameterMiddle } from '../spec/index.js';
-import { disposeBatch, fieldJets, makeBatch, type Model } from '../model/index.js';
+import { disposeBatch, evaluatesIn64, fieldJets, fieldValues64, makeBatch, type Model } from '../model/index.js';
 import type { FieldTable } from './table.js';
 
 const CHUNK = 16384;
@@ -34,12 +34,17 @@ function gridNodes(problem: Problem, counts: number[]): { coords: Float64Array; 
   return { coords, inside, nodes };
 }
 
-/** Model field values at points (n * nVars), value only, evaluated in chunks. */
+/** Model field values at points (n * nVars), value only, evaluated in chunks (in float64 for a float64-trained model). */
 function evaluateFields(problem: Problem, model: Model, points: Float64Array): Float64Array {
   const nVars = problem.variables.length;
   const n = points.length / nVars;
   const nf = problem.fields.length;
   const out = new Float64Array(n * nf);
+  if (evaluatesIn64(model)) {
+    const values = fieldValues64(problem, model, points);
+    problem.fields.forEach((f, k) => values.get(f)!.forEach((v, i) => (out[i * nf + k] = v)));
+    return out;
+  }
   const ch = J.valueOnly(nVars);
   for (let start = 0; start < n; start += CHUNK) {
     const count = Math.min(CHUNK, n - start);

@@ -25,22 +25,26 @@ export class BatchSource {
     private readonly run: PreparedRun,
     private readonly backend: string,
     private readonly requestedWorkers: number | 'auto',
+    /** Why the run must stay on one thread (its notes say so elsewhere), if it must. */
+    oneThread?: string,
   ) {
     const { spec, problem, trained } = run;
     // Causal weights are state of this thread's strategy: a worker would weigh its half differently.
-    this.plan = parallelPlan(
-      requestedWorkers,
-      [
-        spec.constraints.strategy,
-        ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])),
-        ...(spec.training.causal && problem.time ? ['causal weighting'] : []),
-      ],
-      backend,
-      run.drawn,
-      problem.variables.length,
-      availableParallelism(),
-      estimateCost(problem).flopsPerIteration + gramianFlops(run),
-    );
+    this.plan = oneThread
+      ? { workers: 1, reason: `training on one thread: ${oneThread}` }
+      : parallelPlan(
+          requestedWorkers,
+          [
+            spec.constraints.strategy,
+            ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])),
+            ...(spec.training.causal && problem.time ? ['causal weighting'] : []),
+          ],
+          backend,
+          run.drawn,
+          problem.variables.length,
+          availableParallelism(),
+          estimateCost(problem).flopsPerIteration + gramianFlops(run),
+        );
     this.batches = this.toBatches(run.drawn);
   }
 

@@ -7,7 +7,16 @@ import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { channelsFor, evaluateValue, J } from '../derivatives/index.js';
 import { ExprError, parseExpr, type Expr } from '../expr/index.js';
-import { batchEnv, disposeBatch, fieldJets, makeBatch, type Model, type ModelProblem } from '../model/index.js';
+import {
+  batchEnv,
+  disposeBatch,
+  evaluatesIn64,
+  fieldJets,
+  fieldValues64,
+  makeBatch,
+  type Model,
+  type ModelProblem,
+} from '../model/index.js';
 import { formatNumber } from '../outputs/index.js';
 import { sortDiagnostics, SpecError, type Diagnostic } from '../spec/index.js';
 import { csvCell, didYouMean, finiteCell, parseCsv } from '../util/index.js';
@@ -184,6 +193,10 @@ export function evaluateAt(
         exprs.map((e) => e.expr),
       )
     : J.valueOnly(nVars);
+  // A float64-trained model's fields in float64 (the expressions below stay float32).
+  const values64 = evaluatesIn64(model) ? fieldValues64(view, model, points) : undefined;
+  values64?.forEach((v, f) => out[view.fields.indexOf(f)]!.set(v));
+  if (values64 && exprs.length === 0) return out;
   for (let start = 0; start < n; start += CHUNK) {
     const count = Math.min(CHUNK, n - start);
     const batch = makeBatch(points.subarray(start * nVars, (start + count) * nVars), nVars);
@@ -195,6 +208,7 @@ export function evaluateAt(
         for (const e of exprs) columns.push(evaluateValue(e.expr, env));
       }
       columns.forEach((c, k) => {
+        if (values64 && k < nf) return;
         const v = c.dataSync();
         for (let i = 0; i < count; i++) out[k]![start + i] = v[i]!;
       });

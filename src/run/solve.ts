@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { disposeModel, networkPathNote, parameterCount } from '../model/index.js';
 import {
   lmNotes,
+  precisionPlan,
   trainSteps,
   type HealthWarning,
   type Progress,
@@ -120,12 +121,21 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
   const run = prepareRun(opts, opts.plan);
   const { spec, problem, model, strategy, outDir, resumed } = run;
-  const source = new BatchSource(run, opts.backend.name, opts.workers ?? spec.training.workers);
+  const precision = precisionPlan(problem, model, strategy, spec.training);
+  // Its outputs then show the network function the float64 stages trained, not float32 rounding of it.
+  if (precision.float64) model.values64 = true;
+  const source = new BatchSource(
+    run,
+    opts.backend.name,
+    opts.workers ?? spec.training.workers,
+    precision.float64 ? 'training.precision float64 evaluates every point on this thread' : undefined,
+  );
   mkdirSync(outDir, { recursive: true });
   const notes = [
     ...strategy.notes,
     ...source.threadNotes(),
     ...lmNotes(spec.training.stages, parameterCount(model.net)),
+    ...(precision.note ? [precision.note] : []),
     networkPathNote(model.net),
     ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
   ];
@@ -140,6 +150,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     resampleEvery: spec.training.resampleEvery,
     resample: () => source.resample(),
     parallel: source.worker,
+    float64: precision.float64,
     lossReadEvery: opts.lossReadEvery ?? (opts.backend.name === 'webgpu' ? WEBGPU_LOSS_READ_EVERY : 1),
     onProgress: opts.onProgress,
     onHealth: opts.onHealth,

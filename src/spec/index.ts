@@ -24,6 +24,7 @@ export {
   type InterfaceNetworkName,
   type OutputFormat,
   type ParameterSpec,
+  type PrecisionName,
   type SamplingName,
   type ShapeSpec,
   type SourceExpr,

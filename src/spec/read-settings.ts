@@ -14,6 +14,7 @@ import {
   OPTIMIZERS,
   OUTPUT_FORMATS,
   POSITIVITIES,
+  PRECISIONS,
   SAMPLINGS,
   STRATEGIES,
   shapeDim,
@@ -133,6 +134,7 @@ export function readTraining(r: YamlReader, node: YNode): Spec['training'] {
     'log_every',
     'checkpoint_every',
     'workers',
+    'precision',
   ]);
   if (!m) return out;
   const whole = (key: string, min: number, max?: number) =>
@@ -150,6 +152,11 @@ export function readTraining(r: YamlReader, node: YNode): Spec['training'] {
       const n = r.number(w, "training.workers (a count, or 'auto')", { integer: true, min: 1, max: 2 });
       if (n !== undefined) out.workers = n;
     }
+  }
+  if (m.has('precision')) {
+    // The default stays implicit, so the resolved spec writes precision only when it differs.
+    const p = r.oneOf(m.get('precision')!.value, 'training.precision', PRECISIONS);
+    if (p === 'float64') out.precision = p;
   }
   if (m.has('checkpoint_every')) out.checkpointEvery = whole('checkpoint_every', 0) ?? d.checkpointEvery;
   if (m.has('stages')) out.stages = readStages(r, m.get('stages')!.value);

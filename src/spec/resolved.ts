@@ -138,6 +138,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
     seed: tr.seed,
     causal: tr.causalOptions ?? tr.causal,
     workers: tr.workers,
+    ...(tr.precision ? { precision: tr.precision } : {}),
     stages: tr.stages.map((s) => ({
       optimizer: s.optimizer,
       iterations: s.iterations,

@@ -109,6 +109,9 @@ export interface InequalitySpec {
 }
 
 export const SAMPLINGS = ['uniform', 'lhs', 'halton', 'hammersley', 'sobol', 'grid'] as const;
+/** Arithmetic of the Levenberg-Marquardt stages' residuals, loss and weights (trainer/float64.ts). */
+export const PRECISIONS = ['float32', 'float64'] as const;
+export type PrecisionName = (typeof PRECISIONS)[number];
 export type SamplingName = (typeof SAMPLINGS)[number];
 export const ACTIVATIONS = ['tanh', 'sin', 'silu', 'sigmoid', 'gelu', 'relu'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -234,6 +237,8 @@ export interface Spec {
     checkpointEvery: number;
     /** Threads that share each loss evaluation: 1, 2, or 'auto' (2 where it pays). */
     workers: number | 'auto';
+    /** float64: Levenberg-Marquardt stages measure residuals, loss and weights in float64; absent: float32. */
+    precision?: PrecisionName;
     stages: StageSpec[];
   };
   output: {

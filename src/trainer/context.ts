@@ -37,8 +37,13 @@ export interface StageContext {
   onHealth?: (w: HealthWarning) => void;
   /** Tells the caller how training goes. */
   progress(state: LoopState, optimizer: OptimizerName): void;
-  /** The Gauss-Newton system of the loss at the current parameters on the current points (jacobian.ts). */
-  system(): GaussNewtonSystem;
+  /**
+   * The Gauss-Newton system of the loss at the current parameters on the current points (jacobian.ts);
+   * with `rows64`, its loss and gradient taken at those float64 residual rows.
+   */
+  system(rows64?: Float64Array[]): GaussNewtonSystem;
+  /** With training.precision float64: the residual rows at float64 parameters (computeResiduals order). */
+  residuals64?: (theta: Float64Array) => Float64Array[];
   /** The state as plain data, for the divergence guard and checkpoints. */
   snapshot(state: LoopState): TrainState;
   /** The state `saved` holds, replacing `current` (disposed). */

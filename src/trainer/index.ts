@@ -2,6 +2,7 @@
 export { type HealthKind, type HealthWarning } from './health.js';
 export { type LossHistory } from './history.js';
 export { lmNotes } from './lm-stage.js';
+export { precisionPlan, type PrecisionPlan } from './float64.js';
 export { parallelPlan, ShardWorker, splitGroups } from './parallel.js';
 export {
   DivergenceError,

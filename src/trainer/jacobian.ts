@@ -22,6 +22,15 @@ export interface GaussNewtonSystem {
   /** Row-major size x size, symmetric. */
   gram: Float64Array;
   size: number;
+  /** With float64 residuals: the loss as a quadratic in them about this point (quadraticLoss). */
+  rows?: QuadraticRows;
+}
+
+/** The loss about residual rows r: f + sum first (r' - r) + second (r' - r)^2 / 2, exact for a loss quadratic in each row. */
+export interface QuadraticRows {
+  r: Float64Array[];
+  first: Float64Array[];
+  second: Float32Array[];
 }
 
 /** A channel of a jet: the value, a first or second derivative, or the Laplacian. */
@@ -55,6 +64,8 @@ type LossDerivatives = {
   f: number;
   first: Float32Array[];
   second: Float32Array[];
+  /** The residual rows they were taken at. */
+  rows: Float32Array[];
 };
 
 function lossDerivatives(strategy: Strategy, residuals: TermResiduals[]): LossDerivatives {
@@ -79,7 +90,43 @@ function lossDerivatives(strategy: Strategy, residuals: TermResiduals[]): LossDe
     f,
     first: first.map((t) => t.dataSync() as Float32Array),
     second: second.map((t) => t.dataSync() as Float32Array),
+    rows: xs.map((t) => t.dataSync() as Float32Array),
   };
+}
+
+/**
+ * Moves the loss and its first derivatives from the float32 rows they were taken at to the float64
+ * rows `rows64` (same order), exactly for a loss quadratic in each row (trainer/float64.ts says which are).
+ */
+function atFloat64Rows(d: LossDerivatives, rows64: Float64Array[]): { f: number; rows: QuadraticRows } {
+  let f = d.f;
+  const first = rows64.map((r64, k) => {
+    const r32 = d.rows[k]!;
+    const l1 = d.first[k]!;
+    const l2 = d.second[k]!;
+    if (r64.length !== r32.length) throw new Error('internal: float64 residual rows do not match the float32 ones');
+    return r64.map((r, i) => {
+      const delta = r - r32[i]!;
+      f += l1[i]! * delta + (l2[i]! * delta * delta) / 2;
+      return l1[i]! + l2[i]! * delta;
+    });
+  });
+  return { f, rows: { r: rows64, first, second: d.second } };
+}
+
+/** The loss at float64 rows `trial` by the quadratic of `rows` about its own rows, from loss `f` there. */
+export function quadraticLoss(f: number, rows: QuadraticRows, trial: Float64Array[]): number {
+  let total = f;
+  trial.forEach((t, k) => {
+    const r = rows.r[k]!;
+    const l1 = rows.first[k]!;
+    const l2 = rows.second[k]!;
+    for (let i = 0; i < t.length; i++) {
+      const delta = t[i]! - r[i]!;
+      total += l1[i]! * delta + (l2[i]! * delta * delta) / 2;
+    }
+  });
+  return total;
 }
 
 /** The channels each layer's pre-activation carries on a batch, from one forward pass (the probes need them beforehand). */
@@ -169,7 +216,8 @@ function unknownSlope(model: Model, name: string): tf.Tensor {
 
 /**
  * The system on `batches` for the terms `include` keeps, at the model's current parameters.
- * `size`: the number of trainable parameters.
+ * `size`: the number of trainable parameters. With `rows64` (the residual rows in float64, at the
+ * float64 parameters the model's float32 ones round), the loss and gradient are taken at those.
  */
 export function gaussNewtonSystem(
   problem: Problem,
@@ -178,8 +226,11 @@ export function gaussNewtonSystem(
   batches: TrainingBatch[],
   size: number,
   include: (t: Term) => boolean,
+  rows64?: Float64Array[],
 ): GaussNewtonSystem {
-  const derivs = tf.tidy(() => lossDerivatives(strategy, computeResiduals(problem, model, batches, include)));
+  const derivs32 = tf.tidy(() => lossDerivatives(strategy, computeResiduals(problem, model, batches, include)));
+  const moved = rows64 && atFloat64Rows(derivs32, rows64);
+  const derivs = { f: moved?.f ?? derivs32.f, first: moved?.rows.first ?? derivs32.first, second: derivs32.second };
   const g = new Float64Array(size);
   const gram = new Float64Array(size * size);
   let k = 0;
@@ -202,5 +253,5 @@ export function gaussNewtonSystem(
       }
     }
   }
-  return { f: derivs.f, g, gram, size };
+  return { f: derivs.f, g, gram, size, ...(moved && { rows: moved.rows }) };
 }

@@ -18,6 +18,7 @@ import { endStage, recordParts, stageReport, type StageContext } from './context
 import { flat64, setFlat } from './flat.js';
 import { DivergenceError } from './guard.js';
 import { stopReasonText } from './lbfgs.js';
+import { quadraticLoss, type GaussNewtonSystem } from './jacobian.js';
 import { LM_START, lmStep } from './levenberg-marquardt.js';
 import { farAboveSolution } from './health.js';
 import { assignWeights, readWeights, type LoopState } from './loop-state.js';
@@ -30,14 +31,10 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
     state.adam = undefined;
   }
   const { strategy } = ctx;
-  const lossAt = (theta: Float64Array) => {
-    setFlat(ctx.vars, theta);
-    return lossNow(ctx);
-  };
   let stopReason = stopReasonText('iteration-limit');
   while (state.k < st.iterations) {
-    const theta = flat64(ctx.vars);
-    const sys = ctx.system();
+    const theta = parameters(ctx, state);
+    const sys = ctx.system(ctx.residuals64?.(theta));
     if (!Number.isFinite(sys.f)) {
       throw new DivergenceError(
         `training diverged: the loss is ${sys.f} in stage ${state.stage + 1} (levenberg-marquardt). No fields were written. ` +
@@ -45,9 +42,10 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
       );
     }
     const lm = state.lm ?? LM_START;
-    const step = lmStep(sys, theta, lm, st.lr, lossAt);
+    const step = lmStep(sys, theta, lm, st.lr, lossAt(ctx, sys));
     state.lmEvaluations = (state.lmEvaluations ?? 0) + step.evaluations + 1;
     setFlat(ctx.vars, step.theta);
+    if (ctx.residuals64) state.theta64 = step.theta;
     const hasRounds = strategy.outerRound !== undefined && strategy.roundEvery?.() !== undefined;
     if (!step.accepted) {
       // A round changes the objective: go on unless the last round's objective already could not move.
@@ -80,7 +78,26 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
   state.lm = undefined;
   state.lmEvaluations = undefined;
   state.lmSinceRound = undefined;
+  state.theta64 = undefined;
   return state;
+}
+
+/** The parameters the stage steps from: the float64 ones it keeps, or the variables'. */
+function parameters(ctx: StageContext, state: LoopState): Float64Array {
+  if (!ctx.residuals64) return flat64(ctx.vars);
+  state.theta64 ??= flat64(ctx.vars);
+  setFlat(ctx.vars, state.theta64);
+  return state.theta64;
+}
+
+/** The loss at trial parameters: in float64 through the system's quadratic in its rows, else by the model at them. */
+function lossAt(ctx: StageContext, sys: GaussNewtonSystem): (theta: Float64Array) => number {
+  const { residuals64 } = ctx;
+  if (residuals64 && sys.rows) return (theta) => quadraticLoss(sys.f, sys.rows!, residuals64(theta));
+  return (theta) => {
+    setFlat(ctx.vars, theta);
+    return lossNow(ctx);
+  };
 }
 
 /** Whether the stage, stopped with iterations left, may start again from the run's initial weights (once, and not where it started from them). */
@@ -104,6 +121,7 @@ function restartFromStart(ctx: StageContext, state: LoopState): void {
     strategy: ctx.strategy.getState?.(),
   };
   assignWeights(ctx.vars, start.weights);
+  state.theta64 = undefined;
   if (start.strategy !== undefined) ctx.strategy.setState?.(start.strategy);
   state.lm = LM_START;
   state.lmSinceRound = 0;
@@ -118,6 +136,7 @@ function endRestart(ctx: StageContext, state: LoopState): NonNullable<StageRepor
   const kept = first.loss < restartLoss ? 'first' : 'restart';
   if (kept === 'first') {
     assignWeights(ctx.vars, first.weights);
+    state.theta64 = undefined;
     if (first.strategy !== undefined) ctx.strategy.setState?.(first.strategy);
     state.lastTotal = first.loss;
   }

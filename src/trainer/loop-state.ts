@@ -30,6 +30,8 @@ export interface LoopState<V = tf.Variable, T = tf.Tensor> {
   lm?: LmState;
   lmEvaluations?: number;
   lmSinceRound?: number;
+  /** Inside a float64 Levenberg-Marquardt stage: the weights in float64 (the variables hold them rounded to float32). */
+  theta64?: Float64Array;
   /** The weights and strategy state the run started with: where a second-order stage that stops far above a solution starts again (lm-stage.ts). */
   start?: { weights: Float32Array[]; strategy: unknown };
   /** Inside a restarted Levenberg-Marquardt stage: where its first attempt stopped, kept if the restart ends higher. */

@@ -6,7 +6,7 @@ import type { Problem, Term } from '../problem/index.js';
 import { trainableVariables, unknownValue, type Model } from '../model/index.js';
 import { GROUPS, type Strategy } from '../strategies/index.js';
 import type { OptimizerName, StageSpec } from '../spec/index.js';
-import { computeResiduals, type TrainingBatch } from '../residuals/index.js';
+import { computeResiduals, computeResiduals64, type TrainingBatch } from '../residuals/index.js';
 import { adamStage } from './adam-stage.js';
 import { TrainClock } from './clock.js';
 import type { StageContext } from './context.js';
@@ -87,6 +87,8 @@ export interface TrainOptions {
   keepBest?: boolean;
   /** Told when a stage ends where it started, as it ends (trainer/health.ts). */
   onHealth?: (w: HealthWarning) => void;
+  /** Levenberg-Marquardt stages in float64 (float64.ts; the caller has checked the run allows it, on one thread). */
+  float64?: boolean;
 }
 
 export interface TrainResult {
@@ -251,10 +253,13 @@ function createRun(
       return opts.parallel ? evaluateWithWorker(opts.parallel, vars, readParts !== false, local) : local();
     },
     residuals: () => computeResiduals(problem, model, points.batches, include),
-    system: () => {
-      const local = () => gaussNewtonSystem(problem, model, strategy, points.batches, parameters, include);
+    system: (rows64) => {
+      const local = () => gaussNewtonSystem(problem, model, strategy, points.batches, parameters, include, rows64);
       return opts.parallel ? systemWithWorker(opts.parallel, vars, local) : local();
     },
+    ...(opts.float64 && {
+      residuals64: (theta: Float64Array) => computeResiduals64(problem, model, theta, points.batches, include),
+    }),
     resampleDue: (done) => resampling && done > 0 && done % opts.resampleEvery === 0,
     resampleIfDue: (done) => {
       if (ctx.resampleDue(done)) {
