@@ -279,3 +279,63 @@ output: {grid: [11, 11], formats: [csv]}
   assert.equal(read(out, 'fields.csv'), read(ref, 'fields.csv'));
   assert.equal(read(out, 'loss.csv'), read(ref, 'loss.csv'));
 });
+
+test('training.precision float64: the stage goes on below where float32 stops, its fields are float64 (eval agrees), and a stop inside it resumes bit-identical', async () => {
+  const spec = (precision) =>
+    specFile(
+      `precision-${precision}`,
+      `name: precision
+${UNIT_POISSON}${UNIT_POISSON_EXACT}network: {hidden: [24], activation: tanh}
+training:
+  points: {domain: 150, boundary: 60}
+  seed: 2
+  precision: ${precision}
+  stages:
+    - {optimizer: adam, iterations: 200}
+    - {optimizer: levenberg-marquardt, iterations: 400}
+output:
+  grid: [11, 11]
+  formats: [csv]
+`,
+    );
+  const f32 = join(dir, 'precision-32');
+  const f64 = join(dir, 'precision-64');
+  solve({ specFile: spec('float32'), outDir: f32, sets: [], backend, workers: 1 });
+  solve({ specFile: spec('float64'), outDir: f64, sets: [], backend, workers: 2 });
+  const [s32, s64] = [summary(f32), summary(f64)];
+  assert.match(s32.stages[1].stopReason, /float32/, 'float32: the stage stops where float32 gives no further decrease');
+  assert.ok(s32.stages[1].iterations < 400);
+  assert.ok(
+    s64.notes.some((n) => /levenberg-marquardt: residuals, loss and weights in float64/.test(n)),
+    s64.notes.join('; '),
+  );
+  assert.ok(
+    s64.notes.some((n) => /one thread: training.precision float64/.test(n)),
+    'two threads were asked for: the run says why it used one',
+  );
+  assert.ok(s64.loss.total < 0.5 * s32.loss.total, `float64 loss ${s64.loss.total} vs float32 ${s32.loss.total}`);
+  assert.ok(s64.errors.u.l2_relative < s32.errors.u.l2_relative, 'and the error falls with it');
+  assert.equal(JSON.parse(read(join(f64, 'model'), 'pinn.json')).precision, 'float64');
+  // eval of the saved model: the same float64 values fields.csv holds (9 significant digits there).
+  const ev = pinn(['eval', f64, '--points', join(f64, 'fields.csv')]);
+  assert.equal(ev.status, 0, ev.stderr);
+  const rows = (text) =>
+    text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
+  const written = rows(read(f64, 'fields.csv'));
+  rows(ev.stdout).forEach((r, i) =>
+    assert.ok(
+      Math.abs(r[4] - written[i][2]) <= 1e-8 * Math.max(1e-3, Math.abs(written[i][2])),
+      `row ${i}: ${r[4]} vs ${written[i][2]}`,
+    ),
+  );
+  // A stop inside the float64 stage keeps the float64 weights in the checkpoint.
+  const out = join(dir, 'precision-64-stop');
+  await interruptedSolve({ specFile: spec('float64'), outDir: out, sets: [], backend, workers: 1 }, 350);
+  solve({ specFile: spec('float64'), outDir: out, sets: [], backend, workers: 1, resume: true });
+  assert.equal(read(out, 'fields.csv'), read(f64, 'fields.csv'), 'fields');
+  assert.equal(read(out, 'loss.csv'), read(f64, 'loss.csv'), 'loss');
+});
