@@ -27,5 +27,12 @@ export {
   type ModelTangent,
 } from './model.js';
 export { networkPathNote } from './fused.js';
-export { evaluatesIn64, fieldJets64, fieldValues64, float64Unsupported, type Jet64 } from './network64.js';
+export {
+  evaluatesIn64,
+  fieldJets64,
+  fieldValues64,
+  float64Unsupported,
+  modelTheta64,
+  type Jet64,
+} from './network64.js';
 export { parameterCount, type LayerProbe } from './network.js';

@@ -209,11 +209,8 @@ export function fieldJets64(
   return new Map(problem.fields.map((f, k) => [f, column(h, k)]));
 }
 
-/**
- * Field values at `points` (n * variables) in float64, from the model's own (float32) weights:
- * the network function those weights define, without float32 rounding of its evaluation.
- */
-export function fieldValues64(problem: ModelProblem, model: Model, points: Float64Array): Map<string, Float64Array> {
+/** The model's trainable parameters in float64, in trainableVariables order. */
+export function modelTheta64(model: Model): Float64Array {
   const vars = trainableVariables(model);
   const theta = new Float64Array(vars.reduce((s, v) => s + v.size, 0));
   let o = 0;
@@ -221,8 +218,16 @@ export function fieldValues64(problem: ModelProblem, model: Model, points: Float
     theta.set(v.dataSync() as Float32Array, o);
     o += v.size;
   }
+  return theta;
+}
+
+/**
+ * Field values at `points` (n * variables) in float64, from the model's own (float32) weights:
+ * the network function those weights define, without float32 rounding of its evaluation.
+ */
+export function fieldValues64(problem: ModelProblem, model: Model, points: Float64Array): Map<string, Float64Array> {
   const n = points.length / problem.variables.length;
-  const jets = fieldJets64(problem, model, theta, points, n, J.valueOnly(problem.variables.length));
+  const jets = fieldJets64(problem, model, modelTheta64(model), points, n, J.valueOnly(problem.variables.length));
   return new Map([...jets].map(([f, jet]) => [f, jet.v]));
 }
 

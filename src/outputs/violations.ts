@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { groupTerms, samplePoints, type PointCounts, type Problem, type UnitSampler } from '../problem/index.js';
-import type { Model } from '../model/index.js';
-import { computeResiduals, disposeBatches, prepareBatches } from '../residuals/index.js';
+import { evaluatesIn64, type Model } from '../model/index.js';
+import { computeResiduals, computeResiduals64, disposeBatches, prepareBatches } from '../residuals/index.js';
 import { boundOf } from '../strategies/index.js';
 import type { HealthWarning } from '../trainer/index.js';
 import { fieldRanges } from './grid.js';
@@ -36,12 +36,18 @@ export function measureViolations(
   const out: Violation[] = [];
   try {
     tf.tidy(() => {
-      for (const r of computeResiduals(problem, model, batches)) {
+      // A float64-trained model is measured in float64 (float32 rounding would be most of what is seen).
+      const residuals = evaluatesIn64(model)
+        ? computeResiduals64(problem, model, batches)
+        : computeResiduals(problem, model, batches).map((r) => ({
+            term: r.term,
+            values: r.values.map((v) => v.dataSync()),
+          }));
+      for (const r of residuals) {
         let sumSq = 0;
         let max = 0;
         let n = 0;
-        for (const v of r.values) {
-          const a = v.dataSync();
+        for (const a of r.values) {
           for (const x of a) {
             const viol = r.term.kind === 'inequality' ? Math.max(0, x) : Math.abs(x);
             sumSq += viol * viol;

@@ -6,4 +6,4 @@ export {
   type TermResiduals,
   type TrainingBatch,
 } from './residuals.js';
-export { computeResiduals64 } from './residuals64.js';
+export { computeResiduals64, type TermResiduals64 } from './residuals64.js';

@@ -6,7 +6,7 @@
  */
 import { compileNumeric, type Expr } from '../expr/index.js';
 import { isPaired, type Problem, type Term } from '../problem/index.js';
-import { fieldJets64, type Jet64, type Model } from '../model/index.js';
+import { fieldJets64, modelTheta64, type Jet64, type Model } from '../model/index.js';
 import type { TrainingBatch } from './residuals.js';
 
 /** One field-derivative node's value at row i. */
@@ -76,20 +76,26 @@ function termRows(problem: Problem, tb: TrainingBatch, fields: Map<string, Jet64
   });
 }
 
-/** Residual rows of the kept terms on `batches` at parameters `theta`, one array per residual expression. */
+/** A term's residual rows in float64, one array per residual expression. */
+export interface TermResiduals64 {
+  term: Term;
+  values: Float64Array[];
+}
+
+/** Residual rows of the kept terms on `batches` at parameters `theta` (default: the model's own weights). */
 export function computeResiduals64(
   problem: Problem,
   model: Model,
-  theta: Float64Array,
   batches: TrainingBatch[],
-  include: (t: Term) => boolean,
-): Float64Array[] {
-  const out: Float64Array[] = [];
+  include: (t: Term) => boolean = () => true,
+  theta: Float64Array = modelTheta64(model),
+): TermResiduals64[] {
+  const out: TermResiduals64[] = [];
   for (const tb of batches) {
     const terms = tb.group.terms.filter(include);
     if (terms.length === 0) continue;
     const fields = fieldJets64(problem, model, theta, tb.group.points, tb.batch.n, tb.ch);
-    for (const term of terms) out.push(...termRows(problem, tb, fields, term));
+    for (const term of terms) out.push({ term, values: termRows(problem, tb, fields, term) });
   }
   return out;
 }

@@ -39,6 +39,8 @@ export const DEFAULTS = deepFreeze({
     logEvery: 0,
     checkpointEvery: 500,
     workers: 'auto',
+    /** A spec's training.precision only when it differs (spec/types.ts). */
+    precision: 'float32',
     /** With the default network, or one of the spec's own of at most firstOrder.maxSecondOrderWeights weights. */
     stages: [
       { optimizer: 'adam', iterations: 500, lr: STAGE_LR.adam },

@@ -156,7 +156,7 @@ export function readTraining(r: YamlReader, node: YNode): Spec['training'] {
   if (m.has('precision')) {
     // The default stays implicit, so the resolved spec writes precision only when it differs.
     const p = r.oneOf(m.get('precision')!.value, 'training.precision', PRECISIONS);
-    if (p === 'float64') out.precision = p;
+    if (p !== undefined && p !== d.precision) out.precision = p;
   }
   if (m.has('checkpoint_every')) out.checkpointEvery = whole('checkpoint_every', 0) ?? d.checkpointEvery;
   if (m.has('stages')) out.stages = readStages(r, m.get('stages')!.value);

@@ -258,7 +258,8 @@ function createRun(
       return opts.parallel ? systemWithWorker(opts.parallel, vars, local) : local();
     },
     ...(opts.float64 && {
-      residuals64: (theta: Float64Array) => computeResiduals64(problem, model, theta, points.batches, include),
+      residuals64: (theta: Float64Array) =>
+        computeResiduals64(problem, model, points.batches, include, theta).flatMap((r) => r.values),
     }),
     resampleDue: (done) => resampling && done > 0 && done % opts.resampleEvery === 0,
     resampleIfDue: (done) => {

@@ -59,7 +59,7 @@ for (const activation of ['tanh', 'sin', 'sigmoid', 'silu']) {
     const r32 = tf.tidy(() =>
       computeResiduals(problem, model, batches, all).flatMap((r) => r.values.map((v) => v.dataSync())),
     );
-    const r64 = computeResiduals64(problem, model, theta64(model), batches, all);
+    const r64 = computeResiduals64(problem, model, batches, all, theta64(model)).flatMap((r) => r.values);
     assert.equal(r64.length, r32.length, 'one row set per residual expression');
     r64.forEach((rows, k) => {
       assert.equal(rows.length, r32[k].length);
@@ -82,7 +82,7 @@ test('the loss moved to float64 rows is the float32 loss there, and quadraticLos
   const all = () => true;
   const theta = theta64(model);
   const size = theta.length;
-  const rows = computeResiduals64(problem, model, theta, batches, all);
+  const rows = computeResiduals64(problem, model, batches, all, theta).flatMap((r) => r.values);
   const sys = gaussNewtonSystem(problem, model, strategy, batches, size, all, rows);
   const plain = gaussNewtonSystem(problem, model, strategy, batches, size, all);
   assert.ok(sys.rows, 'the system keeps its rows');
@@ -90,7 +90,11 @@ test('the loss moved to float64 rows is the float32 loss there, and quadraticLos
   for (let p = 0; p < size; p++) assert.ok(Math.abs(sys.g[p] - plain.g[p]) <= 1e-4 * (1 + Math.abs(plain.g[p])));
   // A step: the quadratic in the rows against the strategy's own loss at the new parameters.
   const moved = theta.map((t, p) => t + 1e-3 * Math.sin(p));
-  const at = quadraticLoss(sys.f, sys.rows, computeResiduals64(problem, model, moved, batches, all));
+  const at = quadraticLoss(
+    sys.f,
+    sys.rows,
+    computeResiduals64(problem, model, batches, all, moved).flatMap((r) => r.values),
+  );
   let o = 0;
   for (const v of trainableVariables(model)) {
     v.assign(tf.tensor(Float32Array.from(moved.subarray(o, o + v.size)), v.shape));
