@@ -85,17 +85,21 @@ export function applyOverrides(doc: Document, overrides: Override[], diags: Diag
 }
 
 /**
- * setIn adds keys the file lacks as plain strings: make each a node marked with its place in the
- * key path, so that an unknown key names the flag (`--set network.hiden=[3]:1:9`), not the file.
+ * setIn adds keys the file lacks as plain strings (or, inside a mapping it creates, nodes of no
+ * place): make each key a node marked with its place in the key path, and each new mapping marked
+ * where its key starts, so that an unknown key names the flag (`--set network.hiden=[3]:1:9`)
+ * whether or not the file has `network:`, never the file.
  */
 function markNewKeys(doc: Document, o: Override, marks: WeakMap<object, SourceLoc>): void {
   let col = 1;
+  const at = (c: number): SourceLoc => ({ file: o.label, line: 1, col: o.label.startsWith('--set ') ? c : 1 });
   o.path.forEach((part, i) => {
     const parent = i === 0 ? doc.contents : doc.getIn(o.path.slice(0, i), true);
+    if (i > 0 && isMap(parent) && !parent.range) marks.set(parent, at(col - String(o.path[i - 1]).length - 1));
     const pair = isMap(parent) ? parent.items.find((p) => keyValue(p.key) === part) : undefined;
-    if (pair && !isNode(pair.key)) {
-      pair.key = doc.createNode(pair.key);
-      marks.set(pair.key as Node, { file: o.label, line: 1, col: o.label.startsWith('--set ') ? col : 1 });
+    if (pair && !(isNode(pair.key) && pair.key.range)) {
+      if (!isNode(pair.key)) pair.key = doc.createNode(pair.key);
+      marks.set(pair.key as Node, at(col));
     }
     col += String(part).length + 1;
   });
