@@ -534,3 +534,69 @@ __attribute__((export_name("simd_peak"))) float simd_peak(int iterations) {
   for (int c = 1; c < 12; c++) s = ADD(s, a[c]);
   return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 3);
 }
+
+/* ---- the Gauss-Newton matrix (float64) ---- */
+
+/*
+ * gram (n x n, row-major, upper triangle) += sum_i w_i r_i r_i^T over the m rows r_i of `rows`
+ * (float32, m x n), for w_i > 0 (rows of weight <= 0 cost nothing): src/util/linalg.ts
+ * addWeightedGram's product, 2 x 4 tiles of float64 pairs along the rows. Blocks of GB rows are
+ * scaled by sqrt(w_i) and transposed into `block` (n4 columns of GB doubles, n4 = n rounded up to
+ * a multiple of 4, 16-byte aligned), so each column is contiguous in the rows it sums over.
+ */
+#define GB 64
+#define D(off) ((double *)(uintptr_t)(off))
+
+static void gram_tiles(const double *block, int n, int n4, int b2, double *gram) {
+  for (int p = 0; p < n4; p += 2) {
+    const double *a0 = block + p * GB, *a1 = a0 + GB;
+    for (int q = p & ~3; q < n4; q += 4) {
+      const double *c0 = block + q * GB, *c1 = c0 + GB, *c2 = c1 + GB, *c3 = c2 + GB;
+      v128_t s00 = wasm_f64x2_splat(0), s01 = s00, s02 = s00, s03 = s00;
+      v128_t s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+      for (int i = 0; i < b2; i += 2) {
+        v128_t x0 = wasm_v128_load(a0 + i), x1 = wasm_v128_load(a1 + i);
+        v128_t y0 = wasm_v128_load(c0 + i), y1 = wasm_v128_load(c1 + i);
+        v128_t y2 = wasm_v128_load(c2 + i), y3 = wasm_v128_load(c3 + i);
+        s00 = wasm_f64x2_add(s00, wasm_f64x2_mul(x0, y0));
+        s01 = wasm_f64x2_add(s01, wasm_f64x2_mul(x0, y1));
+        s02 = wasm_f64x2_add(s02, wasm_f64x2_mul(x0, y2));
+        s03 = wasm_f64x2_add(s03, wasm_f64x2_mul(x0, y3));
+        s10 = wasm_f64x2_add(s10, wasm_f64x2_mul(x1, y0));
+        s11 = wasm_f64x2_add(s11, wasm_f64x2_mul(x1, y1));
+        s12 = wasm_f64x2_add(s12, wasm_f64x2_mul(x1, y2));
+        s13 = wasm_f64x2_add(s13, wasm_f64x2_mul(x1, y3));
+      }
+      v128_t s[8] = {s00, s01, s02, s03, s10, s11, s12, s13};
+      for (int t = 0; t < 8; t++) {
+        int r = p + t / 4, c = q + t % 4;
+        if (r < n && c < n && c >= r)
+          gram[r * n + c] += wasm_f64x2_extract_lane(s[t], 0) + wasm_f64x2_extract_lane(s[t], 1);
+      }
+    }
+  }
+}
+
+__attribute__((export_name("gram_add"))) void gram_add(int rows_at, int w_at, int m, int n, int gram_at, int block_at) {
+  const float *rows = F(rows_at), *w = F(w_at);
+  double *gram = D(gram_at), *block = D(block_at);
+  int n4 = (n + 3) & ~3;
+  for (int start = 0; start < m;) {
+    int b = 0;
+    for (; start < m && b < GB; start++) {
+      float wi = w[start];
+      if (!(wi > 0)) continue;
+      double s = __builtin_sqrt((double)wi);
+      const float *r = rows + (long)start * n;
+      for (int p = 0; p < n; p++) block[p * GB + b] = s * r[p];
+      b++;
+    }
+    if (b == 0) continue;
+    int b2 = (b + 1) & ~1;
+    for (int p = 0; p < n4; p++) {
+      if (p >= n) for (int i = 0; i < b2; i++) block[p * GB + i] = 0;
+      else if (b2 > b) block[p * GB + b] = 0;
+    }
+    gram_tiles(block, n, n4, b2, gram);
+  }
+}

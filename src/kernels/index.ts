@@ -1,6 +1,7 @@
 /** Our own WebAssembly SIMD kernels (kernels/*.c), on plain arrays: the MLP's jet pass and its reverse pass. */
 export {
   channelCount,
+  addWeightedGram,
   dropSaved,
   keptBytes,
   KERNEL_ACTIVATIONS,

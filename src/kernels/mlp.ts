@@ -48,6 +48,7 @@ interface Exports {
   forward(): void;
   backward(): void;
   simd_peak(iterations: number): number;
+  gram_add(rows: number, w: number, m: number, n: number, gram: number, block: number): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -328,4 +329,38 @@ export function simdPeakGflops(rounds = 5): number {
     best = Math.min(best, (c.user + c.system) / 1e6);
   }
   return (iterations * 12 * 8) / best / 1e9;
+}
+
+/** Rows per block of gram_add (GB in kernels/mlp.c). */
+const GRAM_BLOCK_ROWS = 64;
+
+/**
+ * gram (size x size, row-major, float64, symmetric) += sum_i w_i a_i a_i^T over the m rows a_i of
+ * `rows` (float32, m x size) for weights w_i > 0 (zero and negative ones cost nothing): the
+ * Gauss-Newton matrix's product, gram_add in kernels/mlp.c (2 x 4 tiles of float64 pairs; 4.2
+ * GMAC/s here against 1.4 for the same tiling in JavaScript, measured side by side).
+ */
+export function addWeightedGram(
+  gram: Float64Array,
+  size: number,
+  rows: Float32Array,
+  m: number,
+  weights: Float32Array,
+): void {
+  const a = kernels();
+  const n4 = Math.ceil(size / 4) * 4;
+  const sizes = [m * size * 4, m * 4, size * size * 8, n4 * GRAM_BLOCK_ROWS * 8];
+  const [rowsAt, wAt, gramAt, blockAt] = sizes.map((bytes) => a.alloc(bytes)) as [number, number, number, number];
+  try {
+    const heap = a.k.memory.buffer;
+    new Float32Array(heap, rowsAt, m * size).set(rows.subarray(0, m * size));
+    new Float32Array(heap, wAt, m).set(weights.subarray(0, m));
+    new Float64Array(heap, gramAt, size * size).set(gram);
+    a.k.gram_add(rowsAt, wAt, m, size, gramAt, blockAt);
+    gram.set(new Float64Array(a.k.memory.buffer, gramAt, size * size));
+  } finally {
+    [rowsAt, wAt, gramAt, blockAt].forEach((at, k) => a.release(at, sizes[k]!));
+  }
+  // The kernel adds the upper triangle; the lower one mirrors it.
+  for (let p = 0; p < size; p++) for (let q = 0; q < p; q++) gram[p * size + q] = gram[q * size + p]!;
 }

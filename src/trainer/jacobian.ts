@@ -14,7 +14,7 @@ import type { Problem, Term } from '../problem/index.js';
 import { unknownValue, type LayerProbe, type Model } from '../model/index.js';
 import type { Strategy } from '../strategies/index.js';
 import { computeResiduals, type TermResiduals, type TrainingBatch } from '../residuals/index.js';
-import { addWeightedGram } from '../util/index.js';
+import { addWeightedGram } from '../kernels/index.js';
 
 export interface GaussNewtonSystem {
   f: number;

@@ -3,7 +3,7 @@ export { assertNever } from './assert.js';
 export { writeFileAtomic } from './atomic.js';
 export { csvCell, finiteCell, parseCsv, type CsvCell, type CsvProblem, type CsvRow, type CsvTable } from './csv.js';
 export { formatSeconds } from './format.js';
-export { addWeightedGram, cholesky, choleskySolve, spdInverse } from './linalg.js';
+export { cholesky, choleskySolve, spdInverse } from './linalg.js';
 export { shortestPath } from './paths.js';
 export { createRng, type Rng } from './random.js';
 export { didYouMean } from './suggest.js';

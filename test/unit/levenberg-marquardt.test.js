@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LM_START, dampedStep, lmStep, predictedDecrease } from '../../dist/trainer/levenberg-marquardt.js';
-import { addWeightedGram } from '../../dist/util/linalg.js';
+import { addWeightedGram } from '../../dist/kernels/index.js';
 
 /**
  * The Gauss-Newton system of f = sum r_i^2 at theta for residuals r(theta) and their Jacobian:
@@ -103,6 +103,7 @@ test('addWeightedGram equals the plain weighted sum of outer products (odd sizes
     [1, 1],
     [70, 7],
     [130, 13],
+    [200, 257],
   ]) {
     const rows = Float32Array.from({ length: m * size }, (_, k) => Math.sin(k * 1.7) * 0.9);
     const weights = Float32Array.from({ length: m }, (_, i) => (i % 5 === 0 ? 0 : i % 7 === 0 ? -1 : 1 + (i % 3)));
