@@ -116,7 +116,7 @@ export function describeProblem(problem: Problem): string {
   const tr = spec.training;
   const anchors = anchorCount(problem);
   lines.push(
-    `  training: points domain ${tr.points.domain}${anchors ? ` (and ${anchors} data anchors)` : ''}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}`,
+    `  training: points domain ${tr.points.domain}${anchors ? ` (and ${anchors} data anchors)` : ''}, boundary ${tr.points.boundary}${problem.time ? `, initial ${tr.points.initial}` : ''}; sampling ${tr.sampling}${tr.resampleEvery ? `, resample every ${tr.resampleEvery}` : ''}; seed ${tr.seed}${tr.precision ? `; precision ${tr.precision}` : ''}`,
   );
   lines.push(
     `  stages: ${tr.stages.map((s) => `${s.optimizer} ${s.iterations}${s.optimizer === 'adam' ? ` (lr ${s.lr}${s.lrFinal !== undefined ? ` to ${s.lrFinal}` : ''})` : ''}`).join(', ')}`,
