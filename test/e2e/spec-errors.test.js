@@ -107,7 +107,7 @@ const cases = [
   [
     'misspelt key with --set',
     [...square, 'equations: [-lap(u) = 1]'],
-    [1, 1, "unknown key 'hiden' in network", "did you mean 'hidden'?"],
+    [1, 9, "unknown key 'hiden' in network", "did you mean 'hidden'?"],
     ['network.hiden=[8]'],
   ],
 
