@@ -547,7 +547,7 @@ async function main(): Promise<void> {
     ['problems/poisson-2d.yaml', poisson3dFile, 'problems/heat-1d.yaml', LARGE]
       .map((file) => {
         if (file === poisson3dFile) return loadSpec(file);
-        const spec = loadSpec(file);
+        const spec = loadSpec(file === LARGE ? 'problems/poisson-2d.yaml' : file);
         if (file === LARGE) {
           spec.name = LARGE;
           Object.assign(spec.training.points, { domain: 20000, boundary: 4000 });
