@@ -152,7 +152,7 @@ function activate(z: Jet64, act: Activation64, ch: J.Channels): Jet64 {
   };
   const dd = new Map<string, Float64Array>();
   for (const key of ch.second) {
-    const [p, q] = key.split(',').map(Number) as [number, number];
+    const [p, q] = J.parsePair(key);
     const zp = z.d[p];
     const zq = z.d[q];
     const zpq = z.dd.get(key);
