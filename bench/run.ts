@@ -12,7 +12,9 @@
  * L-BFGS cost (evaluations per iteration), and (not on cpu) Adam through the
  * training loop reading the loss every iteration against every 16 (webgpu's).
  * --backends a,b / --problems a,b keep only those; --small takes a tenth of the
- * points (a software GPU in CI). --accuracy adds poisson-2d's time to L2 1e-3.
+ * points (a software GPU in CI). --accuracy adds poisson-2d's time to L2 1e-3. Where the DeepXDE
+ * kit of ../shared/peers is set up, a DeepXDE row for poisson-2d is measured in the same run
+ * (bench/deepxde.ts; --no-deepxde skips it).
  * --family runs only the held-out family instead (bench/family.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,7 @@ import { createStrategy } from '../src/strategies/create.js';
 import type { Strategy, TermResiduals } from '../src/strategies/strategy.js';
 import { evaluateValue } from '../src/derivatives/evaluate.js';
 import * as J from '../src/derivatives/jet.js';
-import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../src/trainer/adam.js';
+import { adamUpdate, createAdamState, disposeAdamState, ADAM_DEFAULTS } from '../src/trainer/adam.js';
 import { lbfgs } from '../src/trainer/lbfgs.js';
 import { flat64, setFlat } from '../src/trainer/flat.js';
 import { train, trainSteps } from '../src/trainer/train.js';
@@ -42,6 +44,7 @@ import { fieldErrors, fieldTable } from '../src/outputs/grid.js';
 import { estimateCost } from '../src/problem/describe.js';
 import { channelCount, mlpBackward, mlpForward, simdPeakGflops, type MlpPlan } from '../src/kernels/index.js';
 import { runFamily } from './family.js';
+import { deepxdeRow, type DeepxdeRow } from './deepxde.js';
 
 const POISSON_3D = `
 name: poisson-3d
@@ -292,8 +295,7 @@ function engineStep(
         { lr: 1e-4, ...ADAM_DEFAULTS },
       );
     });
-  const dispose = () => [...adam.m, ...adam.v].forEach((t) => t.dispose());
-  return { step, dispose };
+  return { step, dispose: () => disposeAdamState(adam) };
 }
 
 /** ms per Adam iteration of each engine (median), their steps interleaved so a changing load hits all alike. */
@@ -521,6 +523,31 @@ function timeToAccuracy(
   };
 }
 
+/**
+ * DeepXDE's ms per Adam iteration on poisson-2d's shapes (bench/deepxde.ts) and pinn's wasm rows as
+ * ratios to it; skipped with --no-deepxde, --small, or without poisson-2d.
+ */
+function deepxdeComparison(
+  rows: Row[],
+  args: string[],
+  iterations: number,
+  problemsWanted: string[] | undefined,
+  small: boolean,
+): (DeepxdeRow & { ratios: Record<string, number> }) | undefined {
+  if (args.includes('--no-deepxde') || small || !(problemsWanted?.includes('poisson-2d') ?? true)) return undefined;
+  const row = deepxdeRow(Math.max(100, 10 * iterations));
+  if (typeof row === 'string') {
+    process.stdout.write(`deepxde: no row (${row})\n`);
+    return undefined;
+  }
+  const ours = rows.filter((r) => r.problem === 'poisson-2d' && r.backend === 'wasm');
+  const ratios = Object.fromEntries(ours.map((r) => [r.engine, r.ms_per_iteration / row.ms_per_iteration]));
+  process.stdout.write(
+    `poisson-2d   deepxde (torch ${row.torch}, 2 threads) ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it; pinn wasm / DeepXDE: ${ours.map((r) => `${r.engine} ${(r.ms_per_iteration / row.ms_per_iteration).toFixed(2)}x`).join(', ')}\n`,
+  );
+  return { ...row, ratios };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--family')) {
@@ -610,6 +637,7 @@ async function main(): Promise<void> {
       forward_over_kernels: f.ms_per_iteration / ms(f, 'kernels'),
       forward_over_kernels_2threads: ms(f, 'forward-2threads') / ms(f, 'kernels-2threads'),
     }));
+  const deepxde = deepxdeComparison(rows, args, iterations, problemsWanted, small);
   for (const r of ratios)
     process.stdout.write(
       `ratio ${r.problem.padEnd(14)} ${r.backend.padEnd(6)} nested-reverse / forward ${r.reverse_over_forward.toFixed(2)}x, forward / kernels ${r.forward_over_kernels.toFixed(2)}x, 2 threads ${r.forward_over_kernels_2threads.toFixed(2)}x\n`,
@@ -638,6 +666,7 @@ async function main(): Promise<void> {
     ratios,
     kernels_alone: kernelAlone,
     time_to_1e3: accuracy,
+    deepxde,
   };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`results written to ${outFile}\n`);

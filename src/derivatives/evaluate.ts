@@ -4,7 +4,7 @@
  * too (used for output transforms such as g + phi * N).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Expr } from '../expr/index.js';
+import { children, type Expr } from '../expr/index.js';
 import * as J from './jet.js';
 import { UNARY_DERIVS } from './functions.js';
 
@@ -29,6 +29,26 @@ export interface EvalEnv {
   spatial: number[];
   /** Outward unit normals [n, dim] on boundary points. */
   normals?: Tensor;
+  /** Where values that depend only on the points are kept between evaluations on the same points. */
+  pointCache?: PointCache;
+}
+
+/**
+ * Values of subexpressions that depend only on a batch's points (no field, no trained constant),
+ * kept from their first evaluation until the batch is disposed: a source term costs its kernels
+ * once per point draw, not once per iteration. Only the largest such subtrees are kept.
+ */
+export interface PointCache {
+  values: Map<Expr, Tensor>;
+  /** Whether a subexpression depends only on the points (memo of pointOnly). */
+  fixed: Map<Expr, boolean>;
+}
+
+export const emptyPointCache = (): PointCache => ({ values: new Map(), fixed: new Map() });
+
+export function disposePointCache(cache: PointCache): void {
+  cache.values.forEach((t) => t.dispose());
+  cache.values.clear();
 }
 
 /**
@@ -38,9 +58,37 @@ export interface EvalEnv {
 export function evaluate(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet> = new Map()): J.Jet {
   const hit = memo.get(e);
   if (hit) return hit;
-  const jet = evaluateNode(e, env, memo);
+  const cache = env.pointCache;
+  const jet = cache && cacheable(e, env, cache) ? cachedJet(e, env, cache) : evaluateNode(e, env, memo);
   memo.set(e, jet);
   return jet;
+}
+
+/** A value-only evaluation of an operation whose operands depend only on the points. */
+function cacheable(e: Expr, env: EvalEnv, cache: PointCache): boolean {
+  const leaf = e.kind === 'num' || e.kind === 'var' || e.kind === 'const' || e.kind === 'normal';
+  return !leaf && !env.ch.lap && env.ch.second.length === 0 && !env.ch.first.includes(true) && pointOnly(e, env, cache);
+}
+
+function pointOnly(e: Expr, env: EvalEnv, cache: PointCache): boolean {
+  const known = cache.fixed.get(e);
+  if (known !== undefined) return known;
+  const fixed =
+    e.kind === 'const'
+      ? typeof env.consts.get(e.name) === 'number'
+      : e.kind !== 'field' && e.kind !== 'lap' && e.kind !== 'dn' && children(e).every((c) => pointOnly(c, env, cache));
+  cache.fixed.set(e, fixed);
+  return fixed;
+}
+
+function cachedJet(e: Expr, env: EvalEnv, cache: PointCache): J.Jet {
+  let v = cache.values.get(e);
+  if (!v) {
+    // Its operands are evaluated without the cache: only this, the largest subtree, is kept.
+    v = tf.keep(tf.clone(evaluateNode(e, { ...env, pointCache: undefined }, new Map()).v));
+    cache.values.set(e, v);
+  }
+  return J.constant(env.ch, v);
 }
 
 function evaluateNode(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {

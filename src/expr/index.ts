@@ -4,6 +4,7 @@ export { dependsOn, diff, DiffError, simplify } from './diff.js';
 export {
   add,
   call,
+  children,
   div,
   field,
   mapExpr,

@@ -4,7 +4,14 @@
  * or sign transform written as an expression of the raw network output).
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluate, J, type EvalEnv } from '../derivatives/index.js';
+import {
+  disposePointCache,
+  emptyPointCache,
+  evaluate,
+  J,
+  type EvalEnv,
+  type PointCache,
+} from '../derivatives/index.js';
 import type { Expr } from '../expr/index.js';
 import { sideName, type Problem } from '../problem/index.js';
 import { DEFAULTS, type InterfaceNetworkName, type UnknownBounds } from '../spec/index.js';
@@ -82,6 +89,8 @@ export interface Batch {
   normals?: tf.Tensor2D;
   /** Extra named value columns (data observations), bound as variables. */
   extra: Map<string, tf.Tensor>;
+  /** Values of subexpressions that depend only on these points (derivatives/evaluate.ts). */
+  pointCache: PointCache;
 }
 
 /** The regions whose interfaces carry interface conditions get a kink; none: a smooth network. */
@@ -188,7 +197,7 @@ export function makeBatch(points: Float64Array, nVars: number, normals?: Float64
   const x = tf.keep(tf.tensor2d(Float32Array.from(points), [n, nVars]));
   const columns = Array.from({ length: nVars }, (_, i) => tf.keep(tf.slice(x, [0, i], [n, 1])));
   const nt = normals && dim ? tf.keep(tf.tensor2d(Float32Array.from(normals), [n, dim])) : undefined;
-  return { n, x, columns, normals: nt, extra: new Map() };
+  return { n, x, columns, normals: nt, extra: new Map(), pointCache: emptyPointCache() };
 }
 
 export function disposeBatch(b: Batch): void {
@@ -196,6 +205,7 @@ export function disposeBatch(b: Batch): void {
   b.columns.forEach((c) => c.dispose());
   b.normals?.dispose();
   b.extra.forEach((t) => t.dispose());
+  disposePointCache(b.pointCache);
 }
 
 /** The parts of a problem that evaluating a model needs (a reloaded model has only these). */
@@ -232,6 +242,7 @@ export function batchEnv(
     fieldChannels: ch,
     spatial: problem.spatialIndex,
     normals: batch.normals,
+    pointCache: batch.pointCache,
   };
 }
 

@@ -6,7 +6,7 @@
  * is one generic deep copy, so a field added to LoopState is in every checkpoint and rollback.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createAdamState, disposeAdamState, type AdamState } from './adam.js';
+import { createAdamState, disposeAdamState } from './adam.js';
 import type { LbfgsState } from './lbfgs.js';
 import type { LmState } from './levenberg-marquardt.js';
 import type { RecordMarks } from './records.js';
@@ -20,8 +20,8 @@ export interface LoopState<V = tf.Variable, T = tf.Tensor> {
   k: number;
   /** Trainable variables' current values, in trainableVariables order. */
   weights: V[];
-  /** Adam moments of the current stage (absent between stages and in L-BFGS stages). */
-  adam?: { step: number; m: V[]; v: V[] };
+  /** Adam moments of the current stage (absent between stages and in L-BFGS stages); arrays on wasm and cpu (adam.ts). */
+  adam?: { step: number; m: V[]; v: V[] } | { step: number; m: Float32Array[]; v: Float32Array[] };
   /** L-BFGS state inside an L-BFGS stage. */
   lbfgs?: LbfgsState;
   /** Inside an L-BFGS stage with outer rounds: stage iterations and evaluations before the current inner solve. */
@@ -93,7 +93,7 @@ export function restoreState(saved: TrainState, vars: tf.Variable[]): LoopState 
   return {
     ...plainCopy(plain),
     weights: vars,
-    adam: adam && restoreAdam(adam, vars),
+    adam: adam && createAdamState(vars, adam),
     best: best && {
       loss: best.loss,
       done: best.done,
@@ -116,14 +116,6 @@ export function assignWeights(vars: tf.Variable[], weights: Float32Array[]): voi
 export function disposeState(state: LoopState): void {
   if (state.adam) disposeAdamState(state.adam);
   if (state.best) tf.dispose(state.best.weights);
-}
-
-function restoreAdam(saved: { step: number; m: Float32Array[]; v: Float32Array[] }, vars: tf.Variable[]): AdamState {
-  const adam = createAdamState(vars);
-  adam.step = saved.step;
-  adam.m.forEach((t, i) => tf.tidy(() => t.assign(tf.tensor(saved.m[i]!, t.shape))));
-  adam.v.forEach((t, i) => tf.tidy(() => t.assign(tf.tensor(saved.v[i]!, t.shape))));
-  return adam;
 }
 
 /** `T` with its tensors as Float32Arrays. */
