@@ -4,7 +4,8 @@
  * problem the median and worst L2 relative error (the worst field of summary.json's `errors`)
  * and the median training time, and writes every run to JSON (bench-family.json, or --out FILE).
  * --seeds 0,1,2 (default), --problems a,b (file names without .yaml), --adam N --lbfgs M (the
- * default stages with other iteration counts: a smaller common budget; default: the defaults).
+ * default stages with other iteration counts: a smaller common budget; default: the defaults),
+ * --set KEY=VALUE (repeatable: passed to every solve, e.g. a candidate default to compare).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,8 @@ interface FamilyOptions {
   seeds: number[];
   problems?: string[];
   budget?: { adam: number; lbfgs: number };
+  /** `--set` overrides passed to every solve. */
+  sets: string[];
   out: string;
 }
 
@@ -58,23 +61,25 @@ function familyOptions(args: string[]): FamilyOptions {
       adam !== undefined || lbfgs !== undefined
         ? { adam: Number(adam ?? 5000), lbfgs: Number(lbfgs ?? 2000) }
         : undefined,
+    sets: args.flatMap((a, i) => (a === '--set' && args[i + 1] !== undefined ? [args[i + 1]!] : [])),
     out: value('--out') ?? 'bench-family.json',
   };
 }
 
 /** One `pinn solve` of a family spec; its errors and training time from summary.json. */
-function solveOnce(file: string, seed: number, budget: FamilyOptions['budget']): FamilyRun {
+function solveOnce(file: string, seed: number, budget: FamilyOptions['budget'], sets: string[]): FamilyRun {
   const out = mkdtempSync(join(tmpdir(), 'pinn-family-'));
-  const stages = budget
+  const args = budget
     ? [
         '--set',
         `training.stages=[{optimizer: adam, iterations: ${budget.adam}}, {optimizer: lbfgs, iterations: ${budget.lbfgs}}]`,
       ]
     : [];
+  args.push(...sets.flatMap((s) => ['--set', s]));
   const load_before = loadavg()[0]!;
   const r = spawnSync(
     process.execPath,
-    ['bin/pinn.js', 'solve', file, '--seed', String(seed), '--out', out, '--quiet', ...stages],
+    ['bin/pinn.js', 'solve', file, '--seed', String(seed), '--out', out, '--quiet', ...args],
     {
       encoding: 'utf8',
     },
@@ -125,7 +130,7 @@ export function runFamily(args: string[]): void {
     `${'problem'.padEnd(24)} ${'median L2'.padStart(10)} ${'worst L2'.padStart(10)} ${'median s'.padStart(9)}\n`,
   );
   for (const f of files) {
-    const mine = options.seeds.map((seed) => solveOnce(join(FAMILY_DIR, f), seed, options.budget));
+    const mine = options.seeds.map((seed) => solveOnce(join(FAMILY_DIR, f), seed, options.budget, options.sets));
     runs.push(...mine);
     const row = familyRow(basename(f, '.yaml'), mine);
     rows.push(row);
@@ -138,6 +143,7 @@ export function runFamily(args: string[]): void {
     node: process.version,
     seeds: options.seeds,
     budget: options.budget ?? 'defaults',
+    sets: options.sets,
     rows,
     runs,
   };
