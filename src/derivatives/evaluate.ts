@@ -31,25 +31,39 @@ export interface EvalEnv {
   normals?: Tensor;
   /** Where values that depend only on the points are kept between evaluations on the same points. */
   pointCache?: PointCache;
+  /** Variables bound to values that change between evaluations (the network's raw outputs): never kept. */
+  varying?: ReadonlySet<string>;
 }
 
 /**
- * Values of subexpressions that depend only on a batch's points (no field, no trained constant),
- * kept from their first evaluation until the batch is disposed: a source term costs its kernels
- * once per point draw, not once per iteration. Only the largest such subtrees are kept.
+ * Jets of subexpressions that depend only on a batch's points (no field, no trained constant, no
+ * varying variable), kept from their first evaluation until the batch is disposed: a source term or
+ * an output transform's distance function costs its kernels once per point draw, not once per
+ * iteration. Only the largest such subtrees are kept, each with the channel set it was computed for.
  */
 export interface PointCache {
-  values: Map<Expr, Tensor>;
+  /** By subexpression, then by channel set (channelKey). */
+  jets: Map<Expr, Map<string, J.Jet>>;
   /** Whether a subexpression depends only on the points (memo of pointOnly). */
   fixed: Map<Expr, boolean>;
 }
 
-export const emptyPointCache = (): PointCache => ({ values: new Map(), fixed: new Map() });
+export const emptyPointCache = (): PointCache => ({ jets: new Map(), fixed: new Map() });
 
 export function disposePointCache(cache: PointCache): void {
-  cache.values.forEach((t) => t.dispose());
-  cache.values.clear();
+  cache.jets.forEach((byChannels) => byChannels.forEach((jet) => tf.dispose(jetTensors(jet))));
+  cache.jets.clear();
 }
+
+const jetTensors = (j: J.Jet): Tensor[] => [
+  j.v,
+  ...j.d.filter((t): t is Tensor => t !== undefined),
+  ...j.dd.values(),
+  ...(j.lap ? [j.lap] : []),
+];
+
+const channelKey = (ch: J.Channels): string =>
+  `${ch.first.map((b) => (b ? 1 : 0)).join('')}|${ch.second.join(';')}|${ch.lap?.join(',') ?? ''}`;
 
 /**
  * Jets of shared subtrees are computed once: geometry distance functions are
@@ -64,10 +78,10 @@ export function evaluate(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet> = new Map
   return jet;
 }
 
-/** A value-only evaluation of an operation whose operands depend only on the points. */
+/** An operation whose operands depend only on the points. */
 function cacheable(e: Expr, env: EvalEnv, cache: PointCache): boolean {
   const leaf = e.kind === 'num' || e.kind === 'var' || e.kind === 'const' || e.kind === 'normal';
-  return !leaf && !env.ch.lap && env.ch.second.length === 0 && !env.ch.first.includes(true) && pointOnly(e, env, cache);
+  return !leaf && pointOnly(e, env, cache);
 }
 
 function pointOnly(e: Expr, env: EvalEnv, cache: PointCache): boolean {
@@ -76,19 +90,34 @@ function pointOnly(e: Expr, env: EvalEnv, cache: PointCache): boolean {
   const fixed =
     e.kind === 'const'
       ? typeof env.consts.get(e.name) === 'number'
-      : e.kind !== 'field' && e.kind !== 'lap' && e.kind !== 'dn' && children(e).every((c) => pointOnly(c, env, cache));
+      : e.kind === 'var'
+        ? !env.varying?.has(e.name)
+        : e.kind !== 'field' &&
+          e.kind !== 'lap' &&
+          e.kind !== 'dn' &&
+          children(e).every((c) => pointOnly(c, env, cache));
   cache.fixed.set(e, fixed);
   return fixed;
 }
 
 function cachedJet(e: Expr, env: EvalEnv, cache: PointCache): J.Jet {
-  let v = cache.values.get(e);
-  if (!v) {
-    // Its operands are evaluated without the cache: only this, the largest subtree, is kept.
-    v = tf.keep(tf.clone(evaluateNode(e, { ...env, pointCache: undefined }, new Map()).v));
-    cache.values.set(e, v);
-  }
-  return J.constant(env.ch, v);
+  const channels = channelKey(env.ch);
+  const byChannels = cache.jets.get(e) ?? new Map<string, J.Jet>();
+  cache.jets.set(e, byChannels);
+  const kept = byChannels.get(channels);
+  if (kept) return kept;
+  // Its operands are evaluated without the cache: only this, the largest subtree, is kept.
+  const fresh = evaluateNode(e, { ...env, pointCache: undefined }, new Map());
+  // Clones share the data: the kept jet never frees a tensor another owner holds.
+  const keep = (t: Tensor) => tf.keep(tf.clone(t));
+  const jet: J.Jet = {
+    v: keep(fresh.v),
+    d: fresh.d.map((t) => t && keep(t)),
+    dd: new Map([...fresh.dd].map(([key, t]) => [key, keep(t)])),
+    lap: fresh.lap && keep(fresh.lap),
+  };
+  byChannels.set(channels, jet);
+  return jet;
 }
 
 function evaluateNode(e: Expr, env: EvalEnv, memo: Map<Expr, J.Jet>): J.Jet {

@@ -333,7 +333,7 @@ export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch:
   const env = batchEnv(problem, model, batch, ch, raw);
   const vars = new Map(env.vars);
   for (const [f, jet] of raw) vars.set(rawName(f), jet);
-  const tenv: EvalEnv = { ...env, vars };
+  const tenv: EvalEnv = { ...env, vars, varying: new Set([...raw.keys()].map(rawName)) };
   const result = new Map<string, J.Jet>();
   const memo = new Map();
   for (const f of problem.fields) {

@@ -7,7 +7,18 @@ import { adamUpdate, createAdamState, ADAM_DEFAULTS } from '../../dist/trainer/a
 import { parseExpr } from '../../dist/expr/index.js';
 import { evaluateValue } from '../../dist/derivatives/index.js';
 import * as J from '../../dist/derivatives/jet.js';
-import { disposeBatch, makeBatch } from '../../dist/model/model.js';
+import {
+  createModel,
+  disposeBatch,
+  disposeModel,
+  fieldJets,
+  makeBatch,
+  trainableVariables,
+} from '../../dist/model/model.js';
+import { loadSpecText } from '../../dist/spec/load.js';
+import { buildProblem } from '../../dist/problem/problem.js';
+import { createStrategy } from '../../dist/strategies/create.js';
+import { createRng } from '../../dist/util/random.js';
 
 tf.setBackend('cpu');
 
@@ -115,15 +126,59 @@ test('subexpressions of the points alone are computed once per batch; fields and
   const first = value(tf.tensor2d(u1, [3, 1]), c);
   check(first, expected(u1, 2));
   // Kept: exactly the largest point-only subtree, k^2 * sin(k*x) * exp(y) (c is a tensor: trained).
-  assert.equal(batch.pointCache.values.size, 1);
-  const kept = [...batch.pointCache.values.values()][0];
+  assert.equal(batch.pointCache.jets.size, 1);
+  const kept = [...[...batch.pointCache.jets.values()][0].values()][0].v;
   const tensorsBefore = tf.memory().numTensors;
   // A new field and a new constant value: the kept part is reused, the rest follows them.
   const u2 = [-1, 0.5, 4];
   check(value(tf.tensor2d(u2, [3, 1]), tf.scalar(-1)), expected(u2, -1));
-  assert.equal([...batch.pointCache.values.values()][0], kept);
+  assert.equal([...[...batch.pointCache.jets.values()][0].values()][0].v, kept);
   assert.ok(tf.memory().numTensors <= tensorsBefore + 2, 'nothing leaked but the two inputs made here');
   disposeBatch(batch);
   assert.ok(kept.isDisposed, 'freed with the batch');
-  assert.equal(batch.pointCache.values.size, 0);
+  assert.equal(batch.pointCache.jets.size, 0);
+});
+
+test('a hard output transform keeps its distance and data parts per batch, and still follows the network', () => {
+  const problem = buildProblem(
+    loadSpecText(
+      `name: cache
+geometry: {disk: {center: [0, 0], radius: 1}}
+fields: [u]
+equations: ["-lap(u) = 1"]
+conditions: [{on: boundary, dirichlet: {u: "x^2 + exp(y)"}}]
+constraints: {strategy: hard}
+network: {hidden: [8]}
+`,
+      'cache.yaml',
+    ),
+  );
+  const strategy = createStrategy('hard', problem);
+  const model = createModel(problem, createRng(1), strategy.transforms);
+  const points = Float64Array.from([0.1, 0.2, -0.5, 0.3, 0.7, -0.1, 0, 0]);
+  const cached = makeBatch(points, 2);
+  const channels = [J.valueOnly(2), { first: [true, true], second: ['0,0', '1,1'], lap: [0, 1] }];
+  const read = (batch, ch) =>
+    tf.tidy(() => {
+      const u = fieldJets(problem, model, batch, ch).get('u');
+      return [u.v, u.lap ?? u.v].map((t) => Array.from(t.dataSync()));
+    });
+  const fresh = (ch) => {
+    const batch = makeBatch(points, 2);
+    const out = read(batch, ch);
+    disposeBatch(batch);
+    return out;
+  };
+  const same = (a, b) =>
+    a.flat().forEach((x, i) => assert.ok(Math.abs(x - b.flat()[i]) < 1e-6, `${x} vs ${b.flat()[i]}`));
+  for (const ch of channels) same(read(cached, ch), fresh(ch));
+  assert.ok(cached.pointCache.jets.size > 0, 'the transform kept point-only parts');
+  // New weights: the cached batch follows them exactly as a fresh one does.
+  for (const v of trainableVariables(model)) v.assign(tf.mul(v, 1.7));
+  for (const ch of channels) {
+    const moved = read(cached, ch);
+    same(moved, fresh(ch));
+  }
+  disposeBatch(cached);
+  disposeModel(model);
 });
