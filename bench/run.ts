@@ -543,7 +543,11 @@ function deepxdeComparison(
   const ours = rows.filter((r) => r.problem === 'poisson-2d' && r.backend === 'wasm');
   const ratios = Object.fromEntries(ours.map((r) => [r.engine, r.ms_per_iteration / row.ms_per_iteration]));
   process.stdout.write(
-    `poisson-2d   deepxde (torch ${row.torch}, 2 threads) ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it; pinn wasm / DeepXDE: ${ours.map((r) => `${r.engine} ${(r.ms_per_iteration / row.ms_per_iteration).toFixed(2)}x`).join(', ')}\n`,
+    `poisson-2d   deepxde (torch ${row.torch}, 2 threads) ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it; pinn wasm / DeepXDE: ${Object.entries(
+      ratios,
+    )
+      .map(([engine, r]) => `${engine} ${r.toFixed(2)}x`)
+      .join(', ')}\n`,
   );
   return { ...row, ratios };
 }

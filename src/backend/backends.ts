@@ -55,6 +55,14 @@ async function load(spec: string): Promise<unknown> {
   return bundled ? bundled() : import(spec);
 }
 
+/**
+ * Whether a backend's tensors live in this thread's memory (wasm, cpu): reading one is a copy, not
+ * a transfer, and the thread's own kernels and loops can work on them directly.
+ */
+export function tensorsOnThisThread(backend: string = tf.getBackend()): boolean {
+  return backend === 'wasm' || backend === 'cpu';
+}
+
 function reason(err: unknown): string {
   const e = err as { code?: string; message?: string };
   if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'package not installed';

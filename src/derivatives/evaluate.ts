@@ -102,20 +102,14 @@ function pointOnly(e: Expr, env: EvalEnv, cache: PointCache): boolean {
 
 function cachedJet(e: Expr, env: EvalEnv, cache: PointCache): J.Jet {
   const channels = channelKey(env.ch);
-  const byChannels = cache.jets.get(e) ?? new Map<string, J.Jet>();
-  cache.jets.set(e, byChannels);
+  let byChannels = cache.jets.get(e);
+  if (!byChannels) cache.jets.set(e, (byChannels = new Map()));
   const kept = byChannels.get(channels);
   if (kept) return kept;
   // Its operands are evaluated without the cache: only this, the largest subtree, is kept.
   const fresh = evaluateNode(e, { ...env, pointCache: undefined }, new Map());
   // Clones share the data: the kept jet never frees a tensor another owner holds.
-  const keep = (t: Tensor) => tf.keep(tf.clone(t));
-  const jet: J.Jet = {
-    v: keep(fresh.v),
-    d: fresh.d.map((t) => t && keep(t)),
-    dd: new Map([...fresh.dd].map(([key, t]) => [key, keep(t)])),
-    lap: fresh.lap && keep(fresh.lap),
-  };
+  const jet = J.mapChannels(env.ch, fresh, (t) => tf.keep(tf.clone(t)));
   byChannels.set(channels, jet);
   return jet;
 }

@@ -9,6 +9,7 @@
  * it off. Anything else runs the jet engine (network.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { tensorsOnThisThread } from '../backend/index.js';
 import type { J } from '../derivatives/index.js';
 import {
   channelCount,
@@ -36,8 +37,7 @@ export interface KernelNet {
 /** Why the network passes of `net` run on tfjs here; undefined when our kernels run them. */
 export function kernelRefusal(net: KernelNet): string | undefined {
   if (process.env['PINN_KERNELS'] === 'off') return 'PINN_KERNELS=off';
-  const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return `the ${backend} backend`;
+  if (!tensorsOnThisThread()) return `the ${tf.getBackend()} backend`;
   if (net.fourier) return 'Fourier features';
   if (!(KERNEL_ACTIVATIONS as readonly string[]).includes(net.shape.activation))
     return `activation ${net.shape.activation}`;

@@ -5,10 +5,17 @@
  * moments are tensors, so a step never leaves the device.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tensorsOnThisThread } from '../backend/index.js';
+
+/** Moments in this thread's memory: also what a checkpoint holds. */
+export interface HostAdamState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
 
 /** The moments, in the parameters' order. */
-export type AdamState =
-  { step: number; m: tf.Variable[]; v: tf.Variable[] } | { step: number; m: Float32Array[]; v: Float32Array[] };
+export type AdamState = { step: number; m: tf.Variable[]; v: tf.Variable[] } | HostAdamState;
 
 interface AdamConfig {
   lr: number;
@@ -19,19 +26,13 @@ interface AdamConfig {
 
 export const ADAM_DEFAULTS: Omit<AdamConfig, 'lr'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
-/** Whether the current backend's tensors are in this thread's memory (reading one is a copy). */
-const hostBackend = (): boolean => ['wasm', 'cpu'].includes(tf.getBackend());
-
 /** Zero moments for `params`; with `saved`, those moments instead (a checkpoint's). */
-export function createAdamState(
-  params: tf.Variable[],
-  saved?: { step: number; m: Float32Array[]; v: Float32Array[] },
-): AdamState {
+export function createAdamState(params: tf.Variable[], saved?: HostAdamState): AdamState {
   const start = (i: number, from?: Float32Array[]) => from?.[i]?.slice() ?? new Float32Array(params[i]!.size);
   const m = params.map((_, i) => start(i, saved?.m));
   const v = params.map((_, i) => start(i, saved?.v));
   const step = saved?.step ?? 0;
-  if (hostBackend()) return { step, m, v };
+  if (tensorsOnThisThread()) return { step, m, v };
   // The initial tensors are released by tidy; the variables keep their data.
   return tf.tidy(() => ({
     step,
@@ -49,10 +50,10 @@ export function adamUpdate(state: AdamState, params: tf.Variable[], grads: tf.Te
   else tensorUpdate(state, params, grads, cfg, lrT);
 }
 
-const isHost = (s: AdamState): s is Extract<AdamState, { m: Float32Array[] }> => s.m[0] instanceof Float32Array;
+const isHost = (s: AdamState): s is HostAdamState => s.m[0] instanceof Float32Array;
 
 function hostUpdate(
-  state: Extract<AdamState, { m: Float32Array[] }>,
+  state: HostAdamState,
   params: tf.Variable[],
   grads: tf.Tensor[],
   cfg: AdamConfig,
@@ -75,7 +76,7 @@ function hostUpdate(
 }
 
 function tensorUpdate(
-  state: Extract<AdamState, { m: tf.Variable[] }>,
+  state: Exclude<AdamState, HostAdamState>,
   params: tf.Variable[],
   grads: tf.Tensor[],
   cfg: AdamConfig,

@@ -6,7 +6,7 @@
  * is one generic deep copy, so a field added to LoopState is in every checkpoint and rollback.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createAdamState, disposeAdamState } from './adam.js';
+import { createAdamState, disposeAdamState, type HostAdamState } from './adam.js';
 import type { LbfgsState } from './lbfgs.js';
 import type { LmState } from './levenberg-marquardt.js';
 import type { RecordMarks } from './records.js';
@@ -21,7 +21,7 @@ export interface LoopState<V = tf.Variable, T = tf.Tensor> {
   /** Trainable variables' current values, in trainableVariables order. */
   weights: V[];
   /** Adam moments of the current stage (absent between stages and in L-BFGS stages); arrays on wasm and cpu (adam.ts). */
-  adam?: { step: number; m: V[]; v: V[] } | { step: number; m: Float32Array[]; v: Float32Array[] };
+  adam?: { step: number; m: V[]; v: V[] } | HostAdamState;
   /** L-BFGS state inside an L-BFGS stage. */
   lbfgs?: LbfgsState;
   /** Inside an L-BFGS stage with outer rounds: stage iterations and evaluations before the current inner solve. */

@@ -11,6 +11,7 @@
  * sum of mean squares (penalty, hard, reparam).
  */
 import { Worker } from 'node:worker_threads';
+import { tensorsOnThisThread } from '../backend/index.js';
 import { isPaired, type PointGroup } from '../problem/index.js';
 import type { GaussNewtonSystem } from './jacobian.js';
 
@@ -237,7 +238,7 @@ export function parallelPlan(
     );
   }
   if (cores < 2) return why('this machine has one core');
-  if (backend !== 'wasm' && backend !== 'cpu') return why(`backend ${backend} runs its own parallel kernels`);
+  if (!tensorsOnThisThread(backend)) return why(`backend ${backend} runs its own parallel kernels`);
   const odd = strategies.find((s) => !SHARDABLE.has(s));
   if (odd) return why(`strategy ${odd} keeps per-point or gradient state`);
   const small = groups.find((g) => g.points.length / nVars / (isPaired(g.set) ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD);
