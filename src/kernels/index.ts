@@ -1,4 +1,7 @@
-/** Our own WebAssembly SIMD kernels (kernels/*.c), on plain arrays: the MLP's jet pass and its reverse pass. */
+/**
+ * Our own WebAssembly SIMD kernels (kernels/*.c), on plain arrays: the MLP's jet pass and its reverse
+ * pass; L-BFGS's two-loop recursion.
+ */
 export {
   channelCount,
   addWeightedGram,
@@ -16,3 +19,4 @@ export {
   type MlpPlan,
   type Saved,
 } from './mlp.js';
+export { CurvaturePairs } from './pairs.js';

@@ -73,11 +73,21 @@ export function endStage(ctx: StageContext, state: LoopState, report: StageRepor
   state.k = 0;
 }
 
-/** Records the loss parts at the current parameters with the loss the stage accepted, and reports progress. */
-export function recordParts(ctx: StageContext, state: LoopState, optimizer: OptimizerName): void {
-  tf.tidy(() => {
-    state.lastParts = ctx.evaluate(true).parts!;
-  });
+/**
+ * Records the loss parts at the current parameters (`parts` where the stage already has them, else
+ * evaluated) with the loss the stage accepted, and reports progress.
+ */
+export function recordParts(
+  ctx: StageContext,
+  state: LoopState,
+  optimizer: OptimizerName,
+  parts?: Record<string, number>,
+): void {
+  if (parts) state.lastParts = parts;
+  else
+    tf.tidy(() => {
+      state.lastParts = ctx.evaluate(true).parts!;
+    });
   record(ctx, state.done, state.lastTotal, state.lastParts);
   ctx.progress(state, optimizer);
 }

@@ -71,17 +71,21 @@ function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Genera
   const { start } = state.lbfgsSegment;
   const left = st.iterations - start;
   const untilRound = ctx.strategy.roundEvery?.();
+  // The parts of the evaluations made while a record is due, by the parameters they were made at:
+  // the accepted one is recorded without evaluating it again.
+  const partsAt = new WeakMap<Float64Array<ArrayBufferLike>, Record<string, number>>();
+  const recordDue = (done: number) => done % ctx.recordEvery === 0;
   const steps = lbfgsSteps(
-    objective(ctx),
+    objective(ctx, () => (recordDue(state.done + 1) ? partsAt : undefined)),
     flat64(ctx.vars),
     {
       iterations: untilRound ? Math.min(untilRound, left) : left,
       history: 50,
       lr: st.lr,
-      onIteration: ({ f }) => {
+      onIteration: ({ f, theta }) => {
         state.lastTotal = f;
         state.done++;
-        if (state.done % ctx.recordEvery === 0) recordParts(ctx, state, 'lbfgs');
+        if (recordDue(state.done)) recordParts(ctx, state, 'lbfgs', partsAt.get(theta));
       },
     },
     state.lbfgs,
@@ -98,16 +102,24 @@ function* innerSolve(ctx: StageContext, state: LoopState, st: StageSpec): Genera
   }
 }
 
-/** The loss and gradient at parameters theta, set into the model. */
-function objective(ctx: StageContext): Objective {
+/**
+ * The loss and gradient at parameters theta, set into the model; the loss parts too, into the map
+ * `partsInto` returns at the time of the evaluation, where it returns one.
+ */
+function objective(
+  ctx: StageContext,
+  partsInto: () => WeakMap<Float64Array<ArrayBufferLike>, Record<string, number>> | undefined,
+): Objective {
   return (theta) => {
     setFlat(ctx.vars, theta);
     let f = NaN;
     let g: Float64Array<ArrayBufferLike> = new Float64Array(0);
+    const into = partsInto();
     tf.tidy(() => {
-      const { value, grads } = ctx.evaluate(false);
+      const { value, grads, parts } = ctx.evaluate(into !== undefined);
       f = value.dataSync()[0]!;
       g = flat64(grads);
+      if (into && parts) into.set(theta, parts);
     });
     return { f, g };
   };

@@ -1,5 +1,6 @@
 /**
- * L-BFGS with a strong-Wolfe line search, in float64 over a float32 model.
+ * L-BFGS with a strong-Wolfe line search, in float64 over a float32 model. The two-loop recursion
+ * runs in our own kernel (kernels/pairs.c), over pairs held in its memory.
  *
  * The loss and gradient come from the backend in float32, so near convergence
  * they are noisy: curvature pairs with s.y too small to trust are skipped, a
@@ -7,6 +8,7 @@
  * first retries along steepest descent before the stage ends. It never takes
  * a step that raises the loss.
  */
+import { CurvaturePairs } from '../kernels/index.js';
 
 export interface Objective {
   /** Loss and gradient at theta (gradient length = theta length). */
@@ -50,11 +52,28 @@ const C1 = 1e-4;
 const C2 = 0.9;
 const MAX_LINE_EVALS = 25;
 
-const dot = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
+/** a . b (four partial sums). */
+function dot(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (; i < n; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + s2 + s3;
+}
+
+function allFinite(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
+  return true;
+}
 
 /** Everything L-BFGS carries between iterations (for checkpoints: resuming from it continues exactly). */
 export interface LbfgsState {
@@ -93,9 +112,7 @@ export function* lbfgsSteps(
   let f: number;
   let g: Float64Array<ArrayBufferLike>;
   let evaluations: number;
-  const S: Float64Array[] = [];
-  const Y: Float64Array[] = [];
-  const RHO: number[] = [];
+  const pairs = new CurvaturePairs(theta0.length, opts.history);
   let it = 0;
   if (resume) {
     theta = Float64Array.from(resume.theta);
@@ -103,9 +120,7 @@ export function* lbfgsSteps(
     g = Float64Array.from(resume.g);
     evaluations = resume.evaluations;
     it = resume.iteration;
-    S.push(...resume.S.map((x) => Float64Array.from(x)));
-    Y.push(...resume.Y.map((x) => Float64Array.from(x)));
-    RHO.push(...resume.RHO);
+    resume.S.forEach((s, k) => pairs.push(s, resume.Y[k]!, resume.RHO[k]!));
   } else {
     theta = Float64Array.from(theta0);
     ({ f, g } = objective(theta));
@@ -119,23 +134,19 @@ export function* lbfgsSteps(
       stopReason = 'gradient-vanished';
       break;
     }
-    let d = direction(g, S, Y, RHO);
+    let d = pairs.direction(g);
     let gd = dot(g, d);
     if (!(gd < 0)) {
-      S.length = 0;
-      Y.length = 0;
-      RHO.length = 0;
+      pairs.clear();
       d = g.map((v) => -v);
       gd = -gnorm * gnorm;
     }
-    const a0 = S.length === 0 ? Math.min(1, 1 / gnorm) * opts.lr : opts.lr;
+    const a0 = pairs.length === 0 ? Math.min(1, 1 / gnorm) * opts.lr : opts.lr;
     let ls = lineSearch(objective, theta, f, g, d, gd, a0);
     evaluations += ls.evaluations;
-    if (!ls.ok && S.length > 0) {
+    if (!ls.ok && pairs.length > 0) {
       // Memory may be stale: retry once along steepest descent.
-      S.length = 0;
-      Y.length = 0;
-      RHO.length = 0;
+      pairs.clear();
       const sd = g.map((v) => -v);
       ls = lineSearch(objective, theta, f, g, sd, -gnorm * gnorm, Math.min(1, 1 / gnorm) * opts.lr);
       evaluations += ls.evaluations;
@@ -151,16 +162,7 @@ export function* lbfgsSteps(
       y[i] = ls.g[i]! - g[i]!;
     }
     const sy = dot(s, y);
-    if (sy > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      S.push(s);
-      Y.push(y);
-      RHO.push(1 / sy);
-      if (S.length > opts.history) {
-        S.shift();
-        Y.shift();
-        RHO.shift();
-      }
-    }
+    if (sy > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) pairs.push(s, y, 1 / sy);
     theta = ls.theta;
     f = ls.f;
     g = ls.g;
@@ -169,34 +171,10 @@ export function* lbfgsSteps(
       stopReason = 'stopped';
       break;
     }
-    if (it + 1 < opts.iterations) yield { theta, f, g, S, Y, RHO, iteration: it + 1, evaluations };
+    if (it + 1 < opts.iterations)
+      yield { theta, f, g, S: pairs.S, Y: pairs.Y, RHO: pairs.RHO, iteration: it + 1, evaluations };
   }
   return { theta, f, iterations: it, evaluations, stopReason };
-}
-
-/** Two-loop recursion: -H g. */
-function direction(g: Float64Array, S: Float64Array[], Y: Float64Array[], RHO: number[]): Float64Array {
-  const q = Float64Array.from(g);
-  const alpha = new Array<number>(S.length);
-  for (let k = S.length - 1; k >= 0; k--) {
-    const a = RHO[k]! * dot(S[k]!, q);
-    alpha[k] = a;
-    const y = Y[k]!;
-    for (let i = 0; i < q.length; i++) q[i]! -= a * y[i]!;
-  }
-  if (S.length > 0) {
-    const last = S.length - 1;
-    const gamma = dot(S[last]!, Y[last]!) / dot(Y[last]!, Y[last]!);
-    for (let i = 0; i < q.length; i++) q[i]! *= gamma;
-  }
-  for (let k = 0; k < S.length; k++) {
-    const b = RHO[k]! * dot(Y[k]!, q);
-    const s = S[k]!;
-    const a = alpha[k]!;
-    for (let i = 0; i < q.length; i++) q[i]! += (a - b) * s[i]!;
-  }
-  for (let i = 0; i < q.length; i++) q[i] = -q[i]!;
-  return q;
 }
 
 interface LineResult {
@@ -223,7 +201,7 @@ function lineSearch(
     for (let i = 0; i < x.length; i++) x[i] = theta[i]! + a * d[i]!;
     const r = objective(x);
     evaluations++;
-    const finite = Number.isFinite(r.f) && r.g.every(Number.isFinite);
+    const finite = Number.isFinite(r.f) && allFinite(r.g);
     return { a, x, f: finite ? r.f : Infinity, g: r.g, gd: finite ? dot(r.g, d) : NaN };
   };
   type Point = ReturnType<typeof at>;
