@@ -15,22 +15,14 @@ import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals
 import { evaluateLoss } from './evaluate.js';
 import { gaussNewtonSystem } from './jacobian.js';
 import { packTensors, setFlat, totalSize } from './flat.js';
-import { sharedViews, type ReplicaSetup } from './parallel.js';
-
-interface SerializedShard {
-  points: Float64Array;
-  normals?: Float64Array;
-  values?: Float64Array;
-  sigma?: Float64Array;
-  scale: number;
-}
+import { sharedViews, type ReplicaSetup, type SerializedShard } from './parallel.js';
 
 const { setup, shared, shards } = workerData as {
   setup: ReplicaSetup;
   shared: SharedArrayBuffer;
   shards: SerializedShard[];
 };
-const report = sharedViews(shared, setup.parameters, setup.parts.length);
+const report = sharedViews(shared, setup.parameters, setup.parts.length, parentPort!);
 
 try {
   await selectBackend(setup.backend);
@@ -55,46 +47,40 @@ try {
   let batches = build(shards);
   report.done();
 
-  parentPort!.on(
-    'message',
-    (
-      msg:
-        | { kind: 'points'; shards: SerializedShard[] }
-        | { kind: 'evaluate'; theta: Float32Array; readParts: boolean }
-        | { kind: 'system'; theta: Float32Array; buffer: SharedArrayBuffer },
-    ) => {
-      try {
-        if (msg.kind === 'points') {
-          disposeBatches(batches);
-          batches = build(msg.shards);
-          report.done();
-          return;
-        }
-        setFlat(vars, msg.theta);
-        if (msg.kind === 'system') {
-          const sys = gaussNewtonSystem(problem, model, strategy, batches, size, () => true);
-          const view = new Float64Array(msg.buffer);
-          view[0] = sys.f;
-          view.set(sys.g, 1);
-          view.set(sys.gram, 1 + size);
-          report.done();
-          return;
-        }
-        tf.tidy(() => {
-          const { value, grads, parts } = evaluateLoss(problem, model, strategy, batches, vars, msg.readParts);
-          if (parts)
-            setup.parts.forEach((p, k) => {
-              report.values[1 + setup.parameters + k] = parts[p] ?? 0;
-            });
-          report.values[0] = value.dataSync()[0]!;
-          packTensors(grads, report.values.subarray(1));
-        });
+  // The loop ends when the main thread terminates the worker.
+  for (;;) {
+    const msg = report.next();
+    try {
+      if (msg.kind === 'points') {
+        disposeBatches(batches);
+        batches = build(msg.shards);
         report.done();
-      } catch (err) {
-        report.fail((err as Error).message);
+        continue;
       }
-    },
-  );
+      setFlat(vars, msg.theta);
+      if (msg.kind === 'system') {
+        const sys = gaussNewtonSystem(problem, model, strategy, batches, size, () => true);
+        const view = new Float64Array(msg.buffer);
+        view[0] = sys.f;
+        view.set(sys.g, 1);
+        view.set(sys.gram, 1 + size);
+        report.done();
+        continue;
+      }
+      tf.tidy(() => {
+        const { value, grads, parts } = evaluateLoss(problem, model, strategy, batches, vars, msg.readParts);
+        if (parts)
+          setup.parts.forEach((p, k) => {
+            report.values[1 + setup.parameters + k] = parts[p] ?? 0;
+          });
+        report.values[0] = value.dataSync()[0]!;
+        packTensors(grads, report.values.subarray(1));
+      });
+      report.done();
+    } catch (err) {
+      report.fail((err as Error).message);
+    }
+  }
 } catch (err) {
   report.fail((err as Error).message);
 }
