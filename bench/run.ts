@@ -13,8 +13,8 @@
  * training loop reading the loss every iteration against every 16 (webgpu's).
  * --backends a,b / --problems a,b keep only those; --small takes a tenth of the
  * points (a software GPU in CI). --accuracy adds poisson-2d's time to L2 1e-3. Where the DeepXDE
- * kit of ../shared/peers is set up, a DeepXDE row for poisson-2d is measured in the same run
- * (bench/deepxde.ts; --no-deepxde skips it).
+ * kit of ../shared/peers is set up, a DeepXDE row for poisson-2d is measured in the same run,
+ * before and after pinn's rows (bench/deepxde.ts; --no-deepxde skips it).
  * --family runs only the held-out family instead (bench/family.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -523,33 +523,38 @@ function timeToAccuracy(
   };
 }
 
+/** Whether the run measures DeepXDE: not with --no-deepxde, --small, or without poisson-2d. */
+function wantsDeepxde(args: string[], problemsWanted: string[] | undefined, small: boolean): boolean {
+  return !args.includes('--no-deepxde') && !small && (problemsWanted?.includes('poisson-2d') ?? true);
+}
+
 /**
- * DeepXDE's ms per Adam iteration on poisson-2d's shapes (bench/deepxde.ts) and pinn's wasm rows as
- * ratios to it; skipped with --no-deepxde, --small, or without poisson-2d.
+ * DeepXDE's ms per Adam iteration on poisson-2d's shapes (bench/deepxde.ts), measured before and
+ * after pinn's rows (its step has varied from 21 to 37 ms between runs on one machine: one
+ * measurement alone can make a ratio), and pinn's wasm rows as ratios to the mean of the two.
  */
 function deepxdeComparison(
   rows: Row[],
-  args: string[],
+  before: DeepxdeRow | string,
   iterations: number,
-  problemsWanted: string[] | undefined,
-  small: boolean,
-): (DeepxdeRow & { ratios: Record<string, number> }) | undefined {
-  if (args.includes('--no-deepxde') || small || !(problemsWanted?.includes('poisson-2d') ?? true)) return undefined;
-  const row = deepxdeRow(Math.max(100, 10 * iterations));
-  if (typeof row === 'string') {
-    process.stdout.write(`deepxde: no row (${row})\n`);
+): (DeepxdeRow & { runs_ms: number[]; ratios: Record<string, number> }) | undefined {
+  const after = typeof before === 'string' ? before : deepxdeRow(Math.max(100, 10 * iterations));
+  if (typeof before === 'string' || typeof after === 'string') {
+    process.stdout.write(`deepxde: no row (${typeof before === 'string' ? before : after})\n`);
     return undefined;
   }
+  const runs = [before.ms_per_iteration, after.ms_per_iteration];
+  const ms = (runs[0]! + runs[1]!) / 2;
   const ours = rows.filter((r) => r.problem === 'poisson-2d' && r.backend === 'wasm');
-  const ratios = Object.fromEntries(ours.map((r) => [r.engine, r.ms_per_iteration / row.ms_per_iteration]));
+  const ratios = Object.fromEntries(ours.map((r) => [r.engine, r.ms_per_iteration / ms]));
   process.stdout.write(
-    `poisson-2d   deepxde (torch ${row.torch}, 2 threads) ${row.ms_per_iteration.toFixed(2).padStart(8)} ms/it; pinn wasm / DeepXDE: ${Object.entries(
+    `poisson-2d   deepxde (torch ${after.torch}, 2 threads) ${ms.toFixed(2).padStart(8)} ms/it (before pinn's rows ${runs[0]!.toFixed(2)}, after ${runs[1]!.toFixed(2)}); pinn wasm / DeepXDE: ${Object.entries(
       ratios,
     )
       .map(([engine, r]) => `${engine} ${r.toFixed(2)}x`)
       .join(', ')}\n`,
   );
-  return { ...row, ratios };
+  return { ...after, ms_per_iteration: ms, runs_ms: runs, ratios };
 }
 
 async function main(): Promise<void> {
@@ -591,6 +596,9 @@ async function main(): Promise<void> {
         if (small) for (const k of ['domain', 'boundary', 'initial'] as const) pts[k] = Math.ceil(pts[k] / 10);
         return buildProblem(spec);
       });
+  const deepxdeBefore = wantsDeepxde(args, problemsWanted, small)
+    ? deepxdeRow(Math.max(100, 10 * iterations))
+    : undefined;
   const rows: Row[] = [];
   const lbfgsRows: LbfgsRow[] = [];
   const lossReads: LossReadRow[] = [];
@@ -641,7 +649,7 @@ async function main(): Promise<void> {
       forward_over_kernels: f.ms_per_iteration / ms(f, 'kernels'),
       forward_over_kernels_2threads: ms(f, 'forward-2threads') / ms(f, 'kernels-2threads'),
     }));
-  const deepxde = deepxdeComparison(rows, args, iterations, problemsWanted, small);
+  const deepxde = deepxdeBefore === undefined ? undefined : deepxdeComparison(rows, deepxdeBefore, iterations);
   for (const r of ratios)
     process.stdout.write(
       `ratio ${r.problem.padEnd(14)} ${r.backend.padEnd(6)} nested-reverse / forward ${r.reverse_over_forward.toFixed(2)}x, forward / kernels ${r.forward_over_kernels.toFixed(2)}x, 2 threads ${r.forward_over_kernels_2threads.toFixed(2)}x\n`,
