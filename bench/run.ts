@@ -536,9 +536,8 @@ function wantsDeepxde(args: string[], problemsWanted: string[] | undefined, smal
 function deepxdeComparison(
   rows: Row[],
   before: DeepxdeRow | string,
-  iterations: number,
 ): (DeepxdeRow & { runs_ms: number[]; ratios: Record<string, number> }) | undefined {
-  const after = typeof before === 'string' ? before : deepxdeRow(Math.max(100, 10 * iterations));
+  const after = typeof before === 'string' ? before : deepxdeRow(before.iterations);
   if (typeof before === 'string' || typeof after === 'string') {
     process.stdout.write(`deepxde: no row (${typeof before === 'string' ? before : after})\n`);
     return undefined;
@@ -649,7 +648,7 @@ async function main(): Promise<void> {
       forward_over_kernels: f.ms_per_iteration / ms(f, 'kernels'),
       forward_over_kernels_2threads: ms(f, 'forward-2threads') / ms(f, 'kernels-2threads'),
     }));
-  const deepxde = deepxdeBefore === undefined ? undefined : deepxdeComparison(rows, deepxdeBefore, iterations);
+  const deepxde = deepxdeBefore === undefined ? undefined : deepxdeComparison(rows, deepxdeBefore);
   for (const r of ratios)
     process.stdout.write(
       `ratio ${r.problem.padEnd(14)} ${r.backend.padEnd(6)} nested-reverse / forward ${r.reverse_over_forward.toFixed(2)}x, forward / kernels ${r.forward_over_kernels.toFixed(2)}x, 2 threads ${r.forward_over_kernels_2threads.toFixed(2)}x\n`,
