@@ -29,14 +29,16 @@ export class BatchSource {
     oneThread?: string,
   ) {
     const { spec, problem, trained } = run;
-    // Causal weights are state of this thread's strategy: a worker would weigh its half differently.
+    // Causal weights, barrier weights and multipliers are state of this thread's strategy: a worker
+    // would weigh its half differently. Each trained term's mode counts, not only the strategies
+    // named (hard holds inequalities with the barrier).
     this.plan = oneThread
       ? { workers: 1, reason: `training on one thread: ${oneThread}` }
       : parallelPlan(
           requestedWorkers,
           [
             spec.constraints.strategy,
-            ...trained.flatMap((t) => (t.strategy ? [t.strategy] : [])),
+            ...trained.map((t) => run.strategy.imposed?.(t) ?? t.strategy ?? spec.constraints.strategy),
             ...(spec.training.causal && problem.time ? ['causal weighting'] : []),
           ],
           backend,

@@ -22,7 +22,8 @@ export const STRATEGY_OPTIONS = {
     weight_max: undefined,
   },
   barrier: {
-    barrier_start: 1e-3,
+    /** Starting barrier weight; default: 0.1 times the loss of the other terms at the initial weights (1e-3 where that is not positive). */
+    barrier_start: undefined,
     barrier_decay: 0.5,
     barrier_min: 1e-7,
     barrier_threshold: 1,

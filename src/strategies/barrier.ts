@@ -7,6 +7,11 @@
  * `barrier_start` to `barrier_min` (in L-BFGS stages, after each inner solve of
  * `update_every` iterations), and d = barrier_threshold * beta, so the
  * continuation stiffens as the barrier fades.
+ *
+ * Without a given `barrier_start`, beta starts at 0.1 times the other terms' loss at the initial
+ * weights (calibrate): a barrier weak against that loss lets the first steps press the
+ * field onto the bound where it is active on a set, and a feasible path out of that state may not
+ * exist for the network (an obstacle under `hard`: L2 0.22 from 1e-3, 1.2e-3 from 0.1 of the loss).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StrategyOptions } from '../spec/index.js';
@@ -18,6 +23,11 @@ interface BarrierState {
   beta: number;
 }
 
+/** beta's start as a fraction of the loss at the initial weights, when `barrier_start` is not given. */
+export const BARRIER_START_FRACTION = 0.1;
+/** beta's start where that loss is not positive (and `barrier_start` is not given). */
+const BARRIER_START_FALLBACK = 1e-3;
+
 /** psi(s) elementwise. */
 export function extendedLogBarrier(s: tf.Tensor, d: number): tf.Tensor {
   const log = tf.neg(tf.log(tf.maximum(s, d)));
@@ -28,7 +38,7 @@ export function extendedLogBarrier(s: tf.Tensor, d: number): tf.Tensor {
 
 export function barrier(o: StrategyOptions<'barrier'>): LossHandler<BarrierState> & { weight(): number } {
   const every = Math.max(1, Math.round(o.update_every));
-  let beta = o.barrier_start;
+  let beta = o.barrier_start ?? BARRIER_START_FALLBACK;
   const decay = () => {
     beta = Math.max(o.barrier_min, beta * o.barrier_decay);
   };
@@ -43,6 +53,12 @@ export function barrier(o: StrategyOptions<'barrier'>): LossHandler<BarrierState
     },
     roundEvery: every,
     round: decay,
+    ...(o.barrier_start === undefined && {
+      calibrate(startLoss: number) {
+        const known = startLoss > 0 && Number.isFinite(startLoss);
+        beta = Math.max(known ? BARRIER_START_FRACTION * startLoss : BARRIER_START_FALLBACK, o.barrier_min);
+      },
+    }),
     logValues: () => ({ barrier_weight: beta }),
     weight: () => beta,
     getState: () => ({ beta }),

@@ -86,7 +86,8 @@ type ComposedLoss = Required<
     Strategy,
     'loss' | 'logValues' | 'getState' | 'setState' | 'dispose' | 'afterIteration' | 'roundEvery' | 'outerRound'
   >
->;
+> &
+  Pick<Strategy, 'calibrate'>;
 
 /**
  * The checkpointed state: each handler's under its mode, the causal weights, and the L-BFGS
@@ -121,6 +122,7 @@ export function composeLoss(problem: Problem, plan: LossPlan): ComposedLoss {
   const inLoss = [...modeOf.keys()];
   const termsOf = (mode: HandledMode) => inLoss.filter((t) => modeOf.get(t) === mode);
   const causal = plan.causal && causalWeighting(plan.causal);
+  const calibrated = [...handlers.values()].filter((h) => h.calibrate);
   /** L-BFGS iterations since each round-keeping handler's last outer round (see outerRound). */
   const sinceRound = new Map<HandledMode, number>();
 
@@ -178,6 +180,11 @@ export function composeLoss(problem: Problem, plan: LossPlan): ComposedLoss {
         .map(([mode, h]) => h.roundEvery! - (sinceRound.get(mode) ?? 0));
       return due.length > 0 ? Math.max(1, Math.min(...due)) : undefined;
     },
+    ...(calibrated.length > 0 && {
+      calibrate(startLoss: number): void {
+        for (const h of calibrated) h.calibrate!(startLoss);
+      },
+    }),
     outerRound(ctx: IterationContext, iterations: number, converged: boolean): void {
       for (const [mode, h] of handlers) {
         if (!h.round) continue;

@@ -45,6 +45,12 @@ export interface Strategy {
    */
   outerRound?(ctx: IterationContext, iterations: number, converged: boolean): void;
   /**
+   * Sets what scales with the loss at the initial weights (the barrier's starting weight) from
+   * `startLoss`, the unweighted loss of the equations, conditions and data there. Present only
+   * where something does; the trainer calls it once, before the first iteration.
+   */
+  calibrate?(startLoss: number): void;
+  /**
    * The strategy's changing state (weights, multipliers, schedules) as plain
    * JSON-able data, for checkpoints and divergence rollbacks; setState restores it.
    */
@@ -83,6 +89,8 @@ export interface LossHandler<State = unknown> {
   /** Handlers with outer rounds: the iterations between two, and one round now (for L-BFGS stages). */
   roundEvery?: number;
   round?(ctx: IterationContext, terms: Term[]): void;
+  /** See Strategy.calibrate. */
+  calibrate?(startLoss: number): void;
   logValues?(): Record<string, number>;
   /** JSON-able state for checkpoints and rollbacks (see Strategy.getState). */
   getState?(): State;

@@ -267,7 +267,7 @@ export function parallelPlan(
   if (cores < 2) return why('this machine has one core');
   if (!tensorsOnThisThread(backend)) return why(`backend ${backend} runs its own parallel kernels`);
   const odd = strategies.find((s) => !SHARDABLE.has(s));
-  if (odd) return why(`strategy ${odd} keeps per-point or gradient state`);
+  if (odd) return why(`strategy ${odd} keeps state a worker would not share (weights, multipliers)`);
   const small = groups.find((g) => g.points.length / nVars / (isPaired(g.set) ? 2 : 1) < 2 * MIN_ROWS_PER_SHARD);
   if (small) return why(`a point set (${small.set.kind}) has fewer than ${2 * MIN_ROWS_PER_SHARD} points`);
   return { workers: 2 };

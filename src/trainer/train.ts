@@ -2,6 +2,7 @@
  * The training loop: stages of Adam and L-BFGS over one loss function, with
  * loss history, progress reports and optional resampling of collocation points.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Problem, Term } from '../problem/index.js';
 import { trainableVariables, unknownValue, type Model } from '../model/index.js';
 import { GROUPS, type Strategy } from '../strategies/index.js';
@@ -165,6 +166,7 @@ export function* trainSteps(
       firstLoss: ctx.guard.firstLoss,
     }),
   });
+  if (strategy.calibrate && !opts.resume) strategy.calibrate(startLoss(ctx));
   let state = initialState(ctx.vars, strategy.getState?.());
   if (opts.resume) state = ctx.restore(state, opts.resume.state);
   try {
@@ -186,6 +188,14 @@ export function* trainSteps(
     batches: points.batches,
     resamples: points.resamples,
   };
+}
+
+/** The unweighted loss of the equations, conditions and data at the current weights (Strategy.calibrate). */
+function startLoss(ctx: StageContext): number {
+  const parts = tf.tidy(() => ctx.evaluate(true).parts ?? {});
+  return Object.entries(parts)
+    .filter(([group]) => group !== GROUPS.inequality)
+    .reduce((sum, [, v]) => sum + v, 0);
 }
 
 function runStage(ctx: StageContext, state: LoopState, st: StageSpec): Generator<LoopState, LoopState, void> {

@@ -157,7 +157,33 @@ test('end to end: every strategy trains a few iterations and logs its values in 
     assert.ok(Number.isFinite(s.loss.total), `${strategy}: loss ${s.loss.total}`);
     const header = readFileSync(join(out, 'loss.csv'), 'utf8').split('\n')[0].split(',');
     if (expect[strategy]) assert.ok(header.includes(expect[strategy]), `${strategy}: ${header}`);
+    if (strategy === 'barrier') {
+      // No barrier_start in the spec: the weight starts at 0.1 of the other terms' loss at the initial weights.
+      const first = readFileSync(join(out, 'loss.csv'), 'utf8').split('\n')[1].split(',').map(Number);
+      const at = (name) => (header.includes(name) ? first[header.indexOf(name)] : 0);
+      const others = at('equations') + at('conditions') + at('data');
+      assert.ok(others > 0);
+      assert.ok(Math.abs(at('barrier_weight') - 0.1 * others) <= 1e-5 * others, `${at('barrier_weight')} vs ${others}`);
+    }
   }
+});
+
+test('hard with an inequality trains on one thread: the barrier weight it holds it with is state of this thread', () => {
+  const s = solve({
+    specFile: POSITIVE,
+    outDir: join(dir, 'hard-threads'),
+    sets: [],
+    strategy: 'hard',
+    iterations: 2,
+    backend,
+    workers: 2,
+  });
+  assert.ok(
+    s.notes.includes(
+      'training on one thread: strategy barrier keeps state a worker would not share (weights, multipliers)',
+    ),
+    s.notes.join('\n'),
+  );
 });
 
 test('compare: table, CSV and loss overlay for two strategies', () => {

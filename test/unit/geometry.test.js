@@ -151,6 +151,41 @@ test('interval: end points, counting measure, distance', () => {
   assert.ok(evaluate(i.partDistance(named('left')), [3]) > 0);
 });
 
+test('rectangle and box: the whole boundary of the domain for an exact transform is the product of the slabs', () => {
+  const r = G.rectangle([0, -1], [2, 1]);
+  const phi = r.partDistance(ALL);
+  // Not the R-function conjunction distance() (a cone at each corner) but its smooth counterpart.
+  assert.notEqual(phi, r.distance());
+  for (const p of rows(r.sampleBoundary(200, sobol(2), ALL).points, 2)) assert.ok(Math.abs(evaluate(phi, p)) < 1e-12);
+  for (const p of rows(r.sampleInterior(200, sobol(3)), 2)) assert.ok(evaluate(phi, p) > 0);
+  // (x (2 - x) / 2) (1 - y^2) / 2 * (4 / 2)(4 / 2) * (2 / 4): unit slope across the middle of the shorter axis' faces.
+  /** @type {(p: number[]) => number} */
+  const at = ([x, y]) => (x * (2 - x) * (1 - y * y)) / 2;
+  for (const p of [
+    [0.3, 0.2],
+    [1, 0],
+    [1.9, -0.7],
+  ])
+    assert.ok(Math.abs(evaluate(phi, p) - at(p)) < 1e-12);
+  assert.ok(Math.abs(gradientNorm(phi, [1, -1]) - 1) < 1e-6);
+  // Smooth at a corner: the product's Hessian there is bounded (the R-function's blows up like 1 / r).
+  const h = 1e-4;
+  const lap = (p) =>
+    (evaluate(phi, [p[0] + h, p[1]]) +
+      evaluate(phi, [p[0] - h, p[1]]) +
+      evaluate(phi, [p[0], p[1] + h]) +
+      evaluate(phi, [p[0], p[1] - h]) -
+      4 * evaluate(phi, p)) /
+    (h * h);
+  assert.ok(Math.abs(lap([1e-3, -1 + 1e-3])) < 3);
+  // 3D: vanishes on all six faces, positive inside; a named face keeps its own distance.
+  const b = G.box([0, 0, 0], [1, 2, 3]);
+  const phi3 = b.partDistance(ALL);
+  for (const p of rows(b.sampleBoundary(300, sobol(2), ALL).points, 3)) assert.ok(Math.abs(evaluate(phi3, p)) < 1e-12);
+  for (const p of rows(b.sampleInterior(200, sobol(3)), 3)) assert.ok(evaluate(phi3, p) > 0);
+  assert.ok(Math.abs(evaluate(b.partDistance(named('left')), [0.25, 1, 1]) - 0.25) < 1e-15);
+});
+
 test('box: six named faces, surface area, distance', () => {
   const b = G.box([0, 0, 0], [1, 2, 3]);
   assert.deepEqual(b.partNames, ['back', 'bottom', 'front', 'left', 'right', 'top']);
@@ -525,7 +560,8 @@ test('partDistance: sides and whole named shapes; undefined where it would vanis
   assert.equal(evaluate(top, [1.5, 1]), 0);
   assert.ok(evaluate(left, [1, 0.5]) > 0 && evaluate(top, [1, 0.5]) > 0);
   assert.ok(Math.abs(gradientNorm(left, [0, 0.5]) - 1) < 1e-9);
-  assert.deepEqual(r.partDistance(named('plate')), r.distance());
+  // The whole shape by name is its whole boundary: the product of the slabs (see the test above).
+  assert.deepEqual(r.partDistance(named('plate')), r.partDistance(ALL));
   assert.equal(r.partDistance(named('nothing')), undefined);
   // A named child of a union whose boundary partly lies inside the union.
   const overlapping = G.union([G.disk([0, 0], 1, 'a'), G.disk([1, 0], 1, 'b')]);

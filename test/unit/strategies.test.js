@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags as loadWithOverrides } from '../../dist/spec/load.js';
 import { buildProblem } from '../../dist/problem/problem.js';
 import { createStrategy } from '../../dist/strategies/index.js';
-import { extendedLogBarrier, barrier } from '../../dist/strategies/barrier.js';
+import { extendedLogBarrier, barrier, BARRIER_START_FRACTION } from '../../dist/strategies/barrier.js';
 import { alTermLoss, alUpdate, lagrangian } from '../../dist/strategies/lagrangian.js';
 import { annealedWeight, gradientStats } from '../../dist/strategies/adaptive.js';
 import { STRATEGY_OPTION_NAMES, strategyOptions } from '../../dist/spec/strategy-options.js';
@@ -35,6 +35,28 @@ test('barrier: finite loss and gradients on infeasible points; continuous at the
   assert.equal(b.weight(), 1e-3);
 });
 
+test('barrier: without a given start, the weight starts at a fraction of the loss at the initial weights', () => {
+  const calibrated = barrier(strategyOptions('barrier', {}));
+  assert.equal(typeof calibrated.calibrate, 'function');
+  calibrated.calibrate(391);
+  assert.equal(calibrated.weight(), BARRIER_START_FRACTION * 391);
+  // Checkpoints carry the calibrated weight; it decays on schedule.
+  assert.deepEqual(calibrated.getState(), { beta: BARRIER_START_FRACTION * 391 });
+  calibrated.afterIteration({ iteration: 100, vars: [], residuals: () => [] }, []);
+  assert.equal(calibrated.weight(), 0.5 * BARRIER_START_FRACTION * 391);
+  calibrated.calibrate(0);
+  assert.equal(calibrated.weight(), 1e-3);
+  calibrated.calibrate(Number.NaN);
+  assert.equal(calibrated.weight(), 1e-3);
+  // Never below the floor the schedule ends at.
+  calibrated.calibrate(1e-9);
+  assert.equal(calibrated.weight(), 1e-7);
+  // A given start is the user's: nothing to calibrate.
+  const given = barrier(strategyOptions('barrier', { barrier_start: 0.02 }));
+  assert.equal(given.calibrate, undefined);
+  assert.equal(given.weight(), 0.02);
+});
+
 test('strategy options: one table of names and defaults, read per strategy', () => {
   assert.deepEqual(STRATEGY_OPTION_NAMES, [
     'mu',
@@ -57,7 +79,7 @@ test('strategy options: one table of names and defaults, read per strategy', () 
     round_every: 500,
   });
   assert.deepEqual(strategyOptions('barrier', { update_every: 7 }), {
-    barrier_start: 1e-3,
+    barrier_start: undefined,
     barrier_decay: 0.5,
     barrier_min: 1e-7,
     barrier_threshold: 1,

@@ -295,7 +295,8 @@ export class Domain implements Geometry {
 
   partDistance(select: BoundarySelector): Expr | undefined {
     if (select.kind === 'predicate') return undefined;
-    if (select.kind === 'all' || select.name === this.root.name) return this.distance();
+    if (select.kind === 'all' || select.name === this.root.name)
+      return (this.root.kind === 'leaf' && this.root.shape.boundaryFactor?.()) || this.distance();
     if (this.root.kind === 'leaf') return this.root.shape.sideDistance(select.name);
     const candidate = this.namedDistance(select.name);
     return candidate && this.vanishesOnlyOnPart(candidate, select.name) ? candidate : undefined;

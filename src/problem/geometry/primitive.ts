@@ -46,6 +46,11 @@ export interface Primitive {
   distance(): Expr;
   /** Distance vanishing on one named side only, where the shape has sides. */
   sideDistance(side: string): Expr | undefined;
+  /**
+   * A smooth function that vanishes on the whole boundary and is positive inside, where it is
+   * smoother than distance() (for exact transforms; unlike distance(), no sign outside).
+   */
+  boundaryFactor?(): Expr;
 }
 
 /** Side names per axis: [min side, max side]. */
@@ -139,6 +144,16 @@ export function axisBox(min: number[], max: number[]): Primitive {
       return best?.place(new Array(dim - 1).fill(0)).normal;
     },
     distance: () => rAndAll(extent.map((_, a) => slab(a))),
+    // The product of the slabs: a function that vanishes on the faces is that product times a smooth
+    // one, so u = g + phi N needs a smooth N, where the R-function conjunction's cone at each edge makes
+    // N = (u - g) / phi a cone too. Scaled to unit slope on the faces of the shortest axis.
+    ...(dim > 1 && {
+      boundaryFactor: () =>
+        mul(
+          num(Math.min(...extent) / 4),
+          extent.map((e, a) => div(mul(num(4), slab(a)), num(e))).reduce((p, q) => mul(p, q)),
+        ),
+    }),
     sideDistance: (side) => {
       for (let a = 0; a < dim; a++) {
         const [low, high] = SIDE_NAMES[dim][a]!;
