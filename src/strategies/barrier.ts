@@ -53,6 +53,7 @@ export function barrier(o: StrategyOptions<'barrier'>): LossHandler<BarrierState
     },
     roundEvery: every,
     round: decay,
+    roundsLeft: () => beta > o.barrier_min,
     ...(o.barrier_start === undefined && {
       calibrate(startLoss: number) {
         const known = startLoss > 0 && Number.isFinite(startLoss);

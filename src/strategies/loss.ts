@@ -84,7 +84,15 @@ export function planLoss(problem: Problem, name: StrategyName, exact: ExactPlan)
 type ComposedLoss = Required<
   Pick<
     Strategy,
-    'loss' | 'logValues' | 'getState' | 'setState' | 'dispose' | 'afterIteration' | 'roundEvery' | 'outerRound'
+    | 'loss'
+    | 'logValues'
+    | 'getState'
+    | 'setState'
+    | 'dispose'
+    | 'afterIteration'
+    | 'roundEvery'
+    | 'outerRound'
+    | 'roundsLeft'
   >
 > &
   Pick<Strategy, 'calibrate'>;
@@ -179,6 +187,9 @@ export function composeLoss(problem: Problem, plan: LossPlan): ComposedLoss {
         .filter(([, h]) => h.round)
         .map(([mode, h]) => h.roundEvery! - (sinceRound.get(mode) ?? 0));
       return due.length > 0 ? Math.max(1, Math.min(...due)) : undefined;
+    },
+    roundsLeft(): boolean {
+      return [...handlers.values()].some((h) => h.roundsLeft?.());
     },
     ...(calibrated.length > 0 && {
       calibrate(startLoss: number): void {

@@ -45,6 +45,11 @@ export interface Strategy {
    */
   outerRound?(ctx: IterationContext, iterations: number, converged: boolean): void;
   /**
+   * Whether an outer round can still change the objective in a way no step could (a barrier weight
+   * above its floor): a second-order stage whose steps stall then takes the round instead of stopping.
+   */
+  roundsLeft?(): boolean;
+  /**
    * Sets what scales with the loss at the initial weights (the barrier's starting weight) from
    * `startLoss`, the unweighted loss of the equations, conditions and data there. Present only
    * where something does; the trainer calls it once, before the first iteration.
@@ -89,6 +94,8 @@ export interface LossHandler<State = unknown> {
   /** Handlers with outer rounds: the iterations between two, and one round now (for L-BFGS stages). */
   roundEvery?: number;
   round?(ctx: IterationContext, terms: Term[]): void;
+  /** See Strategy.roundsLeft. */
+  roundsLeft?(): boolean;
   /** See Strategy.calibrate. */
   calibrate?(startLoss: number): void;
   logValues?(): Record<string, number>;

@@ -48,8 +48,10 @@ export function* lmStage(ctx: StageContext, state: LoopState, st: StageSpec): Ge
     if (ctx.residuals64) state.theta64 = step.theta;
     const hasRounds = strategy.outerRound !== undefined && strategy.roundEvery?.() !== undefined;
     if (!step.accepted) {
-      // A round changes the objective: go on unless the last round's objective already could not move.
-      if (hasRounds && (state.lmSinceRound ?? 0) > 0) {
+      // A round changes the objective: go on unless the last round's objective already could not
+      // move and no round can change it further (a barrier weight above its floor still can: a run
+      // that stopped there kept the barrier's bias, and judged its offset as a loss far above a solution).
+      if (hasRounds && ((state.lmSinceRound ?? 0) > 0 || strategy.roundsLeft?.())) {
         outerRound(ctx, state);
         yield state;
         continue;

@@ -31,8 +31,11 @@ test('barrier: finite loss and gradients on infeasible points; continuous at the
   const b = barrier(
     strategyOptions('barrier', { barrier_start: 1, barrier_decay: 0.1, barrier_min: 1e-3, update_every: 2 }),
   );
+  assert.equal(b.roundsLeft(), true);
   for (let i = 1; i <= 10; i++) b.afterIteration({ iteration: i, vars: [], residuals: () => [] }, []);
   assert.equal(b.weight(), 1e-3);
+  // At its floor a round changes nothing: a stalled second-order stage may stop.
+  assert.equal(b.roundsLeft(), false);
 });
 
 test('barrier: without a given start, the weight starts at a fraction of the loss at the initial weights', () => {
