@@ -204,9 +204,10 @@ function faceParts(problem: Problem, term: Term, value: Expr): HardPart[] | unde
  * with normal along axis a, every E component but E_a is tangential and
  * vanishes, so E_j = phi_j N_j with phi_j the product of the distances of the
  * part's faces whose normal is not along j (TM Ez: all of them; the product
- * of the slabs is smooth and separable, which trains the cavity modes better
- * than the R-function distance of the whole boundary). Other geometries: the
- * reason it falls back to penalty.
+ * is smooth and separable, which trained the cavity modes better than the
+ * R-function distance of the whole boundary; a box's whole boundary now gets
+ * the same product, scaled, from Primitive.boundaryFactor). Other geometries:
+ * the reason it falls back to penalty.
  */
 function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr }[] | string {
   const g = problem.spec.geometry;

@@ -155,11 +155,12 @@ test('end to end: every strategy trains a few iterations and logs its values in 
     assert.equal(s.iterations, 12);
     assert.equal(s.strategy, strategy);
     assert.ok(Number.isFinite(s.loss.total), `${strategy}: loss ${s.loss.total}`);
-    const header = readFileSync(join(out, 'loss.csv'), 'utf8').split('\n')[0].split(',');
+    const [headerLine, firstLine] = readFileSync(join(out, 'loss.csv'), 'utf8').split('\n');
+    const header = headerLine.split(',');
     if (expect[strategy]) assert.ok(header.includes(expect[strategy]), `${strategy}: ${header}`);
     if (strategy === 'barrier') {
       // No barrier_start in the spec: the weight starts at 0.1 of the other terms' loss at the initial weights.
-      const first = readFileSync(join(out, 'loss.csv'), 'utf8').split('\n')[1].split(',').map(Number);
+      const first = firstLine.split(',').map(Number);
       const at = (name) => (header.includes(name) ? first[header.indexOf(name)] : 0);
       const others = at('equations') + at('conditions') + at('data');
       assert.ok(others > 0);
