@@ -5,7 +5,7 @@
  * functions; for an initial value the normalized time since the start), and G
  * is a smooth extension of the data. Several parts with different data are
  * blended by transfinite interpolation (Sukumar & Srivastava 2022) with exponent 1:
- * G = sum_i w_i g_i with w_i = (|phi_i| + eps)^-1 / sum_k (|phi_k| + eps)^-1,
+ * G = sum_i w_i g_i with w_i = (a_i + eps)^-1 / sum_k (a_k + eps)^-1, a_i = |phi_i| / scale_i,
  * so that G = g_i on part i (evaluated in the product form of extension()). Derivatives of the transform come out exactly
  * from the jet algebra, since the transform is plain expression IR.
  *
@@ -31,7 +31,7 @@ import {
   walk,
   type Expr,
 } from '../expr/index.js';
-import { makeSampler, type Problem, type Term } from '../problem/index.js';
+import { makeSampler, type BoundarySelector, type Problem, type Term, type UnitSampler } from '../problem/index.js';
 import { rawName } from '../model/index.js';
 import { createRng } from '../util/index.js';
 import { parameterMiddle } from '../spec/index.js';
@@ -49,6 +49,11 @@ export interface HardPart {
   phi: Expr;
   value: Expr;
   silent?: boolean;
+  /**
+   * Where parts with different data are blended: the part's typical |phi| on the other parts
+   * (setScales); the blend compares the parts' distances as fractions of it.
+   */
+  scale?: number;
 }
 
 interface HardPlan {
@@ -108,8 +113,37 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
     }
     exact.add(term);
   }
-  for (const list of parts.values()) markSilent(problem, list);
+  for (const list of parts.values()) {
+    markSilent(problem, list);
+    setScales(problem, list);
+  }
   return { parts, exact, fallback, detail };
+}
+
+/**
+ * Sets each part's scale where parts with different data are blended: the median of |phi| over
+ * sample points of the other parts, where its weight has to give way to theirs. Distances at unit
+ * slope weigh a part by how far a point is from it in length; as fractions of these values two
+ * concentric circles' distances sum to 1 and G is the interpolation linear in r^2 that users write
+ * by hand for an annulus. Measured on a family of blends (docs/strategies.md, hard): an annulus
+ * L2 3.0e-6 -> 1.6e-6, a disk minus a square 6.6e-3 -> 1.2e-4, a plate with a hole 1.4e-3 ->
+ * 8.2e-4; the largest |phi| over the domain instead did as well on the annulus and was up to 25
+ * times worse on the plate, where a small circle's distance grows quadratically far from it.
+ */
+function setScales(problem: Problem, list: HardPart[]): void {
+  const blended = list.filter((p) => !p.silent);
+  if (new Set(blended.map((p) => show(p.value))).size < 2) return;
+  const on = blended.map((p) => zeroPoints(problem, p));
+  blended.forEach((p, i) => {
+    const values = on
+      .filter((_, j) => j !== i)
+      .flat()
+      .map((q) => Math.abs(evalAt(problem, p.phi, q)))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
+    const median = values[Math.floor(values.length / 2)];
+    if (median !== undefined && median > 0) p.scale = median;
+  });
 }
 
 /** Interior data may exceed the part's data by this factor before the formula counts as singular inside. */
@@ -279,46 +313,55 @@ const SILENT_SAMPLES = 256;
 
 /** Points (in variable order) where the part's phi vanishes: its boundary (times across the range) or the initial time. */
 function zeroPoints(problem: Problem, part: HardPart): number[][] {
-  const nv = problem.variables.length;
-  const dim = problem.dim;
   const sampler = makeSampler('halton', createRng(7));
-  const time = problem.time;
-  const withTime = (space: Float64Array, t: (i: number) => number): number[][] => {
-    const out: number[][] = [];
-    for (let i = 0; i < space.length / dim; i++) {
-      const p = Array.from(space.subarray(i * dim, (i + 1) * dim));
-      if (nv > dim) p.push(t(i));
-      out.push(p);
-    }
-    return out;
-  };
   const set = part.term.set;
   if (set.kind === 'initial')
-    return withTime(problem.geometry.sampleInterior(SILENT_SAMPLES, sampler), () => time!.min);
+    return withTime(problem, problem.geometry.sampleInterior(SILENT_SAMPLES, sampler), () => problem.time!.min);
   if (set.kind !== 'boundary') return [];
-  let pts: number[][];
-  try {
-    const b = problem.geometry.sampleBoundary(SILENT_SAMPLES, sampler, set.selector);
-    pts = withTime(b.points, (i) => (time ? time.min + ((time.max - time.min) * i) / (SILENT_SAMPLES - 1) : 0));
-  } catch {
-    return [];
-  }
+  const pts = boundaryPoints(problem, set.selector, sampler);
   // Tangential PEC parts vanish on some faces of the selected boundary only.
   const size = Math.max(...problem.geometry.bbox.max.map((m, a) => m - problem.geometry.bbox.min[a]!));
   return pts.filter((p) => Math.abs(evalAt(problem, part.phi, p)) <= 1e-9 * size);
 }
 
-function samplePoints(problem: Problem): number[][] {
-  const space = problem.geometry.sampleInterior(SILENT_SAMPLES, makeSampler('halton', createRng(8)));
+/** Space points as rows, with time t(i) appended where the problem has time (parameters: see evalAt). */
+function withTime(problem: Problem, space: Float64Array, t: (i: number) => number): number[][] {
+  const dim = problem.dim;
   const out: number[][] = [];
-  const time = problem.time;
-  for (let i = 0; i < SILENT_SAMPLES; i++) {
-    const p = Array.from(space.subarray(i * problem.dim, (i + 1) * problem.dim));
-    if (time) p.push(time.min + ((time.max - time.min) * i) / (SILENT_SAMPLES - 1));
+  for (let i = 0; i < space.length / dim; i++) {
+    const p = Array.from(space.subarray(i * dim, (i + 1) * dim));
+    if (problem.time) p.push(t(i));
     out.push(p);
   }
   return out;
 }
+
+/** Points of a boundary part (times spread across the range); none where the part cannot be sampled. */
+function boundaryPoints(problem: Problem, selector: BoundarySelector, sampler: UnitSampler): number[][] {
+  try {
+    return withTime(
+      problem,
+      problem.geometry.sampleBoundary(SILENT_SAMPLES, sampler, selector).points,
+      spreadTime(problem),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Interior points (times spread across the range). */
+function samplePoints(problem: Problem): number[][] {
+  const space = problem.geometry.sampleInterior(SILENT_SAMPLES, makeSampler('halton', createRng(8)));
+  return withTime(problem, space, spreadTime(problem));
+}
+
+/** The i-th of SILENT_SAMPLES times spread evenly over the problem's time range. */
+const spreadTime =
+  (problem: Problem) =>
+  (i: number): number => {
+    const time = problem.time!;
+    return time.min + ((time.max - time.min) * i) / (SILENT_SAMPLES - 1);
+  };
 
 function evalAt(problem: Problem, e: Expr, p: number[]): number {
   return evalNumeric(e, {
@@ -388,7 +431,7 @@ function partPhi(problem: Problem, term: Term): Expr | undefined {
 /**
  * The output transform of a field: G + phi * inner, with inner the raw output (or a sign
  * transform of it). `size`: the domain's size (bounding-box diagonal), to which the blend
- * scales the boundary distances.
+ * scales the distances of parts that carry no scale of their own.
  */
 export function hardTransform(parts: HardPart[], inner: Expr, size = 1): Expr {
   const phi = parts.length === 1 ? parts[0]!.phi : parts.slice(1).reduce((p, q) => mul(p, q.phi), parts[0]!.phi);
@@ -402,8 +445,8 @@ export function extension(all: HardPart[], size = 1): Expr {
   const parts = blended;
   const distinct = new Set(parts.map((p) => show(p.value)));
   if (distinct.size === 1) return parts[0]!.value;
-  // sum_i g_i / (a_i + eps) over sum_j 1 / (a_j + eps), a_i the distance of part i over the domain's size
-  // (all parts alike, so the weights' ratios are those of the plain distances), with numerator and
+  // sum_i g_i / (a_i + eps) over sum_j 1 / (a_j + eps), a_i the distance of part i over its scale
+  // (setScales; the domain's size where none was set), with numerator and
   // denominator multiplied by prod_k (a_k + eps): the same function, but nothing is divided by a
   // vanishing a_i + eps (weights of 1e12 in float32), and the denominator stays away from 0 wherever
   // one part is far, which lets the verifier's interval bounds close on a part. Exponent 1, not 2:
@@ -414,7 +457,8 @@ export function extension(all: HardPart[], size = 1): Expr {
   // of up to 5 factors (a box's faces) inside float32 for domains of any size; jets divide by the
   // quotient rule (derivatives/jet.ts div), so no 1 / D^3 is formed either.
   const scaled = parts.map((p) => {
-    const d = size === 1 ? p.phi : div(p.phi, num(size));
+    const by = p.scale ?? size;
+    const d = by === 1 ? p.phi : div(p.phi, num(by));
     return add(call('abs', d), num(BLEND_EPS));
   });
   // prod_{k != i} s_k from shared prefix and suffix products (n parts: O(n) products, not O(n^2)).
