@@ -369,6 +369,45 @@ test('hard: two concentric circles blend to the hand-written transform, linear i
   }
 });
 
+test('hard: affine distances (a square with other data on each side, a rod with its start) keep the common scale', async () => {
+  const { planHard } = await import('../../dist/strategies/hard.js');
+  const square = `name: square-sides
+geometry: {rectangle: {min: [0, 0], max: [1, 1]}}
+fields: [u]
+equations: [-lap(u) = 0]
+conditions:
+  - {on: left, dirichlet: {u: "sin(y)"}}
+  - {on: right, dirichlet: {u: "exp(1)*sin(y)"}}
+  - {on: bottom, dirichlet: {u: "0"}}
+  - {on: top, dirichlet: {u: "exp(x)*sin(1)"}}
+`;
+  const rod = `name: rod
+geometry: {interval: [0, 1]}
+time: [0, 0.5]
+fields: [u]
+equations: [u_t = u_xx]
+conditions:
+  - {on: left, dirichlet: {u: 0}}
+  - {on: right, dirichlet: {u: 1}}
+  - {on: initial, value: {u: "sin(pi*x) + x"}}
+`;
+  for (const [name, text] of [
+    ['square-sides', square],
+    ['rod', rod],
+  ]) {
+    const problem = buildProblem(loadWithOverrides(specFile(name, text), [], {}));
+    const parts = planHard(
+      problem,
+      problem.terms.filter((t) => t.kind === 'condition'),
+    ).parts.get('u');
+    assert.ok(parts.length >= 3, name);
+    assert.ok(
+      parts.every((p) => p.scale === undefined),
+      `${name}: ${parts.map((p) => p.scale)}`,
+    );
+  }
+});
+
 test('reparam: a two-sided bound carries constant data on both bounds exactly (sine map, per-part preimages)', async () => {
   const text = annulus('annulus-bounds', 0.3, 1, -0.5, 'inequalities: [-0.5 <= u <= 1]\n');
   const problem = buildProblem(loadWithOverrides(specFile('annulus-bounds', text), [], { strategy: 'reparam' }));
