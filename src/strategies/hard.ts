@@ -141,16 +141,17 @@ function setScales(problem: Problem, list: HardPart[]): void {
   // with other data on its ends and at the start from 1.7e-4 / 9.3e-4 to 3.1e-4 / 1.4e-3.
   if (blended.every((p) => isAffine(problem, p.phi))) return;
   const on = blended.map((p) => zeroPoints(problem, p));
-  blended.forEach((p, i) => {
+  const scales = blended.map((p, i) => {
     const values = on
       .filter((_, j) => j !== i)
       .flat()
       .map((q) => Math.abs(evalAt(problem, p.phi, q)))
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
-    const median = values[Math.floor(values.length / 2)];
-    if (median !== undefined && median > 0) p.scale = median;
+    return values[Math.floor(values.length / 2)];
   });
+  // All or none: a part scaled against others at the diagonal would weigh them arbitrarily.
+  if (scales.every((c) => c !== undefined && c > 0)) blended.forEach((p, i) => (p.scale = scales[i]));
 }
 
 /** Whether e is affine in the problem's variables (its first derivatives are constants). */
