@@ -135,7 +135,7 @@ export function planHard(problem: Problem, terms: Term[]): HardPlan {
  */
 function setScales(problem: Problem, list: HardPart[]): void {
   const blended = list.filter((p) => !p.silent);
-  if (new Set(blended.map((p) => show(p.value))).size < 2) return;
+  if (!differentData(blended)) return;
   // Affine distances (a box's faces, the time since the start) are lengths already: scaled, a
   // square with other data on each side went from 6.7e-5 / 1.2e-4 to 9.5e-5 / 1.3e-4, a heat rod
   // with other data on its ends and at the start from 1.7e-4 / 9.3e-4 to 3.1e-4 / 1.4e-3.
@@ -152,6 +152,11 @@ function setScales(problem: Problem, list: HardPart[]): void {
   });
   // All or none: a part scaled against others at the diagonal would weigh them arbitrarily.
   if (scales.every((c) => c !== undefined && c > 0)) blended.forEach((p, i) => (p.scale = scales[i]));
+}
+
+/** Whether the parts carry more than one data expression (and so need a blend). */
+function differentData(parts: HardPart[]): boolean {
+  return new Set(parts.map((p) => show(p.value))).size > 1;
 }
 
 /** Whether e is affine in the problem's variables (its first derivatives are constants). */
@@ -296,7 +301,7 @@ function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr
  * Checked numerically at sample points of each zero part.
  */
 function markSilent(problem: Problem, list: HardPart[]): void {
-  if (new Set(list.map((p) => show(p.value))).size < 2) return;
+  if (!differentData(list)) return;
   for (const z of list) {
     if (z.value.kind !== 'num' || z.value.value !== 0) continue;
     const others = list.filter((p) => p !== z && !p.silent && !(p.value.kind === 'num' && p.value.value === 0));
@@ -457,11 +462,9 @@ export function hardTransform(parts: HardPart[], inner: Expr, size = 1): Expr {
 
 /** The smooth extension G of the parts' data. */
 export function extension(all: HardPart[], size = 1): Expr {
-  const blended = all.filter((p) => !p.silent);
-  if (blended.length === 0) return num(0);
-  const parts = blended;
-  const distinct = new Set(parts.map((p) => show(p.value)));
-  if (distinct.size === 1) return parts[0]!.value;
+  const parts = all.filter((p) => !p.silent);
+  if (parts.length === 0) return num(0);
+  if (!differentData(parts)) return parts[0]!.value;
   // sum_i g_i / (a_i + eps) over sum_j 1 / (a_j + eps), a_i the distance of part i over its scale
   // (setScales; the domain's size where none was set), with numerator and
   // denominator multiplied by prod_k (a_k + eps): the same function, but nothing is divided by a
