@@ -56,6 +56,12 @@ export const DEFAULTS = deepFreeze({
     ],
     maxSecondOrderWeights: 2000,
   },
+  /**
+   * What the recipe's second-order stage changes beyond the network: under `penalty`, the conditions' weight when the
+   * spec gives none (spec/recipe.ts). A boundary miss moves the solution by about its size, a residual r of a
+   * second-order operator on a unit domain by about r / pi^2: weighting their mean squares 1 : pi^4 ~ 100 balances them.
+   */
+  secondOrder: { conditionsWeight: 100 },
   /** Keys of one entry of `training.stages`. */
   stage: { lr: STAGE_LR },
   /** `training.causal: true`, or the keys a `{epsilon, bins}` mapping leaves out. */

@@ -2,7 +2,7 @@
 export { CAUSAL_DEFAULTS, DEFAULTS } from './defaults.js';
 export { Diagnostics, exprLoc, formatDiagnostic, sortDiagnostics, SpecError, type Diagnostic } from './diagnostics.js';
 export { loadSpec, loadSpecText, loadSpecWithFlags } from './load.js';
-export { parseOverride, type Override } from './overrides.js';
+export { overridesFromFlags, parseOverride, type Override } from './overrides.js';
 export { defaultParameterValues, parameterMiddle } from './read-parameters.js';
 export { resolvedSpecObject, resolvedSpecYaml } from './resolved.js';
 export {

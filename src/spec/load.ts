@@ -18,7 +18,7 @@ import {
   readInequalities,
 } from './read-physics.js';
 import { readParameters } from './read-parameters.js';
-import { completeRecipe, declaredOutputs } from './recipe.js';
+import { completeRecipe, completeWeights, declaredOutputs } from './recipe.js';
 import { readConstraints, readNetwork, readOutput, readTraining } from './read-settings.js';
 import { parseSpecYaml, readSource } from './source.js';
 import { shapeDim, type PartialSpec, type SourceLoc, type Spec, type TemplateSpec } from './types.js';
@@ -147,6 +147,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
     inputs: (geometry ? shapeDim(geometry) : 2) + (time ? 1 : 0) + parameters.length,
     outputs: declaredOutputs(fields, templates),
   });
+  completeWeights(constraints, training, doc.hasIn(['constraints', 'weights', 'conditions']));
   const output = readOutput(r, get('output'), geometry, time, parameters);
   const spec: PartialSpec = {
     file,

@@ -17,6 +17,7 @@ const SECTIONS = {
   Training: DEFAULTS.training,
   Stages: DEFAULTS.stage,
   'First-order recipe': DEFAULTS.firstOrder,
+  'Second-order recipe': DEFAULTS.secondOrder,
   'Causal weighting': DEFAULTS.causal,
   'Absorbing boundaries': DEFAULTS.absorbing,
   Output: DEFAULTS.output,

@@ -2,7 +2,7 @@
 // what it gives (spec/recipe.ts, docs/accuracy.md#the-default-recipe).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULTS, loadSpecText } from '../../dist/spec/index.js';
+import { DEFAULTS, loadSpecText, overridesFromFlags } from '../../dist/spec/index.js';
 
 const BASE = `geometry:
   rectangle: {min: [0, 0], max: [1, 1]}
@@ -60,4 +60,19 @@ test("the recipe's sin network starts with the unit first layer, unless the spec
   assert.equal(load('network: {activation: sin, first_layer: glorot}\n').network.firstLayer, undefined);
   assert.equal(load('network: {activation: sin, hidden: [20, 20]}\n').network.firstLayer, undefined);
   assert.equal(load('').network.firstLayer, undefined);
+});
+
+test('penalty with a Levenberg-Marquardt stage weighs conditions by the second-order weight, unless the spec or a flag sets it', () => {
+  const weight = (extra, overrides) => loadSpecText(BASE + extra, 'recipe.yaml', overrides).constraints.weights;
+  assert.equal(weight('').conditions, DEFAULTS.secondOrder.conditionsWeight);
+  assert.equal(DEFAULTS.secondOrder.conditionsWeight, 100);
+  // The other groups keep their defaults; a given weight (file or --set) wins, even when it is the default 1.
+  assert.deepEqual(weight(''), { ...DEFAULTS.constraints.weights, conditions: 100 });
+  assert.equal(weight('constraints: {weights: {conditions: 1}}\n').conditions, 1);
+  assert.equal(weight('constraints: {weights: {equations: 3}}\n').conditions, 100);
+  assert.equal(weight('', overridesFromFlags(['constraints.weights.conditions=7'], {})).conditions, 7);
+  // Other strategies, and first-order stages, keep 1.
+  for (const s of ['adaptive', 'augmented-lagrangian', 'hard', 'barrier', 'reparam'])
+    assert.equal(weight(`constraints: {strategy: ${s}}\n`).conditions, 1, s);
+  assert.equal(weight('training:\n  stages:\n    - {optimizer: adam, iterations: 10}\n').conditions, 1);
 });
