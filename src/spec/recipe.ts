@@ -48,7 +48,7 @@ export function completeRecipe(network: Spec['network'], training: Spec['trainin
  * Completes `constraints.weights.conditions` in place: under `penalty` with a Levenberg-Marquardt stage, the
  * second-order weight when the spec gives none. Gauss-Newton fits what the loss weighs: at weight 1 it left the data of
  * an annulus missed by 1.4 % with the equations' mean square at 3.8e-3; at 100 the held-out family's errors fell 4-31x
- * on nine of eleven problems (docs/accuracy.md, "The conditions' weight under penalty").
+ * on eight of twelve problems (docs/accuracy.md, "The conditions' weight under penalty").
  */
 export function completeWeights(
   constraints: Spec['constraints'],
