@@ -237,7 +237,7 @@ test('causal weights move between Levenberg-Marquardt iterations (each system is
 test('a Levenberg-Marquardt stage that stops far above a solution restarts from the initial weights, and resumes to the same end', async () => {
   // Driven Helmholtz (-lap u - 4u = f): Adam takes this one-layer network to a near-constant
   // field that the Gauss-Newton steps cannot leave (loss 37 of a start near 98). Built at the
-  // conditions' weight 1: at penalty's second-order default of 100 this seed does not get stuck.
+  // conditions' weight 1: at penalty's second-order default of 100 this seed does not restart.
   const file = specFile(
     'restart',
     `name: restart
