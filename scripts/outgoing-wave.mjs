@@ -40,16 +40,16 @@ export function bessel(x) {
 /** @typedef {[number, number]} Complex a complex number as [real, imaginary] */
 
 /** @type {(p: Complex, q: Complex) => Complex} */
-const cmul = ([a, b], [c, d]) => [a * c - b * d, a * d + b * c];
+export const cmul = ([a, b], [c, d]) => [a * c - b * d, a * d + b * c];
 /** @type {(p: Complex, q: Complex) => Complex} */
-const cdiv = ([a, b], [c, d]) => {
+export const cdiv = ([a, b], [c, d]) => {
   const n = c * c + d * d;
   return [(a * c + b * d) / n, (b * c - a * d) / n];
 };
 /** @type {(p: Complex, q: Complex) => Complex} */
-const cadd = ([a, b], [c, d]) => [a + c, b + d];
+export const cadd = ([a, b], [c, d]) => [a + c, b + d];
 /** @type {(p: Complex, q: Complex) => Complex} */
-const csub = ([a, b], [c, d]) => [a - c, b - d];
+export const csub = ([a, b], [c, d]) => [a - c, b - d];
 
 /**
  * H0^(1)(kr) and H0^(2)(kr) with their r-derivatives (H0' = -k H1).
