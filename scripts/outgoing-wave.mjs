@@ -103,12 +103,21 @@ function annulusError(u, { k, a, R }) {
   return Math.sqrt(num / den);
 }
 
-function runErrors(dir, { k, a }) {
-  const [head, ...rows] = readFileSync(join(dir, 'fields.csv'), 'utf8').trim().split('\n');
+/**
+ * A run's fields.csv: each column's index by name, and the rows as numbers.
+ * @param {string} dir
+ */
+export function readFieldRows(dir) {
+  const [head, ...lines] = readFileSync(join(dir, 'fields.csv'), 'utf8').trim().split('\n');
+  /** @type {Record<string, number>} */
   const col = Object.fromEntries(head.split(',').map((c, i) => [c, i]));
+  return { col, rows: lines.map((l) => l.split(',').map(Number)) };
+}
+
+function runErrors(dir, { k, a }) {
+  const { col, rows } = readFieldRows(dir);
   const sums = { Ur: [0, 0], Ui: [0, 0], u: [0, 0] };
-  for (const line of rows) {
-    const v = line.split(',').map(Number);
+  for (const v of rows) {
     const r = Math.hypot(v[col.x], v[col.y]);
     if (r < a) continue;
     const [er, ei] = outgoing(k, a, r);

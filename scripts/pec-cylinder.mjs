@@ -11,9 +11,7 @@
 //                                           u against both, over the annulus a <= r <= R
 // (k = 2 pi, a = 0.5, R = 1.5: k a = pi.) Bessel functions by their power series (J_n) and the
 // upward recurrence from Y0, Y1 (Y_n), exact to ~1e-12 for k r < 15 and n <= 20; no dependencies.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { bessel, cadd, cdiv, cmul, csub } from './outgoing-wave.mjs';
+import { bessel, cadd, cdiv, cmul, csub, readFieldRows } from './outgoing-wave.mjs';
 
 export const PROBLEM = { k: 2 * Math.PI, a: 0.5, R: 1.5 };
 /** Angular modes kept: at k R = 3 pi the coefficients of n > 20 are below 1e-20 (Y_n overflows past ~30). */
@@ -147,11 +145,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `first-order condition at R = ${PROBLEM.R}: truncated problem L2 relative ${d.toExponential(2)} from the Mie series`,
     );
   } else {
-    const [head, ...rows] = readFileSync(join(dir, 'fields.csv'), 'utf8').trim().split('\n');
-    const col = Object.fromEntries(head.split(',').map((c, i) => [c, i]));
-    const points = rows
-      .map((l) => l.split(',').map(Number))
-      .filter((v) => Math.hypot(v[col.x], v[col.y]) >= PROBLEM.a && Math.hypot(v[col.x], v[col.y]) <= PROBLEM.R);
+    const { col, rows } = readFieldRows(dir);
+    const points = rows.filter((v) => {
+      const r = Math.hypot(v[col.x], v[col.y]);
+      return r >= PROBLEM.a && r <= PROBLEM.R;
+    });
     const run = (v) => [v[col.Ur], v[col.Ui]];
     const exact = (which) => (v) => scattered(coeffs, PROBLEM.k, v[col.x], v[col.y], which);
     console.log(
