@@ -79,6 +79,8 @@ export interface PinnManifest {
   regions?: RegionDistance[];
   /** The kink representation at interfaces (model.ts Kink): extra inputs or per-piece outputs; absent: none. */
   kink?: Kink;
+  /** Inputs after the scaled variables, one expression of the variables per hole (model.ts holeInput); absent: none. */
+  hole_inputs?: Expr[];
   /** float64: evaluate field values in float64 (the model was trained to that precision); absent: float32. */
   precision?: 'float64';
   /** Whether model.json loads with tf.loadLayersModel (else see `format` above). */
@@ -101,7 +103,8 @@ export function modelFiles(
 ): { name: string; content: string | Uint8Array }[] {
   const net = model.net;
   const layersActivation = LAYERS_ACTIVATION[net.shape.activation];
-  const layersModel = layersActivation !== undefined && !net.fourier && !model.kink && !model.logInputs;
+  const layersModel =
+    layersActivation !== undefined && !net.fourier && !model.kink && !model.logInputs && !model.holeInputs;
   const weights = weightTable(model, problem.variables.length);
   const manifest = pinnManifest(problem, model, weights, layersModel, pinnVersion);
   const topology = layersModel ? layersTopology(net, problem.variables.length, weights.names, layersActivation) : null;
@@ -114,7 +117,7 @@ export function modelFiles(
     userDefinedMetadata: {
       pinn: layersModel
         ? `input: raw coordinates (${problem.variables.join(', ')}); output: raw network values (${problem.fields.join(', ')}), before the output transforms in ${MANIFEST_FILE}`
-        : `no tfjs-layers equivalent (${net.fourier ? 'Fourier features' : model.kink ? `interface kink (${model.kink.kind})` : model.logInputs ? 'log-scale parameter inputs' : `activation ${net.shape.activation}`}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
+        : `no tfjs-layers equivalent (${noLayersReason(model)}); load with 'pinn eval' or read ${MANIFEST_FILE} with these weights`,
     },
   };
   return [
@@ -201,10 +204,19 @@ function pinnManifest(
     transforms: Object.fromEntries(model.transforms),
     ...(model.regions.length ? { regions: model.regions } : {}),
     ...(model.kink ? { kink: model.kink } : {}),
+    ...(model.holeInputs ? { hole_inputs: model.holeInputs } : {}),
     ...(model.values64 ? { precision: 'float64' as const } : {}),
     layers_model: layersModel,
     files: { topology: TOPOLOGY_FILE, weights: WEIGHTS_FILE, spec: SPEC_FILE },
   };
+}
+
+function noLayersReason(model: Model): string {
+  if (model.net.fourier) return 'Fourier features';
+  if (model.kink) return `interface kink (${model.kink.kind})`;
+  if (model.holeInputs) return 'hole inputs';
+  if (model.logInputs) return 'log-scale parameter inputs';
+  return `activation ${model.net.shape.activation}`;
 }
 
 function layerNames(net: NetworkParams): string[] {
@@ -325,6 +337,7 @@ export function modelFromArtifacts(
     transforms: new Map(Object.entries(manifest.transforms)),
     regions: manifest.regions ?? [],
     ...(manifest.kink ? { kink: manifest.kink } : {}),
+    ...(manifest.hole_inputs ? { holeInputs: manifest.hole_inputs } : {}),
     ...(manifest.precision === 'float64' ? { values64: true } : {}),
   };
   const view = {

@@ -45,9 +45,9 @@ export function kernelRefusal(net: KernelNet): string | undefined {
   return undefined;
 }
 
-/** One line for the run's notes: which engine runs the network. */
-export function networkPathNote(net: KernelNet): string {
-  const why = kernelRefusal(net);
+/** One line for the run's notes: which engine runs the network (`inputs`: why its input rules the kernels out). */
+export function networkPathNote(net: KernelNet, inputs?: string): string {
+  const why = inputs ?? kernelRefusal(net);
   return why
     ? `network passes: tfjs jet engine (${why})`
     : 'network passes: wasm SIMD kernels (kernels/mlp.c; PINN_KERNELS=off for the tfjs jet engine)';

@@ -12,6 +12,7 @@ export {
 } from './format.js';
 export {
   batchEnv,
+  computedInputs,
   createModel,
   disposeBatch,
   disposeModel,

@@ -12,8 +12,8 @@ import {
   type EvalEnv,
   type PointCache,
 } from '../derivatives/index.js';
-import type { Expr } from '../expr/index.js';
-import { sideName, type Problem } from '../problem/index.js';
+import { add, call, div, num, type Expr } from '../expr/index.js';
+import { sideName, type Hole, type Problem } from '../problem/index.js';
 import { DEFAULTS, type InterfaceNetworkName, type UnknownBounds } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
 import {
@@ -49,6 +49,8 @@ export interface Model {
   regions: RegionDistance[];
   /** How the network represents a kink at the interfaces of these regions (absent: a smooth network). */
   kink?: Kink;
+  /** Extra network inputs after the variables, one expression of them per hole of the domain (see holeInput). */
+  holeInputs?: Expr[];
   /** Field values for outputs and eval in float64 (trained with training.precision float64; network64.ts). */
   values64?: boolean;
 }
@@ -100,10 +102,22 @@ function kinkOf(problem: Problem): Kink | undefined {
   return regions.length ? { kind: problem.spec.network.interface ?? DEFAULTS.network.interface, regions } : undefined;
 }
 
+/**
+ * The input a hole adds: log(1 + d / rho), d its distance, rho half its size; around a disk of radius a (d = (r^2 -
+ * a^2) / 2a) that is 2 log(r / a). The fields around a hole vary in that coordinate (log r in 2D, r^-n = exp(-n log r),
+ * Hankel functions), which ridge functions of x and y alone approximate poorly: fitting a plane wave scattered by a
+ * cylinder with 256 random tanh units of (x, y) leaves L2 0.19-0.38, of (x, y, log r) 3e-3 (docs/accuracy.md, Holes).
+ */
+function holeInput(hole: Hole): Expr {
+  return call('log', add(num(1), div(hole.distance, num(hole.size / 2))));
+}
+
 export function createModel(problem: Problem, rng: Rng, transforms: Map<string, Expr>): Model {
   const spec = problem.spec;
   const kink = kinkOf(problem);
-  const features = kink?.kind === 'distance' ? kink.regions.length : 0;
+  const holeInputs =
+    (spec.network.holeInputs ?? DEFAULTS.network.holeInputs) === 'log' ? problem.geometry.holes().map(holeInput) : [];
+  const features = (kink?.kind === 'distance' ? kink.regions.length : 0) + holeInputs.length;
   const pieces = kink?.kind === 'split' ? kink.regions.length + 1 : 1;
   const lo = [...problem.geometry.bbox.min];
   const hi = [...problem.geometry.bbox.max];
@@ -148,6 +162,7 @@ export function createModel(problem: Problem, rng: Rng, transforms: Map<string, 
     transforms,
     regions,
     ...(kink ? { kink } : {}),
+    ...(holeInputs.length ? { holeInputs } : {}),
   };
 }
 
@@ -272,7 +287,7 @@ export function regionSides(problem: ModelProblem, model: Model, batch: Batch): 
   return sides;
 }
 
-/** The network's input: the scaled variables, and with a `distance` kink side * d_r per region. */
+/** The network's input: the scaled variables, the hole inputs, and with a `distance` kink side * d_r per region. */
 function networkInput(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): J.Jet {
   const logs = model.logInputs;
   const x = logs?.length
@@ -282,14 +297,22 @@ function networkInput(problem: ModelProblem, model: Model, batch: Batch, ch: J.C
       )
     : batch.x;
   const input = J.inputMatrix(ch, x, model.shift, model.scale);
-  if (model.kink?.kind !== 'distance') return input;
+  if (model.kink?.kind !== 'distance' && !model.holeInputs) return input;
   const env = batchEnv(problem, model, batch, ch, new Map());
   const memo = new Map();
-  const features = model.kink.regions.map((name) => {
+  const holes = (model.holeInputs ?? []).map((e) => evaluate(e, env, memo));
+  const kinks = (model.kink?.kind === 'distance' ? model.kink.regions : []).map((name) => {
     const r = model.regions.find((q) => q.name === name)!;
     return J.mul(ch, env.vars.get(sideName(name))!, evaluate(r.distance, env, memo));
   });
-  return J.concat(ch, [input, ...features]);
+  return J.concat(ch, [input, ...holes, ...kinks]);
+}
+
+/** Why the network's input rules out our kernels (they take scaled variables only); undefined when it does not. */
+export function computedInputs(model: Model): string | undefined {
+  if (model.holeInputs) return 'hole inputs';
+  if (model.kink?.kind === 'distance') return 'interface distance inputs';
+  return undefined;
 }
 
 /** Each field's raw output: its column, or with a `split` kink the column of the piece each row lies in. */
@@ -318,8 +341,8 @@ function rawOutputs(problem: ModelProblem, model: Model, batch: Batch, ch: J.Cha
 
 /** Field jets on a batch with the given channels, output transforms applied. */
 export function fieldJets(problem: ModelProblem, model: Model, batch: Batch, ch: J.Channels): Map<string, J.Jet> {
-  // A distance kink's features are expressions that may read trainable unknowns: the jet engine then.
-  const kernels = model.kink?.kind !== 'distance';
+  // Computed inputs carry their own derivatives (and may read trainable unknowns): the jet engine then.
+  const kernels = computedInputs(model) === undefined;
   const out = forward(
     ch,
     model.net,

@@ -70,6 +70,7 @@ export function float64Unsupported(model: Model): string | undefined {
   if (!ACTIVATIONS_64[shape.activation]) return `activation ${shape.activation} has no float64 rule here`;
   if (model.net.fourier) return 'Fourier features';
   if (model.kink) return `the ${model.kink.kind} interface network`;
+  if (model.holeInputs) return 'hole inputs (network.hole_inputs: none trains without them)';
   if (model.logInputs?.length) return 'log-scale parameters';
   if (model.transforms.size > 0) return 'output transforms (hard or reparam conditions)';
   if (model.unknowns.size > 0) return 'unknown constants';

@@ -5,7 +5,7 @@
  * it points, finish.ts writes its files.
  */
 import { mkdirSync } from 'node:fs';
-import { disposeModel, networkPathNote, parameterCount } from '../model/index.js';
+import { computedInputs, disposeModel, networkPathNote, parameterCount } from '../model/index.js';
 import {
   lmNotes,
   precisionPlan,
@@ -136,7 +136,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     ...source.threadNotes(),
     ...lmNotes(spec.training.stages, parameterCount(model.net)),
     ...(precision.note ? [precision.note] : []),
-    networkPathNote(model.net),
+    networkPathNote(model.net, computedInputs(model)),
     ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
   ];
   opts.onStart?.({ problem, outDir, parameters: parameterCount(model.net), points: run.points, notes });

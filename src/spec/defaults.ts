@@ -29,6 +29,8 @@ export const DEFAULTS = deepFreeze({
     firstLayer: 'glorot',
     /** Left implicit in the spec, as first_layer. */
     interface: 'distance',
+    /** Left implicit in the spec, as first_layer. */
+    holeInputs: 'log',
   },
   training: {
     points: { domain: 2000, boundary: 400, initial: 400 },

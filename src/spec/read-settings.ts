@@ -10,6 +10,7 @@ import { defaultParameterValues, readOutputParameters } from './read-parameters.
 import {
   ACTIVATIONS,
   FIRST_LAYERS,
+  HOLE_INPUTS,
   INTERFACE_NETWORKS,
   OPTIMIZERS,
   OUTPUT_FORMATS,
@@ -69,7 +70,14 @@ export function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
   const d = DEFAULTS.network;
   const out: Spec['network'] = { hidden: [...d.hidden], activation: d.activation };
   if (node === undefined) return out;
-  const m = r.map(node, 'network', ['hidden', 'activation', 'fourier_features', 'first_layer', 'interface']);
+  const m = r.map(node, 'network', [
+    'hidden',
+    'activation',
+    'fourier_features',
+    'first_layer',
+    'interface',
+    'hole_inputs',
+  ]);
   if (!m) return out;
   if (m.has('hidden')) {
     const at = m.get('hidden')!.value;
@@ -104,6 +112,10 @@ export function readNetwork(r: YamlReader, node: YNode): Spec['network'] {
   if (m.has('interface')) {
     const v = r.oneOf(m.get('interface')!.value, 'network.interface', INTERFACE_NETWORKS);
     if (v !== undefined && v !== d.interface) out.interface = v;
+  }
+  if (m.has('hole_inputs')) {
+    const v = r.oneOf(m.get('hole_inputs')!.value, 'network.hole_inputs', HOLE_INPUTS);
+    if (v !== undefined && v !== d.holeInputs) out.holeInputs = v;
   }
   return out;
 }

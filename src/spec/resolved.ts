@@ -129,6 +129,7 @@ export function resolvedSpecObject(spec: Spec, fields: string[]): Record<string,
     ...(spec.network.fourierFeatures ? { fourier_features: spec.network.fourierFeatures } : {}),
     ...(spec.network.firstLayer ? { first_layer: spec.network.firstLayer } : {}),
     ...(spec.network.interface ? { interface: spec.network.interface } : {}),
+    ...(spec.network.holeInputs ? { hole_inputs: spec.network.holeInputs } : {}),
   };
   const tr = spec.training;
   out['training'] = {

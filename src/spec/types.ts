@@ -172,6 +172,13 @@ export interface RegionSpec {
 export const INTERFACE_NETWORKS = ['distance', 'split'] as const;
 export type InterfaceNetworkName = (typeof INTERFACE_NETWORKS)[number];
 
+/**
+ * Extra network inputs for the domain's holes (model/model.ts holeInputs): `log`, log(1 + d / rho) per hole, with d its
+ * distance and rho half its size (2 log(r / a) around a disk of radius a); `none`, the coordinates only.
+ */
+export const HOLE_INPUTS = ['log', 'none'] as const;
+export type HoleInputName = (typeof HOLE_INPUTS)[number];
+
 /** How a parameter's range maps to the network input: linearly, or its logarithm linearly. */
 export const PARAMETER_SCALES = ['linear', 'log'] as const;
 export type ParameterScale = (typeof PARAMETER_SCALES)[number];
@@ -223,6 +230,8 @@ export interface Spec {
     firstLayer?: FirstLayerName;
     /** Kink representation at material interfaces; absent: DEFAULTS.network.interface. */
     interface?: InterfaceNetworkName;
+    /** Inputs for the domain's holes; absent: DEFAULTS.network.holeInputs. */
+    holeInputs?: HoleInputName;
   };
   training: {
     points: { domain: number; boundary: number; initial: number };

@@ -23,6 +23,8 @@ export interface VerifyModel {
   transforms: Map<string, Expr>;
   /** Known constants and fitted unknowns. */
   constants: Map<string, number>;
+  /** Network inputs after the variables, as expressions of them (model.ts holeInputs); absent: none. */
+  holeInputs?: Expr[];
 }
 
 export interface Box {
@@ -83,15 +85,7 @@ export function fieldJets(
 ): Map<string, FieldJets> {
   const c: Ctx = { nv: box.lo.length, ord, f32 };
   const vars = embed(c, box);
-  const out = forwardJets(c, vm.net, vars);
-  const raw = new Map(vm.fields.map((f, k) => [f, out[k]!]));
-  const result = new Map<string, FieldJets>();
-  if (vm.transforms.size === 0) {
-    for (const [f, j] of raw) result.set(f, { jet: j, ord });
-    return result;
-  }
   const varMap = new Map<string, IJet>(vm.variables.map((v, i) => [v, vars[i]!]));
-  for (const [f, j] of raw) varMap.set(rawName(f), j);
   const env: IEnv = {
     c,
     varIndex: embed === boxVars ? new Map(vm.variables.map((v, i) => [v, i])) : new Map(),
@@ -100,6 +94,19 @@ export function fieldJets(
     fields: new Map(),
     spatial: vm.spatialIndex,
   };
+  const out = forwardJets(
+    c,
+    vm.net,
+    vars,
+    (vm.holeInputs ?? []).map((e) => ievaluate(e, env)),
+  );
+  const raw = new Map(vm.fields.map((f, k) => [f, out[k]!]));
+  const result = new Map<string, FieldJets>();
+  if (vm.transforms.size === 0) {
+    for (const [f, j] of raw) result.set(f, { jet: j, ord });
+    return result;
+  }
+  for (const [f, j] of raw) varMap.set(rawName(f), j);
   for (const f of vm.fields) {
     const t = vm.transforms.get(f);
     result.set(f, { jet: t ? ievaluate(t, env) : raw.get(f)!, ord });

@@ -163,10 +163,13 @@ export function dense(c: Ctx, xs: IJet[], layer: PlainLayer, withBias: boolean):
 
 /**
  * Network output jets (one per output) for input variable jets `vars`
- * (in the model's variable order), including the input scaling.
+ * (in the model's variable order), including the input scaling, and the inputs computed from them after.
  */
-export function forwardJets(c: Ctx, net: PlainNet, vars: IJet[]): IJet[] {
-  let h: IJet[] = vars.map((x, i) => JI.scaleNum(c, JI.sub(c, x, JI.numberJet(c, net.shift[i]!)), net.scale[i]!));
+export function forwardJets(c: Ctx, net: PlainNet, vars: IJet[], computed: IJet[] = []): IJet[] {
+  let h: IJet[] = [
+    ...vars.map((x, i) => JI.scaleNum(c, JI.sub(c, x, JI.numberJet(c, net.shift[i]!)), net.scale[i]!)),
+    ...computed,
+  ];
   if (net.fourier) {
     const { nIn, count, b } = net.fourier;
     const z = dense(c, h, { nIn, nOut: count, w: b, b: new Float64Array(count) }, false).map((t) =>

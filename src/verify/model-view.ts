@@ -14,5 +14,6 @@ export function verifyModel(problem: ModelProblem, model: Model): VerifyModel {
     fields: problem.fields,
     transforms: model.transforms,
     constants,
+    ...(model.holeInputs ? { holeInputs: model.holeInputs } : {}),
   };
 }

@@ -19,7 +19,7 @@ import { neg, type Expr } from '../../expr/index.js';
 import { estimateSampler } from '../sampling/samplers.js';
 import { sideNames, type BoundaryPiece, type Placed, type Primitive } from './primitive.js';
 import { compileDistance, rAndAll, rNot, rOrAll } from './rfunctions.js';
-import type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
+import type { AxisBox, BoundarySample, BoundarySelector, Geometry, Hole, UnitSampler } from './types.js';
 
 export type CsgOp = 'union' | 'intersection' | 'difference';
 
@@ -95,6 +95,22 @@ function nodeDistance(node: ShapeNode): Expr {
     case 'difference':
       return rAndAll([nodeDistance(node.children[0]!), ...node.children.slice(1).map((c) => rNot(nodeDistance(c)))]);
   }
+}
+
+/**
+ * Points on the ellipse (ellipsoid) inscribed in a box: the centres of its faces and its corners pulled in to it,
+ * which for a disk or sphere lie on the shape itself.
+ */
+function bboxRim(box: { min: number[]; max: number[] }): number[][] {
+  const dim = box.min.length;
+  const mid = box.min.map((lo, a) => (lo + box.max[a]!) / 2);
+  const half = box.min.map((lo, a) => (box.max[a]! - lo) / 2);
+  const points: number[][] = [];
+  for (let a = 0; a < dim; a++)
+    for (const s of [-1, 1]) points.push(mid.map((m, b) => (b === a ? m + s * half[b]! : m)));
+  for (let mask = 0; mask < 1 << dim; mask++)
+    points.push(mid.map((m, b) => m + ((mask >> b) & 1 ? 1 : -1) * (half[b]! / Math.sqrt(dim))));
+  return points;
 }
 
 /** Visits every node with whether it is subtracted an odd number of times. */
@@ -249,6 +265,17 @@ export class Domain implements Geometry {
 
   distance(): Expr {
     return nodeDistance(this.root);
+  }
+
+  holes(): Hole[] {
+    if (this.root.kind !== 'difference') return [];
+    const [outer, ...cut] = this.root.children;
+    return cut.flatMap((node) => {
+      const box = nodeBbox(node);
+      const inside = bboxRim(box).every((p) => nodeInside(outer!, p, -this.tolerance));
+      const size = Math.min(...box.max.map((hi, a) => hi - box.min[a]!)) / 2;
+      return inside ? [{ distance: neg(nodeDistance(node)), size }] : [];
+    });
   }
 
   sampleInterior(n: number, sampler: UnitSampler): Float64Array {

@@ -8,7 +8,7 @@ import { axisBox, ball, type Primitive } from './primitive.js';
 import { polygon as polygonShape } from './polygon.js';
 import type { Geometry } from './types.js';
 
-export type { AxisBox, BoundarySample, BoundarySelector, Geometry, UnitSampler } from './types.js';
+export type { AxisBox, BoundarySample, BoundarySelector, Geometry, Hole, UnitSampler } from './types.js';
 export { compileDistance } from './rfunctions.js';
 
 const leaf = (shape: Primitive, name?: string): Geometry =>

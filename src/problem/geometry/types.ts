@@ -65,4 +65,13 @@ export interface Geometry {
   partCurvature(select: BoundarySelector): number | undefined;
   /** The box when the domain is a single axis-aligned box (interval, rectangle, box), else undefined. */
   axisBox(): AxisBox | undefined;
+  /** The shapes subtracted from the outer shape that lie inside it (a coax's inner conductor, a scatterer). */
+  holes(): Hole[];
+}
+
+/** A hole in the domain: its distance (zero on it, positive in the domain) and its half-extent. */
+export interface Hole {
+  distance: Expr;
+  /** Half the smallest side of the hole's bounding box (a disk's radius). */
+  size: number;
 }
