@@ -4,11 +4,12 @@
 // bench/electromagnetics/pec-cylinder.yaml is checked:
 //   - the exact scattered field (the Mie series) u = -sum_n i^n J_n(k a) / H_n(k a) H_n(k r) e^(i n theta);
 //   - the exact solution of the problem truncated at r = R with the first-order Bayliss-Turkel
-//     condition dn(u) = (i k - 1/(2R)) u, mode by mode u_n = A_n H_n^(1)(k r) + B_n H_n^(2)(k r).
+//     condition dn(u) = (i k - 1/(2R)) u (or the second-order one of pinn's `absorbing`, with
+//     --order 2), mode by mode u_n = A_n H_n^(1)(k r) + B_n H_n^(2)(k r).
 //
-//   node scripts/pec-cylinder.mjs           the truncated problem's L2 distance from the Mie series
-//   node scripts/pec-cylinder.mjs RUN_DIR   a run's fields.csv (x, y, Ur, Ui): L2 relative error of
-//                                           u against both, over the annulus a <= r <= R
+//   node scripts/pec-cylinder.mjs [--order 2]           the truncated problem's L2 distance from Mie
+//   node scripts/pec-cylinder.mjs RUN_DIR [--order 2]   a run's fields.csv (x, y, Ur, Ui): L2 relative
+//                                                       error of u against both, over a <= r <= R
 // (k = 2 pi, a = 0.5, R = 1.5: k a = pi.) Bessel functions by their power series (J_n) and the
 // upward recurrence from Y0, Y1 (Y_n), exact to ~1e-12 for k r < 15 and n <= 20; no dependencies.
 import { bessel, cadd, cdiv, cmul, csub, readFieldRows } from './outgoing-wave.mjs';
@@ -67,13 +68,28 @@ function radialDerivative(H, n, k, x) {
 }
 
 /**
+ * The condition at R as dn(u_n) = beta_n u_n for the mode e^(i n theta). Order 1 (Bayliss-Turkel B1):
+ * beta = i k - 1/(2R). Order 2 (B2, docs/electromagnetics.md, curvature kappa = 1/R):
+ * 2 (kappa - i k) dn(u) = (2 k^2 + 3 i k kappa - 3 kappa^2/4) u + u_ss, with u_ss = -n^2/R^2 u.
+ * @param {number} n
+ * @param {{ k: number, R: number }} problem
+ * @param {1 | 2} order
+ * @returns {[number, number]}
+ */
+export function conditionRatio(n, { k, R }, order) {
+  if (order === 1) return [-1 / (2 * R), k];
+  const kappa = 1 / R;
+  const rhs = /** @type {[number, number]} */ ([2 * k * k - 0.75 * kappa * kappa - (n * n) / (R * R), 3 * k * kappa]);
+  return cdiv(rhs, [2 * kappa, -2 * k]);
+}
+
+/**
  * Per mode n >= 0: the Mie coefficient c_n of H_n^(1), and the truncated problem's [A_n, B_n].
  * @param {{ k: number, a: number, R: number }} problem
+ * @param {1 | 2} [order] the absorbing condition's order at R
  */
-export function coefficients({ k, a, R }) {
+export function coefficients({ k, a, R }, order = 1) {
   const [Ha, HR] = [hankelOrders(k * a), hankelOrders(k * R)];
-  /** @type {[number, number]} */
-  const beta = [-1 / (2 * R), k];
   /** @type {[number, number][]} */
   const mie = [];
   /** @type {[[number, number], [number, number]][]} */
@@ -82,6 +98,7 @@ export function coefficients({ k, a, R }) {
     const data = cmul(iPower(n), [-besselJ(n, k * a), 0]);
     mie.push(cdiv(data, Ha[n]));
     const dR = radialDerivative(HR, n, k, k * R);
+    const beta = conditionRatio(n, { k, R }, order);
     // Condition at R per Hankel function: d/dr H - beta H; [H1(a) H2(a); c1 c2] [A; B] = [data; 0].
     const [c1, c2] = [csub(dR, cmul(beta, HR[n])), csub(conj(dR), cmul(beta, conj(HR[n])))];
     const det = csub(cmul(Ha[n], c2), cmul(conj(Ha[n]), c1));
@@ -136,13 +153,17 @@ export function annulusPoints({ a, R }, nr = 60, nt = 120) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = process.argv[2];
-  const coeffs = coefficients(PROBLEM);
+  const args = process.argv.slice(2);
+  const at2 = args.indexOf('--order');
+  const order = at2 >= 0 && args[at2 + 1] === '2' ? 2 : 1;
+  if (at2 >= 0) args.splice(at2, 2);
+  const dir = args[0];
+  const coeffs = coefficients(PROBLEM, order);
   const at = (which) => (p) => scattered(coeffs, PROBLEM.k, p[0], p[1], which);
   if (!dir) {
     const d = distance(annulusPoints(PROBLEM), at('truncated'), at('mie'));
     console.log(
-      `first-order condition at R = ${PROBLEM.R}: truncated problem L2 relative ${d.toExponential(2)} from the Mie series`,
+      `order-${order} condition at R = ${PROBLEM.R}: truncated problem L2 relative ${d.toExponential(2)} from the Mie series`,
     );
   } else {
     const { col, rows } = readFieldRows(dir);

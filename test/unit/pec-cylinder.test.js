@@ -43,3 +43,27 @@ test('pec-cylinder reference: Helmholtz inside, the first-order condition at R, 
   const d = Math.sqrt(num / den);
   assert.ok(d > 2.0e-2 && d < 2.2e-2, `truncated vs Mie ${d}`);
 });
+
+test('pec-cylinder reference: the second-order condition of `absorbing` at R, 5.2e-4 from Mie', () => {
+  const second = coefficients(PROBLEM, 2);
+  const v2 = (r, theta) => scattered(second, k, r * Math.cos(theta), r * Math.sin(theta), 'truncated');
+  // 2 (kappa - i k) dn(u) = (2 k^2 + 3 i k kappa - 3 kappa^2 / 4) u + u_ss on r = R, kappa = 1/R,
+  // u_ss the second derivative along the circle; both by central differences.
+  const [h, theta, kappa] = [1e-4, 0.7, 1 / R];
+  const v = v2(R, theta);
+  const dn = [0, 1].map((p) => (v2(R + h, theta)[p] - v2(R - h, theta)[p]) / (2 * h));
+  const dt = h / R;
+  const uss = [0, 1].map((p) => (v2(R, theta + dt)[p] + v2(R, theta - dt)[p] - 2 * v[p]) / (h * h));
+  const lhs = [2 * kappa * dn[0] + 2 * k * dn[1], 2 * kappa * dn[1] - 2 * k * dn[0]];
+  const c = [2 * k * k - 0.75 * kappa * kappa, 3 * k * kappa];
+  const rhs = [c[0] * v[0] - c[1] * v[1] + uss[0], c[0] * v[1] + c[1] * v[0] + uss[1]];
+  assert.ok(Math.hypot(lhs[0] - rhs[0], lhs[1] - rhs[1]) < 1e-4 * Math.hypot(...rhs), `${lhs} vs ${rhs}`);
+  let [num, den] = [0, 0];
+  for (const [x, y] of annulusPoints(PROBLEM)) {
+    const [t, m] = [scattered(second, k, x, y, 'truncated'), u(x, y, 'mie')];
+    num += (t[0] - m[0]) ** 2 + (t[1] - m[1]) ** 2;
+    den += m[0] ** 2 + m[1] ** 2;
+  }
+  const d = Math.sqrt(num / den);
+  assert.ok(d > 4e-4 && d < 6e-4, `order-2 truncated vs Mie ${d}`);
+});
