@@ -1,7 +1,8 @@
 /**
  * The evaluated solution as plain data: what every output writer consumes.
  * Rows are points inside the domain (at each output time); columns are the
- * variables, then the fields, then (when `exact` is given) `<field>_exact` and `<field>_error`.
+ * variables, then the fields, then (when `exact` is given) `<field>_exact` and `<field>_error`, then
+ * for complex fields (Fr and Fi) `F_abs` and `F_phase` (complex.ts).
  */
 export interface FieldTable {
   /** Variable names in column order, e.g. ['x', 'y'] or ['x', 'y', 't']. */

@@ -295,4 +295,13 @@ test('example outgoing-wave: the absorbing condition trains on its circle, radiu
   assert.ok(Number.isFinite(absorbing.rms));
   const resolved = readFileSync(join(out, 'spec.resolved.yaml'), 'utf8');
   assert.match(resolved, /absorbing:\s*\n?\s*(\{ ?)?k: k/);
+  // The complex field U = Ur + i Ui also as magnitude and phase.
+  const [header, ...lines] = readFileSync(join(out, 'fields.csv'), 'utf8').trim().split('\n');
+  const col = Object.fromEntries(header.split(',').map((c, k) => [c, k]));
+  assert.ok('U_abs' in col && 'U_phase' in col, header);
+  for (const line of lines.slice(0, 20)) {
+    const v = line.split(',').map(Number);
+    assert.ok(Math.abs(v[col.U_abs] - Math.hypot(v[col.Ur], v[col.Ui])) < 1e-6 * (1 + v[col.U_abs]), line);
+    assert.ok(Math.abs(v[col.U_phase] - Math.atan2(v[col.Ui], v[col.Ur])) < 1e-5, line);
+  }
 });

@@ -1,5 +1,6 @@
 import type { FieldTable } from '../table.js';
 import type { LossHistory } from '../../trainer/index.js';
+import { complexPairs } from '../complex.js';
 import { isRegularGrid, rowsPerTime } from '../vtk.js';
 import { formatNumber } from './axes.js';
 import { DARK_GREY } from './canvas.js';
@@ -92,6 +93,9 @@ function pictureGroups(table: FieldTable, withExact: boolean): { label: string; 
       ...(has(`${f}_error`) ? [[`${f}_error`]] : []),
     ],
   }));
+  for (const f of complexPairs(table.fields))
+    if (has(`${f}_abs`))
+      groups.push({ label: `${f} = ${f}r + i ${f}i: magnitude and phase`, columns: [[`${f}_abs`], [`${f}_phase`]] });
   if (has('residual'))
     groups.push({ label: 'PDE residual: where the equations are least satisfied', columns: [['residual']] });
   return groups;
