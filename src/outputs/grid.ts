@@ -9,6 +9,7 @@ import { compileNumeric } from '../expr/index.js';
 import type { Problem } from '../problem/index.js';
 import { parameterMiddle } from '../spec/index.js';
 import { disposeBatch, evaluatesIn64, fieldJets, fieldValues64, makeBatch, type Model } from '../model/index.js';
+import { withMagnitudePhase } from './complex.js';
 import type { FieldTable } from './table.js';
 
 const CHUNK = 16384;
@@ -82,8 +83,9 @@ function exactValues(problem: Problem, field: string, points: Float64Array): Flo
 }
 
 /**
- * The model and the exact solution on the output grid at every output time; with parameters,
- * at `values` (default: the first of output.parameters). The table's variables are space(-time).
+ * The model and the exact solution on the output grid at every output time, with magnitude and phase of complex
+ * fields; with parameters, at `values` (default: the first of output.parameters). The table's variables are
+ * space(-time).
  */
 export function fieldTable(
   problem: Problem,
@@ -130,7 +132,7 @@ export function fieldTable(
       data[i * c + nST + nf + 2 * j + 1] = val - ex;
     });
   }
-  return {
+  return withMagnitudePhase({
     variables,
     fields: problem.fields,
     columns,
@@ -141,7 +143,7 @@ export function fieldTable(
     ...(problem.parameters.length
       ? { parameters: Object.fromEntries(problem.parameters.map((p, j) => [p.name, paramRow[j]!])) }
       : {}),
-  };
+  });
 }
 
 /** L2 relative and max absolute error per field with an exact solution. */

@@ -1,5 +1,4 @@
 /** What a run writes: field tables on the output grid, errors, violations, CSV, VTK, NPY, PNG pictures and the report. */
-export { complexPairs, withMagnitudePhase } from './complex.js';
 export { fieldsCsv, formatNumber, lossCsv } from './csv.js';
 export { fieldEnergy, type EnergyPoint } from './energy.js';
 export { fieldErrors, fieldRanges, fieldTable } from './grid.js';

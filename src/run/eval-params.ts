@@ -3,7 +3,7 @@
  * flags, checked against the ranges the model was trained over, and the points with them filled in.
  */
 import type { ModelProblem } from '../model/index.js';
-import { fieldErrors, fieldsCsv, fieldTable, withMagnitudePhase } from '../outputs/index.js';
+import { fieldErrors, fieldsCsv, fieldTable } from '../outputs/index.js';
 import { SpecError, type Diagnostic } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import { disposeLoadedModel, loadRun } from './load-run.js';
@@ -66,7 +66,7 @@ export function evalGridCsv(run: string, flags: string[]): string {
     const values = parseParamFlags(flags, loaded.view);
     const why = missingParameters(loaded.view, values, []);
     if (why) throw new SpecError([{ loc: { file: '--param', line: 1, col: 1 }, message: why }]);
-    return fieldsCsv(withMagnitudePhase(fieldTable(loaded.problem, loaded.model, values)));
+    return fieldsCsv(fieldTable(loaded.problem, loaded.model, values));
   } finally {
     disposeLoadedModel(loaded);
   }
@@ -88,7 +88,7 @@ export function openParametricRun(run: string): ParametricRun {
   return {
     parameters: loaded.view.parameters ?? [],
     evaluate(values) {
-      const table = withMagnitudePhase(fieldTable(loaded.problem, loaded.model, values));
+      const table = fieldTable(loaded.problem, loaded.model, values);
       return { csv: fieldsCsv(table), errors: fieldErrors(table) };
     },
     dispose: () => disposeLoadedModel(loaded),

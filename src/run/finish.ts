@@ -34,7 +34,6 @@ import {
   toleranceMisses,
   toNpy,
   vtkFilesFor,
-  withMagnitudePhase,
   withResidual,
   type EnergyPoint,
   type FieldTable,
@@ -124,7 +123,7 @@ export function finishRun(
   const { spec, problem, model, strategy, outDir } = run;
   notes.push(...stageNotes(result.stages));
   try {
-    const table = withMagnitudePhase(fieldTable(problem, model));
+    const table = fieldTable(problem, model);
     const bad = nonFinite(table);
     if (bad || !Number.isFinite(result.finalLoss.total)) {
       const singular = bad && singularTransform(problem, model, bad);
