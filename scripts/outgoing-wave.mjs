@@ -4,8 +4,9 @@
 //
 //   node scripts/outgoing-wave.mjs [--k K]          the truncated problem solved exactly, per order
 //                                                   of the absorbing condition: its L2 error
-//   node scripts/outgoing-wave.mjs RUN_DIR [--k K]  a run's fields.csv (x, y, Ur, Ui): L2 relative
-//                                                   error of Ur, Ui and u = Ur + i Ui against u
+//   node scripts/outgoing-wave.mjs RUN_DIR [--k K]  a run's fields.csv (x, y, Ur, Ui or Ezr, Ezi): L2
+//                                                   relative error of the real and imaginary parts
+//                                                   and of u against u, over a <= r <= R
 // (k = 2 pi, a = 0.5, R = 1.5 as in bench/electromagnetics/outgoing-wave.yaml unless --k says otherwise.)
 // Bessel functions by their power series (exact to ~1e-12 for x < 15), no dependencies.
 import { readFileSync } from 'node:fs';
@@ -111,17 +112,33 @@ export function readFieldRows(dir) {
   const [head, ...lines] = readFileSync(join(dir, 'fields.csv'), 'utf8').trim().split('\n');
   /** @type {Record<string, number>} */
   const col = Object.fromEntries(head.split(',').map((c, i) => [c, i]));
-  return { col, rows: lines.map((l) => l.split(',').map(Number)) };
+  return { col, rows: lines.map((l) => l.split(',').map(Number)), phasor: phasorColumns(col) };
 }
 
-function runErrors(dir, { k, a }) {
-  const { col, rows } = readFieldRows(dir);
+/**
+ * The columns of the complex field's real and imaginary parts: Ur, Ui as the hand-written specs
+ * name them, or Ezr, Ezi of maxwell-harmonic's complex form.
+ * @param {Record<string, number>} col
+ * @returns {[number, number]}
+ */
+function phasorColumns(col) {
+  const pair = [
+    ['Ur', 'Ui'],
+    ['Ezr', 'Ezi'],
+  ].find(([re, im]) => re in col && im in col);
+  if (!pair) throw new Error('fields.csv has neither Ur, Ui nor Ezr, Ezi columns');
+  return [col[pair[0]], col[pair[1]]];
+}
+
+/** Errors over a <= r <= R (a PML run's box holds more: its layer and corners are left out). */
+function runErrors(dir, { k, a, R }) {
+  const { col, rows, phasor } = readFieldRows(dir);
   const sums = { Ur: [0, 0], Ui: [0, 0], u: [0, 0] };
   for (const v of rows) {
     const r = Math.hypot(v[col.x], v[col.y]);
-    if (r < a) continue;
+    if (r < a || r > R) continue;
     const [er, ei] = outgoing(k, a, r);
-    const [dr, di] = [v[col.Ur] - er, v[col.Ui] - ei];
+    const [dr, di] = [v[phasor[0]] - er, v[phasor[1]] - ei];
     sums.Ur[0] += dr * dr;
     sums.Ur[1] += er * er;
     sums.Ui[0] += di * di;

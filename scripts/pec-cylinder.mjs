@@ -8,7 +8,7 @@
 //     --order 2), mode by mode u_n = A_n H_n^(1)(k r) + B_n H_n^(2)(k r).
 //
 //   node scripts/pec-cylinder.mjs [--order 2]           the truncated problem's L2 distance from Mie
-//   node scripts/pec-cylinder.mjs RUN_DIR [--order 2]   a run's fields.csv (x, y, Ur, Ui): L2 relative
+//   node scripts/pec-cylinder.mjs RUN_DIR [--order 2]   a run's fields.csv (x, y, Ur, Ui or Ezr, Ezi): L2 relative
 //                                                       error of u against both, over a <= r <= R
 // (k = 2 pi, a = 0.5, R = 1.5: k a = pi.) Bessel functions by their power series (J_n) and the
 // upward recurrence from Y0, Y1 (Y_n), exact to ~1e-12 for k r < 15 and n <= 20; no dependencies.
@@ -166,12 +166,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `order-${order} condition at R = ${PROBLEM.R}: truncated problem L2 relative ${d.toExponential(2)} from the Mie series`,
     );
   } else {
-    const { col, rows } = readFieldRows(dir);
+    const { col, rows, phasor } = readFieldRows(dir);
     const points = rows.filter((v) => {
       const r = Math.hypot(v[col.x], v[col.y]);
       return r >= PROBLEM.a && r <= PROBLEM.R;
     });
-    const run = (v) => [v[col.Ur], v[col.Ui]];
+    const run = (v) => [v[phasor[0]], v[phasor[1]]];
     const exact = (which) => (v) => scattered(coeffs, PROBLEM.k, v[col.x], v[col.y], which);
     console.log(
       JSON.stringify({

@@ -143,6 +143,7 @@ export function fieldTable(
     ...(problem.parameters.length
       ? { parameters: Object.fromEntries(problem.parameters.map((p, j) => [p.name, paramRow[j]!])) }
       : {}),
+    ...(problem.pmlInterior ? { measured: problem.pmlInterior } : {}),
   });
 }
 
@@ -156,7 +157,10 @@ export function fieldErrors(table: FieldTable): Record<string, { l2_relative: nu
     let num = 0;
     let den = 0;
     let maxAbs = 0;
+    let rows = 0;
     for (let r = 0; r < table.rows; r++) {
+      if (!isMeasured(table, r)) continue;
+      rows++;
       const err = table.data[r * c + ei + 1]!;
       const ex = table.data[r * c + ei]!;
       num += err * err;
@@ -164,11 +168,22 @@ export function fieldErrors(table: FieldTable): Record<string, { l2_relative: nu
       maxAbs = Math.max(maxAbs, Math.abs(err));
     }
     out[f] = {
-      l2_relative: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num / Math.max(table.rows, 1)),
+      l2_relative: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num / Math.max(rows, 1)),
       max_abs: maxAbs,
     };
   }
   return out;
+}
+
+/** Whether row r lies inside the table's `measured` box (every row without one). */
+function isMeasured(table: FieldTable, r: number): boolean {
+  const box = table.measured;
+  if (!box) return true;
+  const c = table.columns.length;
+  return box.min.every((lo, a) => {
+    const v = table.data[r * c + a]!;
+    return v >= lo - 1e-12 && v <= box.max[a]! + 1e-12;
+  });
 }
 
 /** Smallest, largest and mean value of each named field over the output grid. */

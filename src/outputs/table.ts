@@ -24,4 +24,6 @@ export interface FieldTable {
   times: number[];
   /** The parameter values every row was evaluated at (spec `parameters:`), by name; absent: none. */
   parameters?: Record<string, number>;
+  /** Errors are measured on the rows inside this box only (a PML's interior); absent: on every row. */
+  measured?: { min: number[]; max: number[] };
 }

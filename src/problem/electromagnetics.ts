@@ -6,14 +6,23 @@ import type { TemplateName } from '../spec/index.js';
 import { add, div, field as fieldRef, fold, mul, num, sub, type Expr } from '../expr/index.js';
 import type { Problem } from './types.js';
 
+/** The incident plane wave of a complex maxwell-harmonic template: its phasor's field names and value. */
+export interface IncidentWave {
+  fields: [string, string];
+  value: [Expr, Expr];
+}
+
 /**
  * n x E = 0 on the components present: 3D Ex, Ey, Ez and 2D TE Ex, Ey need the
- * normal; TM Ez = 0 does not, and is a value a `hard` strategy can impose.
+ * normal; TM Ez = 0 does not, and is a value a `hard` strategy can impose; so is
+ * a TM phasor Ezr + i Ezi, whose total field vanishes: with an incident wave, the
+ * scattered field is minus the incident one there.
  * Undefined when the fields hold no electric components.
  */
 export function pecResiduals(
   fields: string[],
   dim: number,
+  incident?: IncidentWave,
 ): { residuals: Expr[]; hard?: { field: string; value: Expr }[]; needsNormal: boolean } | undefined {
   const has = (f: string) => fields.includes(f);
   const nx: Expr = { kind: 'normal', axis: 0 };
@@ -35,7 +44,14 @@ export function pecResiduals(
   }
   if (has('Ez'))
     return { residuals: [E('z')], hard: [{ field: 'Ez', value: { kind: 'num', value: 0 } }], needsNormal: false };
-  return undefined;
+  const phasor: [string, string] | undefined =
+    incident?.fields ?? (has('Ezr') && has('Ezi') ? ['Ezr', 'Ezi'] : undefined);
+  if (!phasor) return undefined;
+  const values = phasor.map((f, i) => ({
+    field: f,
+    value: incident ? mul(num(-1), incident.value[i]!) : num(0),
+  }));
+  return { residuals: values.map((v) => sub(fieldRef(v.field), v.value)), hard: values, needsNormal: false };
 }
 
 const TIME_DOMAIN_MAXWELL: readonly TemplateName[] = ['maxwell-tm', 'maxwell-te', 'maxwell-3d'];

@@ -103,6 +103,7 @@ export function buildProblem(spec: Spec): Problem {
     exact,
     equationText,
     ...(electromagnetic ? { electromagnetic } : {}),
+    ...(expanded.pmlInterior ? { pmlInterior: expanded.pmlInterior } : {}),
   };
   checkResources(problem, diags);
   diags.throwIfAny();

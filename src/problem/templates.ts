@@ -3,11 +3,21 @@
  * substituted as expressions and its fields renamed, become equation terms;
  * a time-domain Maxwell template also gives the electromagnetic metadata.
  */
-import { exprLoc, TEMPLATE_PARAMS, type Diagnostics, type Spec, type TemplateSpec } from '../spec/index.js';
+import {
+  defaultFields,
+  exprLoc,
+  interfaceQuantities,
+  TEMPLATE_PARAMS,
+  templateFields,
+  type Diagnostics,
+  type Spec,
+  type TemplateSpec,
+} from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import {
   dependsOn,
   diff,
+  fold,
   DiffError,
   mapExpr,
   parseEquation,
@@ -20,19 +30,40 @@ import {
 } from '../expr/index.js';
 import { compile, finish, nameScope, withPiecewise, type BuildContext } from './context.js';
 import { hasInterface, sideName } from './regions.js';
-import { electromagneticMetadata } from './electromagnetics.js';
+import { electromagneticMetadata, type IncidentWave } from './electromagnetics.js';
 import type { PointSet, Problem, Term } from './types.js';
 
 /** The fields the templates use, in order, each once (the problem's fields when the spec lists none). */
 export function fieldsFromTemplates(spec: Spec): string[] {
-  return [...new Set(spec.templates.flatMap((t) => t.fields ?? TEMPLATE_PARAMS[t.name].fields))];
+  return [...new Set(spec.templates.flatMap((t) => templateFields(t)))];
+}
+
+/**
+ * The incident plane wave exp(i omega (x cos(incident) + y sin(incident))) of the first complex
+ * template with `incident`, over the problem's names (the pec condition's data for the scattered
+ * field); undefined without one. Its parameters' errors are reported by the expansion.
+ */
+export function incidentWave(ctx: BuildContext): IncidentWave | undefined {
+  const t = ctx.spec.templates.find((x) => x.params['complex'] === true && x.params['incident'] !== undefined);
+  if (!t) return undefined;
+  const p = paramText(t);
+  const phase = `(${String(p['omega'])})*(x*cos(${String(p['incident'])}) + y*sin(${String(p['incident'])}))`;
+  try {
+    const parts = [`cos(${phase})`, `sin(${phase})`].map((text) =>
+      finish(ctx, parseExpr(text, nameScope(ctx, false, false))),
+    );
+    const [re, im] = templateFields(t);
+    return { fields: [re!, im!], value: [parts[0]!, parts[1]!] };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Each template's fields are among the problem's, and the problem has the time and dimension it needs. */
 export function checkTemplates(spec: Spec, fields: string[], dim: number, diags: Diagnostics): void {
   for (const t of spec.templates) {
     const info = TEMPLATE_PARAMS[t.name];
-    for (const f of t.fields ?? info.fields) {
+    for (const f of templateFields(t)) {
       if (!fields.includes(f))
         diags.error(
           t.loc,
@@ -52,6 +83,8 @@ interface TemplateExpansion {
   equationText: string[];
   /** From the last time-domain Maxwell template with both materials. */
   electromagnetic: Problem['electromagnetic'];
+  /** The box inside a template's PML layers. */
+  pmlInterior?: Problem['pmlInterior'];
 }
 
 /** How one template's text becomes IR: its scope, parameters (piecewise constants written out) and renamed fields. */
@@ -76,14 +109,15 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     const params = new Map([...written].map(([k, e]) => [k, withPiecewise(ctx, e)]));
     const paramDerivs = new Map<string, [string, string]>();
     for (const k of params.keys()) for (const v of ctx.spatial) paramDerivs.set(`${k}_${v}`, [k, v]);
+    const own = defaultFields(t);
     const x: Expansion = {
       t,
       params,
       paramDerivs,
-      rename: new Map(info.fields.map((f, i) => [f, (t.fields ?? info.fields)[i]!])),
+      rename: new Map(own.map((f, i) => [f, templateFields(t)[i]!])),
       scope: {
         variables: ctx.variables,
-        fields: info.fields,
+        fields: own,
         constants: [...Object.keys(info.params), ...paramDerivs.keys()],
         spatial: ctx.spatial,
         derivatives: true,
@@ -92,10 +126,18 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
       },
     };
     const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);
-    const named = info.fields.map((f) => x.rename.get(f)!);
-    out.electromagnetic =
-      electromagneticMetadata(t.name, info.fields, named, params, ctx.constants) ?? out.electromagnetic;
-    for (const text of info.equations(paramValues, { spatial: ctx.spatial, varies })) {
+    const named = own.map((f) => x.rename.get(f)!);
+    out.electromagnetic = electromagneticMetadata(t.name, own, named, params, ctx.constants) ?? out.electromagnetic;
+    const bbox = ctx.geometry?.bbox ?? { min: [], max: [] };
+    const tctx = { spatial: ctx.spatial, varies, bbox };
+    if (paramValues['complex'] === true && params.has('pml')) out.pmlInterior = pmlInterior(t, params.get('pml')!, ctx);
+    for (const [name, text] of info.derived?.(paramValues, tctx) ?? []) {
+      const e = expandText(text, x, ctx, false);
+      if (!e) break;
+      params.set(name, e);
+      x.scope.constants.push(name);
+    }
+    for (const text of info.equations(paramValues, tctx)) {
       const e = expandText(text, x, ctx, true);
       if (!e) continue;
       out.terms.push({
@@ -111,6 +153,27 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     out.terms.push(...interfaceTerms(x, ctx, interfaceSets));
   }
   return out;
+}
+
+/**
+ * The box inside the PML's layers; the layer width must be a number and leave an interior
+ * (reported at the parameter otherwise).
+ */
+function pmlInterior(t: TemplateSpec, width: Expr, ctx: BuildContext): Problem['pmlInterior'] {
+  const w = fold(width, ctx.constants);
+  const src = t.params['pml'];
+  const at = typeof src === 'object' ? src.loc : t.loc;
+  const box = ctx.geometry?.bbox;
+  if (!box) return undefined;
+  const half = Math.min(...box.max.map((m, i) => (m - box.min[i]!) / 2));
+  if (w.kind !== 'num' || !(w.value > 0) || w.value >= half) {
+    ctx.diags.error(
+      at,
+      `template ${t.name}: pml is the layer's width, a number > 0 and below half the bounding box's smallest side (${+half.toPrecision(6)}); found '${show(w)}'`,
+    );
+    return undefined;
+  }
+  return { min: box.min.map((m) => m + w.value), max: box.max.map((m) => m - w.value) };
 }
 
 /** Template text with its fields renamed, for display. */
@@ -156,7 +219,8 @@ function interfaceTerms(x: Expansion, ctx: BuildContext, sets: Map<string, Point
   const sides = ctx.regions.map((r) => sideName(r.name));
   const piecewise = (info.materials ?? []).filter((k) => x.params.has(k) && dependsOn(x.params.get(k)!, sides));
   if (piecewise.length === 0) return [];
-  if (!info.interface) {
+  const continuous = interfaceQuantities(x.t);
+  if (!continuous) {
     const src = x.t.params[piecewise[0]!];
     ctx.diags.error(
       typeof src === 'object' ? src.loc : x.t.loc,
@@ -164,7 +228,7 @@ function interfaceTerms(x: Expansion, ctx: BuildContext, sets: Map<string, Point
     );
     return [];
   }
-  const quantities = info.interface.map((q) => expandText(q, x, ctx, false));
+  const quantities = continuous.map((q) => expandText(q, x, ctx, false));
   if (quantities.some((q) => !q)) return [];
   const terms: Term[] = [];
   for (const [k, r] of ctx.regions.entries()) {
@@ -174,7 +238,7 @@ function interfaceTerms(x: Expansion, ctx: BuildContext, sets: Map<string, Point
     const set = sets.get(r.name) ?? { kind: 'interface', region: r.name, label: `interface of ${r.name}` };
     sets.set(r.name, set);
     terms.push({
-      name: `${x.t.name}: ${info.interface.map((q) => renamed(q, x.rename)).join(' and ')} continuous across the interface of ${r.name}`,
+      name: `${x.t.name}: ${continuous.map((q) => renamed(q, x.rename)).join(' and ')} continuous across the interface of ${r.name}`,
       kind: 'condition',
       form: 'interface',
       set,
@@ -235,8 +299,9 @@ function checkMaterials(t: TemplateSpec, params: Map<string, Expr>, ctx: BuildCo
     const e = params.get(k);
     const jump = e && typeof src === 'object' ? jumpIn(e, ctx.spatial) : undefined;
     if (!jump || typeof src !== 'object') continue;
-    const fix = info.interface
-      ? `name the parts with 'regions:' and make the coefficient piecewise, e.g. regions: {core: {disk: {center: [0, 0], radius: 0.5}}}, constants: {eps: {core: 5, else: 1}}, ${k}: eps; pinn then imposes the interface conditions (continuity of ${info.interface.join(' and of ')})`
+    const continuous = interfaceQuantities(t);
+    const fix = continuous
+      ? `name the parts with 'regions:' and make the coefficient piecewise, e.g. regions: {core: {disk: {center: [0, 0], radius: 0.5}}}, constants: {eps: {core: 5, else: 1}}, ${k}: eps; pinn then imposes the interface conditions (continuity of ${continuous.join(' and of ')})`
       : 'write a smoothed step instead (e.g. 1 + 4*(1 + tanh((0.5 - sqrt(x^2 + y^2))/0.02))/2), which the network can resolve';
     ctx.diags.error(
       exprLoc(src, jump.pos ?? 0),

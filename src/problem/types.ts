@@ -106,4 +106,9 @@ export interface Problem {
   equationText: string[];
   /** A time-domain Maxwell template's electric and magnetic fields and material expressions (for the field energy). */
   electromagnetic?: { E: string[]; H: string[]; permittivity: Expr; permeability: Expr };
+  /**
+   * Inside a PML (maxwell-harmonic's `pml`): the box within its layers, where the fields are the
+   * physical ones; errors against `exact` are measured there only.
+   */
+  pmlInterior?: { min: number[]; max: number[] };
 }

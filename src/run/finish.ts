@@ -134,6 +134,10 @@ export function finishRun(
       );
     }
     const errors = fieldErrors(table);
+    if (table.measured && Object.keys(errors).length > 0)
+      notes.push(
+        `errors measured inside the PML, in [${table.measured.min.map(fmt).join(', ')}] - [${table.measured.max.map(fmt).join(', ')}]: in its layers the fields are the stretched ones, not the physical field`,
+      );
     const violations = freshViolations(run);
     const unknowns = unknownNumbers(model);
     const uncertainty = unknownsUncertainty(run, unknowns, result);
@@ -321,3 +325,5 @@ function writeOutputs(
   for (const f of modelFiles(problem, model, specYaml, PINN_VERSION)) put(`${MODEL_DIR}/${f.name}`, f.content);
   return { written, pictures };
 }
+
+const fmt = (v: number) => String(+v.toPrecision(6));

@@ -12,7 +12,7 @@ export {
   type StrategyOptions,
   type TunedStrategy,
 } from './strategy-options.js';
-export { TEMPLATE_PARAMS } from './templates.js';
+export { defaultFields, interfaceQuantities, TEMPLATE_PARAMS, templateFields } from './templates.js';
 export {
   shapeDim,
   STRATEGIES,

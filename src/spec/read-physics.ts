@@ -22,7 +22,7 @@ import {
   type TemplateName,
   type TemplateSpec,
 } from './types.js';
-import { TEMPLATE_PARAMS } from './templates.js';
+import { defaultFields, TEMPLATE_PARAMS } from './templates.js';
 
 const CONDITION_KINDS = [
   'dirichlet',
@@ -86,37 +86,48 @@ function readTemplate(r: YamlReader, node: YNode): TemplateSpec | undefined {
   const names = Object.keys(TEMPLATE_PARAMS) as TemplateName[];
   const one = r.single(node, 'template', names);
   if (!one) return undefined;
-  const info = TEMPLATE_PARAMS[one.name as TemplateName];
+  const name = one.name as TemplateName;
+  const info = TEMPLATE_PARAMS[name];
   const bodyNode = r.resolve(one.value);
   const params: TemplateSpec['params'] = {};
-  let fields: string[] | undefined;
+  const written = new Map<string, { key: Node; value: YNode }>();
   if (bodyNode && !(isScalar(bodyNode) && bodyNode.value === null)) {
-    const m = r.map(bodyNode, `template ${one.name}`, [...Object.keys(info.params), 'fields']);
-    for (const [k, { value }] of m ?? []) {
-      if (k === 'fields') {
-        fields = r.strings(value, `${one.name}.fields`);
-        if (fields && fields.length !== info.fields.length) {
-          const defaults = `${info.fields.length} field${info.fields.length > 1 ? 's' : ''} (${info.fields.join(', ')})`;
-          r.error(value, `${one.name}.fields renames the template's ${defaults}; found ${fields.length} names`);
-          fields = undefined;
-        }
-        continue;
-      }
-      const kind = info.params[k];
-      if (kind === 'boolean') {
-        const b = r.boolean(value, `${one.name}.${k}`);
-        if (b !== undefined) params[k] = b;
-      } else {
-        const e = r.expr(value, `${one.name}.${k}`);
-        if (e) params[k] = e;
-      }
+    const m = r.map(bodyNode, `template ${name}`, [...Object.keys(info.params), 'fields']);
+    for (const [k, pair] of m ?? []) written.set(k, pair);
+  }
+  for (const [k, { value }] of written) {
+    if (k === 'fields') continue;
+    if (info.params[k] === 'boolean') {
+      const b = r.boolean(value, `${name}.${k}`);
+      if (b !== undefined) params[k] = b;
+    } else {
+      const e = r.expr(value, `${name}.${k}`);
+      if (e) params[k] = e;
     }
   }
-  for (const req of info.required) {
-    if (!(req in params))
-      r.error(node, `template ${one.name} needs '${req}'; expected e.g. {${one.name}: {${req}: ...}}`);
+  for (const k of info.complex?.only ?? []) {
+    if (written.has(k) && params['complex'] !== true)
+      r.error(
+        written.get(k)!.key,
+        `${name}.${k} belongs to the complex form; add complex: true (fields ${info.complex!.fields.join(', ')})`,
+      );
   }
-  return { name: one.name as TemplateName, params, fields, loc: r.loc(one.key) };
+  for (const req of info.required) {
+    if (!(req in params)) r.error(node, `template ${name} needs '${req}'; expected e.g. {${name}: {${req}: ...}}`);
+  }
+  const fields = written.has('fields')
+    ? templateRenames(r, written.get('fields')!.value, name, defaultFields({ name, params }))
+    : undefined;
+  return { name, params, fields, loc: r.loc(one.key) };
+}
+
+/** `fields:` of a template: one new name per field of the template's form. */
+function templateRenames(r: YamlReader, node: YNode, name: TemplateName, own: string[]): string[] | undefined {
+  const fields = r.strings(node, `${name}.fields`);
+  if (!fields || fields.length === own.length) return fields;
+  const defaults = `${own.length} field${own.length > 1 ? 's' : ''} (${own.join(', ')})`;
+  r.error(node, `${name}.fields renames the template's ${defaults}; found ${fields.length} names`);
+  return undefined;
 }
 
 // ---- constants ----

@@ -10,7 +10,7 @@
  * Under `penalty` the second-order stage also weighs the conditions more (completeWeights).
  */
 import { DEFAULTS } from './defaults.js';
-import { TEMPLATE_PARAMS } from './templates.js';
+import { templateFields } from './templates.js';
 import type { Spec, StageSpec, TemplateSpec } from './types.js';
 
 /** The weights of a network with these hidden widths, inputs and outputs. */
@@ -63,6 +63,6 @@ const isSecondOrder = (s: StageSpec) => s.optimizer === 'levenberg-marquardt';
 
 /** The network's outputs as far as the spec says: its fields, or its templates' default fields. */
 export function declaredOutputs(fields: string[], templates: TemplateSpec[]): number {
-  const fromTemplates = templates.reduce((n, t) => n + (t.fields ?? TEMPLATE_PARAMS[t.name].fields).length, 0);
+  const fromTemplates = templates.reduce((n, t) => n + templateFields(t).length, 0);
   return Math.max(1, fields.length + fromTemplates);
 }

@@ -10,8 +10,15 @@ interface TemplateInfo {
   params: Record<string, 'expr' | 'boolean'>;
   required: string[];
   defaults: Record<string, string | boolean>;
+  /** Parameters without a default that may be left out (the feature they switch on is off). */
+  optional?: string[];
   /** Default field names, renamable with `fields:`. */
   fields: string[];
+  /**
+   * A complex (phasor) form under `complex: true`: its fields (the real and imaginary parts
+   * of each complex field) and the parameters that only it reads.
+   */
+  complex?: { fields: string[]; only: string[]; interface: string[] };
   /**
    * Equations "lhs = rhs" over the default field names and parameter names;
    * `param_x` names the derivative of an expression parameter by x (see
@@ -19,6 +26,11 @@ interface TemplateInfo {
    * divergence form.
    */
   equations: (p: Record<string, string | boolean>, ctx: TemplateContext) => string[];
+  /**
+   * Names the equations' text may use besides the parameters, each defined by text over the
+   * parameters, the variables and the names before it (the PML's coefficients).
+   */
+  derived?: (p: Record<string, string | boolean>, ctx: TemplateContext) => [string, string][];
   /** Problem shape the template needs. */
   dims?: number[];
   needsTime?: boolean;
@@ -45,9 +57,35 @@ interface TemplateContext {
   spatial: string[];
   /** Whether an expression parameter depends on a spatial variable. */
   varies: (param: string) => boolean;
+  /** The geometry's bounding box (a PML layer lies along its sides). */
+  bbox: { min: number[]; max: number[] };
 }
 
-const NO_CONTEXT: TemplateContext = { spatial: ['x', 'y'], varies: () => false };
+const NO_CONTEXT: TemplateContext = { spatial: ['x', 'y'], varies: () => false, bbox: { min: [0, 0], max: [1, 1] } };
+
+/** The fields of template `name` as written: the complex form's under `complex: true`, renamed by `fields:`. */
+export function templateFields(t: {
+  name: TemplateName;
+  params: Record<string, unknown>;
+  fields?: string[];
+}): string[] {
+  return t.fields ?? defaultFields(t);
+}
+
+/** The template's own field names (before `fields:` renames them). */
+export function defaultFields(t: { name: TemplateName; params: Record<string, unknown> }): string[] {
+  const info = TEMPLATE_PARAMS[t.name];
+  return isComplex(t) ? info.complex!.fields : info.fields;
+}
+
+/** The quantities continuous across a material interface, in the template's form (see TemplateInfo). */
+export function interfaceQuantities(t: { name: TemplateName; params: Record<string, unknown> }): string[] | undefined {
+  const info = TEMPLATE_PARAMS[t.name];
+  return isComplex(t) ? info.complex!.interface : info.interface;
+}
+
+const isComplex = (t: { name: TemplateName; params: Record<string, unknown> }) =>
+  t.params['complex'] === true && TEMPLATE_PARAMS[t.name].complex !== undefined;
 
 /** grad(a) . grad(u) as template text: a_x*u_x + a_y*u_y (+ a_z*u_z). */
 const gradDot = (a: string, u: string, ctx: TemplateContext) =>
@@ -183,20 +221,123 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
     materials: ['permittivity', 'permeability'],
   },
   'maxwell-harmonic': {
-    params: exprs('omega', 'permittivity', 'permeability', 'current'),
+    params: {
+      ...exprs('omega', 'permittivity', 'permeability', 'current'),
+      complex: 'boolean',
+      ...exprs('permittivity_imag', 'conductivity', 'current_imag', 'incident', 'pml', 'reflection'),
+    },
     required: ['omega'],
-    defaults: { permittivity: '1', permeability: '1', current: '0' },
+    defaults: {
+      permittivity: '1',
+      permeability: '1',
+      current: '0',
+      complex: false,
+      permittivity_imag: '0',
+      conductivity: '0',
+      current_imag: '0',
+      reflection: '1e-3',
+    },
+    optional: ['incident', 'pml'],
     fields: ['Ez'],
+    complex: {
+      fields: ['Ezr', 'Ezi'],
+      only: ['permittivity_imag', 'conductivity', 'current_imag', 'incident', 'pml', 'reflection'],
+      interface: ['Ezr', 'Ezi', 'dn(Ezr)/permeability', 'dn(Ezi)/permeability'],
+    },
     // -mu div(grad(Ez)/mu) - omega^2 eps mu Ez = current; with a constant mu, -lap(Ez) - omega^2 eps mu Ez = current.
-    equations: (_p, c = NO_CONTEXT) => [
-      c.varies('permeability')
-        ? `-lap(Ez) + ${gradDot('permeability', 'Ez', c)}/permeability - omega^2*permittivity*permeability*Ez = current`
-        : '-lap(Ez) - omega^2*permittivity*permeability*Ez = current',
-    ],
+    equations: (p, c = NO_CONTEXT) =>
+      p['complex'] === true
+        ? complexHarmonic(p, c)
+        : [
+            c.varies('permeability')
+              ? `-lap(Ez) + ${gradDot('permeability', 'Ez', c)}/permeability - omega^2*permittivity*permeability*Ez = current`
+              : '-lap(Ez) - omega^2*permittivity*permeability*Ez = current',
+          ],
+    derived: (p, c) => pmlTerms(p, c),
     dims: [2],
-    description: 'time-harmonic 2D TM field (real amplitude of Ez)',
+    description: 'time-harmonic 2D TM field Ez (a real amplitude, or with complex: true the phasor Ezr + i Ezi)',
     // A jump in eps only scales the zeroth-order term: Ez and dEz/dn stay continuous.
     materials: ['permeability'],
     interface: ['Ez', 'dn(Ez)/permeability'],
   },
 };
+
+/**
+ * The complex form of maxwell-harmonic for the phasor Ez = Ezr + i Ezi (time factor
+ * exp(-i omega t)), split into real and imaginary parts:
+ * -mu div(S grad(Ez)/mu) - omega^2 mu eps_c Ez = J, eps_c = permittivity + i (permittivity_imag
+ * + conductivity/omega), J = current + i current_imag, S the PML's complex stretching (identity
+ * without `pml`). With `incident` the fields are the scattered part of the total field
+ * Ez + exp(i omega (x cos(incident) + y sin(incident))) (a plane wave in eps = mu = 1): the operator
+ * applied to the incident wave moves to the right-hand side.
+ */
+function complexHarmonic(p: Record<string, string | boolean>, c: TemplateContext): string[] {
+  const loss = '(permittivity_imag + conductivity/omega)';
+  const mu = c.varies('permeability');
+  // mu div(grad(f)/mu) = lap(f) - grad(mu).grad(f)/mu; the PML stretches the Laplacian only.
+  const divergence = (f: 'Ezr' | 'Ezi') =>
+    (p['pml'] !== undefined ? stretchedLaplacian(f) : `lap(${f})`) +
+    (mu ? ` - ${gradDot('permeability', f, c)}/permeability` : '');
+  const [srcR, srcI] = p['incident'] !== undefined ? incidentSource(mu) : ['', ''];
+  return [
+    `-(${divergence('Ezr')}) - omega^2*permeability*(permittivity*Ezr - ${loss}*Ezi) = current${srcR}`,
+    `-(${divergence('Ezi')}) - omega^2*permeability*(permittivity*Ezi + ${loss}*Ezr) = current_imag${srcI}`,
+  ];
+}
+
+/**
+ * -(operator applied to the incident wave u = cos(ph) + i sin(ph), ph = omega d.x) as the
+ * right-hand side's real and imaginary additions: lap(u) = -omega^2 u and grad(u) = i omega d u give
+ * omega^2 (1 - mu eps_c) u (+ i omega (d.grad(mu)/mu) u where mu varies).
+ */
+function incidentSource(muVaries: boolean): [string, string] {
+  const phase = `omega*(x*cos(incident) + y*sin(incident))`;
+  const [cs, sn] = [`cos(${phase})`, `sin(${phase})`];
+  const loss = '(permittivity_imag + conductivity/omega)';
+  const g = muVaries ? `(permeability_x*cos(incident) + permeability_y*sin(incident))/permeability` : '';
+  const re = `omega^2*((1 - permeability*permittivity)*${cs} + permeability*${loss}*${sn})`;
+  const im = `omega^2*((1 - permeability*permittivity)*${sn} - permeability*${loss}*${cs})`;
+  return muVaries ? [` - (${re} - omega*${g}*${sn})`, ` - (${im} + omega*${g}*${cs})`] : [` - ${re}`, ` - ${im}`];
+}
+
+/**
+ * The PML's stretched Laplacian of the phasor's part f (its real or imaginary part): the sum over
+ * x and y of p_v f_vv + q_v f_v, p = 1/s^2 and q = -s'/s^3 (complex), s = 1 + i a(v); see pmlTerms.
+ */
+function stretchedLaplacian(f: 'Ezr' | 'Ezi'): string {
+  const other = f === 'Ezr' ? 'Ezi' : 'Ezr';
+  // Real part of (pr + i pi)(fr + i fi) is pr fr - pi fi; imaginary: pr fi + pi fr.
+  const sign = f === 'Ezr' ? '-' : '+';
+  return ['x', 'y']
+    .map(
+      (v) =>
+        `pml_p${v}r*${f}_${v}${v} ${sign} pml_p${v}i*${other}_${v}${v} + pml_q${v}r*${f}_${v} ${sign} pml_q${v}i*${other}_${v}`,
+    )
+    .join(' + ');
+}
+
+/**
+ * The PML's coefficients by name, for stretchedLaplacian: a(v) grows as a0 (depth/pml)^2 over the
+ * `pml` nearest each side of the bounding box along v and is 0 inside; a0 = 3 ln(1/reflection) /
+ * (2 omega pml), so that a plane wave crossing the layer and back at normal incidence returns with
+ * amplitude `reflection`. With d = 1 + a^2: 1/s^2 = (1 - a^2 - 2 i a)/d^2 and
+ * -s'/s^3 = -a' ((3a - a^3) + i (1 - 3a^2))/d^3.
+ */
+function pmlTerms(p: Record<string, string | boolean>, c: TemplateContext): [string, string][] {
+  if (p['complex'] !== true || p['pml'] === undefined) return [];
+  const a0 = '(3*log(1/reflection)/(2*omega*pml))';
+  return ['x', 'y'].flatMap((v, i): [string, string][] => {
+    const [lo, hi] = [c.bbox.min[i]!, c.bbox.max[i]!];
+    const [inLo, inHi] = [`max(${lo} + pml - ${v}, 0)`, `max(${v} - (${hi} - pml), 0)`];
+    const [a, da, d] = [`pml_a${v}`, `pml_da${v}`, `pml_d${v}`];
+    return [
+      [a, `${a0}*(${inLo}^2 + ${inHi}^2)/pml^2`],
+      [da, `2*${a0}*(${inHi} - ${inLo})/pml^2`],
+      [d, `1 + ${a}^2`],
+      [`pml_p${v}r`, `(1 - ${a}^2)/${d}^2`],
+      [`pml_p${v}i`, `-2*${a}/${d}^2`],
+      [`pml_q${v}r`, `-${da}*(3*${a} - ${a}^3)/${d}^3`],
+      [`pml_q${v}i`, `-${da}*(1 - 3*${a}^2)/${d}^3`],
+    ];
+  });
+}

@@ -289,7 +289,8 @@ function tangentialPec(problem: Problem, term: Term): { field: string; phi: Expr
     const phis = tangent.map((f) => problem.geometry.partDistance({ kind: 'name', name: f })!);
     out.push({ field, phi: phis.slice(1).reduce((a, b) => mul(a, b), phis[0]!) });
   });
-  return out;
+  // A phasor's Ezr, Ezi: its values (possibly an incident wave's) go through the part's distance.
+  return out.length > 0 ? out : 'no real E component (Ex, Ey, Ez) among the fields';
 }
 
 /**

@@ -3,18 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { specDir, pecCavity, PEC_BOX as BOX } from '../support/fixtures.js';
-import { tidyData } from '../support/tensors.js';
+import { expr, residualsWith } from '../support/residuals.js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { loadSpecWithFlags } from '../../dist/spec/load.js';
 import { buildProblem } from '../../dist/problem/problem.js';
 import { createStrategy } from '../../dist/strategies/index.js';
-import { createModel } from '../../dist/model/model.js';
-import { createRng } from '../../dist/util/random.js';
-import { makeSampler } from '../../dist/problem/sampling/samplers.js';
-import { groupTerms, samplePoints } from '../../dist/problem/sampling/collocation.js';
-import { computeResiduals, disposeBatches, prepareBatches } from '../../dist/residuals/residuals.js';
-import { parseExpr } from '../../dist/expr/parse.js';
 import { evalNumeric } from '../../dist/expr/numeric.js';
 import { diff } from '../../dist/expr/diff.js';
 import { show } from '../../dist/expr/ir.js';
@@ -25,46 +19,7 @@ import { binMatrix } from '../../dist/residuals/causal-bins.js';
 const { specFile } = specDir('pinn-em-');
 
 const problemOf = (text, name = 'p') => buildProblem(loadSpecWithFlags(specFile(name, text), [], {}));
-const expr = (text, variables = ['x', 'y', 'z', 't']) =>
-  parseExpr(text, {
-    variables,
-    fields: [],
-    constants: [],
-    spatial: variables.filter((v) => v !== 't'),
-    derivatives: false,
-    boundary: false,
-  });
 const at = (e, p) => evalNumeric(e, { tolerance: 0, value: (n) => p[n] ?? NaN });
-
-/**
- * Residuals of the problem's terms with the fields replaced by the given
- * expressions (as output transforms, so derivatives come from the jets
- * exactly as in training), on sampled points; with the points and normals.
- */
-function residualsWith(problem, fieldExprs, counts = { domain: 64, boundary: 64, initial: 16 }) {
-  const rng = createRng(3);
-  const transforms = new Map(Object.entries(fieldExprs).map(([f, text]) => [f, expr(text, problem.variables)]));
-  const model = createModel(problem, rng, transforms);
-  const groups = samplePoints(
-    problem,
-    groupTerms(problem.terms),
-    counts,
-    makeSampler('sobol', rng),
-    makeSampler('uniform', createRng(4)),
-  );
-  const batches = prepareBatches(problem, groups);
-  const out = tidyData(() =>
-    computeResiduals(problem, model, batches).map((r) => ({
-      term: r.term,
-      values: r.values.map((v) => Float64Array.from(v.dataSync())),
-    })),
-  );
-  disposeBatches(batches);
-  model.net.weights.forEach((v) => v.dispose());
-  model.net.biases.forEach((v) => v.dispose());
-  const groupOf = (term) => groups.find((g) => g.terms.includes(term));
-  return out.map((r) => ({ ...r, points: groupOf(r.term).points, normals: groupOf(r.term).normals }));
-}
 const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 // ---------- templates ----------

@@ -197,9 +197,12 @@ test("docs/spec.md's templates table matches TEMPLATE_PARAMS (parameters, defaul
       const where = `${name}.${p.param}`;
       const required = info.required.includes(p.param) && !(p.param in info.defaults);
       if (p.value === undefined) assert.ok(required, `${where} is documented as required`);
+      else if (p.value === 'none') assert.ok(info.optional?.includes(p.param), `${where} is documented as optional`);
       else assert.equal(String(info.defaults[p.param]), p.value, `${where}: default`);
       assert.equal(info.params[p.param] === 'boolean', p.boolean, `${where}: boolean or expression`);
     }
-    assert.deepEqual(fields.split(', '), info.fields, `${name}: fields`);
+    const [, plain, complex] = /^(.*?)(?: \(complex: (.*)\))?$/.exec(fields);
+    assert.deepEqual(plain.split(', '), info.fields, `${name}: fields`);
+    assert.deepEqual(complex?.split(', '), info.complex?.fields, `${name}: complex fields`);
   }
 });
