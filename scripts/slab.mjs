@@ -6,7 +6,8 @@
 // with the field and its x-derivative continuous at x = -d and x = d; the scattered field is the
 // total field minus exp(i k x).
 //
-//   node scripts/slab.mjs    prints R, T and the scattered field's `exact:` block of the example
+//   node scripts/slab.mjs [--omega W] [--eps RE,IM] [--d D]   prints R, T and the scattered field's
+//                                                           `exact:` block (the example's slab by default)
 import { cadd, cdiv, cmul, csub } from './outgoing-wave.mjs';
 
 /** @typedef {[number, number]} Complex a complex number as [real, imaginary] */
@@ -110,10 +111,17 @@ export function exactText(c, d) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const c = coefficients(SLAB);
+  const args = process.argv.slice(2);
+  const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const slab = {
+    omega: Number(option('--omega') ?? SLAB.omega),
+    eps: /** @type {Complex} */ ((option('--eps') ?? SLAB.eps.join(',')).split(',').map(Number)),
+    d: Number(option('--d') ?? SLAB.d),
+  };
+  const c = coefficients(slab);
   const mag = (z) => Math.hypot(...z);
   console.log(`R = ${c.R.map((v) => v.toPrecision(6)).join(' + i ')} (|R|^2 = ${(mag(c.R) ** 2).toPrecision(6)})`);
   console.log(`T = ${c.T.map((v) => v.toPrecision(6)).join(' + i ')} (|T|^2 = ${(mag(c.T) ** 2).toPrecision(6)})`);
-  const [re, im] = exactText(c, SLAB.d);
+  const [re, im] = exactText(c, slab.d);
   console.log(`exact:\n  Ezr: "${re}"\n  Ezi: "${im}"`);
 }

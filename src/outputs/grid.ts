@@ -175,15 +175,13 @@ export function fieldErrors(table: FieldTable): Record<string, { l2_relative: nu
   return out;
 }
 
-/** Whether row r lies inside the table's `measured` box (every row without one). */
+/** Whether row r lies inside the table's `measured` part (every row without one). */
 function isMeasured(table: FieldTable, r: number): boolean {
-  const box = table.measured;
-  if (!box) return true;
-  const c = table.columns.length;
-  return box.min.every((lo, a) => {
-    const v = table.data[r * c + a]!;
-    return v >= lo - 1e-12 && v <= box.max[a]! + 1e-12;
-  });
+  const part = table.measured;
+  if (!part) return true;
+  const at = (a: number) => table.data[r * table.columns.length + a]!;
+  if (part.kind === 'disk') return Math.hypot(...part.center.map((c, a) => at(a) - c)) <= part.radius + 1e-12;
+  return part.min.every((lo, a) => at(a) >= lo - 1e-12 && at(a) <= part.max[a]! + 1e-12);
 }
 
 /** Smallest, largest and mean value of each named field over the output grid. */

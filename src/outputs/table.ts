@@ -4,6 +4,7 @@
  * variables, then the fields, then (when `exact` is given) `<field>_exact` and `<field>_error`, then
  * for complex fields (Fr and Fi) `F_abs` and `F_phase` (complex.ts).
  */
+import type { PmlOuter } from '../spec/index.js';
 export interface FieldTable {
   /** Variable names in column order, e.g. ['x', 'y'] or ['x', 'y', 't']. */
   variables: string[];
@@ -24,6 +25,6 @@ export interface FieldTable {
   times: number[];
   /** The parameter values every row was evaluated at (spec `parameters:`), by name; absent: none. */
   parameters?: Record<string, number>;
-  /** Errors are measured on the rows inside this box only (a PML's interior); absent: on every row. */
-  measured?: { min: number[]; max: number[] };
+  /** Errors are measured on the rows inside this box or disk only (a PML's interior); absent: on every row. */
+  measured?: PmlOuter;
 }

@@ -10,6 +10,8 @@ import {
   TEMPLATE_PARAMS,
   templateFields,
   type Diagnostics,
+  type PmlOuter,
+  type ShapeSpec,
   type Spec,
   type TemplateSpec,
 } from '../spec/index.js';
@@ -128,9 +130,10 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);
     const named = own.map((f) => x.rename.get(f)!);
     out.electromagnetic = electromagneticMetadata(t.name, own, named, params, ctx.constants) ?? out.electromagnetic;
-    const bbox = ctx.geometry?.bbox ?? { min: [], max: [] };
-    const tctx = { spatial: ctx.spatial, varies, bbox };
-    if (paramValues['complex'] === true && params.has('pml')) out.pmlInterior = pmlInterior(t, params.get('pml')!, ctx);
+    const outer = outerBoundary(ctx.spec.geometry, ctx.geometry?.bbox ?? { min: [], max: [] });
+    const tctx = { spatial: ctx.spatial, varies, outer };
+    if (paramValues['complex'] === true && params.has('pml') && ctx.geometry)
+      out.pmlInterior = pmlInterior(t, params.get('pml')!, outer, ctx);
     for (const [name, text] of info.derived?.(paramValues, tctx) ?? []) {
       const e = expandText(text, x, ctx, false);
       if (!e) break;
@@ -155,25 +158,33 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
   return out;
 }
 
+/** The outer boundary a PML lies along: the circle of a disk (or of a difference's first shape), else the bounding box. */
+function outerBoundary(shape: ShapeSpec, bbox: { min: number[]; max: number[] }): PmlOuter {
+  if (shape.kind === 'disk') return { kind: 'disk', center: shape.center, radius: shape.radius };
+  if (shape.kind === 'difference' && shape.children[0]) return outerBoundary(shape.children[0], bbox);
+  return { kind: 'box', min: bbox.min, max: bbox.max };
+}
+
 /**
- * The box inside the PML's layers; the layer width must be a number and leave an interior
+ * The part inside the PML's layer; the layer's width must be a number that leaves one
  * (reported at the parameter otherwise).
  */
-function pmlInterior(t: TemplateSpec, width: Expr, ctx: BuildContext): Problem['pmlInterior'] {
+function pmlInterior(t: TemplateSpec, width: Expr, outer: PmlOuter, ctx: BuildContext): PmlOuter | undefined {
   const w = fold(width, ctx.constants);
   const src = t.params['pml'];
   const at = typeof src === 'object' ? src.loc : t.loc;
-  const box = ctx.geometry?.bbox;
-  if (!box) return undefined;
-  const half = Math.min(...box.max.map((m, i) => (m - box.min[i]!) / 2));
-  if (w.kind !== 'num' || !(w.value > 0) || w.value >= half) {
+  const room = outer.kind === 'disk' ? outer.radius : Math.min(...outer.max.map((m, i) => (m - outer.min[i]!) / 2));
+  if (w.kind !== 'num' || !(w.value > 0) || w.value >= room) {
+    const bound = outer.kind === 'disk' ? "the outer circle's radius" : "half the bounding box's smallest side";
     ctx.diags.error(
       at,
-      `template ${t.name}: pml is the layer's width, a number > 0 and below half the bounding box's smallest side (${+half.toPrecision(6)}); found '${show(w)}'`,
+      `template ${t.name}: pml is the layer's width, a number > 0 and below ${bound} (${+room.toPrecision(6)}); found '${show(w)}'`,
     );
     return undefined;
   }
-  return { min: box.min.map((m) => m + w.value), max: box.max.map((m) => m - w.value) };
+  return outer.kind === 'disk'
+    ? { ...outer, radius: outer.radius - w.value }
+    : { kind: 'box', min: outer.min.map((m) => m + w.value), max: outer.max.map((m) => m - w.value) };
 }
 
 /** Template text with its fields renamed, for display. */

@@ -1,5 +1,5 @@
 /** The Problem a spec becomes: variables, fields, geometry and terms (residual IR on point sets). */
-import type { ParameterSpec, SourceLoc, Spec, StrategyName, UnknownBounds } from '../spec/index.js';
+import type { ParameterSpec, PmlOuter, SourceLoc, Spec, StrategyName, UnknownBounds } from '../spec/index.js';
 import type { Expr } from '../expr/index.js';
 import type { BoundarySelector, Geometry } from './geometry/types.js';
 
@@ -110,5 +110,5 @@ export interface Problem {
    * Inside a PML (maxwell-harmonic's `pml`): the box within its layers, where the fields are the
    * physical ones; errors against `exact` are measured there only.
    */
-  pmlInterior?: { min: number[]; max: number[] };
+  pmlInterior?: PmlOuter;
 }

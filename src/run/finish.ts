@@ -134,10 +134,7 @@ export function finishRun(
       );
     }
     const errors = fieldErrors(table);
-    if (table.measured && Object.keys(errors).length > 0)
-      notes.push(
-        `errors measured inside the PML, in [${table.measured.min.map(fmt).join(', ')}] - [${table.measured.max.map(fmt).join(', ')}]: in its layers the fields are the stretched ones, not the physical field`,
-      );
+    if (table.measured && Object.keys(errors).length > 0) notes.push(measuredNote(table.measured));
     const violations = freshViolations(run);
     const unknowns = unknownNumbers(model);
     const uncertainty = unknownsUncertainty(run, unknowns, result);
@@ -326,4 +323,12 @@ function writeOutputs(
   return { written, pictures };
 }
 
-const fmt = (v: number) => String(+v.toPrecision(6));
+/** Where errors were measured when a PML leaves part of the domain out. */
+function measuredNote(part: NonNullable<FieldTable['measured']>): string {
+  const fmt = (v: number) => String(+v.toPrecision(6));
+  const where =
+    part.kind === 'disk'
+      ? `the disk of radius ${fmt(part.radius)} about (${part.center.map(fmt).join(', ')})`
+      : `[${part.min.map(fmt).join(', ')}] - [${part.max.map(fmt).join(', ')}]`;
+  return `errors measured inside the PML, in ${where}: in its layer the fields are the stretched ones, not the physical field`;
+}

@@ -13,6 +13,7 @@ export {
   type TunedStrategy,
 } from './strategy-options.js';
 export { defaultFields, interfaceQuantities, TEMPLATE_PARAMS, templateFields } from './templates.js';
+export type { PmlOuter } from './pml.js';
 export {
   shapeDim,
   STRATEGIES,

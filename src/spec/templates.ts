@@ -4,6 +4,7 @@
  * with the parameters substituted as expressions.
  */
 import type { TemplateName } from './types.js';
+import { pmlTerms, stretchedLaplacian, type PmlOuter } from './pml.js';
 
 interface TemplateInfo {
   /** Parameter name to kind; expressions default to `defaults`. */
@@ -57,11 +58,15 @@ interface TemplateContext {
   spatial: string[];
   /** Whether an expression parameter depends on a spatial variable. */
   varies: (param: string) => boolean;
-  /** The geometry's bounding box (a PML layer lies along its sides). */
-  bbox: { min: number[]; max: number[] };
+  /** The domain's outer boundary, along which a PML lies. */
+  outer: PmlOuter;
 }
 
-const NO_CONTEXT: TemplateContext = { spatial: ['x', 'y'], varies: () => false, bbox: { min: [0, 0], max: [1, 1] } };
+const NO_CONTEXT: TemplateContext = {
+  spatial: ['x', 'y'],
+  varies: () => false,
+  outer: { kind: 'box', min: [0, 0], max: [1, 1] },
+};
 
 /** The fields of template `name` as written: the complex form's under `complex: true`, renamed by `fields:`. */
 export function templateFields(t: {
@@ -253,7 +258,7 @@ export const TEMPLATE_PARAMS: Record<TemplateName, TemplateInfo> = {
               ? `-lap(Ez) + ${gradDot('permeability', 'Ez', c)}/permeability - omega^2*permittivity*permeability*Ez = current`
               : '-lap(Ez) - omega^2*permittivity*permeability*Ez = current',
           ],
-    derived: (p, c) => pmlTerms(p, c),
+    derived: (p, c) => (p['complex'] === true && p['pml'] !== undefined ? pmlTerms(c.outer) : []),
     dims: [2],
     description: 'time-harmonic 2D TM field Ez (a real amplitude, or with complex: true the phasor Ezr + i Ezi)',
     // A jump in eps only scales the zeroth-order term: Ez and dEz/dn stay continuous.
@@ -276,7 +281,7 @@ function complexHarmonic(p: Record<string, string | boolean>, c: TemplateContext
   const mu = c.varies('permeability');
   // mu div(grad(f)/mu) = lap(f) - grad(mu).grad(f)/mu; the PML stretches the Laplacian only.
   const divergence = (f: 'Ezr' | 'Ezi') =>
-    (p['pml'] !== undefined ? stretchedLaplacian(f) : `lap(${f})`) +
+    (p['pml'] !== undefined ? stretchedLaplacian(f, c.outer) : `lap(${f})`) +
     (mu ? ` - ${gradDot('permeability', f, c)}/permeability` : '');
   const [srcR, srcI] = p['incident'] !== undefined ? incidentSource(mu) : ['', ''];
   return [
@@ -298,46 +303,4 @@ function incidentSource(muVaries: boolean): [string, string] {
   const re = `omega^2*((1 - permeability*permittivity)*${cs} + permeability*${loss}*${sn})`;
   const im = `omega^2*((1 - permeability*permittivity)*${sn} - permeability*${loss}*${cs})`;
   return muVaries ? [` - (${re} - omega*${g}*${sn})`, ` - (${im} + omega*${g}*${cs})`] : [` - ${re}`, ` - ${im}`];
-}
-
-/**
- * The PML's stretched Laplacian of the phasor's part f (its real or imaginary part): the sum over
- * x and y of p_v f_vv + q_v f_v, p = 1/s^2 and q = -s'/s^3 (complex), s = 1 + i a(v); see pmlTerms.
- */
-function stretchedLaplacian(f: 'Ezr' | 'Ezi'): string {
-  const other = f === 'Ezr' ? 'Ezi' : 'Ezr';
-  // Real part of (pr + i pi)(fr + i fi) is pr fr - pi fi; imaginary: pr fi + pi fr.
-  const sign = f === 'Ezr' ? '-' : '+';
-  return ['x', 'y']
-    .map(
-      (v) =>
-        `pml_p${v}r*${f}_${v}${v} ${sign} pml_p${v}i*${other}_${v}${v} + pml_q${v}r*${f}_${v} ${sign} pml_q${v}i*${other}_${v}`,
-    )
-    .join(' + ');
-}
-
-/**
- * The PML's coefficients by name, for stretchedLaplacian: a(v) grows as a0 (depth/pml)^2 over the
- * `pml` nearest each side of the bounding box along v and is 0 inside; a0 = 3 ln(1/reflection) /
- * (2 omega pml), so that a plane wave crossing the layer and back at normal incidence returns with
- * amplitude `reflection`. With d = 1 + a^2: 1/s^2 = (1 - a^2 - 2 i a)/d^2 and
- * -s'/s^3 = -a' ((3a - a^3) + i (1 - 3a^2))/d^3.
- */
-function pmlTerms(p: Record<string, string | boolean>, c: TemplateContext): [string, string][] {
-  if (p['complex'] !== true || p['pml'] === undefined) return [];
-  const a0 = '(3*log(1/reflection)/(2*omega*pml))';
-  return ['x', 'y'].flatMap((v, i): [string, string][] => {
-    const [lo, hi] = [c.bbox.min[i]!, c.bbox.max[i]!];
-    const [inLo, inHi] = [`max(${lo} + pml - ${v}, 0)`, `max(${v} - (${hi} - pml), 0)`];
-    const [a, da, d] = [`pml_a${v}`, `pml_da${v}`, `pml_d${v}`];
-    return [
-      [a, `${a0}*(${inLo}^2 + ${inHi}^2)/pml^2`],
-      [da, `2*${a0}*(${inHi} - ${inLo})/pml^2`],
-      [d, `1 + ${a}^2`],
-      [`pml_p${v}r`, `(1 - ${a}^2)/${d}^2`],
-      [`pml_p${v}i`, `-2*${a}/${d}^2`],
-      [`pml_q${v}r`, `-${da}*(3*${a} - ${a}^3)/${d}^3`],
-      [`pml_q${v}i`, `-${da}*(1 - 3*${a}^2)/${d}^3`],
-    ];
-  });
 }

@@ -71,6 +71,16 @@ equations:
   assert.ok(equationResidual(p, { Ezr: total.re, Ezi: total.im }) > 0.1, 'the total field is not the unknown');
 });
 
+test('incident: the residual is the operator on the total field, also where mu varies (zero total field: zero residual)', () => {
+  const p = problemOf(`geometry: {rectangle: {min: [-1, -1], max: [1, 1]}}
+equations:
+  - maxwell-harmonic: {omega: 2*pi, complex: true, permittivity: "3 + y", permittivity_imag: 1, permeability: "1 + 0.3*x^2", incident: 0.8}
+`);
+  const phase = `${W}*(${Math.cos(0.8)}*x + ${Math.sin(0.8)}*y)`;
+  assert.ok(equationResidual(p, { Ezr: `-cos(${phase})`, Ezi: `-sin(${phase})` }) < 1e-4);
+  assert.ok(equationResidual(p, { Ezr: '0', Ezi: '0' }) > 0.1);
+});
+
 test('PML: a plane wave continued into the stretched layers (x + i A(x), y + i A(y)) solves the stretched equation', () => {
   const p = problemOf(`geometry: {rectangle: {min: [-1, -1], max: [1, 1]}}
 equations:
@@ -90,7 +100,29 @@ equations:
   // The unstretched wave is no solution in the layer.
   assert.ok(equationResidual(p, { Ezr: `cos(${W}*x)`, Ezi: `sin(${W}*x)` }) > 0.1);
   // Errors are measured inside the layers only.
-  assert.deepEqual(p.pmlInterior, { min: [-0.6, -0.6], max: [0.6, 0.6] });
+  assert.deepEqual(p.pmlInterior, { kind: 'box', min: [-0.6, -0.6], max: [0.6, 0.6] });
+});
+
+test('PML inside a circle: the radius is stretched; a plane wave continued to (x, y)(r + i A(r))/r solves it', () => {
+  const p = problemOf(`geometry:
+  difference:
+    - {disk: {center: [0.2, -0.1], radius: 1.5}, name: outer}
+    - {disk: {center: [0.2, -0.1], radius: 0.3}, name: hole}
+equations:
+  - maxwell-harmonic: {omega: 2*pi, complex: true, pml: 0.5}
+`);
+  assert.deepEqual(p.pmlInterior, { kind: 'disk', center: [0.2, -0.1], radius: 1 });
+  const w = 0.5;
+  const a0 = (3 * Math.log(1e3)) / (2 * W * w);
+  const r = 'sqrt((x - 0.2)^2 + (y + 0.1)^2)';
+  const A = `${a0 / (3 * w * w)}*max(${r} - ${1.5 - w}, 0)^3`;
+  for (const theta of [0, 1.1, 2.5]) {
+    const along = `(${Math.cos(theta)}*(x - 0.2) + ${Math.sin(theta)}*(y + 0.1))`;
+    const damp = `exp(${-W}*${along}*${A}/${r})`;
+    const u = { Ezr: `${damp}*cos(${W}*${along})`, Ezi: `${damp}*sin(${W}*${along})` };
+    assert.ok(equationResidual(p, u) < 2e-4, `theta ${theta}: ${equationResidual(p, u)}`);
+  }
+  assert.ok(equationResidual(p, { Ezr: `cos(${W}*x)`, Ezi: `sin(${W}*x)` }) > 0.1);
 });
 
 test('PML: errors skip the rows in its layers; a width that leaves no interior is refused at its place', () => {
@@ -105,7 +137,7 @@ test('PML: errors skip the rows in its layers; a width that leaves no interior i
     times: [],
   };
   assert.ok(fieldErrors(table).u.l2_relative > 2);
-  const inside = fieldErrors({ ...table, measured: { min: [-0.6, -0.6], max: [0.6, 0.6] } });
+  const inside = fieldErrors({ ...table, measured: { kind: 'box', min: [-0.6, -0.6], max: [0.6, 0.6] } });
   assert.ok(Math.abs(inside.u.l2_relative - 0.1) < 1e-12);
   assert.throws(
     () =>
