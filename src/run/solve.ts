@@ -117,6 +117,10 @@ export async function solveAsync(opts: SolveOptions, stop: { signal?: string }):
 }
 
 /** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
+/** Measured, not assumed: where the PML along a rectangle failed (docs/electromagnetics.md). */
+const CARTESIAN_PML_NOTE =
+  'pml along the bounding box (each axis stretched on its own): around a circular source it trained to the wrong field in our measurements, at a small loss (docs/electromagnetics.md, PML and the absorbing condition compared); check the field against a reference, or use a circular outer boundary (radial PML) or absorbing';
+
 function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
   const run = prepareRun(opts, opts.plan);
@@ -138,6 +142,7 @@ function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
     ...(precision.note ? [precision.note] : []),
     networkPathNote(model.net, computedInputs(model)),
     ...(resumed ? [resumedNote(resumed, opts.backend.name)] : []),
+    ...(problem.pmlInterior?.kind === 'box' ? [CARTESIAN_PML_NOTE] : []),
   ];
   opts.onStart?.({ problem, outDir, parameters: parameterCount(model.net), points: run.points, notes });
 

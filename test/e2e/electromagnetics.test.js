@@ -211,6 +211,35 @@ test('example lossy-slab: the complex form with a lossy region and an incident w
   for (const c of ['Ezr', 'Ezi', 'Ez_abs', 'Ez_phase', 'Ezr_exact']) assert.ok(header.includes(c), header.join(','));
 });
 
+test('PML runs: errors measured inside the layer, and a layer along a rectangle says how it fared', () => {
+  const spec = specFile(
+    'pml-box',
+    `geometry: {rectangle: {min: [-1, -1], max: [1, 1]}}
+equations:
+  - maxwell-harmonic: {omega: 2*pi, complex: true, pml: 0.3, current: "exp(-20*(x^2 + y^2))"}
+conditions:
+  - {on: boundary, dirichlet: {Ezr: 0, Ezi: 0}}
+exact:
+  Ezr: "0*x"
+  Ezi: "0*x"
+constraints: {strategy: hard}
+training:
+  points: {domain: 200, boundary: 80}
+  stages: [{optimizer: adam, iterations: 5}]
+output: {grid: [11, 11], formats: [csv]}
+`,
+  );
+  const s = solve({ specFile: spec, outDir: join(dir, 'pml-box'), backend, sets: [] });
+  assert.ok(
+    s.notes.some((n) => n.startsWith('errors measured inside the PML, in [-0.7, -0.7] - [0.7, 0.7]')),
+    s.notes.join('\n'),
+  );
+  assert.ok(
+    s.notes.some((n) => n.startsWith('pml along the bounding box')),
+    s.notes.join('\n'),
+  );
+});
+
 // ---------- 3D examples ----------
 
 test('example cavity-3d: PEC and initial values exact in 3D, Ey learned over half a period, mid-plane pictures', () => {
