@@ -19,7 +19,7 @@ import { compile, finish, nameScope, type BuildContext } from './context.js';
 import { loadData } from './data-file.js';
 import { absorbingResiduals, pecResiduals } from './electromagnetics.js';
 import { periodicProblem } from './periodic.js';
-import { incidentWave } from './templates.js';
+import { phasorOf } from './templates.js';
 import type { PointSet, Term } from './types.js';
 
 /** Where one condition applies, and the parts every term of it shares. */
@@ -228,11 +228,11 @@ function initialTerms(
 }
 
 function pecTerms(loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
-  const pec = pecResiduals(ctx.fields, ctx.dim, incidentWave(ctx));
+  const pec = pecResiduals(ctx.fields, ctx.dim, phasorOf(ctx));
   if (!pec) {
     ctx.diags.error(
       loc,
-      `pec needs electric field components among the fields (Ez for TM, Ezr and Ezi for a TM phasor, Ex and Ey for TE, Ex, Ey, Ez in 3D); fields are ${ctx.fields.join(', ')}`,
+      `pec needs electric field components among the fields (Ez for TM, Ex and Ey for TE, Ex, Ey, Ez in 3D, or the phasor of maxwell-harmonic's complex form); fields are ${ctx.fields.join(', ')}`,
     );
     return [];
   }

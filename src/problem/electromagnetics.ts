@@ -6,23 +6,23 @@ import type { TemplateName } from '../spec/index.js';
 import { add, div, field as fieldRef, fold, mul, num, sub, type Expr } from '../expr/index.js';
 import type { Problem } from './types.js';
 
-/** The incident plane wave of a complex maxwell-harmonic template: its phasor's field names and value. */
-export interface IncidentWave {
+/** The phasor of a complex maxwell-harmonic template: its two fields' names, and its incident wave's value if any. */
+export interface Phasor {
   fields: [string, string];
-  value: [Expr, Expr];
+  incident?: [Expr, Expr];
 }
 
 /**
  * n x E = 0 on the components present: 3D Ex, Ey, Ez and 2D TE Ex, Ey need the
  * normal; TM Ez = 0 does not, and is a value a `hard` strategy can impose; so is
- * a TM phasor Ezr + i Ezi, whose total field vanishes: with an incident wave, the
- * scattered field is minus the incident one there.
+ * the phasor of a complex template, whose total field vanishes: with an incident wave,
+ * the scattered field is minus the incident one there.
  * Undefined when the fields hold no electric components.
  */
 export function pecResiduals(
   fields: string[],
   dim: number,
-  incident?: IncidentWave,
+  phasor?: Phasor,
 ): { residuals: Expr[]; hard?: { field: string; value: Expr }[]; needsNormal: boolean } | undefined {
   const has = (f: string) => fields.includes(f);
   const nx: Expr = { kind: 'normal', axis: 0 };
@@ -44,12 +44,10 @@ export function pecResiduals(
   }
   if (has('Ez'))
     return { residuals: [E('z')], hard: [{ field: 'Ez', value: { kind: 'num', value: 0 } }], needsNormal: false };
-  const phasor: [string, string] | undefined =
-    incident?.fields ?? (has('Ezr') && has('Ezi') ? ['Ezr', 'Ezi'] : undefined);
   if (!phasor) return undefined;
-  const values = phasor.map((f, i) => ({
+  const values = phasor.fields.map((f, i) => ({
     field: f,
-    value: incident ? mul(num(-1), incident.value[i]!) : num(0),
+    value: phasor.incident ? mul(num(-1), phasor.incident[i]!) : num(0),
   }));
   return { residuals: values.map((v) => sub(fieldRef(v.field), v.value)), hard: values, needsNormal: false };
 }

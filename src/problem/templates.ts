@@ -21,6 +21,7 @@ import {
   diff,
   fold,
   DiffError,
+  ExprError,
   mapExpr,
   parseEquation,
   parseExpr,
@@ -32,7 +33,7 @@ import {
 } from '../expr/index.js';
 import { compile, finish, nameScope, withPiecewise, type BuildContext } from './context.js';
 import { hasInterface, sideName } from './regions.js';
-import { electromagneticMetadata, type IncidentWave } from './electromagnetics.js';
+import { electromagneticMetadata, type Phasor } from './electromagnetics.js';
 import type { PointSet, Problem, Term } from './types.js';
 
 /** The fields the templates use, in order, each once (the problem's fields when the spec lists none). */
@@ -41,23 +42,27 @@ export function fieldsFromTemplates(spec: Spec): string[] {
 }
 
 /**
- * The incident plane wave exp(i omega (x cos(incident) + y sin(incident))) of the first complex
- * template with `incident`, over the problem's names (the pec condition's data for the scattered
- * field); undefined without one. Its parameters' errors are reported by the expansion.
+ * The phasor of the first complex template (its fields as the problem names them) with its
+ * incident plane wave exp(i omega (x cos(incident) + y sin(incident))) if it has one: the pec
+ * condition's data. Undefined without a complex template; its parameters' errors are reported by
+ * the expansion.
  */
-export function incidentWave(ctx: BuildContext): IncidentWave | undefined {
-  const t = ctx.spec.templates.find((x) => x.params['complex'] === true && x.params['incident'] !== undefined);
+export function phasorOf(ctx: BuildContext): Phasor | undefined {
+  const t = ctx.spec.templates.find((x) => x.params['complex'] === true);
   if (!t) return undefined;
+  const [re, im] = templateFields(t);
+  const fields: [string, string] = [re!, im!];
+  if (t.params['incident'] === undefined) return { fields };
   const p = paramText(t);
   const phase = `(${String(p['omega'])})*(x*cos(${String(p['incident'])}) + y*sin(${String(p['incident'])}))`;
   try {
-    const parts = [`cos(${phase})`, `sin(${phase})`].map((text) =>
+    const [c, s] = [`cos(${phase})`, `sin(${phase})`].map((text) =>
       finish(ctx, parseExpr(text, nameScope(ctx, false, false))),
     );
-    const [re, im] = templateFields(t);
-    return { fields: [re!, im!], value: [parts[0]!, parts[1]!] };
-  } catch {
-    return undefined;
+    return { fields, incident: [c!, s!] };
+  } catch (err) {
+    if (!(err instanceof ExprError)) throw err;
+    return { fields };
   }
 }
 
@@ -134,6 +139,7 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     const tctx = { spatial: ctx.spatial, varies, outer };
     if (paramValues['complex'] === true && params.has('pml') && ctx.geometry)
       out.pmlInterior = pmlInterior(t, params.get('pml')!, outer, ctx);
+    checkReflection(t, params.get('reflection'), ctx);
     for (const [name, text] of info.derived?.(paramValues, tctx) ?? []) {
       const e = expandText(text, x, ctx, false);
       if (!e) break;
@@ -185,6 +191,20 @@ function pmlInterior(t: TemplateSpec, width: Expr, outer: PmlOuter, ctx: BuildCo
   return outer.kind === 'disk'
     ? { ...outer, radius: outer.radius - w.value }
     : { kind: 'box', min: outer.min.map((m) => m + w.value), max: outer.max.map((m) => m - w.value) };
+}
+
+/** `reflection` is the PML's: refused without `pml`, and a number in (0, 1) with it. */
+function checkReflection(t: TemplateSpec, reflection: Expr | undefined, ctx: BuildContext): void {
+  const src = t.params['reflection'];
+  if (typeof src !== 'object' || !reflection) return;
+  const r = fold(reflection, ctx.constants);
+  if (t.params['pml'] === undefined)
+    ctx.diags.error(src.loc, `template ${t.name}: reflection belongs to the PML; add pml: WIDTH (the layer's width)`);
+  else if (r.kind !== 'num' || !(r.value > 0 && r.value < 1))
+    ctx.diags.error(
+      src.loc,
+      `template ${t.name}: reflection is the amplitude a wave keeps after crossing the PML and back, a number in (0, 1); found '${show(r)}'`,
+    );
 }
 
 /** Template text with its fields renamed, for display. */

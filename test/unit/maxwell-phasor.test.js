@@ -193,5 +193,24 @@ equations:
     () => problemOf(base('complex: true, fields: [E]'), 'e2'),
     (e) => e instanceof SpecError && /renames the template's 2 fields \(Ezr, Ezi\); found 1/.test(e.message),
   );
-  assert.deepEqual(problemOf(base('complex: true, fields: [Er, Ei]'), 'e3').fields, ['Er', 'Ei']);
+  // Renamed, the phasor is still what pec sets to zero.
+  const renamed = problemOf(
+    `${base('complex: true, fields: [Er, Ei]')}conditions:\n  - {on: boundary, pec: true}\nconstraints: {strategy: hard}\n`,
+    'e3',
+  );
+  assert.deepEqual(renamed.fields, ['Er', 'Ei']);
+  assert.deepEqual(
+    renamed.terms.find((t) => t.form === 'pec').hardValues.map((h) => h.field),
+    ['Er', 'Ei'],
+  );
+  assert.throws(
+    () => problemOf(base('complex: true, reflection: 1e-3'), 'e4'),
+    (e) =>
+      e instanceof SpecError &&
+      /e4\.yaml:3:\d+: template maxwell-harmonic: reflection belongs to the PML; add pml/.test(e.message),
+  );
+  assert.throws(
+    () => problemOf(base('complex: true, pml: 0.1, reflection: 2'), 'e5'),
+    (e) => e instanceof SpecError && /reflection is the amplitude .* a number in \(0, 1\); found '2'/.test(e.message),
+  );
 });
