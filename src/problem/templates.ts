@@ -140,6 +140,7 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     if (paramValues['complex'] === true && params.has('pml') && ctx.geometry)
       out.pmlInterior = pmlInterior(t, params.get('pml')!, outer, ctx);
     checkReflection(t, params.get('reflection'), ctx);
+    checkIncident(t, params, ctx);
     for (const [name, text] of info.derived?.(paramValues, tctx) ?? []) {
       const e = expandText(text, x, ctx, false);
       if (!e) break;
@@ -205,6 +206,20 @@ function checkReflection(t: TemplateSpec, reflection: Expr | undefined, ctx: Bui
       src.loc,
       `template ${t.name}: reflection is the amplitude a wave keeps after crossing the PML and back, a number in (0, 1); found '${show(r)}'`,
     );
+}
+
+/** The incident wave is a plane wave: its angle and omega may not vary in space (its derivatives assume so). */
+function checkIncident(t: TemplateSpec, params: Map<string, Expr>, ctx: BuildContext): void {
+  if (t.params['incident'] === undefined) return;
+  for (const k of ['incident', 'omega']) {
+    const src = t.params[k];
+    const e = params.get(k);
+    if (typeof src === 'object' && e && dependsOn(e, ctx.spatial))
+      ctx.diags.error(
+        src.loc,
+        `template ${t.name}: with incident, ${k} may not depend on ${ctx.spatial.join(', ')} (the incident wave is a plane wave); found '${src.text.trim()}'`,
+      );
+  }
 }
 
 /** Template text with its fields renamed, for display. */

@@ -210,6 +210,12 @@ equations:
       /e4\.yaml:3:\d+: template maxwell-harmonic: reflection belongs to the PML; add pml/.test(e.message),
   );
   assert.throws(
+    () => problemOf(base('complex: true, incident: "0.1*x"'), 'e6'),
+    (e) =>
+      e instanceof SpecError &&
+      /with incident, incident may not depend on x, y \(the incident wave is a plane wave\)/.test(e.message),
+  );
+  assert.throws(
     () => problemOf(base('complex: true, pml: 0.1, reflection: 2'), 'e5'),
     (e) => e instanceof SpecError && /reflection is the amplitude .* a number in \(0, 1\); found '2'/.test(e.message),
   );
