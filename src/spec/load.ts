@@ -123,7 +123,7 @@ function readSpec(r: YamlReader, doc: Document, file: string): { spec: PartialSp
   const constants = has('constants') ? readConstants(r, get('constants')) : [];
   const regions = has('regions') ? readRegions(r, get('regions')) : [];
   const namesOk = r.diags.list.length === errorsBefore;
-  const conditions = has('conditions') ? readConditions(r, get('conditions')) : [];
+  const conditions = has('conditions') ? readConditions(r, get('conditions'), templates) : [];
   const inequalities = has('inequalities') ? readInequalities(r, get('inequalities')) : [];
   const exact = has('exact') ? readExprMap(r, get('exact'), 'exact') : {};
 

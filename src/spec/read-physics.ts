@@ -22,7 +22,7 @@ import {
   type TemplateName,
   type TemplateSpec,
 } from './types.js';
-import { defaultFields, TEMPLATE_PARAMS } from './templates.js';
+import { defaultFields, TEMPLATE_PARAMS, templateFields } from './templates.js';
 
 const CONDITION_KINDS = [
   'dirichlet',
@@ -279,17 +279,36 @@ type ConditionBase = {
   loc: SourceLoc;
 };
 
-export function readConditions(r: YamlReader, node: YNode): ConditionSpec[] {
+export function readConditions(r: YamlReader, node: YNode, templates: TemplateSpec[] = []): ConditionSpec[] {
   const items = r.seq(node, 'conditions') ?? [];
   const out: ConditionSpec[] = [];
+  const wave = absorbingDefaults(templates);
   for (const [i, it] of items.entries()) {
-    const c = readCondition(r, it, `conditions[${i}]`);
+    const c = readCondition(r, it, `conditions[${i}]`, wave);
     if (c) out.push(c);
   }
   return out;
 }
 
-function readCondition(r: YamlReader, it: YNode, what: string): ConditionSpec | undefined {
+/**
+ * What `absorbing` may leave out under a complex template: its fields (the phasor's), and k = omega
+ * where the template's material is vacuum (permittivity and permeability not written).
+ */
+interface AbsorbingDefaults {
+  fields: [string, string];
+  k?: SourceExpr;
+}
+
+function absorbingDefaults(templates: TemplateSpec[]): AbsorbingDefaults | undefined {
+  const t = templates.find((x) => x.params['complex'] === true);
+  if (!t) return undefined;
+  const [re, im] = templateFields(t);
+  const omega = t.params['omega'];
+  const vacuum = !('permittivity' in t.params) && !('permeability' in t.params);
+  return { fields: [re!, im!], ...(vacuum && typeof omega === 'object' ? { k: omega } : {}) };
+}
+
+function readCondition(r: YamlReader, it: YNode, what: string, wave?: AbsorbingDefaults): ConditionSpec | undefined {
   const m = r.map(it, what, ['on', 'strategy', 'weight', 'noise', ...CONDITION_KINDS]);
   if (!m) return undefined;
   const loc = r.loc(r.resolve(it));
@@ -322,7 +341,7 @@ function readCondition(r: YamlReader, it: YNode, what: string): ConditionSpec | 
     );
     return undefined;
   }
-  return readBoundaryCondition(r, m, kind, base, what);
+  return readBoundaryCondition(r, m, kind, base, what, wave);
 }
 
 function readInitialCondition(
@@ -393,6 +412,7 @@ function readBoundaryCondition(
   kind: BoundaryKind,
   base: ConditionBase,
   what: string,
+  wave: AbsorbingDefaults | undefined,
 ): ConditionSpec | undefined {
   const body = m.get(kind)!.value;
   switch (kind) {
@@ -425,7 +445,7 @@ function readBoundaryCondition(
       return p ? { ...base, kind: 'conductor', potential: p } : undefined;
     }
     case 'absorbing':
-      return readAbsorbing(r, body, base, `${what}.absorbing`);
+      return readAbsorbing(r, body, base, `${what}.absorbing`, wave);
     case 'equation': {
       const bn = r.resolve(body);
       const list = bn && isScalar(bn) ? [bn as YNode] : (r.seq(bn, `${what}.equation`) ?? []);
@@ -435,15 +455,30 @@ function readBoundaryCondition(
   }
 }
 
-/** `absorbing: {k, fields: [Ur, Ui], order}`: an outgoing wave's real and imaginary parts. */
-function readAbsorbing(r: YamlReader, body: YNode, base: ConditionBase, what: string): ConditionSpec | undefined {
-  const m = r.map(body, what, ['k', 'fields', 'order'], ['k', 'fields']);
-  const [kNode, fieldsNode] = [m?.get('k')?.value, m?.get('fields')?.value];
-  if (!m || !kNode || !fieldsNode) return undefined; // a missing key, already reported
-  const k = r.expr(kNode, `${what}.k`);
-  const fields = r.strings(fieldsNode, `${what}.fields`);
+/**
+ * `absorbing: {k, fields: [Ur, Ui], order}`: an outgoing wave's real and imaginary parts. Under a
+ * complex template `fields` defaults to its phasor and, in vacuum, `k` to its omega.
+ */
+function readAbsorbing(
+  r: YamlReader,
+  body: YNode,
+  base: ConditionBase,
+  what: string,
+  wave: AbsorbingDefaults | undefined,
+): ConditionSpec | undefined {
+  const m = r.map(body, what, ['k', 'fields', 'order'], wave ? [] : ['k', 'fields']);
+  if (!m) return undefined;
+  const [kNode, fieldsNode] = [m.get('k')?.value, m.get('fields')?.value];
+  if (wave && !kNode && !wave.k)
+    r.error(
+      body,
+      `${what} needs k, the wavenumber at the boundary: the complex template writes its permittivity or permeability, so its omega is not taken for k`,
+    );
+  if ((!kNode && !wave?.k) || (!fieldsNode && !wave)) return undefined; // a missing key, already reported
+  const k = kNode ? r.expr(kNode, `${what}.k`) : wave!.k;
+  const fields = fieldsNode ? r.strings(fieldsNode, `${what}.fields`) : wave!.fields;
   if (fields && fields.length !== 2) {
-    r.error(fieldsNode, `${what}.fields needs two fields, the real and the imaginary part (e.g. [Er, Ei])`);
+    r.error(fieldsNode!, `${what}.fields needs two fields, the real and the imaginary part (e.g. [Er, Ei])`);
     return undefined;
   }
   const order = m.has('order')
@@ -451,7 +486,8 @@ function readAbsorbing(r: YamlReader, body: YNode, base: ConditionBase, what: st
     : DEFAULTS.absorbing.order;
   if (!k || !fields || order === undefined) return undefined;
   const pair: [string, string] = [fields[0]!, fields[1]!];
-  return { ...base, kind: 'absorbing', k, fields: pair, order: order as AbsorbingOrder, fieldsLoc: r.loc(fieldsNode) };
+  const fieldsLoc = fieldsNode ? r.loc(fieldsNode) : base.loc;
+  return { ...base, kind: 'absorbing', k, fields: pair, order: order as AbsorbingOrder, fieldsLoc };
 }
 
 /** `robin: {u: {a, b, value}}`; undefined when it is not a mapping. */

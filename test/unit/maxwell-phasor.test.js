@@ -220,3 +220,32 @@ equations:
     (e) => e instanceof SpecError && /reflection is the amplitude .* a number in \(0, 1\); found '2'/.test(e.message),
   );
 });
+
+test('absorbing under the complex form: fields default to the phasor, k to omega in vacuum; with a material k is asked for', () => {
+  const spec = (template, absorbing) => `geometry:
+  difference:
+    - {disk: {center: [0, 0], radius: 1.5}, name: outer}
+    - {disk: {center: [0, 0], radius: 0.5}, name: hole}
+equations:
+  - maxwell-harmonic: {omega: 3, complex: true${template}}
+conditions:
+  - {on: hole, dirichlet: {Er: 1, Ei: 0}}
+  - {on: outer, absorbing: ${absorbing}}
+`;
+  /** The absorbing condition's k text and fields, as read. */
+  const absorbingOf = (problem) => {
+    const c = problem.spec.conditions.find((x) => x.kind === 'absorbing');
+    return c?.kind === 'absorbing' ? { k: c.k.text, fields: c.fields } : undefined;
+  };
+  const p = problemOf(spec(', fields: [Er, Ei]', '{}'), 'a1');
+  assert.deepEqual(absorbingOf(p), { k: '3', fields: ['Er', 'Ei'] });
+  assert.match(p.terms.find((t) => t.name.startsWith('absorbing')).name, /^absorbing Er, Ei order 2 on outer/);
+  const given = problemOf(spec(', fields: [Er, Ei], permittivity: 2', '{k: 4.2}'), 'a2');
+  assert.deepEqual(absorbingOf(given), { k: '4.2', fields: ['Er', 'Ei'] });
+  assert.throws(
+    () => problemOf(spec(', fields: [Er, Ei], permittivity: 2', '{order: 1}'), 'a3'),
+    (e) =>
+      e instanceof SpecError &&
+      /a3\.yaml:9:28: conditions\[1\]\.absorbing needs k, the wavenumber at the boundary/.test(e.message),
+  );
+});
