@@ -1,6 +1,6 @@
 // Residuals of a problem's terms for given field expressions, computed by the jets exactly as in training.
 import { tidyData } from './tensors.js';
-import { createModel } from '../../dist/model/model.js';
+import { createModel, disposeModel } from '../../dist/model/model.js';
 import { createRng } from '../../dist/util/random.js';
 import { makeSampler } from '../../dist/problem/sampling/samplers.js';
 import { groupTerms, samplePoints } from '../../dist/problem/sampling/collocation.js';
@@ -19,13 +19,12 @@ export const expr = (text, variables = ['x', 'y', 'z', 't']) =>
   });
 
 /**
- * Residuals of the problem's terms with the fields replaced by the given
- * expressions (as output transforms, so derivatives come from the jets
- * exactly as in training), on sampled points; with the points and normals.
+ * Residuals of the problem's terms with the fields replaced by the given IR (output transforms,
+ * so derivatives come from the jets exactly as in training), on sampled points; with the points
+ * and normals of each term's point set.
  */
-export function residualsWith(problem, fieldExprs, counts = { domain: 64, boundary: 64, initial: 16 }) {
+export function residualsOf(problem, transforms, counts = { domain: 64, boundary: 64, initial: 16 }) {
   const rng = createRng(3);
-  const transforms = new Map(Object.entries(fieldExprs).map(([f, text]) => [f, expr(text, problem.variables)]));
   const model = createModel(problem, rng, transforms);
   const groups = samplePoints(
     problem,
@@ -42,8 +41,13 @@ export function residualsWith(problem, fieldExprs, counts = { domain: 64, bounda
     })),
   );
   disposeBatches(batches);
-  model.net.weights.forEach((v) => v.dispose());
-  model.net.biases.forEach((v) => v.dispose());
+  disposeModel(model);
   const groupOf = (term) => groups.find((g) => g.terms.includes(term));
   return out.map((r) => ({ ...r, points: groupOf(r.term).points, normals: groupOf(r.term).normals }));
+}
+
+/** residualsOf with the fields given as expression text over the problem's variables. */
+export function residualsWith(problem, fieldExprs, counts) {
+  const transforms = new Map(Object.entries(fieldExprs).map(([f, text]) => [f, expr(text, problem.variables)]));
+  return residualsOf(problem, transforms, counts);
 }

@@ -3,16 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { specDir } from '../support/fixtures.js';
-import { tidyData } from '../support/tensors.js';
+import { residualsOf } from '../support/residuals.js';
 import { loadSpecText } from '../../dist/spec/load.js';
 import { resolvedSpecYaml } from '../../dist/spec/resolved.js';
 import { buildProblem } from '../../dist/problem/problem.js';
 import { describeProblem } from '../../dist/problem/describe.js';
 import { createModel, disposeModel } from '../../dist/model/model.js';
 import { createRng } from '../../dist/util/random.js';
-import { makeSampler } from '../../dist/problem/sampling/samplers.js';
-import { groupTerms, samplePoints } from '../../dist/problem/sampling/collocation.js';
-import { computeResiduals, disposeBatches, prepareBatches } from '../../dist/residuals/residuals.js';
 import { parseExpr } from '../../dist/expr/parse.js';
 
 const { specFile } = specDir('pinn-regions-');
@@ -84,28 +81,8 @@ test('regions: the resolved spec writes regions and piecewise constants back', (
 });
 
 /** Residuals of every term with phi given as IR (a transform), on sampled points. */
-function residuals(problem, phi) {
-  const rng = createRng(3);
-  const model = createModel(problem, rng, new Map(phi ? [['phi', phi]] : []));
-  const groups = samplePoints(
-    problem,
-    groupTerms(problem.terms),
-    { domain: 256, boundary: 256, initial: 0 },
-    makeSampler('sobol', rng),
-    makeSampler('uniform', createRng(4)),
-  );
-  const batches = prepareBatches(problem, groups);
-  const out = tidyData(() =>
-    computeResiduals(problem, model, batches).map((r) => ({
-      term: r.term,
-      values: r.values.map((v) => Float64Array.from(v.dataSync())),
-      group: groups.find((g) => g.terms.includes(r.term)),
-    })),
-  );
-  disposeBatches(batches);
-  disposeModel(model);
-  return out;
-}
+const residuals = (problem, phi) =>
+  residualsOf(problem, new Map(phi ? [['phi', phi]] : []), { domain: 256, boundary: 256, initial: 0 });
 const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const scope = {
   variables: ['x', 'y'],
@@ -137,7 +114,7 @@ test('regions: the closed-form dielectric cylinder satisfies every residual, int
   const out = residuals(problem, bySide(INSIDE, OUTSIDE));
   const iface = out.find((r) => r.term.form === 'interface');
   // Interface rows: 2n points (both sides), normals out of the disk, |x| = a.
-  const { points, normals } = iface.group;
+  const { points, normals } = iface;
   const n = points.length / 4;
   assert.ok(n >= 32);
   for (let i = 0; i < 2 * n; i++) {
