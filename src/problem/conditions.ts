@@ -17,9 +17,8 @@ import { add, compileNumeric, ExprError, field as fieldRef, mul, parseExpr, sub,
 import type { Geometry } from './geometry/types.js';
 import { compile, finish, nameScope, type BuildContext } from './context.js';
 import { loadData } from './data-file.js';
-import { absorbingResiduals, pecResiduals } from './electromagnetics.js';
+import { absorbingResiduals, pecResiduals, type Phasor } from './electromagnetics.js';
 import { periodicProblem } from './periodic.js';
-import { phasorOf } from './templates.js';
 import type { PointSet, Term } from './types.js';
 
 /** Where one condition applies, and the parts every term of it shares. */
@@ -35,7 +34,8 @@ interface ConditionSite {
 }
 
 /** The terms of every condition of the spec, in order; conditions with errors are reported and left out. */
-export function conditionTerms(ctx: BuildContext): Term[] {
+/** Every condition of the spec as terms; `phasor`: a complex template's, which `pec` sets to zero (in total). */
+export function conditionTerms(ctx: BuildContext, phasor?: Phasor): Term[] {
   const dir = dirname(resolvePath(ctx.spec.file));
   const terms: Term[] = [];
   for (const c of ctx.spec.conditions) {
@@ -59,7 +59,7 @@ export function conditionTerms(ctx: BuildContext): Term[] {
       dir,
       base: { kind: 'condition', set, strategy: c.strategy, weight: c.weight, loc: c.loc },
     };
-    terms.push(...termsOf(c, site, ctx));
+    terms.push(...termsOf(c, site, ctx, phasor));
   }
   return withNoiseUnit(terms);
 }
@@ -83,7 +83,7 @@ function withNoiseUnit(terms: Term[]): Term[] {
   return terms.map((t) => (t.set.kind === 'data' && t.set.sigma ? { ...t, set: { ...t.set, noiseUnit } } : t));
 }
 
-function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext): Term[] {
+function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext, phasor: Phasor | undefined): Term[] {
   switch (c.kind) {
     case 'dirichlet':
     case 'neumann':
@@ -95,7 +95,7 @@ function termsOf(c: ConditionSpec, site: ConditionSite, ctx: BuildContext): Term
     case 'initial':
       return initialTerms(c.value, c.rate, site, ctx);
     case 'pec':
-      return pecTerms(c.loc, site, ctx);
+      return pecTerms(c.loc, site, ctx, phasor);
     case 'conductor':
       return conductorTerms(c.potential, c.loc, site, ctx);
     case 'absorbing':
@@ -227,8 +227,8 @@ function initialTerms(
   return terms;
 }
 
-function pecTerms(loc: SourceLoc, site: ConditionSite, ctx: BuildContext): Term[] {
-  const pec = pecResiduals(ctx.fields, ctx.dim, phasorOf(ctx));
+function pecTerms(loc: SourceLoc, site: ConditionSite, ctx: BuildContext, phasor: Phasor | undefined): Term[] {
+  const pec = pecResiduals(ctx.fields, ctx.dim, phasor);
   if (!pec) {
     ctx.diags.error(
       loc,

@@ -73,7 +73,7 @@ export function buildProblem(spec: Spec): Problem {
   // Equations: written ones, then template expansions; then conditions and inequalities.
   const written = writtenEquations(ctx);
   const expanded = templateTerms(ctx);
-  const terms = [...written.terms, ...expanded.terms, ...conditionTerms(ctx), ...inequalityTerms(ctx)];
+  const terms = [...written.terms, ...expanded.terms, ...conditionTerms(ctx, expanded.phasor), ...inequalityTerms(ctx)];
   const equationText = [...written.equationText, ...expanded.equationText];
   const exact = exactSolution(ctx);
   checkActivation(spec, terms, diags);

@@ -17,17 +17,20 @@ import {
 } from '../spec/index.js';
 import { didYouMean } from '../util/index.js';
 import {
+  add,
+  call,
   dependsOn,
   diff,
   fold,
   DiffError,
-  ExprError,
   mapExpr,
+  mul,
   parseEquation,
   parseExpr,
   show,
   simplify,
   walk,
+  variable,
   type Expr,
   type NameScope,
 } from '../expr/index.js';
@@ -39,31 +42,6 @@ import type { PointSet, Problem, Term } from './types.js';
 /** The fields the templates use, in order, each once (the problem's fields when the spec lists none). */
 export function fieldsFromTemplates(spec: Spec): string[] {
   return [...new Set(spec.templates.flatMap((t) => templateFields(t)))];
-}
-
-/**
- * The phasor of the first complex template (its fields as the problem names them) with its
- * incident plane wave exp(i omega (x cos(incident) + y sin(incident))) if it has one: the pec
- * condition's data. Undefined without a complex template; its parameters' errors are reported by
- * the expansion.
- */
-export function phasorOf(ctx: BuildContext): Phasor | undefined {
-  const t = ctx.spec.templates.find((x) => x.params['complex'] === true);
-  if (!t) return undefined;
-  const [re, im] = templateFields(t);
-  const fields: [string, string] = [re!, im!];
-  if (t.params['incident'] === undefined) return { fields };
-  const p = paramText(t);
-  const phase = `(${String(p['omega'])})*(x*cos(${String(p['incident'])}) + y*sin(${String(p['incident'])}))`;
-  try {
-    const [c, s] = [`cos(${phase})`, `sin(${phase})`].map((text) =>
-      finish(ctx, parseExpr(text, nameScope(ctx, false, false))),
-    );
-    return { fields, incident: [c!, s!] };
-  } catch (err) {
-    if (!(err instanceof ExprError)) throw err;
-    return { fields };
-  }
 }
 
 /** Each template's fields are among the problem's, and the problem has the time and dimension it needs. */
@@ -92,6 +70,8 @@ interface TemplateExpansion {
   electromagnetic: Problem['electromagnetic'];
   /** The box inside a template's PML layers. */
   pmlInterior?: Problem['pmlInterior'];
+  /** The first complex template's phasor (the pec condition's data). */
+  phasor?: Phasor;
 }
 
 /** How one template's text becomes IR: its scope, parameters (piecewise constants written out) and renamed fields. */
@@ -108,6 +88,7 @@ interface Expansion {
 export function templateTerms(ctx: BuildContext): TemplateExpansion {
   const out: TemplateExpansion = { terms: [], equationText: [], electromagnetic: undefined };
   const interfaceSets = new Map<string, PointSet>();
+  const outer = outerBoundary(ctx.spec.geometry, ctx.geometry?.bbox ?? { min: [], max: [] });
   for (const t of ctx.spec.templates) {
     const info = TEMPLATE_PARAMS[t.name];
     const paramValues = paramText(t);
@@ -135,7 +116,7 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     const varies = (k: string) => params.has(k) && dependsOn(params.get(k)!, ctx.spatial);
     const named = own.map((f) => x.rename.get(f)!);
     out.electromagnetic = electromagneticMetadata(t.name, own, named, params, ctx.constants) ?? out.electromagnetic;
-    const outer = outerBoundary(ctx.spec.geometry, ctx.geometry?.bbox ?? { min: [], max: [] });
+    if (paramValues['complex'] === true) out.phasor ??= phasor(named, params, ctx);
     const tctx = { spatial: ctx.spatial, varies, outer };
     if (paramValues['complex'] === true && params.has('pml') && ctx.geometry)
       out.pmlInterior = pmlInterior(t, params.get('pml')!, outer, ctx);
@@ -163,6 +144,20 @@ export function templateTerms(ctx: BuildContext): TemplateExpansion {
     out.terms.push(...interfaceTerms(x, ctx, interfaceSets));
   }
   return out;
+}
+
+/**
+ * A complex template's phasor, its fields as the problem names them, with its incident plane wave
+ * exp(i omega (x cos(incident) + y sin(incident))) where it has one.
+ */
+function phasor(named: string[], params: Map<string, Expr>, ctx: BuildContext): Phasor {
+  const fields: [string, string] = [named[0]!, named[1]!];
+  const angle = params.get('incident');
+  const omega = params.get('omega');
+  if (!angle || !omega) return { fields };
+  const along = add(mul(variable('x'), call('cos', angle)), mul(variable('y'), call('sin', angle)));
+  const phase = mul(omega, along);
+  return { fields, incident: [finish(ctx, call('cos', phase)), finish(ctx, call('sin', phase))] };
 }
 
 /** The outer boundary a PML lies along: the circle of a disk (or of a difference's first shape), else the bounding box. */
