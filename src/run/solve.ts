@@ -116,11 +116,11 @@ export async function solveAsync(opts: SolveOptions, stop: { signal?: string }):
   }
 }
 
-/** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
 /** Measured, not assumed: where the PML along a rectangle failed (docs/electromagnetics.md). */
 const CARTESIAN_PML_NOTE =
   'pml along the bounding box (each axis stretched on its own): around a circular source it trained to the wrong field in our measurements, at a small loss (docs/electromagnetics.md, PML and the absorbing condition compared); check the field against a reference, or use a circular outer boundary (radial PML) or absorbing';
 
+/** The whole solve as a generator yielding at iteration boundaries (see SolvePoint). */
 function* solveSteps(opts: SolveOptions): Generator<SolvePoint, Summary, void> {
   const t0 = performance.now();
   const run = prepareRun(opts, opts.plan);
