@@ -1,11 +1,11 @@
 // The real CLI on the shipped examples with small budgets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { causalHeat, pinn, specDir } from '../support/fixtures.js';
 import { verdictOf } from '../../dist/outputs/index.js';
+import { tempDir } from '../support/temp.js';
 
 const tiny = [
   '--iterations',
@@ -32,7 +32,7 @@ for (const [example, grid] of [
   ['helmholtz-2d', '[21,21]'],
 ]) {
   test(`solve ${example}: summary, fields and loss files are written and consistent`, () => {
-    const out = mkdtempSync(join(tmpdir(), `pinn-${example}-`));
+    const out = tempDir(`pinn-${example}-`);
     const r = pinn([
       'solve',
       `problems/${example}.yaml`,
@@ -74,7 +74,7 @@ for (const [example, grid] of [
 }
 
 test('the resolved spec reruns: validate accepts spec.resolved.yaml', () => {
-  const out = mkdtempSync(join(tmpdir(), 'pinn-resolved-'));
+  const out = tempDir('pinn-resolved-');
   const r = pinn([
     'solve',
     'problems/poisson-2d.yaml',
@@ -93,7 +93,7 @@ test('the resolved spec reruns: validate accepts spec.resolved.yaml', () => {
 });
 
 test('a bad spec exits 2 with file:line:col, no stack trace, and writes nothing', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-bad-'));
+  const dir = tempDir('pinn-bad-');
   const spec = join(dir, 'bad.yaml');
   writeFileSync(
     spec,
@@ -113,7 +113,7 @@ test('a bad spec exits 2 with file:line:col, no stack trace, and writes nothing'
 });
 
 test('expression errors point inside the expression', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-bad-'));
+  const dir = tempDir('pinn-bad-');
   const spec = join(dir, 'bad.yaml');
   writeFileSync(
     spec,
@@ -132,7 +132,7 @@ test('backends lists every backend with its availability, wasm available here', 
 });
 
 test('--backend cpu is honoured and recorded', () => {
-  const out = mkdtempSync(join(tmpdir(), 'pinn-cpu-'));
+  const out = tempDir('pinn-cpu-');
   const r = pinn([
     'solve',
     'problems/poisson-2d.yaml',
@@ -156,7 +156,7 @@ test('--backend cpu is honoured and recorded', () => {
 });
 
 test('files in the run folder that the run does not produce are left alone', () => {
-  const out = mkdtempSync(join(tmpdir(), 'pinn-keep-'));
+  const out = tempDir('pinn-keep-');
   writeFileSync(join(out, 'notes.txt'), 'mine');
   const r = pinn([
     'solve',
@@ -183,7 +183,7 @@ test('--workers takes 1 or 2 only', () => {
 });
 
 test("solve: the final lines point to the report and say its verdict, the report's warnings and no others", () => {
-  const out = mkdtempSync(join(tmpdir(), 'pinn-verdict-'));
+  const out = tempDir('pinn-verdict-');
   const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', out, ...tiny.filter((a) => a !== '--quiet')]);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.includes(`report: ${out}/report.html`), r.stdout);
@@ -237,7 +237,7 @@ test('progress: the weighted loss, unweighted parts and the strategy values; no 
 });
 
 test('solve: a kept best Adam iterate is said under the done line', () => {
-  const out = mkdtempSync(join(tmpdir(), 'pinn-best-'));
+  const out = tempDir('pinn-best-');
   // A large learning rate: the last iterate is not the lowest-loss one (seed 0: best 39, last 40; the
   // network, points and weights poisson-2d had before it was written with the high-accuracy recipe).
   const stages = 'training.stages=[{optimizer: adam, iterations: 40, lr: 0.05}]';

@@ -2,12 +2,12 @@
 // a bad data file stops validate and solve with its location, and a spec without conditions trains.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-data-'));
+const dir = tempDir('pinn-data-');
 
 /** -D u'' = D pi^2 sin(pi x) on [0, 1] with u(0) = u(1) = 0: u = sin(pi x) for every D; the data fix D = 2. */
 const TRUE_D = 2;

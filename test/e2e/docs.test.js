@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { main } from '../../dist/cli/index.js';
 import { UNIT_POISSON } from '../support/fixtures.js';
 import { TIME_SCALE } from '../support/time.js';
 import { commandShape, docFiles, fencedBlocks, inlineCommands, isSynopsis, pinnInvocations } from '../support/docs.js';
+import { tempDir } from '../support/temp.js';
 
 const ROOT = resolve('.');
 const CLI = resolve('bin/pinn.js');
@@ -101,7 +101,7 @@ test('every pinn command and flag the docs mention exists', async () => {
 
 /** A folder with links to problems/'s files, so a shown sweep file or data file finds what it names. */
 function problemsFolder() {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-docs-yaml-'));
+  const dir = tempDir('pinn-docs-yaml-');
   for (const n of readdirSync('problems')) symlinkSync(resolve('problems', n), join(dir, n));
   return dir;
 }
@@ -177,7 +177,7 @@ npm() { case "$1 $2" in "install "*|"ci "*|"run build") ;; *) echo "docs test: n
 
 /** A working folder for one doc: links to the checkout's inputs, and the doc's `file=NAME` blocks. */
 function docFolder(doc) {
-  const dir = mkdtempSync(join(tmpdir(), `pinn-docs-${basename(doc.file, '.md')}-`));
+  const dir = tempDir(`pinn-docs-${basename(doc.file, '.md')}-`);
   for (const n of ['problems', 'bench', 'bin', 'dist', 'node_modules', 'package.json']) {
     symlinkSync(join(ROOT, n), join(dir, n));
   }

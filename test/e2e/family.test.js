@@ -6,16 +6,16 @@
 // loose enough for other machines, tight enough to catch a broken default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 const TINY_STAGES = 'training.stages=[{optimizer: adam, iterations: 100}, {optimizer: lbfgs, iterations: 100}]';
 
 /** Solves a family spec with these extra arguments (JSON output only) and returns its summary. */
 function solveFamily(problem, args) {
-  const out = mkdtempSync(join(tmpdir(), `pinn-family-${problem}-`));
+  const out = tempDir(`pinn-family-${problem}-`);
   const r = pinn([
     'solve',
     `bench/family/${problem}.yaml`,

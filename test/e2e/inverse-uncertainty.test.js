@@ -3,13 +3,13 @@
 // as found. Spec errors in the noise key are located.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinn } from '../support/fixtures.js';
 import { gaussian, mulberry32 } from '../../problems/make-data.mjs';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-uncertainty-'));
+const dir = tempDir('pinn-uncertainty-');
 
 /**
  * -D u'' = 2 pi^2 sin(pi x), u(0) = u(1) = 0: u = (2 / D) sin(pi x). Observations of

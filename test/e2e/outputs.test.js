@@ -2,12 +2,12 @@
 // independent reader against fields.csv, `pinn eval` and the reloaded model.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 const tiny = [
   '--iterations',
@@ -38,7 +38,7 @@ let fields;
 const stray = "notes of my own, not the run's\n";
 
 before(() => {
-  out = mkdtempSync(join(tmpdir(), 'pinn-outputs-'));
+  out = tempDir('pinn-outputs-');
   writeFileSync(join(out, 'notes.txt'), stray);
   const r = pinn(['solve', 'problems/poisson-2d.yaml', '--out', out, ...tiny, '--json']);
   assert.equal(r.status, 0, r.stderr);
@@ -258,7 +258,7 @@ test('tf.loadLayersModel reloads model/ and reproduces fields.csv to 1e-5', asyn
 });
 
 test('sin activation with Fourier features: the documented loader (pinn eval) reproduces fields.csv', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-sin-'));
+  const dir = tempDir('pinn-sin-');
   const r = pinn([
     'solve',
     'problems/poisson-2d.yaml',

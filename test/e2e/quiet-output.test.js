@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinn, specDir } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 // Writes to descriptor 2 the way native code does (not through process.stderr), inside and after a
 // capture; the capture's outcome goes to the file named by its argument.
@@ -20,7 +20,7 @@ writeFileSync(process.argv[1], JSON.stringify(c));
 
 /** Runs SCRIPT with its stderr connected as `how` says; its outcome, and what reached that stderr. */
 function runCapture(how) {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-capture-'));
+  const dir = tempDir('pinn-capture-');
   const result = join(dir, 'result.json');
   const args = ['--input-type=module', '-e', SCRIPT, result];
   let stderr;

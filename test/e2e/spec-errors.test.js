@@ -2,16 +2,16 @@
 // with wording that says what to change; hostile input is refused cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpecText, parseOverride } from '../../dist/spec/index.js';
 import { buildProblem } from '../../dist/problem/problem.js';
 import { everyDiagnostic } from '../../dist/problem/complete.js';
 import { SpecError } from '../../dist/spec/diagnostics.js';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-spec-errors-'));
+const dir = tempDir('pinn-spec-errors-');
 
 /** Diagnostics of a spec as [line, col, message], in-process (load, then build). */
 function diagnose(lines, overrides = []) {

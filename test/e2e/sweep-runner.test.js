@@ -2,15 +2,15 @@
 // crashes and failures per case, reruns, renumbered cases, merged shard artifacts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSweep, planSweep } from '../../dist/sweep/file.js';
 import { runSweep } from '../../dist/sweep/run.js';
 import { collectResults } from '../../dist/sweep/collect.js';
+import { tempDir } from '../support/temp.js';
 
 const SPEC = resolve('problems/poisson-2d.yaml');
-const tmp = () => mkdtempSync(join(tmpdir(), 'pinn-sweep-unit-'));
+const tmp = () => tempDir('pinn-sweep-unit-');
 
 function sweepText(body) {
   return `spec: ${SPEC}\n${body}`;

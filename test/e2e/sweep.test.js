@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { TIME_SCALE } from '../support/time.js';
+import { tempDir } from '../support/temp.js';
 
 const CLI = resolve('bin/pinn.js');
 const SPEC = resolve('problems/poisson-2d.yaml');
@@ -29,7 +29,7 @@ function pinn(args, cwd) {
 
 /** A sweep file in a fresh folder, its spec given relative to it. */
 function sweepFile(body) {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-sweep-'));
+  const dir = tempDir('pinn-sweep-');
   const file = join(dir, 'sweep.yaml');
   writeFileSync(file, `spec: ${relative(dir, SPEC)}\n${body}${TINY}`);
   return { dir, file };

@@ -2,11 +2,11 @@
 // for the conditions that hard and reparam impose exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TIME_SCALE } from '../support/time.js';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 // `pinn verify` stops checking a constraint once it is certified or violated, so --budget is only a
 // ceiling there, scaled for busy machines. The PDE residual report after the constraints never stops
@@ -41,7 +41,7 @@ output:
 `;
 
 function tinyRun(strategy, source, inequality = true) {
-  const dir = mkdtempSync(join(tmpdir(), `pinn-verify-${strategy}-`));
+  const dir = tempDir(`pinn-verify-${strategy}-`);
   const spec = join(dir, 'tiny.yaml');
   const text = SPEC.replace('SOURCE', source);
   writeFileSync(spec, inequality ? text : text.replace('inequalities:\n  - u >= 0\n', ''));
@@ -108,7 +108,7 @@ conditions:
 
 test('verify e2e: hard Dirichlet conditions on a disk and an annulus certify at 1e-5 (covers along the circles)', () => {
   for (const [name, problem] of Object.entries(CURVED)) {
-    const dir = mkdtempSync(join(tmpdir(), `pinn-verify-${name}-`));
+    const dir = tempDir(`pinn-verify-${name}-`);
     const spec = join(dir, `${name}.yaml`);
     writeFileSync(
       spec,

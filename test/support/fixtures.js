@@ -1,11 +1,11 @@
 // Shared fixtures for end-to-end tests: a temporary folder for specs and the selected backend.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../dist/backend/backends.js';
 import { solveAsync, InterruptedError } from '../../dist/run/solve.js';
+import { tempDir } from './temp.js';
 
 /** Runs the CLI (bin/pinn.js) to the end with colour off; `env` adds variables to this process's. */
 export function pinn(args, env = {}) {
@@ -17,7 +17,7 @@ export function pinn(args, env = {}) {
 
 /** A fresh temporary folder and a writer of spec files into it. */
 export function specDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   const specFile = (name, text) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, text);

@@ -2,17 +2,17 @@
 // shards, hash-based reuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSweep, expandCases, planSweep, caseId } from '../../dist/sweep/file.js';
 import { parseShard, shardFromEnv, shardCases, shardMatrix } from '../../dist/sweep/shard.js';
 import { isReusable, planHash } from '../../dist/sweep/run.js';
 import { resultsPage } from '../../dist/sweep/results-page.js';
 import { SpecError } from '../../dist/spec/diagnostics.js';
+import { tempDir } from '../support/temp.js';
 
 const SPEC = resolve('problems/poisson-2d.yaml');
-const tmp = () => mkdtempSync(join(tmpdir(), 'pinn-sweep-unit-'));
+const tmp = () => tempDir('pinn-sweep-unit-');
 
 function sweepText(body) {
   return `spec: ${SPEC}\n${body}`;

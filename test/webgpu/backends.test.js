@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-webgpu-backends-'));
+const dir = tempDir('pinn-webgpu-backends-');
 const TINY = ['--iterations', '2', '--set', 'network.hidden=[8,8]', '--set', 'training.points.domain=64'];
 const TINY_OUT = [
   '--set',

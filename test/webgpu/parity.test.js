@@ -3,12 +3,12 @@
 // Not part of `npm test`: it needs a WebGPU adapter (the stage provides lavapipe).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinn } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinn-webgpu-parity-'));
+const dir = tempDir('pinn-webgpu-parity-');
 
 // One network size and point count for every case, so lavapipe compiles few distinct shaders.
 const SMALL = [
