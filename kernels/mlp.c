@@ -31,7 +31,7 @@
 #endif
 
 typedef struct {
-  int32_t L, n, C, nd, ns, lap, act, scratch;
+  int32_t L, n, C, nd, ns, lap, act, scratch, scratch_stride, chunks, slots;
   int32_t w[MAXL + 1];
   int32_t p[MAXL + 1];
   int32_t pair[2 * MAXC];
@@ -380,11 +380,12 @@ static void act_backward(const float *Z, const float *F0, const float *G, float 
 
 /* ---- one block of rows through the network ---- */
 
-/* The block's buffers. Its state, per hidden layer l the pre-activations Z[l] and H[l + 1] =
- * f(Z[l]), lies at zbase: in plan.save when the forward pass keeps it, else in scratch. Scratch
- * holds H[0] (the input), that state, the output Y, then two gradient buffers; each buffer holds
- * C * BLOCK rows. */
-static float *zbase;
+/* What one thread works in: where its current block's state lies, and its own scratch (each thread
+ * has plan.scratch_stride bytes of it from plan.scratch). */
+typedef struct {
+  float *zbase;
+  float *scratch;
+} Ctx;
 
 static int layer_floats(int k) { return plan.C * BLOCK * plan.p[k]; }
 
@@ -395,36 +396,45 @@ static int zblock(void) {
   return s;
 }
 
-static float *buf_Z(int l) {
-  float *s = zbase;
+static float *buf_Z(const Ctx *t, int l) {
+  float *s = t->zbase;
   for (int k = 0; k < l; k++) s += 2 * layer_floats(k + 1);
   return s;
 }
 
-static float *buf_H(int l) { return l == 0 ? F(plan.scratch) : buf_Z(l - 1) + layer_floats(l); }
+static float *buf_H(const Ctx *t, int l) { return l == 0 ? t->scratch : buf_Z(t, l - 1) + layer_floats(l); }
 
-static float *buf_Y(void) { return F(plan.scratch) + layer_floats(0) + zblock(); }
+static float *buf_Y(const Ctx *t) { return t->scratch + layer_floats(0) + zblock(); }
 
-static float *buf_grad(int which) {
+static int grad_floats(void) {
   int pmax = 0;
   for (int k = 0; k <= plan.L; k++) pmax = plan.p[k] > pmax ? plan.p[k] : pmax;
-  return buf_Y() + layer_floats(plan.L) + which * plan.C * BLOCK * pmax;
+  return plan.C * BLOCK * pmax;
+}
+
+static float *buf_grad(const Ctx *t, int which) { return buf_Y(t) + layer_floats(plan.L) + which * grad_floats(); }
+
+static Ctx thread_ctx(int tid) {
+  Ctx t = {0, (float *)((char *)F(plan.scratch) + tid * plan.scratch_stride)};
+  return t;
 }
 
 /* Where block b's state lies. */
-static void use_block(int b) { zbase = plan.save ? F(plan.save) + b * zblock() : F(plan.scratch) + layer_floats(0); }
+static void use_block(Ctx *t, int b) {
+  t->zbase = plan.save ? F(plan.save) + b * zblock() : t->scratch + layer_floats(0);
+}
 
-/* Bytes of scratch the buffers need, and of what the forward pass keeps (the JS side reserves both). */
+/* Bytes of one thread's scratch, and of what the forward pass keeps (the JS side reserves both). */
 __attribute__((export_name("scratch_bytes"))) int scratch_bytes(void) {
-  return (int)((char *)buf_grad(2) - (char *)F(plan.scratch));
+  return 4 * (layer_floats(0) + zblock() + layer_floats(plan.L) + 2 * grad_floats());
 }
 __attribute__((export_name("saved_bytes"))) int saved_bytes(void) {
   return ((plan.n + BLOCK - 1) / BLOCK) * zblock() * 4;
 }
 
-static void block_input(int r0, int rows) {
+static void block_input(const Ctx *t, int r0, int rows) {
   const int C = plan.C, w0 = plan.w[0], p0 = plan.p[0], cs = rows * p0;
-  float *H = buf_H(0);
+  float *H = buf_H(t, 0);
   const float *x = F(plan.x);
   for (int i = 0; i < C * cs; i++) H[i] = 0.0f;
   for (int r = 0; r < rows; r++)
@@ -435,88 +445,167 @@ static void block_input(int r0, int rows) {
 }
 
 /* The forward pass of rows r0.. r0+rows: every H and Z of the block, and its output rows. */
-static void block_forward(int r0, int rows) {
+static void block_forward(const Ctx *t, int r0, int rows) {
   const int L = plan.L, C = plan.C;
-  block_input(r0, rows);
+  block_input(t, r0, rows);
   for (int l = 0; l < L; l++) {
     const int K = plan.w[l], P = plan.p[l], N = plan.p[l + 1];
-    const float *A = buf_H(l);
-    float *out = l + 1 < L ? buf_Z(l) : buf_Y();
+    const float *A = buf_H(t, l);
+    float *out = l + 1 < L ? buf_Z(t, l) : buf_Y(t);
     mm(A, P, rows, K, F(plan.W[l]), N, out, N, N, F(plan.b[l]));
     if (C > 1) mm(A + rows * P, P, (C - 1) * rows, K, F(plan.W[l]), N, out + rows * N, N, N, 0);
-    if (l + 1 < L) act_forward(out, buf_H(l + 1), rows, N);
+    if (l + 1 < L) act_forward(out, buf_H(t, l + 1), rows, N);
   }
 }
 
-/* y = the network's output jet, all points. */
-__attribute__((export_name("forward"))) void forward(void) {
+/* ---- the work of a pass, in chunks that threads take in turn ---- */
+
+/*
+ * A pass's blocks form plan.chunks chunks of consecutive blocks, fixed by the number of points
+ * only. Threads take chunks from a shared counter until none is left, so a slower thread takes
+ * fewer; the reverse pass sums each chunk's weight gradients in the chunk's own slot and
+ * reduce_slots adds the slots in chunk order, so the result does not depend on the number of
+ * threads or on which thread took which chunk.
+ */
+static int32_t next_chunk;
+
+__attribute__((export_name("reset_work"))) void reset_work(void) { __atomic_store_n(&next_chunk, 0, __ATOMIC_SEQ_CST); }
+
+/* Chunks each thread has taken since the module started (the bench and tests read how the work split). */
+static int32_t taken[2];
+
+__attribute__((export_name("chunks_taken"))) int chunks_taken(int tid) { return taken[tid]; }
+
+static int take_chunk(int tid) {
+  int c = __atomic_fetch_add(&next_chunk, 1, __ATOMIC_SEQ_CST);
+  if (c < plan.chunks) taken[tid]++;
+  return c;
+}
+
+static int blocks(void) { return (plan.n + BLOCK - 1) / BLOCK; }
+
+/* Blocks [*b0, *b1) of chunk c. */
+static void chunk_blocks(int c, int *b0, int *b1) {
+  const int nb = blocks(), per = nb / plan.chunks, extra = nb % plan.chunks;
+  *b0 = c * per + (c < extra ? c : extra);
+  *b1 = *b0 + per + (c < extra ? 1 : 0);
+}
+
+/* The forward pass's chunks this thread takes: y = the network's output jet on their points. */
+__attribute__((export_name("forward_part"))) void forward_part(int tid) {
   const int C = plan.C, wL = plan.w[plan.L], pL = plan.p[plan.L];
   float *y = F(plan.y);
-  const float *out = buf_Y();
-  for (int r0 = 0; r0 < plan.n; r0 += BLOCK) {
-    const int rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
-    use_block(r0 / BLOCK);
-    block_forward(r0, rows);
-    for (int c = 0; c < C; c++)
-      for (int r = 0; r < rows; r++)
-        for (int k = 0; k < wL; k++) y[(c * plan.n + r0 + r) * wL + k] = out[(c * rows + r) * pL + k];
+  Ctx t = thread_ctx(tid);
+  const float *out = buf_Y(&t);
+  for (int c = take_chunk(tid); c < plan.chunks; c = take_chunk(tid)) {
+    int b0, b1;
+    chunk_blocks(c, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+      const int r0 = b * BLOCK, rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
+      use_block(&t, b);
+      block_forward(&t, r0, rows);
+      for (int ch = 0; ch < C; ch++)
+        for (int r = 0; r < rows; r++)
+          for (int k = 0; k < wL; k++) y[(ch * plan.n + r0 + r) * wL + k] = out[(ch * rows + r) * pL + k];
+    }
   }
 }
 
-static void prepare_backward(void) {
+/* Floats of one chunk's slot: every layer's dW ([w[l]][p[l+1]]) then db ([p[l+1]]). */
+__attribute__((export_name("slot_floats"))) int slot_floats(void) {
+  int s = 0;
+  for (int l = 0; l < plan.L; l++) s += (plan.w[l] + 1) * plan.p[l + 1];
+  return s;
+}
+
+static float *slot_dW(int c, int l) {
+  float *s = F(plan.slots) + c * slot_floats();
+  for (int k = 0; k < l; k++) s += (plan.w[k] + 1) * plan.p[k + 1];
+  return s;
+}
+
+static float *slot_db(int c, int l) { return slot_dW(c, l) + plan.w[l] * plan.p[l + 1]; }
+
+/* Wt = the transposed weights, for the reverse pass (before any thread's part of it). */
+__attribute__((export_name("backward_prepare"))) void backward_prepare(void) {
   for (int l = 0; l < plan.L; l++) {
     const int K = plan.w[l], P = plan.p[l], N = plan.w[l + 1], pN = plan.p[l + 1];
-    float *Wt = F(plan.Wt[l]), *dW = F(plan.dW[l]), *db = F(plan.db[l]);
+    float *Wt = F(plan.Wt[l]);
     const float *W = F(plan.W[l]);
     for (int j = 0; j < N; j++)
       for (int k = 0; k < P; k++) Wt[j * P + k] = k < K ? W[k * pN + j] : 0.0f;
-    for (int i = 0; i < K * pN; i++) dW[i] = 0.0f;
-    for (int i = 0; i < pN; i++) db[i] = 0.0f;
   }
 }
 
-/* The reverse pass of one block: dW and db accumulate the block's share. */
-static void block_backward(int r0, int rows) {
+/* The reverse pass of one block: chunk c's slot accumulates the block's share of dW and db. */
+static void block_backward(const Ctx *t, int c, int r0, int rows) {
   const int L = plan.L, C = plan.C, n = plan.n, wL = plan.w[L], pL = plan.p[L];
-  float *g = buf_grad(0), *t = buf_grad(1);
+  float *g = buf_grad(t, 0), *u = buf_grad(t, 1);
   const float *dy = F(plan.dy);
   for (int i = 0; i < C * rows * pL; i++) g[i] = 0.0f;
-  for (int c = 0; c < C; c++)
+  for (int ch = 0; ch < C; ch++)
     for (int r = 0; r < rows; r++)
-      for (int k = 0; k < wL; k++) g[(c * rows + r) * pL + k] = dy[(c * n + r0 + r) * wL + k];
+      for (int k = 0; k < wL; k++) g[(ch * rows + r) * pL + k] = dy[(ch * n + r0 + r) * wL + k];
   for (int l = L - 1; l >= 0; l--) {
     const int P = plan.p[l], N = plan.p[l + 1];
     float *D = g;
     if (l + 1 < L) {
-      act_backward(buf_Z(l), buf_H(l + 1), g, t, rows, N);
-      D = t, t = g;
+      act_backward(buf_Z(t, l), buf_H(t, l + 1), g, u, rows, N);
+      D = u, u = g;
     }
-    mm_tn(buf_H(l), P, C * rows, plan.w[l], D, N, F(plan.dW[l]), N, N);
-    float *db = F(plan.db[l]);
+    mm_tn(buf_H(t, l), P, C * rows, plan.w[l], D, N, slot_dW(c, l), N, N);
+    float *db = slot_db(c, l);
     for (int j = 0; j < N; j += 4) {
       v128_t s = wasm_v128_load(db + j);
       for (int r = 0; r < rows; r++) s = ADD(s, wasm_v128_load(D + r * N + j));
       wasm_v128_store(db + j, s);
     }
     if (l > 0) {
-      mm(D, N, C * rows, plan.w[l + 1], F(plan.Wt[l]), P, t, P, P, 0);
-      g = t, t = D;
+      mm(D, N, C * rows, plan.w[l + 1], F(plan.Wt[l]), P, u, P, P, 0);
+      g = u, u = D;
     }
   }
 }
 
-/* dW, db = the gradients of sum(dy * y) with respect to every layer's weights and biases (with
- * plan.save: from the Z the forward pass kept there, same plan and input). */
-__attribute__((export_name("backward"))) void backward(void) {
-  prepare_backward();
-  for (int r0 = 0; r0 < plan.n; r0 += BLOCK) {
-    const int rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
-    use_block(r0 / BLOCK);
-    if (plan.save)
-      block_input(r0, rows);
-    else
-      block_forward(r0, rows);
-    block_backward(r0, rows);
+/* The reverse pass's chunks this thread takes, each into its slot (with plan.save: from the Z the
+ * forward pass kept there, same plan and input). */
+__attribute__((export_name("backward_part"))) void backward_part(int tid) {
+  Ctx t = thread_ctx(tid);
+  const int floats = slot_floats();
+  for (int c = take_chunk(tid); c < plan.chunks; c = take_chunk(tid)) {
+    float *slot = slot_dW(c, 0);
+    for (int i = 0; i < floats; i++) slot[i] = 0.0f;
+    int b0, b1;
+    chunk_blocks(c, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+      const int r0 = b * BLOCK, rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
+      use_block(&t, b);
+      if (plan.save)
+        block_input(&t, r0, rows);
+      else
+        block_forward(&t, r0, rows);
+      block_backward(&t, c, r0, rows);
+    }
+  }
+}
+
+/* dW, db = the sum of the chunks' slots in chunk order: the gradients of sum(dy * y). */
+__attribute__((export_name("reduce_slots"))) void reduce_slots(void) {
+  const int stride = slot_floats();
+  for (int l = 0; l < plan.L; l++) {
+    const int pN = plan.p[l + 1];
+    const float *sW = slot_dW(0, l), *sb = slot_db(0, l);
+    float *dW = F(plan.dW[l]), *db = F(plan.db[l]);
+    for (int i = 0; i < plan.w[l] * pN; i += 4) {
+      v128_t s = wasm_v128_load(sW + i);
+      for (int c = 1; c < plan.chunks; c++) s = ADD(s, wasm_v128_load(sW + c * stride + i));
+      wasm_v128_store(dW + i, s);
+    }
+    for (int j = 0; j < pN; j += 4) {
+      v128_t s = wasm_v128_load(sb + j);
+      for (int c = 1; c < plan.chunks; c++) s = ADD(s, wasm_v128_load(sb + c * stride + j));
+      wasm_v128_store(db + j, s);
+    }
   }
 }
 

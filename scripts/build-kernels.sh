@@ -2,13 +2,20 @@
 # Rebuilds kernels/NAME.wasm from kernels/NAME.c and its embedded copy src/kernels/NAME-wasm.ts
 # (base64, so the CLI and its bundles load it without a file path) for each kernel module: mlp
 # (the network's jet passes) and pairs (L-BFGS's two-loop recursion). Needs clang and lld with the
-# wasm32 target (Debian: apt-get install clang lld). `npm install` needs neither: the outputs are
+# wasm32 target (Debian: apt-get install clang lld, or clang-16 lld-16). `npm install` needs neither: the outputs are
 # committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CC=${CC:-clang}
+CC=${CC:-$(command -v clang clang-16 | head -n 1)}
+# mlp's memory is shared with the helper thread of the network passes (src/kernels/threads.ts):
+# imported, shared, with atomics, and its stack pointer exported so the helper gets its own stack.
+declare -A EXTRA=(
+  [mlp]="-matomics -mmutable-globals -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 -Wl,--export=__stack_pointer"
+  [pairs]=""
+)
 for name in mlp pairs; do
-  "$CC" --target=wasm32 -msimd128 -mbulk-memory -O3 -nostdlib -Wall -Wextra -Werror \
+  # shellcheck disable=SC2086
+  "$CC" --target=wasm32 -msimd128 -mbulk-memory -O3 -nostdlib -Wall -Wextra -Werror ${EXTRA[$name]} \
     -Wl,--no-entry -Wl,--export=__heap_base -Wl,--strip-all \
     -o "kernels/$name.wasm" "kernels/$name.c"
   NAME=$name node -e '

@@ -5,6 +5,7 @@
  * instantiated on first use from the embedded bytes.
  */
 import { MLP_WASM_BASE64 } from './mlp-wasm.js';
+import { HelperThread, type Pass } from './threads.js';
 
 export const KERNEL_ACTIVATIONS = ['tanh', 'sin', 'sigmoid', 'silu', 'gelu', 'relu'] as const;
 export type KernelActivation = (typeof KERNEL_ACTIVATIONS)[number];
@@ -41,15 +42,20 @@ export interface MlpInput {
 }
 
 interface Exports {
-  memory: WebAssembly.Memory;
   plan_address(): number;
   scratch_bytes(): number;
   saved_bytes(): number;
-  forward(): void;
-  backward(): void;
+  slot_floats(): number;
+  reset_work(): void;
+  forward_part(thread: number): void;
+  backward_prepare(): void;
+  backward_part(thread: number): void;
+  reduce_slots(): void;
+  chunks_taken(thread: number): number;
   simd_peak(iterations: number): number;
   gram_add(rows: number, w: number, m: number, n: number, gram: number, block: number): void;
   __heap_base: WebAssembly.Global;
+  __stack_pointer: WebAssembly.Global;
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -59,17 +65,21 @@ class Arena {
   /** Free ranges [start, end), sorted and merged. */
   private free: [number, number][];
 
-  constructor(readonly k: Exports) {
-    this.free = [[align16(k.__heap_base.value as number), k.memory.buffer.byteLength]];
+  constructor(
+    readonly k: Exports,
+    readonly memory: WebAssembly.Memory,
+    readonly module: WebAssembly.Module,
+  ) {
+    this.free = [[align16(k.__heap_base.value as number), memory.buffer.byteLength]];
   }
 
   alloc(bytes: number): number {
     const size = align16(bytes);
     const i = this.free.findIndex(([a, b]) => b - a >= size);
     if (i < 0) {
-      const have = this.k.memory.buffer.byteLength;
+      const have = this.memory.buffer.byteLength;
       const pages = Math.ceil(Math.max(size, have / 4) / 65536);
-      this.k.memory.grow(pages);
+      this.memory.grow(pages);
       this.release(have, pages * 65536);
       return this.alloc(bytes);
     }
@@ -98,12 +108,63 @@ class Arena {
 
 let arena: Arena | undefined;
 
+/** The module's memory, shared with the helper thread: 2 MiB at first, up to wasm32's 4 GiB. */
+const MEMORY = { initial: 32, maximum: 65536, shared: true };
+
 function kernels(): Arena {
   if (!arena) {
     const module = new WebAssembly.Module(Buffer.from(MLP_WASM_BASE64, 'base64'));
-    arena = new Arena(new WebAssembly.Instance(module, {}).exports as unknown as Exports);
+    const memory = new WebAssembly.Memory(MEMORY);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    arena = new Arena(instance.exports as unknown as Exports, memory, module);
   }
   return arena;
+}
+
+/** Threads that share each network pass (1 or 2): a process-wide engine setting, like the backend. */
+let passThreads = 1;
+let helper: HelperThread | undefined;
+let helperFailed: string | undefined;
+
+/**
+ * Sets the threads that share each large network pass: with 2, a helper thread (kernel-thread.ts)
+ * takes chunks of the pass's points from the same counter as this thread. Results do not depend
+ * on the count (see kernels/mlp.c). Returns why one thread runs where two were asked for.
+ */
+export function setKernelThreads(threads: 1 | 2): string | undefined {
+  passThreads = threads;
+  if (threads === 1 || helper) return undefined;
+  if (helperFailed) return helperFailed;
+  try {
+    const a = kernels();
+    const stack = a.alloc(HELPER_STACK_BYTES);
+    helper = new HelperThread(a.module, a.memory, stack + HELPER_STACK_BYTES);
+  } catch (err) {
+    helperFailed = `the kernel thread did not start (${(err as Error).message})`;
+    passThreads = 1;
+  }
+  return helperFailed;
+}
+
+/** Chunks of network passes this thread and the helper have taken since the kernels started. */
+export function kernelChunksTaken(): { main: number; helper: number } {
+  const k = kernels().k;
+  return { main: k.chunks_taken(0), helper: k.chunks_taken(1) };
+}
+
+/** The threads a pass of `flops` multiply-adds runs on: small passes stay on this thread (waking the helper costs more). */
+function threadsFor(flops: number, chunks: number): number {
+  return passThreads > 1 && helper && chunks > 1 && flops >= MIN_SPLIT_FLOPS ? 2 : 1;
+}
+
+/** Runs a pass's part on this thread and, for a large pass, on the helper: both take chunks until none is left. */
+function runPass(k: Exports, pass: Pass, flops: number, chunks: number): void {
+  k.reset_work();
+  const shared = threadsFor(flops, chunks) > 1 ? helper : undefined;
+  shared?.start(pass);
+  if (pass === 'forward') k.forward_part(0);
+  else k.backward_part(0);
+  shared?.join();
 }
 
 /**
@@ -156,7 +217,7 @@ const pad4 = (w: number): number => Math.ceil(w / 4) * 4;
 
 // Int32 offsets of the Plan struct's fields (kernels/mlp.c).
 const FIELD = (() => {
-  const head = 8;
+  const head = 11;
   const w = head;
   const p = w + MAX_LAYERS + 1;
   const pair = p + MAX_LAYERS + 1;
@@ -164,12 +225,44 @@ const FIELD = (() => {
   const W = lapmask + MAX_CHANNELS;
   const arrays = { W, Wt: W + MAX_LAYERS, b: W + 2 * MAX_LAYERS, dW: W + 3 * MAX_LAYERS, db: W + 4 * MAX_LAYERS };
   const x = W + 5 * MAX_LAYERS;
-  return { w, p, pair, lapmask, ...arrays, x, drows: x + 1, y: x + 2, dy: x + 3, save: x + 4, scratch: 7 };
+  return {
+    w,
+    p,
+    pair,
+    lapmask,
+    ...arrays,
+    x,
+    drows: x + 1,
+    y: x + 2,
+    dy: x + 3,
+    save: x + 4,
+    scratch: 7,
+    scratchStride: 8,
+    chunks: 9,
+    slots: 10,
+  };
 })();
+
+/** Points per block (BLOCK in kernels/mlp.c). */
+const BLOCK = 32;
+/** At most this many chunks per pass (the reverse pass keeps a weight-gradient slot per chunk). */
+const MAX_CHUNKS = 32;
+/** Floats all the slots of a pass may take (64 MiB). */
+const SLOT_LIMIT = 1 << 24;
+/** The helper thread's stack. */
+const HELPER_STACK_BYTES = 1 << 16;
+/** Threads with a scratch area each. */
+const MAX_THREADS = 2;
+/**
+ * A forward pass below this many multiply-add FLOPs stays on one thread: waking the helper takes
+ * tens of microseconds (poisson-2d's boundary pass, 400 points of one channel, is 8 MFLOP).
+ */
+const MIN_SPLIT_FLOPS = 16e6;
 
 /** A call's buffers in the module's memory (byte offsets), released by `done`. */
 interface Layout {
   k: Exports;
+  memory: WebAssembly.Memory;
   W: number[];
   b: number[];
   dW: number[];
@@ -180,7 +273,16 @@ interface Layout {
   dy: number;
   /** Bytes the forward pass would keep. */
   savedBytes: number;
+  chunks: number;
+  /** Multiply-add FLOPs of the forward pass. */
+  flops: number;
   done(): void;
+}
+
+/** The plan's chunks: up to MAX_CHUNKS of whole blocks, fewer where the slots would pass SLOT_LIMIT. */
+function chunkCount(n: number, slotFloats: number): number {
+  const blocks = Math.ceil(n / BLOCK);
+  return Math.max(1, Math.min(MAX_CHUNKS, blocks, Math.floor(SLOT_LIMIT / slotFloats)));
 }
 
 /** Writes the plan into the module and takes the call's buffers from the arena. */
@@ -192,17 +294,35 @@ function layout(plan: MlpPlan): Layout {
   if (L < 2 || L > MAX_LAYERS || C > MAX_CHANNELS)
     throw new Error(`kernel plan out of range: ${L} layers, ${C} channels`);
   const p = plan.widths.map(pad4);
-  const I = () => new Int32Array(k.memory.buffer, k.plan_address(), FIELD.save + 1);
-  I().set([L, plan.n, C, plan.first, plan.pairs.length, plan.lap ? 1 : 0, KERNEL_ACTIVATIONS.indexOf(plan.activation)]);
-  I().set(p, FIELD.p);
+  const plane = () => new Int32Array(a.memory.buffer, k.plan_address(), FIELD.save + 1);
+  plane().set([
+    L,
+    plan.n,
+    C,
+    plan.first,
+    plan.pairs.length,
+    plan.lap ? 1 : 0,
+    KERNEL_ACTIVATIONS.indexOf(plan.activation),
+  ]);
+  plane().set(p, FIELD.p);
+  plane().set(plan.widths, FIELD.w);
+  const slotFloats = k.slot_floats();
+  const chunks = chunkCount(plan.n, slotFloats);
   const sizes: number[] = [];
   for (let l = 0; l < L; l++) {
     const w = plan.widths[l]! * p[l + 1]!;
     sizes.push(w, plan.widths[l + 1]! * p[l]!, p[l + 1]!, w, p[l + 1]!);
   }
   const outSize = C * plan.n * plan.widths[L]!;
-  sizes.push(plan.n * plan.widths[0]!, Math.max(1, plan.first) * plan.widths[0]!, outSize, outSize);
-  const total = sizes.reduce((s, n) => s + align16(4 * n), 0) + k.scratch_bytes();
+  sizes.push(
+    plan.n * plan.widths[0]!,
+    Math.max(1, plan.first) * plan.widths[0]!,
+    outSize,
+    outSize,
+    chunks * slotFloats,
+  );
+  const scratch = align16(k.scratch_bytes());
+  const total = sizes.reduce((s, n) => s + align16(4 * n), 0) + MAX_THREADS * scratch;
   const base = a.alloc(total);
   let top = base;
   const at = sizes.map((n) => {
@@ -211,19 +331,20 @@ function layout(plan: MlpPlan): Layout {
     return here;
   });
   const field = (k0: number) => Array.from({ length: L }, (_, l) => at[5 * l + k0]!);
-  const [x, drows, y, dy] = at.slice(5 * L) as [number, number, number, number];
-  const plane = I();
-  plane.set(plan.widths, FIELD.w);
-  plane.set(plan.pairs.flat(), FIELD.pair);
-  plane.set(
+  const [x, drows, y, dy, slots] = at.slice(5 * L) as [number, number, number, number, number];
+  const fields = plane();
+  fields.set(plan.pairs.flat(), FIELD.pair);
+  fields.set(
     Array.from({ length: plan.first }, (_, q) => (plan.lap?.includes(q) ? 1 : 0)),
     FIELD.lapmask,
   );
-  (['W', 'Wt', 'b', 'dW', 'db'] as const).forEach((key, k0) => plane.set(field(k0), FIELD[key]));
-  plane.set([x, drows, y, dy, 0], FIELD.x);
-  plane[FIELD.scratch] = top;
+  (['W', 'Wt', 'b', 'dW', 'db'] as const).forEach((key, k0) => fields.set(field(k0), FIELD[key]));
+  fields.set([x, drows, y, dy, 0], FIELD.x);
+  fields.set([top, scratch, chunks, slots], FIELD.scratch);
+  const flops = p.slice(0, -1).reduce((f, w, l) => f + 2 * C * plan.n * w * p[l + 1]!, 0);
   return {
     k,
+    memory: a.memory,
     W: field(0),
     b: field(2),
     dW: field(3),
@@ -233,6 +354,8 @@ function layout(plan: MlpPlan): Layout {
     y,
     dy,
     savedBytes: k.saved_bytes(),
+    chunks,
+    flops,
     done: () => a.release(base, total),
   };
 }
@@ -240,7 +363,7 @@ function layout(plan: MlpPlan): Layout {
 /** Copies the parameters and the input into the module's memory (weights padded per row). */
 function load(plan: MlpPlan, params: MlpParams, input: MlpInput): Layout {
   const at = layout(plan);
-  const mem = new Float32Array(at.k.memory.buffer);
+  const mem = new Float32Array(at.memory.buffer);
   const L = plan.widths.length - 1;
   for (let l = 0; l < L; l++) {
     const K = plan.widths[l]!;
@@ -260,8 +383,8 @@ function load(plan: MlpPlan, params: MlpParams, input: MlpInput): Layout {
 const outputSize = (plan: MlpPlan): number => channelCount(plan) * plan.n * plan.widths[plan.widths.length - 1]!;
 
 /** Sets where the kernels keep or find the forward pass's pre-activations (0: nowhere). */
-function setSave(k: Exports, at: number): void {
-  new Int32Array(k.memory.buffer, k.plan_address(), FIELD.save + 1)[FIELD.save] = at;
+function setSave(at: Layout, offset: number): void {
+  new Int32Array(at.memory.buffer, at.k.plan_address(), FIELD.save + 1)[FIELD.save] = offset;
 }
 
 /**
@@ -276,9 +399,9 @@ export function mlpForward(
 ): { y: Float32Array; saved?: Saved } {
   const at = load(plan, params, input);
   const kept = save ? keep(at.savedBytes) : undefined;
-  setSave(at.k, kept?.at ?? 0);
-  at.k.forward();
-  const y = new Float32Array(at.k.memory.buffer, at.y, outputSize(plan)).slice();
+  setSave(at, kept?.at ?? 0);
+  runPass(at.k, 'forward', at.flops, at.chunks);
+  const y = new Float32Array(at.memory.buffer, at.y, outputSize(plan)).slice();
   at.done();
   return { y, saved: kept };
 }
@@ -292,11 +415,13 @@ export function mlpBackward(
   saved?: Saved,
 ): MlpParams {
   const at = load(plan, params, input);
-  new Float32Array(at.k.memory.buffer).set(dy.subarray(0, outputSize(plan)), at.dy / 4);
-  setSave(at.k, saved?.live ? saved.at : 0);
-  at.k.backward();
+  new Float32Array(at.memory.buffer).set(dy.subarray(0, outputSize(plan)), at.dy / 4);
+  setSave(at, saved?.live ? saved.at : 0);
+  at.k.backward_prepare();
+  runPass(at.k, 'backward', 2 * at.flops, at.chunks);
+  at.k.reduce_slots();
   if (saved) dropSaved(saved);
-  const mem = new Float32Array(at.k.memory.buffer);
+  const mem = new Float32Array(at.memory.buffer);
   const weights: Float32Array[] = [];
   const biases: Float32Array[] = [];
   for (let l = 0; l + 1 < plan.widths.length; l++) {
@@ -352,12 +477,12 @@ export function addWeightedGram(
   const sizes = [m * size * 4, m * 4, size * size * 8, n4 * GRAM_BLOCK_ROWS * 8];
   const [rowsAt, wAt, gramAt, blockAt] = sizes.map((bytes) => a.alloc(bytes)) as [number, number, number, number];
   try {
-    const heap = a.k.memory.buffer;
+    const heap = a.memory.buffer;
     new Float32Array(heap, rowsAt, m * size).set(rows.subarray(0, m * size));
     new Float32Array(heap, wAt, m).set(weights.subarray(0, m));
     new Float64Array(heap, gramAt, size * size).set(gram);
     a.k.gram_add(rowsAt, wAt, m, size, gramAt, blockAt);
-    gram.set(new Float64Array(a.k.memory.buffer, gramAt, size * size));
+    gram.set(new Float64Array(a.memory.buffer, gramAt, size * size));
   } finally {
     [rowsAt, wAt, gramAt, blockAt].forEach((at, k) => a.release(at, sizes[k]!));
   }

@@ -17,6 +17,7 @@ export {
   disposeBatch,
   disposeModel,
   fieldJets,
+  kernelPathRefusal,
   makeBatch,
   rawName,
   trainableVariables,

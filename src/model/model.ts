@@ -16,6 +16,7 @@ import { add, call, div, num, type Expr } from '../expr/index.js';
 import { sideName, type Hole, type Problem } from '../problem/index.js';
 import { DEFAULTS, type InterfaceNetworkName, type UnknownBounds } from '../spec/index.js';
 import type { Rng } from '../util/index.js';
+import { kernelRefusal } from './fused.js';
 import {
   createNetwork,
   disposeNetwork,
@@ -313,6 +314,11 @@ export function computedInputs(model: Model): string | undefined {
   if (model.holeInputs) return 'hole inputs';
   if (model.kink?.kind === 'distance') return 'interface distance inputs';
   return undefined;
+}
+
+/** Why the network passes of `model` run on the tfjs jet engine (its input or network); undefined when our kernels run them. */
+export function kernelPathRefusal(model: Model): string | undefined {
+  return computedInputs(model) ?? kernelRefusal(model.net);
 }
 
 /** Each field's raw output: its column, or with a `split` kink the column of the piece each row lies in. */

@@ -1,13 +1,16 @@
 /**
  * A run's training batches and the thread plan behind them: all the points on
- * this thread, or this thread's half with the other half sent to a worker
- * thread (trainer/parallel.ts). Resampling replaces the batches with ones of
- * freshly drawn points, split the same way.
+ * this thread, with the network passes shared with the kernels' helper thread
+ * (kernels/threads.ts) or not, or this thread's half with the other half sent
+ * to a worker thread (trainer/parallel.ts). Resampling replaces the batches
+ * with ones of freshly drawn points, split the same way.
  */
 import { availableParallelism } from 'node:os';
 import { estimateCost, type PointGroup } from '../problem/index.js';
 import { GROUPS } from '../strategies/index.js';
-import { parameterCount, trainableVariables } from '../model/index.js';
+import { kernelPathRefusal, parameterCount, trainableVariables, type Model } from '../model/index.js';
+import { setKernelThreads } from '../kernels/index.js';
+import { tensorsOnThisThread } from '../backend/index.js';
 import { parallelPlan, ShardWorker, splitGroups } from '../trainer/index.js';
 import { disposeBatches, prepareBatches, type TrainingBatch } from '../residuals/index.js';
 import type { PreparedRun } from './prepare.js';
@@ -15,6 +18,8 @@ import type { PreparedRun } from './prepare.js';
 export class BatchSource {
   /** One or two threads; drops to one when the worker does not start. */
   private plan: { workers: 1 | 2; reason?: string };
+  /** Whether the network passes run on two threads (the kernels' helper thread) while this thread holds all the points. */
+  private sharedPasses = false;
   private workerFailed = false;
   /** The second thread, once started. */
   worker: ShardWorker | undefined;
@@ -47,6 +52,13 @@ export class BatchSource {
           availableParallelism(),
           estimateCost(problem).flopsPerIteration + gramianFlops(run),
         );
+    if (sharesPasses(requestedWorkers, backend, run.model, this.plan.workers === 2 && hasGramian(run))) {
+      const refused = setKernelThreads(2);
+      if (refused) this.plan = { workers: 1, reason: `training on one thread: ${refused}` };
+      else this.plan = { workers: 1 };
+      this.sharedPasses = !refused;
+      this.workerFailed = !!refused;
+    }
     this.batches = this.toBatches(run.drawn);
   }
 
@@ -59,6 +71,7 @@ export class BatchSource {
 
   /** The run's note on its threads: two, or why one when two were asked for or the worker failed. */
   threadNotes(): string[] {
+    if (this.sharedPasses) return ['training on two threads (they share each network pass: kernels/threads.ts)'];
     if (this.plan.workers === 2) return ['training on two threads (each evaluates half of every point set)'];
     return this.plan.reason && (this.requestedWorkers === 2 || this.workerFailed) ? [this.plan.reason] : [];
   }
@@ -66,6 +79,7 @@ export class BatchSource {
   /** Stops the worker thread, if any. */
   close(): void {
     this.worker?.close();
+    if (this.sharedPasses) setKernelThreads(1);
   }
 
   /** Frees the batches in use (a run that did not finish training). */
@@ -117,11 +131,34 @@ export class BatchSource {
 }
 
 /**
+ * Whether the network passes share two threads (all points on this thread, our kernels' helper
+ * thread taking chunks of each pass) rather than two threads each evaluating half the points: when
+ * two threads are asked for or 'auto', the backend's tensors live in this thread, our kernels run
+ * the network, and no Levenberg-Marquardt stage would split its Gauss-Newton matrix between the
+ * halves (that stage runs the jet engine, which the helper does not share). Only the kernels split:
+ * tfjs's ~70 small ops of a step, which each half-points thread paid in full, run once, and the
+ * helper balances the load chunk by chunk.
+ */
+function sharesPasses(requested: number | 'auto', backend: string, model: Model, gramianOnShards: boolean): boolean {
+  return (
+    requested !== 1 &&
+    availableParallelism() >= 2 &&
+    tensorsOnThisThread(backend) &&
+    kernelPathRefusal(model) === undefined &&
+    !gramianOnShards
+  );
+}
+
+function hasGramian(run: PreparedRun): boolean {
+  return run.spec.training.stages.some((s) => s.optimizer === 'levenberg-marquardt');
+}
+
+/**
  * Flops of one Levenberg-Marquardt Gauss-Newton matrix (residual rows x weights^2) when a stage
  * builds one: the work two threads split, each summing the rows of its half of the points.
  */
 function gramianFlops(run: PreparedRun): number {
-  if (!run.spec.training.stages.some((s) => s.optimizer === 'levenberg-marquardt')) return 0;
+  if (!hasGramian(run)) return 0;
   const nVars = run.problem.variables.length;
   const rows = run.drawn.reduce((sum, g) => {
     const components = g.terms.reduce((c, t) => c + t.residuals.length, 0);

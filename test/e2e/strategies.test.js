@@ -169,22 +169,36 @@ test('end to end: every strategy trains a few iterations and logs its values in 
   }
 });
 
-test('hard with an inequality trains on one thread: the barrier weight it holds it with is state of this thread', () => {
-  const s = solve({
-    specFile: POSITIVE,
-    outDir: join(dir, 'hard-threads'),
-    sets: [],
-    strategy: 'hard',
-    iterations: 2,
-    backend,
-    workers: 2,
-  });
+test('hard with an inequality: two threads share the network passes; without our kernels it trains on one thread', () => {
+  const run = (name) =>
+    solve({
+      specFile: POSITIVE,
+      outDir: join(dir, name),
+      sets: [],
+      strategy: 'hard',
+      iterations: 2,
+      backend,
+      workers: 2,
+    });
+  // The barrier weight that holds the inequality is state of this thread: a worker evaluating half
+  // the points would weigh its half differently, but the kernels' helper thread shares passes only.
+  const shared = run('hard-threads');
   assert.ok(
-    s.notes.includes(
-      'training on one thread: strategy barrier keeps state a worker would not share (weights, multipliers)',
-    ),
-    s.notes.join('\n'),
+    shared.notes.includes('training on two threads (they share each network pass: kernels/threads.ts)'),
+    shared.notes.join('\n'),
   );
+  process.env.PINN_KERNELS = 'off';
+  try {
+    const jets = run('hard-threads-jets');
+    assert.ok(
+      jets.notes.includes(
+        'training on one thread: strategy barrier keeps state a worker would not share (weights, multipliers)',
+      ),
+      jets.notes.join('\n'),
+    );
+  } finally {
+    delete process.env.PINN_KERNELS;
+  }
 });
 
 test('compare: table, CSV and loss overlay for two strategies', () => {

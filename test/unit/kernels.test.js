@@ -8,7 +8,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as J from '../../dist/derivatives/jet.js';
 import { createNetwork, forward } from '../../dist/model/network.js';
 import { kernelRefusal, networkPathNote } from '../../dist/model/fused.js';
-import { mlpBackward, mlpForward, channelCount, keptBytes } from '../../dist/kernels/index.js';
+import {
+  mlpBackward,
+  mlpForward,
+  channelCount,
+  keptBytes,
+  kernelChunksTaken,
+  setKernelThreads,
+} from '../../dist/kernels/index.js';
 import { MLP_WASM_BASE64 } from '../../dist/kernels/mlp-wasm.js';
 import { createRng } from '../../dist/util/random.js';
 import { registerFastGradients } from '../../dist/backend/gradients.js';
@@ -98,6 +105,53 @@ test('kernels: a reverse pass without the saved forward state recomputes it to t
   assert.equal(saved.live, false, 'the reverse pass frees what the forward pass kept');
   const again = mlpBackward(plan, params, input, dy);
   assert.deepEqual(again, kept);
+});
+
+test('kernels: two threads sharing the passes give the same bits as one, and both take chunks', () => {
+  // 1,237 points: 39 blocks (the last one partial) in 32 chunks; large enough for the helper to join.
+  const n = 1237;
+  /** @type {import('../../dist/kernels/index.js').MlpPlan[]} */
+  const plans = [
+    { widths: [2, 48, 37, 2], activation: 'tanh', n, first: 2, pairs: [], lap: [0, 1] },
+    {
+      widths: [3, 48, 37, 2],
+      activation: 'sin',
+      n,
+      first: 3,
+      pairs: [
+        [0, 1],
+        [2, 2],
+      ],
+      lap: [0, 1, 2],
+    },
+  ];
+  for (const p of plans) {
+    const { activation, first } = p;
+    const rng = createRng(9);
+    const rand = (k) => Float32Array.from({ length: k }, () => rng.next() - 0.5);
+    const params = {
+      weights: p.widths.slice(0, -1).map((w, l) => rand(w * p.widths[l + 1])),
+      biases: p.widths.slice(1).map((w) => rand(w)),
+    };
+    const input = { x: rand(n * first), rows: rand(first * first) };
+    const dy = rand(channelCount(p) * n * 2);
+    const pass = () => {
+      const { y, saved } = mlpForward(p, params, input, true);
+      return { y, g: mlpBackward(p, params, input, dy, saved), recomputed: mlpBackward(p, params, input, dy) };
+    };
+    const one = pass();
+    assert.equal(setKernelThreads(2), undefined, 'the helper thread starts');
+    try {
+      const before = kernelChunksTaken();
+      const two = pass();
+      const after = kernelChunksTaken();
+      assert.ok(after.helper > before.helper, `the helper took chunks (${JSON.stringify({ before, after })})`);
+      assert.ok(after.main > before.main, 'this thread took chunks');
+      assert.deepEqual(two, one, `${activation}: two threads change no bit`);
+    } finally {
+      setKernelThreads(1);
+    }
+  }
 });
 
 test('kernels: what a taped forward pass keeps is freed by its reverse pass, or by the next gradient computation', async () => {
