@@ -17,7 +17,7 @@
  * before and after pinn's rows (bench/deepxde.ts; --no-deepxde skips it).
  * --family runs only the held-out family instead (bench/family.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -42,7 +42,15 @@ import { ShardWorker, splitGroups } from '../src/trainer/parallel.js';
 import { GROUPS } from '../src/strategies/strategy.js';
 import { fieldErrors, fieldTable } from '../src/outputs/grid.js';
 import { estimateCost } from '../src/problem/describe.js';
-import { channelCount, mlpBackward, mlpForward, simdPeakGflops, type MlpPlan } from '../src/kernels/index.js';
+import {
+  channelCount,
+  kernelChunksTaken,
+  mlpBackward,
+  mlpForward,
+  setKernelThreads,
+  simdPeakGflops,
+  type MlpPlan,
+} from '../src/kernels/index.js';
 import { runFamily } from './family.js';
 import { deepxdeRow, type DeepxdeRow } from './deepxde.js';
 
@@ -59,10 +67,15 @@ training: {points: {domain: 2000, boundary: 600}}
 
 /**
  * forward: the tfjs jet engine (PINN_KERNELS=off); kernels: the same pass by our wasm SIMD kernels
- * (model/fused.ts); nested-reverse: tf.grad of tf.grad; -2threads: through the training loop with
- * the shard worker taking half the points.
+ * (model/fused.ts); nested-reverse: tf.grad of tf.grad; -2threads: through the training loop on two
+ * threads as a solve runs them (the jet engine: the shard worker taking half the points; the
+ * kernels: their helper thread sharing each network pass); kernels-shards: the kernels with the
+ * shard worker instead, for comparison.
  */
-type Engine = 'forward' | 'kernels' | 'nested-reverse' | 'forward-2threads' | 'kernels-2threads';
+type Engine = 'forward' | 'kernels' | 'nested-reverse' | 'forward-2threads' | 'kernels-2threads' | 'kernels-shards';
+
+/** How two threads split a step: each evaluating half the points, or sharing the network passes. */
+type Split = 'shards' | 'passes';
 
 /** Runs `f` with the network passes on our kernels or on the tfjs jet engine (a worker started meanwhile inherits it). */
 function withKernels<T>(on: boolean, f: () => T): T {
@@ -157,7 +170,7 @@ function modelValues(problem: Problem, model: Model, x: tf.Tensor2D): tf.Tensor 
   return h;
 }
 
-/** Adam through the real training loop with a worker thread taking half of every point set. */
+/** Adam through the real training loop on two threads, split as `split` says. */
 function twoThreadRow(
   problem: Problem,
   model: Model,
@@ -166,26 +179,24 @@ function twoThreadRow(
   iterations: number,
   warmup: number,
   flops: number,
-  kernels: boolean,
+  engine: Extract<Engine, 'forward-2threads' | 'kernels-2threads' | 'kernels-shards'>,
 ): Row {
-  return withKernels(kernels, () =>
-    twoThreadRun(problem, model, strategy, backend, iterations, warmup, flops, kernels),
+  const split: Split = engine === 'kernels-2threads' ? 'passes' : 'shards';
+  return withKernels(engine !== 'forward-2threads', () =>
+    twoThreadRun(problem, model, strategy, backend, iterations, warmup, flops, engine, split),
   );
 }
 
-function twoThreadRun(
-  problem: Problem,
-  model: Model,
-  strategy: Strategy,
-  backend: string,
-  iterations: number,
-  warmup: number,
-  flops: number,
-  kernels: boolean,
-): Row {
+/** The batches and training options of a two-thread run: all points with the passes shared, or this thread's half and the worker. */
+function twoThreadSetup(problem: Problem, model: Model, backend: string, split: Split) {
   const spec = problem.spec;
   const sampler = makeSampler('sobol', createRng(0));
   const groups = samplePoints(problem, groupTerms(problem.terms), spec.training.points, sampler, sampler);
+  if (split === 'passes') {
+    const refused = setKernelThreads(2);
+    if (refused) throw new Error(`two threads sharing the passes: ${refused}`);
+    return { batches: prepareBatches(problem, groups), worker: undefined, close: () => setKernelThreads(1) };
+  }
   const [mine, theirs] = splitGroups(groups, problem.variables.length, problem.dim);
   const worker = new ShardWorker(
     {
@@ -201,6 +212,22 @@ function twoThreadRun(
     problem,
     mine.map((m) => m.group),
   ).map((b, k) => ({ ...b, scale: mine[k]!.scale }));
+  return { batches, worker, close: () => worker.close() };
+}
+
+function twoThreadRun(
+  problem: Problem,
+  model: Model,
+  strategy: Strategy,
+  backend: string,
+  iterations: number,
+  warmup: number,
+  flops: number,
+  engine: Engine,
+  split: Split,
+): Row {
+  const spec = problem.spec;
+  const { batches, worker, close } = twoThreadSetup(problem, model, backend, split);
   const run = (n: number) => {
     const t0 = performance.now();
     train(problem, model, strategy, batches, {
@@ -215,12 +242,12 @@ function twoThreadRun(
   const before = tf.memory().numTensors;
   const ms = Math.min(run(iterations), run(iterations));
   const after = tf.memory().numTensors;
-  worker.close();
+  close();
   disposeBatches(batches);
   return {
     problem: problem.name,
     backend,
-    engine: kernels ? 'kernels-2threads' : 'forward-2threads',
+    engine,
     ms_per_iteration: ms,
     mflop_per_iteration: flops / 1e6,
     gflops: flops / (ms * 1e6),
@@ -352,6 +379,12 @@ interface KernelAloneRow {
   gflops: number;
   /** The machine's wasm SIMD multiply-add rate (simdPeakGflops). */
   ceiling_gflops: number;
+  /** Forward + reverse on two threads sharing the passes, wall milliseconds (CPU time counts both threads). */
+  ms_forward_backward_2threads_wall: number;
+  /** The same on one thread, wall milliseconds, measured alternately with it. */
+  ms_forward_backward_1thread_wall: number;
+  /** Chunks the helper thread took, of all chunks of the two-thread passes. */
+  helper_share: number;
 }
 
 /** CPU milliseconds of `f`, the best of 3 rounds of `reps` (less sensitive than wall time to other processes). */
@@ -384,7 +417,18 @@ function kernelAloneRow(points: number, ceiling: number, quick: boolean): Kernel
     .reduce((s, w, l) => s + 2 * channelCount(plan) * points * w * widths[l + 1]!, 0);
   const reps = Math.max(2, Math.round((quick ? 4e5 : 2e6) / points));
   const msForward = cpuMs(() => mlpForward(plan, params, input), reps);
-  const msBoth = cpuMs(() => mlpBackward(plan, params, input, dy, mlpForward(plan, params, input, true).saved), reps);
+  const both = () => mlpBackward(plan, params, input, dy, mlpForward(plan, params, input, true).saved);
+  const msBoth = cpuMs(both, reps);
+  const wall = { one: Infinity, two: Infinity };
+  const before = kernelChunksTaken();
+  for (let round = 0; round < 3; round++) {
+    wall.one = Math.min(wall.one, wallMs(both, reps));
+    setKernelThreads(2);
+    wall.two = Math.min(wall.two, wallMs(both, reps));
+    setKernelThreads(1);
+  }
+  const after = kernelChunksTaken();
+  const helper = after.helper - before.helper;
   return {
     points,
     ms_forward: msForward,
@@ -392,7 +436,18 @@ function kernelAloneRow(points: number, ceiling: number, quick: boolean): Kernel
     mflop: (3 * forwardFlops) / 1e6,
     gflops: (3 * forwardFlops) / (msBoth * 1e6),
     ceiling_gflops: ceiling,
+    ms_forward_backward_2threads_wall: wall.two,
+    ms_forward_backward_1thread_wall: wall.one,
+    helper_share: helper / (after.main - before.main + helper),
   };
+}
+
+/** Wall milliseconds per call of `f` over `reps` calls (after one call). */
+function wallMs(f: () => void, reps: number): number {
+  f();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  return (performance.now() - t0) / reps;
 }
 
 // One row per engine and the L-BFGS row, measured the same way one after the other; long but linear.
@@ -417,8 +472,8 @@ async function benchProblem(
   const engines = stepsOnly ? (['forward', 'kernels'] as const) : (['forward', 'kernels', 'nested-reverse'] as const);
   const rows = await stepRows(problem, backend, model, strategy, batches, [...engines], iterations, warmup);
   if (backend === 'wasm' || backend === 'cpu')
-    for (const kernels of [false, true])
-      rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration, kernels));
+    for (const engine of ['forward-2threads', 'kernels-2threads', 'kernels-shards'] as const)
+      rows.push(twoThreadRow(problem, model, strategy, backend, iterations, warmup, cost.flopsPerIteration, engine));
   if (stepsOnly) {
     disposeBatches(batches);
     vars.forEach((v) => v.dispose());
@@ -574,7 +629,8 @@ async function main(): Promise<void> {
   const small = args.includes('--small');
   const available = (await listBackends()).filter((b) => b.available && (backendsWanted?.includes(b.name) ?? true));
   // Written to a file so a worker thread can load it like any spec.
-  const poisson3dFile = join(mkdtempSync(join(tmpdir(), 'pinn-bench-')), 'poisson-3d.yaml');
+  const benchDir = mkdtempSync(join(tmpdir(), 'pinn-bench-'));
+  const poisson3dFile = join(benchDir, 'poisson-3d.yaml');
   writeFileSync(poisson3dFile, POISSON_3D);
   // poisson-2d at 20,000 + 4,000 points: only the step rows (tfjs and kernels, one and two threads).
   const LARGE = 'poisson-2d-20k';
@@ -657,7 +713,7 @@ async function main(): Promise<void> {
   const kernelAlone = [2000, 20000].map((n) => kernelAloneRow(n, ceiling, quick));
   for (const k of kernelAlone)
     process.stdout.write(
-      `kernels alone, ${String(k.points).padStart(5)} points (3 x 50 tanh, 4 channels): forward ${k.ms_forward.toFixed(2)} ms, forward + reverse ${k.ms_forward_backward.toFixed(2)} ms CPU, ${k.gflops.toFixed(1)} GFLOP/s of the wasm SIMD ceiling ${k.ceiling_gflops.toFixed(1)} (${((100 * k.gflops) / k.ceiling_gflops).toFixed(0)}%)\n`,
+      `kernels alone, ${String(k.points).padStart(5)} points (3 x 50 tanh, 4 channels): forward ${k.ms_forward.toFixed(2)} ms, forward + reverse ${k.ms_forward_backward.toFixed(2)} ms CPU, ${k.gflops.toFixed(1)} GFLOP/s of the wasm SIMD ceiling ${k.ceiling_gflops.toFixed(1)} (${((100 * k.gflops) / k.ceiling_gflops).toFixed(0)}%); wall ${k.ms_forward_backward_1thread_wall.toFixed(2)} ms on one thread, ${k.ms_forward_backward_2threads_wall.toFixed(2)} ms on two (${(k.ms_forward_backward_1thread_wall / k.ms_forward_backward_2threads_wall).toFixed(2)}x, the helper took ${(100 * k.helper_share).toFixed(0)}% of the chunks)\n`,
     );
   let accuracy: ReturnType<typeof timeToAccuracy> | undefined;
   if (args.includes('--accuracy')) {
@@ -680,6 +736,7 @@ async function main(): Promise<void> {
     deepxde,
   };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  rmSync(benchDir, { recursive: true, force: true });
   process.stdout.write(`results written to ${outFile}\n`);
 }
 

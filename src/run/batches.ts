@@ -52,7 +52,7 @@ export class BatchSource {
           availableParallelism(),
           estimateCost(problem).flopsPerIteration + gramianFlops(run),
         );
-    if (sharesPasses(requestedWorkers, backend, run.model, this.plan.workers === 2 && hasGramian(run))) {
+    if (sharesPasses(requestedWorkers, backend, run.model, hasGramian(run))) {
       const refused = setKernelThreads(2);
       if (refused) this.plan = { workers: 1, reason: `training on one thread: ${refused}` };
       else this.plan = { workers: 1 };
@@ -134,18 +134,18 @@ export class BatchSource {
  * Whether the network passes share two threads (all points on this thread, our kernels' helper
  * thread taking chunks of each pass) rather than two threads each evaluating half the points: when
  * two threads are asked for or 'auto', the backend's tensors live in this thread, our kernels run
- * the network, and no Levenberg-Marquardt stage would split its Gauss-Newton matrix between the
- * halves (that stage runs the jet engine, which the helper does not share). Only the kernels split:
- * tfjs's ~70 small ops of a step, which each half-points thread paid in full, run once, and the
- * helper balances the load chunk by chunk.
+ * the network, and no Levenberg-Marquardt stage builds a Gauss-Newton matrix (that stage runs the
+ * jet engine, which the helper does not share, and dominates the run's time). Only the kernels
+ * split: tfjs's ~70 small ops of a step, which each half-points thread paid in full, run once,
+ * and the helper balances the load chunk by chunk.
  */
-function sharesPasses(requested: number | 'auto', backend: string, model: Model, gramianOnShards: boolean): boolean {
+function sharesPasses(requested: number | 'auto', backend: string, model: Model, gramian: boolean): boolean {
   return (
     requested !== 1 &&
     availableParallelism() >= 2 &&
     tensorsOnThisThread(backend) &&
     kernelPathRefusal(model) === undefined &&
-    !gramianOnShards
+    !gramian
   );
 }
 

@@ -238,6 +238,8 @@ test('a Levenberg-Marquardt stage that stops far above a solution restarts from 
   // Driven Helmholtz (-lap u - 4u = f): Adam takes this one-layer network to a near-constant
   // field that the Gauss-Newton steps cannot leave (loss 37 of a start near 98). Built at the
   // conditions' weight 1: at penalty's second-order default of 100 this seed does not restart.
+  // (Which seeds stop there moves with float32 rounding: seed 0 did until the network passes
+  // summed their weight gradients chunk by chunk; seeds 0-7 now converge except 6.)
   const file = specFile(
     'restart',
     `name: restart
@@ -251,7 +253,7 @@ exact: {u: "2*pi^2*sin(pi*x)*sin(pi*y)/(2*pi^2 - 4)"}
 constraints: {weights: {conditions: 1}}
 network: {hidden: [64]}
 training:
-  seed: 0
+  seed: 6
   points: {domain: 300, boundary: 100}
   stages:
     - {optimizer: adam, iterations: 500}
