@@ -13,13 +13,18 @@
  * block's forward pass. Then it runs the chain rule
  * backwards and accumulates the weight and bias gradients.
  *
+ * Two threads may share a pass: the memory is shared, each thread calls forward_part or
+ * backward_part with its own number (its scratch area), and both take chunks of blocks from one
+ * atomic counter (see "the work of a pass" below).
+ *
  * Layouts (float32): W[l] is [w[l]][p[l+1]] (rows of the layer's inputs, columns padded to a
  * multiple of 4 with zeros), b[l] is [p[l+1]], dW[l] and db[l] likewise; x is [n][w[0]], drows
  * [nd][w[0]] (the input's constant first-derivative rows), y and dy are [C][n][w[L]].
  * Block buffers are [C][rows][p] (channel after channel), so all channels of a layer form one
  * matrix of C * rows rows.
  *
- * Built by scripts/build-kernels.sh (clang --target=wasm32 -msimd128 -O3 -nostdlib, wasm-ld).
+ * Built by scripts/build-kernels.sh (clang --target=wasm32 -msimd128 -matomics -O3 -nostdlib,
+ * wasm-ld with an imported shared memory).
  */
 #include <stdint.h>
 #include <wasm_simd128.h>

@@ -1,8 +1,9 @@
 /**
  * The MLP jet kernels of kernels/mlp.c (WebAssembly SIMD, float32) on plain arrays: the forward
  * pass of an input jet through dense layers and an activation, all derivative channels at once,
- * and its reverse pass to the weight and bias gradients. One module instance per thread,
- * instantiated on first use from the embedded bytes.
+ * and its reverse pass to the weight and bias gradients. One module instance per JavaScript thread
+ * that calls them, instantiated on first use from the embedded bytes on a shared memory, which the
+ * helper thread of setKernelThreads(2) instantiates the module on too.
  */
 import { MLP_WASM_BASE64 } from './mlp-wasm.js';
 import { HelperThread, type Pass } from './threads.js';
