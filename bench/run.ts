@@ -420,15 +420,17 @@ function kernelAloneRow(points: number, ceiling: number, quick: boolean): Kernel
   const both = () => mlpBackward(plan, params, input, dy, mlpForward(plan, params, input, true).saved);
   const msBoth = cpuMs(both, reps);
   const wall = { one: Infinity, two: Infinity };
-  const before = kernelChunksTaken();
+  const chunks = { main: 0, helper: 0 };
   for (let round = 0; round < 3; round++) {
     wall.one = Math.min(wall.one, wallMs(both, reps));
     setKernelThreads(2);
+    const before = kernelChunksTaken();
     wall.two = Math.min(wall.two, wallMs(both, reps));
+    const after = kernelChunksTaken();
+    chunks.main += after.main - before.main;
+    chunks.helper += after.helper - before.helper;
     setKernelThreads(1);
   }
-  const after = kernelChunksTaken();
-  const helper = after.helper - before.helper;
   return {
     points,
     ms_forward: msForward,
@@ -438,7 +440,7 @@ function kernelAloneRow(points: number, ceiling: number, quick: boolean): Kernel
     ceiling_gflops: ceiling,
     ms_forward_backward_2threads_wall: wall.two,
     ms_forward_backward_1thread_wall: wall.one,
-    helper_share: helper / (after.main - before.main + helper),
+    helper_share: chunks.helper / (chunks.main + chunks.helper),
   };
 }
 

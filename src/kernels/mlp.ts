@@ -286,8 +286,8 @@ function chunkCount(n: number, slotFloats: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, blocks, Math.floor(SLOT_LIMIT / slotFloats)));
 }
 
-/** Writes the plan into the module and takes the call's buffers from the arena. */
-function layout(plan: MlpPlan): Layout {
+/** Writes the plan into the module and takes the buffers of a call of `pass` from the arena (slots for the reverse pass only). */
+function layout(plan: MlpPlan, pass: Pass): Layout {
   const a = kernels();
   const k = a.k;
   const L = plan.widths.length - 1;
@@ -320,7 +320,7 @@ function layout(plan: MlpPlan): Layout {
     Math.max(1, plan.first) * plan.widths[0]!,
     outSize,
     outSize,
-    chunks * slotFloats,
+    pass === 'backward' ? chunks * slotFloats : 0,
   );
   const scratch = align16(k.scratch_bytes());
   const total = sizes.reduce((s, n) => s + align16(4 * n), 0) + MAX_THREADS * scratch;
@@ -362,8 +362,8 @@ function layout(plan: MlpPlan): Layout {
 }
 
 /** Copies the parameters and the input into the module's memory (weights padded per row). */
-function load(plan: MlpPlan, params: MlpParams, input: MlpInput): Layout {
-  const at = layout(plan);
+function load(plan: MlpPlan, params: MlpParams, input: MlpInput, pass: Pass): Layout {
+  const at = layout(plan, pass);
   const mem = new Float32Array(at.memory.buffer);
   const L = plan.widths.length - 1;
   for (let l = 0; l < L; l++) {
@@ -398,7 +398,7 @@ export function mlpForward(
   input: MlpInput,
   save = false,
 ): { y: Float32Array; saved?: Saved } {
-  const at = load(plan, params, input);
+  const at = load(plan, params, input, 'forward');
   const kept = save ? keep(at.savedBytes) : undefined;
   setSave(at, kept?.at ?? 0);
   runPass(at.k, 'forward', at.flops, at.chunks);
@@ -415,7 +415,7 @@ export function mlpBackward(
   dy: Float32Array,
   saved?: Saved,
 ): MlpParams {
-  const at = load(plan, params, input);
+  const at = load(plan, params, input, 'backward');
   new Float32Array(at.memory.buffer).set(dy.subarray(0, outputSize(plan)), at.dy / 4);
   setSave(at, saved?.live ? saved.at : 0);
   at.k.backward_prepare();
