@@ -38,3 +38,34 @@ test('kernels: a short solve with the kernels on and off gives the same loss and
     assert.ok(Math.abs(v - off.values[i]) <= 1e-5 * scale, `fields.csv value ${i}: ${v} against ${off.values[i]}`),
   );
 });
+
+test('kernels: two threads share the network passes and give the same bits as one', () => {
+  // 1,600 + 200 points through 3 x 32 tanh: the domain's passes (27 MFLOP forward) are large enough for the helper.
+  const spec = specFile(
+    'threads',
+    `name: threads
+${UNIT_POISSON}${UNIT_POISSON_EXACT}network: {hidden: [32, 32, 32], activation: tanh}
+training:
+  points: {domain: 1600, boundary: 200}
+  stages: [{optimizer: adam, iterations: 25}, {optimizer: lbfgs, iterations: 10}]
+output: {grid: [11, 11], formats: [csv]}
+`,
+  );
+  const run = (workers) => {
+    const out = join(dir, `threads-${workers}`);
+    const r = pinn(['solve', spec, '--backend', 'wasm', '--workers', workers, '--out', out, '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    const read = (name) => readFileSync(join(out, name), 'utf8');
+    return { summary: JSON.parse(read('summary.json')), fields: read('fields.csv'), loss: read('loss.csv') };
+  };
+  const one = run('1');
+  const two = run('2');
+  assert.ok(
+    two.summary.notes.includes('training on two threads (they share each network pass: kernels/threads.ts)'),
+    two.summary.notes.join('\n'),
+  );
+  assert.ok(!one.summary.notes.some((n) => /two threads/.test(n)), one.summary.notes.join('\n'));
+  assert.equal(two.fields, one.fields);
+  assert.equal(two.loss, one.loss);
+  assert.equal(two.summary.loss.total, one.summary.loss.total);
+});
