@@ -5,6 +5,8 @@
  * memory, so whichever thread is slower takes fewer. Commands and completions go through a small
  * shared control array; the helper sleeps on it between passes.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** The parts of a network pass (forward_part and backward_part in kernels/mlp.c). */
@@ -44,7 +46,10 @@ export class HelperThread {
     const shared = new SharedArrayBuffer(CONTROL_BYTES + ERROR_BYTES);
     this.control = new Int32Array(shared, 0, CONTROL_BYTES / 4);
     this.errorText = new Uint8Array(shared, CONTROL_BYTES, ERROR_BYTES);
-    this.worker = new Worker(new URL('./kernel-thread.js', import.meta.url), {
+    const script = new URL('./kernel-thread.js', import.meta.url);
+    // A bundle of the CLI without the script (scripts/gpu-bundle.sh) would wait START_MS for nothing.
+    if (!existsSync(fileURLToPath(script))) throw new Error(`${fileURLToPath(script)} is missing`);
+    this.worker = new Worker(script, {
       workerData: { module, memory, shared, stackTop },
       stdout: false,
       stderr: false,
