@@ -122,10 +122,11 @@ function kernels(): Arena {
   return arena;
 }
 
-/** Threads that share each network pass (1 or 2): a process-wide engine setting, like the backend. */
-let passThreads = 1;
-let helper: HelperThread | undefined;
-let helperFailed: string | undefined;
+/**
+ * Threads that share each network pass (1 or 2), the helper thread once started, and why it could
+ * not start if so: a process-wide engine setting, like the backend.
+ */
+const passThreads: { count: 1 | 2; helper?: HelperThread; failed?: string } = { count: 1 };
 
 /**
  * Sets the threads that share each large network pass: with 2, a helper thread (kernel-thread.ts)
@@ -133,18 +134,20 @@ let helperFailed: string | undefined;
  * on the count (see kernels/mlp.c). Returns why one thread runs where two were asked for.
  */
 export function setKernelThreads(threads: 1 | 2): string | undefined {
-  passThreads = threads;
-  if (threads === 1 || helper) return undefined;
-  if (helperFailed) return helperFailed;
-  try {
+  passThreads.count = threads;
+  if (threads === 1 || passThreads.helper) return undefined;
+  if (passThreads.failed === undefined) {
     const a = kernels();
     const stack = a.alloc(HELPER_STACK_BYTES);
-    helper = new HelperThread(a.module, a.memory, stack + HELPER_STACK_BYTES);
-  } catch (err) {
-    helperFailed = `the kernel thread did not start (${(err as Error).message})`;
-    passThreads = 1;
+    try {
+      passThreads.helper = new HelperThread(a.module, a.memory, stack + HELPER_STACK_BYTES);
+    } catch (err) {
+      a.release(stack, HELPER_STACK_BYTES);
+      passThreads.failed = `the kernel thread did not start (${(err as Error).message})`;
+    }
   }
-  return helperFailed;
+  if (passThreads.failed !== undefined) passThreads.count = 1;
+  return passThreads.failed;
 }
 
 /** Chunks of network passes this thread and the helper have taken since the kernels started. */
@@ -154,14 +157,14 @@ export function kernelChunksTaken(): { main: number; helper: number } {
 }
 
 /** The threads a pass of `flops` multiply-adds runs on: small passes stay on this thread (waking the helper costs more). */
-function threadsFor(flops: number, chunks: number): number {
-  return passThreads > 1 && helper && chunks > 1 && flops >= MIN_SPLIT_FLOPS ? 2 : 1;
+function threadsFor(flops: number, chunks: number): 1 | 2 {
+  return passThreads.count === 2 && chunks > 1 && flops >= MIN_SPLIT_FLOPS ? 2 : 1;
 }
 
 /** Runs a pass's part on this thread and, for a large pass, on the helper: both take chunks until none is left. */
 function runPass(k: Exports, pass: Pass, flops: number, chunks: number): void {
   k.reset_work();
-  const shared = threadsFor(flops, chunks) > 1 ? helper : undefined;
+  const shared = threadsFor(flops, chunks) === 2 ? passThreads.helper : undefined;
   shared?.start(pass);
   if (pass === 'forward') k.forward_part(0);
   else k.backward_part(0);
@@ -255,8 +258,9 @@ const HELPER_STACK_BYTES = 1 << 16;
 /** Threads with a scratch area each. */
 const MAX_THREADS = 2;
 /**
- * A forward pass below this many multiply-add FLOPs stays on one thread: waking the helper takes
- * tens of microseconds (poisson-2d's boundary pass, 400 points of one channel, is 8 MFLOP).
+ * A forward pass below this many FLOPs stays on one thread: the helper wakes 160-220 us after it is
+ * posted here, while 16 MFLOP take about 0.6 ms (poisson-2d's boundary pass, 400 points of one
+ * channel, is 8 MFLOP).
  */
 const MIN_SPLIT_FLOPS = 16e6;
 
@@ -286,42 +290,44 @@ function chunkCount(n: number, slotFloats: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, blocks, Math.floor(SLOT_LIMIT / slotFloats)));
 }
 
-/** Writes the plan into the module and takes the buffers of a call of `pass` from the arena (slots for the reverse pass only). */
-function layout(plan: MlpPlan, pass: Pass): Layout {
-  const a = kernels();
-  const k = a.k;
+/** Writes the plan's shape (everything but buffer offsets) into the module's Plan struct. */
+function writeShape(a: Arena, plan: MlpPlan): Int32Array {
   const L = plan.widths.length - 1;
   const C = channelCount(plan);
   if (L < 2 || L > MAX_LAYERS || C > MAX_CHANNELS)
     throw new Error(`kernel plan out of range: ${L} layers, ${C} channels`);
+  const fields = new Int32Array(a.memory.buffer, a.k.plan_address(), FIELD.save + 1);
+  const activation = KERNEL_ACTIVATIONS.indexOf(plan.activation);
+  fields.set([L, plan.n, C, plan.first, plan.pairs.length, plan.lap ? 1 : 0, activation]);
+  fields.set(plan.widths.map(pad4), FIELD.p);
+  fields.set(plan.widths, FIELD.w);
+  fields.set(plan.pairs.flat(), FIELD.pair);
+  fields.set(
+    Array.from({ length: plan.first }, (_, q) => (plan.lap?.includes(q) ? 1 : 0)),
+    FIELD.lapmask,
+  );
+  return fields;
+}
+
+/** Writes the plan into the module and takes the buffers of a call of `pass` from the arena (slots for the reverse pass only). */
+function layout(plan: MlpPlan, pass: Pass): Layout {
+  const a = kernels();
+  const k = a.k;
+  const fields = writeShape(a, plan);
+  const L = plan.widths.length - 1;
+  const C = channelCount(plan);
   const p = plan.widths.map(pad4);
-  const plane = () => new Int32Array(a.memory.buffer, k.plan_address(), FIELD.save + 1);
-  plane().set([
-    L,
-    plan.n,
-    C,
-    plan.first,
-    plan.pairs.length,
-    plan.lap ? 1 : 0,
-    KERNEL_ACTIVATIONS.indexOf(plan.activation),
-  ]);
-  plane().set(p, FIELD.p);
-  plane().set(plan.widths, FIELD.w);
   const slotFloats = k.slot_floats();
   const chunks = chunkCount(plan.n, slotFloats);
+  // Per layer W, Wt, b, dW, db; then x, drows, y, dy and the reverse pass's slots.
   const sizes: number[] = [];
   for (let l = 0; l < L; l++) {
     const w = plan.widths[l]! * p[l + 1]!;
     sizes.push(w, plan.widths[l + 1]! * p[l]!, p[l + 1]!, w, p[l + 1]!);
   }
   const outSize = C * plan.n * plan.widths[L]!;
-  sizes.push(
-    plan.n * plan.widths[0]!,
-    Math.max(1, plan.first) * plan.widths[0]!,
-    outSize,
-    outSize,
-    pass === 'backward' ? chunks * slotFloats : 0,
-  );
+  const slotSize = pass === 'backward' ? chunks * slotFloats : 0;
+  sizes.push(plan.n * plan.widths[0]!, Math.max(1, plan.first) * plan.widths[0]!, outSize, outSize, slotSize);
   const scratch = align16(k.scratch_bytes());
   const total = sizes.reduce((s, n) => s + align16(4 * n), 0) + MAX_THREADS * scratch;
   const base = a.alloc(total);
@@ -333,16 +339,9 @@ function layout(plan: MlpPlan, pass: Pass): Layout {
   });
   const field = (k0: number) => Array.from({ length: L }, (_, l) => at[5 * l + k0]!);
   const [x, drows, y, dy, slots] = at.slice(5 * L) as [number, number, number, number, number];
-  const fields = plane();
-  fields.set(plan.pairs.flat(), FIELD.pair);
-  fields.set(
-    Array.from({ length: plan.first }, (_, q) => (plan.lap?.includes(q) ? 1 : 0)),
-    FIELD.lapmask,
-  );
   (['W', 'Wt', 'b', 'dW', 'db'] as const).forEach((key, k0) => fields.set(field(k0), FIELD[key]));
   fields.set([x, drows, y, dy, 0], FIELD.x);
   fields.set([top, scratch, chunks, slots], FIELD.scratch);
-  const flops = p.slice(0, -1).reduce((f, w, l) => f + 2 * C * plan.n * w * p[l + 1]!, 0);
   return {
     k,
     memory: a.memory,
@@ -356,7 +355,7 @@ function layout(plan: MlpPlan, pass: Pass): Layout {
     dy,
     savedBytes: k.saved_bytes(),
     chunks,
-    flops,
+    flops: p.slice(0, -1).reduce((f, w, l) => f + 2 * C * plan.n * w * p[l + 1]!, 0),
     done: () => a.release(base, total),
   };
 }
