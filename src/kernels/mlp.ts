@@ -126,15 +126,21 @@ function kernels(): Arena {
  * Threads that share each network pass (1 or 2), the helper thread once started, and why it could
  * not start if so: a process-wide engine setting, like the backend.
  */
-const passThreads: { count: 1 | 2; helper?: HelperThread; failed?: string } = { count: 1 };
+const passThreads: { count: 1 | 2; helperFirst: boolean; helper?: HelperThread; failed?: string } = {
+  count: 1,
+  helperFirst: false,
+};
 
 /**
  * Sets the threads that share each large network pass: with 2, a helper thread (kernel-thread.ts)
  * takes chunks of the pass's points from the same counter as this thread. Results do not depend
- * on the count (see kernels/mlp.c). Returns why one thread runs where two were asked for.
+ * on the count (see kernels/mlp.c). With `helperFirst` this thread waits for the helper's part
+ * before taking chunks, so the helper computes whole passes (tests check its results so, which
+ * the scheduler otherwise decides). Returns why one thread runs where two were asked for.
  */
-export function setKernelThreads(threads: 1 | 2): string | undefined {
+export function setKernelThreads(threads: 1 | 2, order: { helperFirst?: boolean } = {}): string | undefined {
   passThreads.count = threads;
+  passThreads.helperFirst = order.helperFirst ?? false;
   if (threads === 1 || passThreads.helper) return undefined;
   if (passThreads.failed === undefined) {
     const a = kernels();
@@ -166,6 +172,7 @@ function runPass(k: Exports, pass: Pass, flops: number, chunks: number): void {
   k.reset_work();
   const shared = threadsFor(flops, chunks) === 2 ? passThreads.helper : undefined;
   shared?.start(pass);
+  if (shared && passThreads.helperFirst) shared.join();
   if (pass === 'forward') k.forward_part(0);
   else k.backward_part(0);
   shared?.join();
