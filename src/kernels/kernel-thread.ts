@@ -3,6 +3,7 @@
  * with its own stack, that sleeps until a pass is posted, takes chunks of it, and says so.
  */
 import { workerData } from 'node:worker_threads';
+import { writeSharedText } from '../util/index.js';
 import { CONTROL, CONTROL_BYTES, ERROR_BYTES, PASS_CODE } from './threads.js';
 
 interface HelperData {
@@ -37,8 +38,7 @@ try {
     Atomics.notify(control, CONTROL.finished);
   }
 } catch (err) {
-  const bytes = new TextEncoder().encode((err as Error).message).slice(0, ERROR_BYTES - 1);
-  new Uint8Array(shared, CONTROL_BYTES, ERROR_BYTES).set(bytes);
+  writeSharedText(new Uint8Array(shared, CONTROL_BYTES, ERROR_BYTES), (err as Error).message);
   Atomics.store(control, CONTROL.failed, 1);
   Atomics.notify(control, CONTROL.ready);
   Atomics.notify(control, CONTROL.finished);

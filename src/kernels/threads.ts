@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { readSharedText } from '../util/index.js';
 
 /** The parts of a network pass (forward_part and backward_part in kernels/mlp.c). */
 export type Pass = 'forward' | 'backward';
@@ -72,7 +73,7 @@ export class HelperThread {
     }
     if (Atomics.load(c, CONTROL.failed)) {
       void this.worker.terminate();
-      throw new Error(this.error());
+      throw new Error(readSharedText(this.errorText));
     }
   }
 
@@ -90,15 +91,10 @@ export class HelperThread {
     for (let i = 0; i < SPINS && Atomics.load(c, CONTROL.finished) !== this.posted; i++);
     for (;;) {
       const finished = Atomics.load(c, CONTROL.finished);
-      if (Atomics.load(c, CONTROL.failed)) throw new Error(`kernel thread failed: ${this.error()}`);
+      if (Atomics.load(c, CONTROL.failed)) throw new Error(`kernel thread failed: ${readSharedText(this.errorText)}`);
       if (finished === this.posted) return;
       if (Atomics.wait(c, CONTROL.finished, finished, WAIT_MS) === 'timed-out')
         throw new Error('kernel thread did not answer');
     }
-  }
-
-  private error(): string {
-    const end = this.errorText.indexOf(0);
-    return new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end));
   }
 }

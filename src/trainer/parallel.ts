@@ -15,6 +15,7 @@
 import { receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { tensorsOnThisThread } from '../backend/index.js';
 import { isPaired, type PointGroup } from '../problem/index.js';
+import { readSharedText, writeSharedText } from '../util/index.js';
 import type { GaussNewtonSystem } from './jacobian.js';
 
 /** How a worker rebuilds the same problem: the spec, its overrides and the backend. */
@@ -173,10 +174,7 @@ export class ShardWorker {
     const r = Atomics.wait(this.status, STATUS, 0, WAIT_MS);
     if (r === 'timed-out') throw new Error(`parallel worker did not answer while ${what}`);
     if (Atomics.load(this.status, STATUS) === FAILED) {
-      const end = this.errorText.indexOf(0);
-      throw new Error(
-        `parallel worker failed while ${what}: ${new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end))}`,
-      );
+      throw new Error(`parallel worker failed while ${what}: ${readSharedText(this.errorText)}`);
     }
   }
 }
@@ -221,9 +219,7 @@ export function sharedViews(shared: SharedArrayBuffer, parameters: number, parts
       Atomics.notify(status, STATUS);
     },
     fail: (message: string) => {
-      const bytes = new TextEncoder().encode(message).slice(0, ERROR_BYTES - 1);
-      errorText.fill(0);
-      errorText.set(bytes);
+      writeSharedText(errorText, message);
       Atomics.store(status, STATUS, FAILED);
       Atomics.notify(status, STATUS);
     },
