@@ -33,32 +33,15 @@ export class BatchSource {
     /** Why the run must stay on one thread (its notes say so elsewhere), if it must. */
     oneThread?: string,
   ) {
-    const { spec, problem, trained } = run;
-    // Causal weights, barrier weights and multipliers are state of this thread's strategy: a worker
-    // would weigh its half differently. Each trained term's mode counts, not only the strategies
-    // named (hard holds inequalities with the barrier).
-    this.plan = oneThread
-      ? { workers: 1, reason: `training on one thread: ${oneThread}` }
-      : parallelPlan(
-          requestedWorkers,
-          [
-            spec.constraints.strategy,
-            ...trained.map((t) => run.strategy.imposed?.(t) ?? t.strategy ?? spec.constraints.strategy),
-            ...(spec.training.causal && problem.time ? ['causal weighting'] : []),
-          ],
-          backend,
-          run.drawn,
-          problem.variables.length,
-          availableParallelism(),
-          estimateCost(problem).flopsPerIteration + gramianFlops(run),
-        );
     if (sharesPasses(requestedWorkers, backend, run.model, hasGramian(run))) {
       const refused = setKernelThreads(2);
-      if (refused) this.plan = { workers: 1, reason: `training on one thread: ${refused}` };
-      else this.plan = { workers: 1 };
+      this.plan = refused ? { workers: 1, reason: `training on one thread: ${refused}` } : { workers: 1 };
       this.sharedPasses = !refused;
       this.workerFailed = !!refused;
-    }
+    } else
+      this.plan = oneThread
+        ? { workers: 1, reason: `training on one thread: ${oneThread}` }
+        : shardPlan(run, backend, requestedWorkers);
     this.batches = this.toBatches(run.drawn);
   }
 
@@ -128,6 +111,29 @@ export class BatchSource {
       theirs,
     );
   }
+}
+
+/**
+ * One thread or two each evaluating half the points. Causal weights, barrier weights and
+ * multipliers are state of this thread's strategy: a worker would weigh its half differently. Each
+ * trained term's mode counts, not only the strategies named (hard holds inequalities with the
+ * barrier).
+ */
+function shardPlan(run: PreparedRun, backend: string, requested: number | 'auto'): { workers: 1 | 2; reason?: string } {
+  const { spec, problem, trained } = run;
+  return parallelPlan(
+    requested,
+    [
+      spec.constraints.strategy,
+      ...trained.map((t) => run.strategy.imposed?.(t) ?? t.strategy ?? spec.constraints.strategy),
+      ...(spec.training.causal && problem.time ? ['causal weighting'] : []),
+    ],
+    backend,
+    run.drawn,
+    problem.variables.length,
+    availableParallelism(),
+    estimateCost(problem).flopsPerIteration + gramianFlops(run),
+  );
 }
 
 /**
