@@ -170,24 +170,7 @@ function modelValues(problem: Problem, model: Model, x: tf.Tensor2D): tf.Tensor 
   return h;
 }
 
-/** Adam through the real training loop on two threads, split as `split` says. */
-function twoThreadRow(
-  problem: Problem,
-  model: Model,
-  strategy: Strategy,
-  backend: string,
-  iterations: number,
-  warmup: number,
-  flops: number,
-  engine: Extract<Engine, 'forward-2threads' | 'kernels-2threads' | 'kernels-shards'>,
-): Row {
-  const split: Split = engine === 'kernels-2threads' ? 'passes' : 'shards';
-  return withKernels(engine !== 'forward-2threads', () =>
-    twoThreadRun(problem, model, strategy, backend, iterations, warmup, flops, engine, split),
-  );
-}
-
-/** The batches and training options of a two-thread run: all points with the passes shared, or this thread's half and the worker. */
+/** The batches of a two-thread run and what ends it: all points with the passes shared, or this thread's half and the worker. */
 function twoThreadSetup(problem: Problem, model: Model, backend: string, split: Split) {
   const spec = problem.spec;
   const sampler = makeSampler('sobol', createRng(0));
@@ -215,7 +198,8 @@ function twoThreadSetup(problem: Problem, model: Model, backend: string, split: 
   return { batches, worker, close: () => worker.close() };
 }
 
-function twoThreadRun(
+/** Adam through the real training loop on two threads: `kernels-2threads` shares the passes, the others split the points. */
+function twoThreadRow(
   problem: Problem,
   model: Model,
   strategy: Strategy,
@@ -223,39 +207,41 @@ function twoThreadRun(
   iterations: number,
   warmup: number,
   flops: number,
-  engine: Engine,
-  split: Split,
+  engine: Extract<Engine, 'forward-2threads' | 'kernels-2threads' | 'kernels-shards'>,
 ): Row {
-  const spec = problem.spec;
-  const { batches, worker, close } = twoThreadSetup(problem, model, backend, split);
-  const run = (n: number) => {
-    const t0 = performance.now();
-    train(problem, model, strategy, batches, {
-      stages: [{ optimizer: 'adam', iterations: n, lr: 1e-4, loc: spec.geometry.loc }],
-      recordEvery: n,
-      resampleEvery: 0,
-      parallel: worker,
-    });
-    return (performance.now() - t0) / n;
-  };
-  run(warmup);
-  const before = tf.memory().numTensors;
-  const ms = Math.min(run(iterations), run(iterations));
-  const after = tf.memory().numTensors;
-  close();
-  disposeBatches(batches);
-  return {
-    problem: problem.name,
-    backend,
-    engine,
-    ms_per_iteration: ms,
-    mflop_per_iteration: flops / 1e6,
-    gflops: flops / (ms * 1e6),
-    peak_bytes: NaN,
-    tensors_before: before,
-    tensors_after: after,
-    kernels_per_iteration: NaN,
-  };
+  const split: Split = engine === 'kernels-2threads' ? 'passes' : 'shards';
+  return withKernels(engine !== 'forward-2threads', () => {
+    const spec = problem.spec;
+    const { batches, worker, close } = twoThreadSetup(problem, model, backend, split);
+    const run = (n: number) => {
+      const t0 = performance.now();
+      train(problem, model, strategy, batches, {
+        stages: [{ optimizer: 'adam', iterations: n, lr: 1e-4, loc: spec.geometry.loc }],
+        recordEvery: n,
+        resampleEvery: 0,
+        parallel: worker,
+      });
+      return (performance.now() - t0) / n;
+    };
+    run(warmup);
+    const before = tf.memory().numTensors;
+    const ms = Math.min(run(iterations), run(iterations));
+    const after = tf.memory().numTensors;
+    close();
+    disposeBatches(batches);
+    return {
+      problem: problem.name,
+      backend,
+      engine,
+      ms_per_iteration: ms,
+      mflop_per_iteration: flops / 1e6,
+      gflops: flops / (ms * 1e6),
+      peak_bytes: NaN,
+      tensors_before: before,
+      tensors_after: after,
+      kernels_per_iteration: NaN,
+    };
+  });
 }
 
 /** Adam through train() with lossReadEvery 1 against `every`, alternated after a warm-up run, best of `rounds` each. */

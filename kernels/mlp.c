@@ -489,6 +489,9 @@ static int take_chunk(int tid) {
 
 static int blocks(void) { return (plan.n + BLOCK - 1) / BLOCK; }
 
+/* Rows of block b (the last one may be partial). */
+static int block_rows(int b) { return plan.n - b * BLOCK < BLOCK ? plan.n - b * BLOCK : BLOCK; }
+
 /* Blocks [*b0, *b1) of chunk c. */
 static void chunk_blocks(int c, int *b0, int *b1) {
   const int nb = blocks(), per = nb / plan.chunks, extra = nb % plan.chunks;
@@ -506,7 +509,7 @@ __attribute__((export_name("forward_part"))) void forward_part(int tid) {
     int b0, b1;
     chunk_blocks(c, &b0, &b1);
     for (int b = b0; b < b1; b++) {
-      const int r0 = b * BLOCK, rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
+      const int r0 = b * BLOCK, rows = block_rows(b);
       use_block(&t, b);
       block_forward(&t, r0, rows);
       for (int ch = 0; ch < C; ch++)
@@ -583,7 +586,7 @@ __attribute__((export_name("backward_part"))) void backward_part(int tid) {
     int b0, b1;
     chunk_blocks(c, &b0, &b1);
     for (int b = b0; b < b1; b++) {
-      const int r0 = b * BLOCK, rows = plan.n - r0 < BLOCK ? plan.n - r0 : BLOCK;
+      const int r0 = b * BLOCK, rows = block_rows(b);
       use_block(&t, b);
       if (plan.save)
         block_input(&t, r0, rows);
